@@ -1,0 +1,1 @@
+"""Command-line edge of Payload Inspector (``inspector``)."""

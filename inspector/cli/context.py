@@ -1,0 +1,81 @@
+"""What every command shares: the configuration, databases and schemas.
+
+Loaded lazily, so ``inspector --help`` works without a configuration and a
+bad configuration fails only the commands that need it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import click
+
+from inspector.conddb import ConditionsDB, open_database
+from inspector.config import Config, load_config
+from inspector.errors import InvalidParameter
+from inspector.payload import SchemaRegistry
+
+__all__ = ["CliContext", "db_option", "parse_snapshot", "pass_cli"]
+
+
+@dataclass
+class CliContext:
+    """Lazily opened resources of one command-line invocation."""
+
+    config_path: str | None = None
+    _config: Config | None = None
+    _databases: dict[str, ConditionsDB] = field(default_factory=dict)
+    _schemas: SchemaRegistry | None = None
+
+    @property
+    def config(self) -> Config:
+        """The configuration (see :func:`inspector.config.load_config`)."""
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+    def database(self, alias: str | None) -> ConditionsDB:
+        """The database of ``alias`` (the configured default when ``None``)."""
+        cfg = self.config.database(alias)
+        if cfg.alias not in self._databases:
+            self._databases[cfg.alias] = open_database(cfg)
+        return self._databases[cfg.alias]
+
+    @property
+    def schemas(self) -> SchemaRegistry:
+        """The payload schemas the product knows."""
+        if self._schemas is None:
+            self._schemas = SchemaRegistry.builtin()
+        return self._schemas
+
+    def close(self) -> None:
+        """Release database connections."""
+        for db in self._databases.values():
+            db.close()
+
+
+pass_cli = click.make_pass_decorator(CliContext, ensure=True)
+
+db_option = click.option(
+    "--db",
+    "db_alias",
+    metavar="ALIAS",
+    default=None,
+    help="Database alias from the configuration (default: the configured default).",
+)
+
+
+def parse_snapshot(text: str | None) -> dt.datetime | None:
+    """``--snapshot`` as naive UTC: ISO date or date-time, ``Z`` or offset allowed."""
+    if text is None:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidParameter(
+            "snapshot", f"{text!r} is not an ISO date-time (e.g. 2024-06-01T12:00:00Z)"
+        ) from None
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.UTC).replace(tzinfo=None)
+    return when

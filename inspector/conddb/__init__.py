@@ -1,0 +1,33 @@
+"""Conditions database access (CMS CondDB v2 schema) — no HTTP, no rendering."""
+
+from inspector.conddb.database import ConditionsDB, open_database
+from inspector.conddb.models import (
+    GlobalTag,
+    GlobalTagEntry,
+    Iov,
+    IovList,
+    Page,
+    Payload,
+    PayloadInfo,
+    Tag,
+)
+from inspector.conddb.runs import RunInfo, RunTimeline
+from inspector.conddb.timetypes import TimeType, format_since, parse_since
+
+__all__ = [
+    "ConditionsDB",
+    "GlobalTag",
+    "GlobalTagEntry",
+    "Iov",
+    "IovList",
+    "Page",
+    "Payload",
+    "PayloadInfo",
+    "RunInfo",
+    "RunTimeline",
+    "Tag",
+    "TimeType",
+    "format_since",
+    "open_database",
+    "parse_since",
+]

@@ -1,0 +1,356 @@
+"""Read access to one conditions database, whatever its backend.
+
+:class:`ConditionsDB` wraps a SQLAlchemy engine and answers the questions the
+rest of the product asks (tags, IOVs, payloads, global tags, runs).  It knows
+nothing of HTTP.  SQLite files are opened read-only (``mode=ro``), so no code
+path of a reader can change a conditions database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Final
+
+import numpy as np
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Select,
+    create_engine,
+    func,
+    inspect,
+    select,
+)
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from inspector.conddb import schema as s
+from inspector.conddb.models import (
+    GlobalTag,
+    GlobalTagEntry,
+    IovList,
+    Page,
+    Payload,
+    PayloadInfo,
+    Tag,
+)
+from inspector.conddb.runs import RunInfo, RunTimeline
+from inspector.conddb.timetypes import TimeType
+from inspector.config import DatabaseConfig
+from inspector.errors import DatabaseUnavailable, InvalidParameter, NotFound
+
+__all__ = ["ConditionsDB", "open_database"]
+
+MAX_PAGE_SIZE: Final = 1000
+_REQUIRED_TABLES: Final = frozenset({"tag", "iov", "payload"})
+
+
+def open_database(config: DatabaseConfig) -> ConditionsDB:
+    """Open the database of a configured alias for reading."""
+    return ConditionsDB(config.alias, _reader_engine(config))
+
+
+def _reader_engine(config: DatabaseConfig) -> Engine:
+    path = config.sqlite_path
+    if path is None:
+        return create_engine(config.url, pool_pre_ping=True)
+    if not path.is_file():
+        raise DatabaseUnavailable(
+            f"database {config.alias!r}: file {path} does not exist "
+            f"(create a demo one with: inspector demo-db {path})"
+        )
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+
+    def connect() -> sqlite3.Connection:
+        return sqlite3.connect(uri, uri=True, check_same_thread=False)
+
+    return create_engine("sqlite://", creator=connect)
+
+
+def _like_pattern(pattern: str) -> str:
+    """Glob (``*``, ``?``) or substring → SQL LIKE with ``\\`` as escape."""
+    escaped = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    if "*" in pattern or "?" in pattern:
+        return escaped.replace("*", "%").replace("?", "_")
+    return f"%{escaped}%"
+
+
+def _check_paging(page: int, page_size: int) -> None:
+    if page < 1:
+        raise InvalidParameter("page", f"{page} is not a page number (1, 2, ...)")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise InvalidParameter("page_size", f"{page_size} is not within 1..{MAX_PAGE_SIZE}")
+
+
+class ConditionsDB:
+    """Queries over one conditions database (see the module docstring)."""
+
+    def __init__(self, alias: str, engine: Engine) -> None:
+        self.alias = alias
+        self.engine = engine
+        self._checked = False
+
+    def __repr__(self) -> str:
+        return f"ConditionsDB({self.alias!r}, {self.engine.url!r})"
+
+    def close(self) -> None:
+        """Release pooled connections."""
+        self.engine.dispose()
+
+    @contextmanager
+    def _connect(self) -> Iterator[Connection]:
+        try:
+            with self.engine.connect() as conn:
+                if not self._checked:
+                    self._check_schema(conn)
+                yield conn
+        except DBAPIError as exc:
+            if exc.connection_invalidated or isinstance(exc.orig, sqlite3.DatabaseError):
+                raise DatabaseUnavailable(
+                    f"database {self.alias!r} is unavailable: {exc.orig}"
+                ) from None
+            raise
+        except SQLAlchemyError as exc:
+            raise DatabaseUnavailable(f"database {self.alias!r} is unavailable: {exc}") from None
+
+    def _check_schema(self, conn: Connection) -> None:
+        names = {n.lower() for n in inspect(conn).get_table_names()}
+        missing = _REQUIRED_TABLES - names
+        if missing:
+            raise DatabaseUnavailable(
+                f"database {self.alias!r} is not a conditions database "
+                f"(missing table(s) {', '.join(sorted(missing))})"
+            )
+        self._checked = True
+
+    # -- tags -----------------------------------------------------------------
+
+    def search_tags(
+        self,
+        pattern: str | None = None,
+        *,
+        object_type: str | None = None,
+        time_type: TimeType | str | None = None,
+        page: int = 1,
+        page_size: int = 50,
+    ) -> Page[Tag]:
+        """Tags whose name matches ``pattern`` (glob or substring, any case)."""
+        _check_paging(page, page_size)
+        conds: list[Any] = []
+        if pattern:
+            conds.append(func.lower(s.tag.c.name).like(_like_pattern(pattern.lower()), escape="\\"))
+        if object_type:
+            conds.append(s.tag.c.object_type == object_type)
+        if time_type:
+            tt = time_type if isinstance(time_type, TimeType) else TimeType.parse(time_type)
+            conds.append(s.tag.c.time_type == tt.value)
+        query = select(s.tag).where(*conds).order_by(s.tag.c.name)
+        with self._connect() as conn:
+            total = conn.scalar(select(func.count()).select_from(s.tag).where(*conds)) or 0
+            rows = conn.execute(query.limit(page_size).offset((page - 1) * page_size))
+            items = [_tag(row._mapping) for row in rows]
+        return Page(items, int(total), page, page_size)
+
+    def tag(self, name: str) -> Tag:
+        """One tag by exact name."""
+        with self._connect() as conn:
+            row = conn.execute(select(s.tag).where(s.tag.c.name == name)).first()
+        if row is None:
+            raise NotFound(f"tag {name!r} does not exist in database {self.alias!r}")
+        return _tag(row._mapping)
+
+    def object_types(self) -> list[tuple[str, int]]:
+        """Each payload type with its number of tags."""
+        query = (
+            select(s.tag.c.object_type, func.count())
+            .group_by(s.tag.c.object_type)
+            .order_by(s.tag.c.object_type)
+        )
+        with self._connect() as conn:
+            return [(str(t), int(n)) for t, n in conn.execute(query)]
+
+    # -- IOVs -----------------------------------------------------------------
+
+    def iovs(
+        self,
+        tag_name: str,
+        *,
+        since: int | None = None,
+        until: int | None = None,
+        snapshot: dt.datetime | None = None,
+    ) -> IovList:
+        """IOVs of a tag that overlap ``[since, until]``, as seen at ``snapshot``.
+
+        Rows inserted after ``snapshot`` are ignored; for equal ``since`` the
+        latest insertion wins; an IOV lasts until the next ``since``.
+        """
+        tag = self.tag(tag_name)
+        if since is not None and until is not None and until < since:
+            raise InvalidParameter("until", f"{until} is before since {since}")
+        base: list[Any] = [s.iov.c.tag_name == tag_name]
+        if snapshot is not None:
+            base.append(s.iov.c.insertion_time <= snapshot)
+        conds = list(base)
+        if since is not None:
+            start = select(func.max(s.iov.c.since)).where(*base, s.iov.c.since <= since)
+            conds.append(s.iov.c.since >= func.coalesce(start.scalar_subquery(), since))
+        if until is not None:
+            conds.append(s.iov.c.since <= until)
+        query = (
+            select(s.iov.c.since, s.iov.c.insertion_time, s.iov.c.payload_hash)
+            .where(*conds)
+            .order_by(s.iov.c.since, s.iov.c.insertion_time.desc(), s.iov.c.payload_hash.desc())
+        )
+        with self._connect() as conn:
+            rows = conn.execute(query).all()
+            end = self._end_after(conn, tag, base, until)
+        return _iov_list(tag, rows, end, snapshot)
+
+    def _end_after(self, conn: Connection, tag: Tag, base: list[Any], until: int | None) -> int:
+        """Where the last returned IOV ends: the next since beyond the range."""
+        if until is None:
+            return tag.end
+        nxt = conn.scalar(select(func.min(s.iov.c.since)).where(*base, s.iov.c.since > until))
+        return tag.end if nxt is None else int(nxt)
+
+    # -- payloads -------------------------------------------------------------
+
+    def payload(self, payload_hash: str) -> Payload:
+        """A payload and its blob by hash."""
+        with self._connect() as conn:
+            row = conn.execute(select(s.payload).where(s.payload.c.hash == payload_hash)).first()
+        if row is None:
+            raise NotFound(f"payload {payload_hash!r} does not exist in database {self.alias!r}")
+        m = row._mapping
+        return Payload(
+            hash=m["hash"],
+            object_type=m["object_type"],
+            version=str(m["version"]),
+            data=bytes(m["data"]),
+            streamer_info=bytes(m["streamer_info"] or b""),
+            insertion_time=m["insertion_time"],
+        )
+
+    def payload_info(self, payload_hash: str) -> PayloadInfo:
+        """Payload metadata (type, version, size) without fetching the blob."""
+        query = select(
+            s.payload.c.hash,
+            s.payload.c.object_type,
+            s.payload.c.version,
+            func.length(s.payload.c.data),
+            s.payload.c.insertion_time,
+        ).where(s.payload.c.hash == payload_hash)
+        with self._connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            raise NotFound(f"payload {payload_hash!r} does not exist in database {self.alias!r}")
+        return PayloadInfo(row[0], row[1], str(row[2]), int(row[3]), row[4])
+
+    # -- global tags ----------------------------------------------------------
+
+    def global_tags(
+        self, pattern: str | None = None, *, page: int = 1, page_size: int = 50
+    ) -> Page[GlobalTag]:
+        """Global tags whose name matches ``pattern``."""
+        _check_paging(page, page_size)
+        conds: list[Any] = []
+        if pattern:
+            like = _like_pattern(pattern.lower())
+            conds.append(func.lower(s.global_tag.c.name).like(like, escape="\\"))
+        query: Select[Any] = select(s.global_tag).where(*conds).order_by(s.global_tag.c.name)
+        with self._connect() as conn:
+            total = conn.scalar(select(func.count()).select_from(s.global_tag).where(*conds)) or 0
+            rows = conn.execute(query.limit(page_size).offset((page - 1) * page_size))
+            items = [GlobalTag(**row._mapping) for row in rows]
+        return Page(items, int(total), page, page_size)
+
+    def global_tag(self, name: str) -> GlobalTag:
+        """One global tag by exact name."""
+        with self._connect() as conn:
+            row = conn.execute(select(s.global_tag).where(s.global_tag.c.name == name)).first()
+        if row is None:
+            raise NotFound(f"global tag {name!r} does not exist in database {self.alias!r}")
+        return GlobalTag(**row._mapping)
+
+    def global_tag_map(self, name: str) -> list[GlobalTagEntry]:
+        """The (record, label) → tag entries of a global tag, by record."""
+        self.global_tag(name)
+        m = s.global_tag_map
+        query = (
+            select(m.c.record, m.c.label, m.c.tag_name)
+            .where(m.c.global_tag_name == name)
+            .order_by(m.c.record, m.c.label)
+        )
+        with self._connect() as conn:
+            return [GlobalTagEntry(*row) for row in conn.execute(query)]
+
+    # -- runs -----------------------------------------------------------------
+
+    def run_timeline(self, first: int | None = None, last: int | None = None) -> RunTimeline:
+        """RUN_INFO rows in ``[first, last]`` as a vectorised timeline."""
+        conds: list[Any] = []
+        if first is not None:
+            conds.append(s.run_info.c.run_number >= first)
+        if last is not None:
+            conds.append(s.run_info.c.run_number <= last)
+        query = select(s.run_info).where(*conds).order_by(s.run_info.c.run_number)
+        with self._connect() as conn:
+            runs = [RunInfo(*row) for row in conn.execute(query)]
+        return RunTimeline.from_runs(runs)
+
+    def run(self, number: int) -> RunInfo:
+        """One run from RUN_INFO."""
+        return self.run_timeline(number, number).find(number)
+
+    # -- overview -------------------------------------------------------------
+
+    def summary(self) -> dict[str, int]:
+        """Row counts of every table plus the total payload bytes."""
+        counts: dict[str, int] = {}
+        tables: Sequence[Any] = (
+            s.tag,
+            s.iov,
+            s.payload,
+            s.global_tag,
+            s.global_tag_map,
+            s.run_info,
+        )
+        with self._connect() as conn:
+            for table in tables:
+                counts[table.name] = int(conn.scalar(select(func.count()).select_from(table)) or 0)
+            size = conn.scalar(select(func.sum(func.length(s.payload.c.data))))
+        counts["payload_bytes"] = int(size or 0)
+        return counts
+
+
+def _tag(m: Any) -> Tag:
+    return Tag(
+        name=m["name"],
+        time_type=TimeType.parse(m["time_type"]),
+        object_type=m["object_type"],
+        synchronization=m["synchronization"],
+        end_of_validity=int(m["end_of_validity"]),
+        description=m["description"],
+        last_validated_time=int(m["last_validated_time"]),
+        insertion_time=m["insertion_time"],
+        modification_time=m["modification_time"],
+    )
+
+
+def _iov_list(tag: Tag, rows: Sequence[Any], end: int, snapshot: dt.datetime | None) -> IovList:
+    """Keep the latest insertion per since (rows come sorted that way)."""
+    since = np.fromiter((r[0] for r in rows), dtype=np.uint64, count=len(rows))
+    keep = np.ones(since.size, dtype=bool)
+    keep[1:] = since[1:] != since[:-1]
+    idx = np.flatnonzero(keep)
+    since = since[idx]
+    until = np.empty_like(since)
+    until[:-1] = since[1:]
+    if until.size:
+        until[-1] = np.uint64(end)
+    kept = [rows[int(i)] for i in idx]
+    hashes = np.array([r[2] for r in kept], dtype="<U40")
+    times = np.array([r[1] for r in kept], dtype="datetime64[us]")
+    return IovList(tag.name, tag.time_type, since, until, hashes, times, snapshot)

@@ -1,0 +1,168 @@
+"""Plain records returned by the conditions-database queries.
+
+IOV lists are columnar (numpy arrays), because the engine joins thousands of
+them with per-payload results in one vectorised step; everything else is a
+small frozen dataclass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from inspector.conddb.timetypes import TimeType, format_since
+from inspector.errors import NotFound
+
+__all__ = [
+    "GlobalTag",
+    "GlobalTagEntry",
+    "Iov",
+    "IovList",
+    "Page",
+    "Payload",
+    "PayloadInfo",
+    "Tag",
+]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A tag: a named sequence of IOVs of one payload type."""
+
+    name: str
+    time_type: TimeType
+    object_type: str
+    synchronization: str
+    end_of_validity: int
+    description: str
+    last_validated_time: int
+    insertion_time: dt.datetime
+    modification_time: dt.datetime
+
+    @property
+    def end(self) -> int:
+        """End of the last IOV: the end of validity, or the largest since."""
+        eov = self.end_of_validity
+        return eov if 0 < eov < self.time_type.max_since else self.time_type.max_since
+
+
+@dataclass(frozen=True)
+class Iov:
+    """One interval of validity: ``[since, until)`` served by ``payload_hash``."""
+
+    since: int
+    until: int
+    payload_hash: str
+    insertion_time: dt.datetime
+
+
+@dataclass(frozen=True)
+class IovList:
+    """The IOVs of a tag in a range, as parallel arrays ordered by ``since``.
+
+    ``until[i]`` is ``since[i + 1]`` (exclusive end); the last one ends at the
+    next IOV outside the range or at the tag's end of validity.
+    """
+
+    tag: str
+    time_type: TimeType
+    since: npt.NDArray[np.uint64]
+    until: npt.NDArray[np.uint64]
+    payload_hash: npt.NDArray[np.str_]
+    insertion_time: npt.NDArray[np.datetime64]
+    snapshot: dt.datetime | None = None
+
+    def __len__(self) -> int:
+        return int(self.since.size)
+
+    def __iter__(self) -> Iterator[Iov]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def __getitem__(self, i: int) -> Iov:
+        when = self.insertion_time[i].astype("datetime64[us]").astype(dt.datetime)
+        return Iov(int(self.since[i]), int(self.until[i]), str(self.payload_hash[i]), when)
+
+    def covering(self, since: int) -> Iov:
+        """The IOV valid at ``since``; :class:`NotFound` if none is."""
+        i = int(np.searchsorted(self.since, np.uint64(since), side="right")) - 1
+        if i < 0 or since >= int(self.until[i]):
+            what = format_since(since, self.time_type)
+            raise NotFound(f"tag {self.tag!r} has no IOV valid at {what}")
+        return self[i]
+
+    def distinct_hashes(self) -> tuple[npt.NDArray[np.str_], npt.NDArray[np.intp]]:
+        """Distinct payload hashes and, per IOV, the index of its hash."""
+        unique, inverse = np.unique(self.payload_hash, return_inverse=True)
+        return unique, inverse
+
+
+@dataclass(frozen=True)
+class PayloadInfo:
+    """Payload metadata without the blob."""
+
+    hash: str
+    object_type: str
+    version: str
+    size: int
+    insertion_time: dt.datetime
+
+
+@dataclass(frozen=True)
+class Payload:
+    """A payload with its blob."""
+
+    hash: str
+    object_type: str
+    version: str
+    data: bytes
+    streamer_info: bytes
+    insertion_time: dt.datetime
+
+
+@dataclass(frozen=True)
+class GlobalTag:
+    """A global tag: a named set of record → tag choices."""
+
+    name: str
+    validity: int
+    description: str
+    release: str
+    insertion_time: dt.datetime
+    snapshot_time: dt.datetime
+
+
+@dataclass(frozen=True)
+class GlobalTagEntry:
+    """One line of a global tag: (record, label) → tag."""
+
+    record: str
+    label: str
+    tag_name: str
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a listing, with the total so nothing is truncated silently."""
+
+    items: Sequence[T]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        """Number of pages (at least one, even when empty)."""
+        return max(1, -(-self.total // self.page_size))
+
+    def require_exists(self, what: str) -> None:
+        """Raise :class:`NotFound` when a page past the end was asked for."""
+        if self.page > self.pages:
+            raise NotFound(f"{what}: page {self.page} is past the last page ({self.pages})")

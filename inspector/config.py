@@ -1,0 +1,147 @@
+"""Configuration as data: a TOML file naming the databases by alias.
+
+Looked up, first match wins: an explicit path (``--config``), the
+``INSPECTOR_CONFIG`` environment variable, ``./inspector.toml``.  With none of
+them the built-in configuration has one alias, ``demo``, pointing at the demo
+SQLite file in the user data folder (``$XDG_DATA_HOME/payload-inspector``).
+
+Example::
+
+    default_database = "demo"
+
+    [databases.demo]
+    path = "var/demo.sqlite"        # SQLite file, relative to this file
+    description = "Demo conditions"
+
+    [databases.online]
+    url = "postgresql+psycopg://conditions@db.example.org/conddb"
+
+Unknown keys are rejected with their name, so a typo never silently falls
+back to a default.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from inspector.errors import ConfigError, NotFound
+
+__all__ = [
+    "Config",
+    "DatabaseConfig",
+    "default_data_dir",
+    "load_config",
+]
+
+CONFIG_ENV: Final = "INSPECTOR_CONFIG"
+CONFIG_FILENAME: Final = "inspector.toml"
+DEMO_FILENAME: Final = "demo.sqlite"
+
+_TOP_KEYS: Final = frozenset({"default_database", "databases"})
+_DB_KEYS: Final = frozenset({"url", "path", "description"})
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    """One conditions database, reachable under ``alias``."""
+
+    alias: str
+    url: str
+    description: str = ""
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The file of a SQLite database, ``None`` for server databases."""
+        prefix = "sqlite:///"
+        return Path(self.url[len(prefix) :]) if self.url.startswith(prefix) else None
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration; built by :func:`load_config`."""
+
+    databases: Mapping[str, DatabaseConfig]
+    default_database: str
+    source: Path | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def database(self, alias: str | None = None) -> DatabaseConfig:
+        """The database of ``alias`` (default: the configured default)."""
+        name = alias or self.default_database
+        try:
+            return self.databases[name]
+        except KeyError:
+            known = ", ".join(sorted(self.databases)) or "none"
+            raise NotFound(f"unknown database alias {name!r} (configured: {known})") from None
+
+
+def default_data_dir() -> Path:
+    """Per-user folder for the demo database when no config file says otherwise."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "payload-inspector"
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Find and parse the configuration (see the module docstring for the order)."""
+    chosen = path or os.environ.get(CONFIG_ENV)
+    if chosen is None and Path(CONFIG_FILENAME).is_file():
+        chosen = CONFIG_FILENAME
+    if chosen is None:
+        return _builtin_config()
+    file = Path(chosen)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read configuration {file}: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: invalid TOML: {exc}") from None
+    return parse_config(data, base_dir=file.resolve().parent, source=file)
+
+
+def parse_config(data: Mapping[str, Any], *, base_dir: Path, source: Path | None = None) -> Config:
+    """Validate a parsed TOML document; relative SQLite paths use ``base_dir``."""
+    where = str(source) if source else "configuration"
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    raw_dbs = data.get("databases", {})
+    if not isinstance(raw_dbs, Mapping) or not raw_dbs:
+        raise ConfigError(f"{where}: [databases] must name at least one database")
+    databases = {
+        alias: _parse_database(alias, entry, base_dir, where) for alias, entry in raw_dbs.items()
+    }
+    default = data.get("default_database", "demo" if "demo" in databases else next(iter(databases)))
+    if default not in databases:
+        raise ConfigError(f"{where}: default_database {default!r} is not in [databases]")
+    return Config(databases=databases, default_database=default, source=source)
+
+
+def _parse_database(alias: str, entry: Any, base_dir: Path, where: str) -> DatabaseConfig:
+    if not isinstance(entry, Mapping):
+        raise ConfigError(f"{where}: [databases.{alias}] must be a table")
+    unknown = set(entry) - _DB_KEYS
+    if unknown:
+        raise ConfigError(
+            f"{where}: [databases.{alias}] unknown key(s) {', '.join(sorted(unknown))}"
+        )
+    if ("url" in entry) == ("path" in entry):
+        raise ConfigError(f"{where}: [databases.{alias}] needs exactly one of 'url' or 'path'")
+    if "path" in entry:
+        path = Path(str(entry["path"])).expanduser()
+        url = f"sqlite:///{(base_dir / path).resolve()}"
+    else:
+        url = str(entry["url"])
+    return DatabaseConfig(alias=alias, url=url, description=str(entry.get("description", "")))
+
+
+def _builtin_config() -> Config:
+    demo = default_data_dir() / DEMO_FILENAME
+    db = DatabaseConfig("demo", f"sqlite:///{demo}", "Demo conditions database")
+    return Config(databases={"demo": db}, default_database="demo", source=None)
