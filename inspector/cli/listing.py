@@ -188,7 +188,7 @@ def summary(cli: CliContext, db_alias: str | None) -> None:
     """Summarise a database: row counts, payload types and tags."""
     db = cli.database(db_alias)
     counts = db.summary()
-    click.echo(f"database {db.alias}: {db.engine.url}")
+    click.echo(f"database {db.alias}: {db.location}")
     for table in ("tag", "iov", "payload", "global_tag", "global_tag_map", "run_info"):
         click.echo(f"  {table:<15} {counts[table]:>8,d} rows")
     click.echo(f"  payload data    {human_bytes(counts['payload_bytes']):>12}")

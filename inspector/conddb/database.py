@@ -49,7 +49,10 @@ _REQUIRED_TABLES: Final = frozenset({"tag", "iov", "payload"})
 
 def open_database(config: DatabaseConfig) -> ConditionsDB:
     """Open the database of a configured alias for reading."""
-    return ConditionsDB(config.alias, _reader_engine(config))
+    path = config.sqlite_path
+    engine = _reader_engine(config)
+    location = str(path) if path else engine.url.render_as_string(hide_password=True)
+    return ConditionsDB(config.alias, engine, location=location)
 
 
 def _reader_engine(config: DatabaseConfig) -> Engine:
@@ -87,13 +90,15 @@ def _check_paging(page: int, page_size: int) -> None:
 class ConditionsDB:
     """Queries over one conditions database (see the module docstring)."""
 
-    def __init__(self, alias: str, engine: Engine) -> None:
+    def __init__(self, alias: str, engine: Engine, *, location: str = "") -> None:
         self.alias = alias
         self.engine = engine
+        #: Where the data lives, safe to show (file path, or URL without password).
+        self.location = location or engine.url.render_as_string(hide_password=True)
         self._checked = False
 
     def __repr__(self) -> str:
-        return f"ConditionsDB({self.alias!r}, {self.engine.url!r})"
+        return f"ConditionsDB({self.alias!r}, {self.location!r})"
 
     def close(self) -> None:
         """Release pooled connections."""

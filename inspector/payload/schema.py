@@ -379,5 +379,6 @@ def _check_references(schema: PayloadSchema, source: str) -> None:
                 bound = seen.get(bound_name)
                 if bound is None or bound.kind != "scalar":
                     raise SchemaError(
-                        f"{source}: field {f.name!r}: quantized bound {bound_name!r} must be a scalar"
+                        f"{source}: field {f.name!r}: quantized bound {bound_name!r} "
+                        "must be a scalar field"
                     )

@@ -1,0 +1,48 @@
+"""The @drawer decorator and its checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from inspector.drawers import Param, drawer
+
+
+def _func(payload: Any, params: Any) -> float:
+    """Mean of something."""
+    return 1.0
+
+
+def test_decorator_builds_a_described_drawer() -> None:
+    d = drawer(
+        "beamspot.x",
+        title="X",
+        payload_types="BeamSpotObjects",
+        kind="history",
+        params=[Param.int("n", 1)],
+        unit="cm",
+        series=["x"],
+    )(_func)
+    assert d.group == "beamspot" and d.applies_to("BeamSpotObjects")
+    assert d.description == "Mean of something."
+    assert d.describe()["params"] == [{"name": "n", "type": "int", "default": 1}]
+    assert d.func(None, {}) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"name": "NoDots"}, "dotted lower case"),
+        ({"name": "a.b", "kind": "movie"}, "kind must be one of"),
+        ({"name": "a.b", "payload_types": ()}, "at least one payload type"),
+        ({"name": "a.b", "params": [Param.int("n", 1), Param.int("n", 2)]}, "twice"),
+        ({"name": "a.b", "params": [Param.string("tag")]}, "reserved"),
+        ({"name": "a.b", "timeout": 0}, "timeout must be positive"),
+    ],
+)
+def test_invalid_declarations(kwargs: dict[str, Any], message: str) -> None:
+    args: dict[str, Any] = {"title": "t", "payload_types": ["T"], "kind": "single"} | kwargs
+    name = args.pop("name")
+    with pytest.raises(ValueError, match=message):
+        drawer(name, **args)(_func)

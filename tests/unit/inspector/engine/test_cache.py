@@ -1,0 +1,90 @@
+"""Single-flight caches: one computation per key, byte budgets, counters."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from inspector.engine.cache import byte_cache, nbytes_of, ttl_cache
+
+
+def test_many_threads_asking_for_a_cold_key_compute_it_once() -> None:
+    cache = byte_cache("t", 10_000)
+    calls = 0
+    gate = threading.Event()
+
+    def compute() -> bytes:
+        nonlocal calls
+        calls += 1
+        gate.wait(5)
+        return b"x" * 100
+
+    results: list[bytes] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(cache.get_or_compute("k", compute)))
+        for _ in range(16)
+    ]
+    for t in threads:
+        t.start()
+    time.sleep(0.1)
+    gate.set()
+    for t in threads:
+        t.join(5)
+    assert calls == 1
+    assert len(results) == 16 and all(r == b"x" * 100 for r in results)
+    stats = cache.stats()
+    assert stats.misses == 1 and stats.joined == 15 and stats.hits == 0
+    cache.get_or_compute("k", compute)
+    assert cache.stats().hits == 1 and calls == 1
+
+
+def test_errors_reach_every_waiter_and_are_not_cached() -> None:
+    cache = byte_cache("t", 1000)
+    attempts = 0
+
+    def boom() -> bytes:
+        nonlocal attempts
+        attempts += 1
+        raise RuntimeError("bad payload")
+
+    for _ in range(2):
+        with pytest.raises(RuntimeError, match="bad payload"):
+            cache.get_or_compute("k", boom)
+    assert attempts == 2 and cache.stats().errors == 2
+    assert "k" not in cache
+
+
+def test_byte_budget_evicts_least_recently_used() -> None:
+    cache = byte_cache("t", 2500)
+    for key in "abc":
+        cache.get_or_compute(key, lambda: np.zeros(1000, np.uint8))
+    assert "a" not in cache and "b" in cache and "c" in cache
+    assert cache.stats().size == 2000
+    # A value larger than the whole budget is served but not kept.
+    big = cache.get_or_compute("big", lambda: np.zeros(5000, np.uint8))
+    assert big.size == 5000 and "big" not in cache
+
+
+def test_ttl_cache_expires() -> None:
+    cache = ttl_cache("iov", 10, 0.05)
+    cache.get_or_compute("k", lambda: 1)
+    assert "k" in cache
+    time.sleep(0.1)
+    assert cache.get_or_compute("k", lambda: 2) == 2
+
+
+def test_nbytes_of_prefers_the_values_own_size() -> None:
+    assert nbytes_of(np.zeros(10, np.float64)) == 80
+    assert nbytes_of(b"abc") == 3
+    assert nbytes_of(object()) > 0
+
+
+def test_hit_rate() -> None:
+    cache = byte_cache("t", 100)
+    cache.get_or_compute(1, lambda: b"a")
+    cache.get_or_compute(1, lambda: b"a")
+    cache.get_or_compute(1, lambda: b"a")
+    assert cache.stats().hit_rate == pytest.approx(2 / 3)

@@ -1,0 +1,87 @@
+"""Configuration loading: aliases, relative paths, defaults and clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from inspector.config import default_data_dir, load_config
+from inspector.errors import ConfigError, NotFound
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "inspector.toml"
+    path.write_text(text)
+    return path
+
+
+def test_sqlite_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
+    cfg = load_config(_write(tmp_path, '[databases.demo]\npath = "var/demo.sqlite"\n'))
+    db = cfg.database()
+    assert db.alias == "demo"
+    assert db.sqlite_path == (tmp_path / "var" / "demo.sqlite").resolve()
+
+
+def test_url_databases_and_explicit_default(tmp_path: Path) -> None:
+    cfg = load_config(
+        _write(
+            tmp_path,
+            'default_database = "prod"\n'
+            '[databases.demo]\npath = "a.sqlite"\n'
+            '[databases.prod]\nurl = "postgresql://host/db"\ndescription = "P"\n',
+        )
+    )
+    assert cfg.database().alias == "prod"
+    assert cfg.database("prod").sqlite_path is None
+    assert cfg.database("demo").url.startswith("sqlite:///")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("colour = 1\n[databases.a]\npath = 'x'\n", "unknown key"),
+        ("[databases]\n", "at least one database"),
+        ("[databases.a]\npath = 'x'\nurl = 'y'\n", "exactly one of 'url' or 'path'"),
+        ("[databases.a]\ndescription = 'x'\n", "exactly one of 'url' or 'path'"),
+        ("[databases.a]\npath = 'x'\npasword = 1\n", "unknown key"),
+        ("default_database = 'b'\n[databases.a]\npath = 'x'\n", "default_database 'b'"),
+        ("[databases.a\n", "invalid TOML"),
+    ],
+)
+def test_mistakes_are_named(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_config(_write(tmp_path, text))
+
+
+def test_missing_file_and_unknown_alias(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read configuration"):
+        load_config(tmp_path / "none.toml")
+    cfg = load_config(_write(tmp_path, "[databases.a]\npath = 'x'\n"))
+    with pytest.raises(NotFound, match=r"unknown database alias 'b' \(configured: a\)"):
+        cfg.database("b")
+
+
+def test_builtin_default_points_demo_at_the_user_data_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("INSPECTOR_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    cfg = load_config()
+    assert cfg.source is None
+    assert cfg.database("demo").sqlite_path == tmp_path / "data/payload-inspector/demo.sqlite"
+    assert default_data_dir() == tmp_path / "data/payload-inspector"
+
+
+def test_environment_variable_and_working_directory_lookup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, "[databases.here]\npath = 'h.sqlite'\n")
+    monkeypatch.delenv("INSPECTOR_CONFIG", raising=False)
+    assert load_config().default_database == "here"
+    other = tmp_path / "other.toml"
+    other.write_text("[databases.env]\npath = 'e.sqlite'\n")
+    monkeypatch.setenv("INSPECTOR_CONFIG", str(other))
+    assert load_config().default_database == "env"
