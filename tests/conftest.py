@@ -9,8 +9,10 @@ import pytest
 from handmade import build_handmade
 
 from inspector.conddb import ConditionsDB, open_database
-from inspector.config import DatabaseConfig
+from inspector.config import Config, DatabaseConfig
+from inspector.engine import Engine
 from inspector.payload import SchemaRegistry
+from inspector.plugin import load_plugins
 
 
 @pytest.fixture(scope="session")
@@ -39,3 +41,22 @@ def handmade_db(handmade_path: tuple[Path, dict[str, str]]) -> Iterator[Conditio
 def hashes(handmade_path: tuple[Path, dict[str, str]]) -> dict[str, str]:
     """Payload hashes of the hand-built database by label."""
     return handmade_path[1]
+
+
+@pytest.fixture(scope="session")
+def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small demo database (all real modules, few IOVs), built once per run."""
+    from inspector.demo import build_demo_database
+
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+    build_demo_database(path, seed=3, scale=0.02)
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_engine(demo_path: Path) -> Iterator[Engine]:
+    """An engine over the demo database with the installed (built-in) plugins."""
+    config = Config({"demo": DatabaseConfig("demo", f"sqlite:///{demo_path}")}, "demo")
+    engine = Engine(config, load_plugins())
+    yield engine
+    engine.close()

@@ -15,6 +15,7 @@ from inspector.conddb import ConditionsDB, open_database
 from inspector.config import Config, load_config
 from inspector.errors import InvalidParameter
 from inspector.payload import SchemaRegistry
+from inspector.plugin import Plugins, load_plugins
 
 __all__ = ["CliContext", "db_option", "parse_snapshot", "pass_cli"]
 
@@ -26,7 +27,7 @@ class CliContext:
     config_path: str | None = None
     _config: Config | None = None
     _databases: dict[str, ConditionsDB] = field(default_factory=dict)
-    _schemas: SchemaRegistry | None = None
+    _plugins: Plugins | None = None
 
     @property
     def config(self) -> Config:
@@ -43,11 +44,16 @@ class CliContext:
         return self._databases[cfg.alias]
 
     @property
+    def plugins(self) -> Plugins:
+        """Every installed plugin's registrations (loaded on first use)."""
+        if self._plugins is None:
+            self._plugins = load_plugins()
+        return self._plugins
+
+    @property
     def schemas(self) -> SchemaRegistry:
-        """The payload schemas the product knows."""
-        if self._schemas is None:
-            self._schemas = SchemaRegistry.builtin()
-        return self._schemas
+        """The payload schemas registered by plugins."""
+        return self.plugins.schemas
 
     def close(self) -> None:
         """Release database connections."""

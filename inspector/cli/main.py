@@ -15,6 +15,8 @@ from inspector.cli.context import CliContext
 from inspector.cli.decode import decode_command
 from inspector.cli.demo import demo_db
 from inspector.cli.listing import list_group, show_group, summary
+from inspector.cli.plot import plot_command
+from inspector.cli.plugins import plugins_command
 from inspector.errors import InspectorError
 
 __all__ = ["cli", "main"]
@@ -54,6 +56,8 @@ cli.add_command(list_group)
 cli.add_command(show_group)
 cli.add_command(decode_command)
 cli.add_command(summary)
+cli.add_command(plugins_command)
+cli.add_command(plot_command)
 
 
 def main() -> None:

@@ -19,12 +19,15 @@ from sqlalchemy import (
     Connection,
     Engine,
     Select,
+    String,
     create_engine,
     func,
     inspect,
     select,
+    type_coerce,
 )
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.pool import QueuePool
 
 from inspector.conddb import schema as s
 from inspector.conddb.models import (
@@ -44,6 +47,7 @@ from inspector.errors import DatabaseUnavailable, InvalidParameter, NotFound
 __all__ = ["ConditionsDB", "open_database"]
 
 MAX_PAGE_SIZE: Final = 1000
+_BATCH: Final = 500
 _REQUIRED_TABLES: Final = frozenset({"tag", "iov", "payload"})
 
 
@@ -69,7 +73,11 @@ def _reader_engine(config: DatabaseConfig) -> Engine:
     def connect() -> sqlite3.Connection:
         return sqlite3.connect(uri, uri=True, check_same_thread=False)
 
-    return create_engine("sqlite://", creator=connect)
+    # An explicit QueuePool: with a bare ``sqlite://`` URL SQLAlchemy would pick
+    # SingletonThreadPool, which closes connections other threads still use.
+    return create_engine(
+        "sqlite://", creator=connect, poolclass=QueuePool, pool_size=8, max_overflow=8
+    )
 
 
 def _like_pattern(pattern: str) -> str:
@@ -203,8 +211,13 @@ class ConditionsDB:
             conds.append(s.iov.c.since >= func.coalesce(start.scalar_subquery(), since))
         if until is not None:
             conds.append(s.iov.c.since <= until)
+        inserted: Any = s.iov.c.insertion_time
+        if self.engine.dialect.name == "sqlite":
+            # SQLite keeps ISO strings: numpy parses 10,000 of them in ~1 ms,
+            # against ~60 ms through Python datetime objects.
+            inserted = type_coerce(inserted, String)
         query = (
-            select(s.iov.c.since, s.iov.c.insertion_time, s.iov.c.payload_hash)
+            select(s.iov.c.since, inserted, s.iov.c.payload_hash)
             .where(*conds)
             .order_by(s.iov.c.since, s.iov.c.insertion_time.desc(), s.iov.c.payload_hash.desc())
         )
@@ -228,15 +241,24 @@ class ConditionsDB:
             row = conn.execute(select(s.payload).where(s.payload.c.hash == payload_hash)).first()
         if row is None:
             raise NotFound(f"payload {payload_hash!r} does not exist in database {self.alias!r}")
-        m = row._mapping
-        return Payload(
-            hash=m["hash"],
-            object_type=m["object_type"],
-            version=str(m["version"]),
-            data=bytes(m["data"]),
-            streamer_info=bytes(m["streamer_info"] or b""),
-            insertion_time=m["insertion_time"],
-        )
+        return _payload(row._mapping)
+
+    def payloads(self, hashes: Sequence[str]) -> dict[str, Payload]:
+        """Several payloads in as few queries as possible (batches of 500).
+
+        What a cold history needs: one round trip per batch instead of one per
+        payload.  Hashes that do not exist are simply absent from the answer.
+        """
+        found: dict[str, Payload] = {}
+        unique = sorted(set(hashes))
+        with self._connect() as conn:
+            for lo in range(0, len(unique), _BATCH):
+                batch = unique[lo : lo + _BATCH]
+                rows = conn.execute(select(s.payload).where(s.payload.c.hash.in_(batch)))
+                for row in rows:
+                    payload = _payload(row._mapping)
+                    found[payload.hash] = payload
+        return found
 
     def payload_info(self, payload_hash: str) -> PayloadInfo:
         """Payload metadata (type, version, size) without fetching the blob."""
@@ -330,6 +352,17 @@ class ConditionsDB:
         return counts
 
 
+def _payload(m: Any) -> Payload:
+    return Payload(
+        hash=m["hash"],
+        object_type=m["object_type"],
+        version=str(m["version"]),
+        data=bytes(m["data"]),
+        streamer_info=bytes(m["streamer_info"] or b""),
+        insertion_time=m["insertion_time"],
+    )
+
+
 def _tag(m: Any) -> Tag:
     return Tag(
         name=m["name"],
@@ -357,5 +390,5 @@ def _iov_list(tag: Tag, rows: Sequence[Any], end: int, snapshot: dt.datetime | N
         until[-1] = np.uint64(end)
     kept = [rows[int(i)] for i in idx]
     hashes = np.array([r[2] for r in kept], dtype="<U40")
-    times = np.array([r[1] for r in kept], dtype="datetime64[us]")
+    times = np.array([r[1] for r in kept], dtype="datetime64[us]")  # str or datetime
     return IovList(tag.name, tag.time_type, since, until, hashes, times, snapshot)

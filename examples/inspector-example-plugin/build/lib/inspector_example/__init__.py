@@ -1,0 +1,1 @@
+"""Example Payload Inspector plugin package."""

@@ -1,0 +1,125 @@
+"""``inspector plot DRAWER``: any drawer to JSON, CSV or HTML, without the server.
+
+Like CMS ``getPayloadData.py``, but one command for every kind of drawer.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from inspector.cli.context import CliContext, db_option, parse_snapshot, pass_cli
+from inspector.engine import Engine, PlotRequest
+from inspector.errors import InvalidParameter
+from inspector.plots import PlotObject
+from inspector.render import RendererRegistry, standalone_html
+
+__all__ = ["plot_command"]
+
+FORMATS = ("json", "csv", "html")
+
+
+class _TerminalProgress:
+    """``payloads done/total`` on stderr for histories over many payloads."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.shown = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        percent = 100 * done // max(total, 1)
+        if self.tty:
+            click.echo(
+                f"\rreducing payloads: {done}/{total} ({percent}%)", nl=done == total, err=True
+            )
+        elif percent // 10 != self.shown or done == total:
+            self.shown = percent // 10
+            click.echo(f"reducing payloads: {done}/{total} ({percent}%)", err=True)
+
+
+def _params(pairs: tuple[str, ...]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise InvalidParameter("param", f"{pair!r} is not KEY=VALUE")
+        params[key.strip()] = value
+    return params
+
+
+def render(plot: PlotObject, fmt: str, renderers: RendererRegistry) -> bytes:
+    """The plot in one of the export formats."""
+    if fmt == "json":
+        return plot.to_json()
+    if fmt == "csv":
+        return plot.to_csv().encode("utf-8")
+    return standalone_html(plot, renderers).encode("utf-8")
+
+
+@click.command("plot")
+@click.argument("drawer")
+@click.option("--tag", required=True, help="Tag to read.")
+@click.option("--iov", help="IOV (a since inside it) for single and compare drawers.")
+@click.option("--tag2", help="Second tag, for a two-tag comparison.")
+@click.option("--iov2", help="Second IOV, for a comparison.")
+@click.option("--since", help="Start of a history's range.")
+@click.option("--until", help="End of a history's range (inclusive).")
+@click.option("--snapshot", help="Ignore IOVs inserted after this UTC time.")
+@click.option(
+    "--param",
+    "-p",
+    "param_pairs",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A drawer parameter (repeatable).",
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="json", show_default=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
+@db_option
+@pass_cli
+def plot_command(
+    cli: CliContext,
+    drawer: str,
+    tag: str,
+    iov: str | None,
+    tag2: str | None,
+    iov2: str | None,
+    since: str | None,
+    until: str | None,
+    snapshot: str | None,
+    param_pairs: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+    db_alias: str | None,
+) -> None:
+    """Run DRAWER on a tag and print the plot object (JSON, CSV or standalone HTML)."""
+    request = PlotRequest(
+        drawer=drawer,
+        db=db_alias,
+        tag=tag,
+        iov=iov,
+        tag2=tag2,
+        iov2=iov2,
+        since=since,
+        until=until,
+        snapshot=parse_snapshot(snapshot),
+        params=_params(param_pairs),
+    )
+    engine = Engine(cli.config, cli.plugins)
+    try:
+        plot = engine.plot(request, progress=_TerminalProgress())
+    finally:
+        engine.close()
+    data = render(plot, fmt, RendererRegistry(cli.plugins.renderers))
+    if output is None:
+        click.echo(data.decode("utf-8"), nl=not data.endswith(b"\n"))
+    else:
+        output.write_bytes(data)
+        click.echo(f"{plot.plot_type} written to {output} ({len(data):,} bytes)", err=True)

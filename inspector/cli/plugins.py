@@ -1,0 +1,40 @@
+"""``inspector plugins``: what is installed and which drawers it brings."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from inspector.cli.context import CliContext, pass_cli
+from inspector.cli.output import echo_table
+
+__all__ = ["plugins_command"]
+
+
+@click.command("plugins")
+@click.option("--json", "as_json", is_flag=True, help="Print plugins and drawers as JSON.")
+@pass_cli
+def plugins_command(cli: CliContext, as_json: bool) -> None:
+    """List installed plugins, their drawers and the payload types they read."""
+    loaded = cli.plugins
+    if as_json:
+        doc = {
+            "plugins": [p.__dict__ for p in loaded.info],
+            "drawers": [d.describe() for d in loaded.drawers],
+            "payload_types": loaded.schemas.object_types(),
+        }
+        click.echo(json.dumps(doc, indent=2))
+        return
+    echo_table(
+        ("plugin", "module", "distribution"),
+        [(p.name, p.module, f"{p.distribution} {p.version}".strip()) for p in loaded.info],
+    )
+    click.echo()
+    rows = [(d.name, d.kind, ", ".join(d.payload_types), d.plugin, d.title) for d in loaded.drawers]
+    if rows:
+        echo_table(("drawer", "kind", "payload types", "plugin", "title"), rows)
+    click.echo(
+        f"{len(loaded.info)} plugins, {len(loaded.drawers)} drawers, "
+        f"{len(loaded.schemas)} payload schemas"
+    )

@@ -1,0 +1,1 @@
+"""Shipped geometry data files (no code); read through importlib.resources."""

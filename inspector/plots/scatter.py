@@ -1,0 +1,91 @@
+"""Points in a plane, optionally coloured by a third value: :class:`Scatter`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Self
+
+import numpy.typing as npt
+
+from inspector.plots.base import (
+    CsvColumn,
+    JsonReader,
+    PlotObject,
+    as_float_array,
+    check_length,
+    register_plot_type,
+)
+from inspector.plots.serialize import floats_to_json
+
+__all__ = ["Scatter"]
+
+
+@register_plot_type
+@dataclass(frozen=True, kw_only=True, eq=False)
+class Scatter(PlotObject):
+    """Points (x[i], y[i]); ``colour[i]``, when given, picks each point's colour.
+
+    NaN in any coordinate means the point has no value there; renderers skip
+    it rather than the plot refusing it, so one bad module does not hide
+    the others.
+    """
+
+    x: npt.NDArray[Any]  # float64 (n,)
+    y: npt.NDArray[Any]  # float64 (n,)
+    colour: npt.NDArray[Any] | None = None  # float64 (n,)
+    x_label: str = ""
+    x_unit: str = ""
+    y_label: str = ""
+    y_unit: str = ""
+    colour_label: str = ""
+    colour_unit: str = ""
+
+    def _validate(self) -> None:
+        owner = self.plot_type
+        self._check_texts("x_label", "x_unit", "y_label", "y_unit", "colour_label", "colour_unit")
+        x = as_float_array(owner, "x", self.x)
+        y = as_float_array(owner, "y", self.y)
+        check_length(owner, "y", y, x.size, "points")
+        self._set("x", x)
+        self._set("y", y)
+        if self.colour is not None:
+            colour = as_float_array(owner, "colour", self.colour)
+            check_length(owner, "colour", colour, x.size, "points")
+            self._set("colour", colour)
+
+    def _data_to_json(self) -> dict[str, Any]:
+        return {
+            "x": floats_to_json(self.x),
+            "y": floats_to_json(self.y),
+            "colour": None if self.colour is None else floats_to_json(self.colour),
+            "x_label": self.x_label,
+            "x_unit": self.x_unit,
+            "y_label": self.y_label,
+            "y_unit": self.y_unit,
+            "colour_label": self.colour_label,
+            "colour_unit": self.colour_unit,
+        }
+
+    @classmethod
+    def _data_from_json(cls, data: JsonReader, common: dict[str, Any]) -> Self:
+        return cls(
+            x=data.floats("x"),
+            y=data.floats("y"),
+            colour=data.floats("colour", required=False),
+            x_label=data.text("x_label"),
+            x_unit=data.text("x_unit"),
+            y_label=data.text("y_label"),
+            y_unit=data.text("y_unit"),
+            colour_label=data.text("colour_label"),
+            colour_unit=data.text("colour_unit"),
+            **common,
+        )
+
+    def _csv_columns(self) -> list[CsvColumn]:
+        columns = [
+            CsvColumn("x", self.x, self.x_label, self.x_unit),
+            CsvColumn("y", self.y, self.y_label, self.y_unit),
+        ]
+        if self.colour is not None:
+            columns.append(CsvColumn("colour", self.colour, self.colour_label, self.colour_unit))
+        return columns

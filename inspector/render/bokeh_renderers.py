@@ -1,0 +1,398 @@
+"""Bokeh renderers of the built-in plot types.
+
+Each builds a *fresh* model per call (models cannot be shared between
+documents).  Arrays go to Bokeh as float64/int32 numpy columns, which
+serialise as compact binary buffers; anything else (uint64 ``since`` values,
+whose JavaScript numbers would lose precision) is converted first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+from bokeh.layouts import column
+from bokeh.models.annotations import ColorBar
+from bokeh.models.formatters import (
+    BasicTickFormatter,
+    DatetimeTickFormatter,
+    NumeralTickFormatter,
+)
+from bokeh.models.mappers import LinearColorMapper
+from bokeh.models.sources import ColumnDataSource
+from bokeh.models.tools import HoverTool
+from bokeh.models.widgets import DataTable, Div, NumberFormatter, StringFormatter, TableColumn
+from bokeh.palettes import Category10_10, Turbo256, interp_palette
+from bokeh.plotting import figure
+
+from inspector.conddb.timetypes import format_since
+from inspector.plots import (
+    DetectorMap,
+    Histogram1D,
+    Histogram2D,
+    History,
+    PlotObject,
+    Scatter,
+    Table,
+)
+
+__all__ = ["BUILTIN_RENDERERS", "provenance_text"]
+
+WEBGL_ABOVE: Final = 10_000
+_TOOLS: Final = "pan,wheel_zoom,box_zoom,reset,save"
+DIVERGING: Final = tuple(interp_palette(("#2166ac", "#f7f7f7", "#b2182b"), 256))
+
+
+def _axis_label(label: str, unit: str) -> str:
+    return f"{label} [{unit}]" if unit else label
+
+
+def _figure(plot: PlotObject, options: Mapping[str, Any], **kwargs: Any) -> Any:
+    fig = figure(
+        title=plot.title,
+        width=int(options.get("width", 900)),
+        height=int(options.get("height", 450)),
+        tools=_TOOLS,
+        sizing_mode=options.get("sizing_mode", "stretch_width"),
+        **kwargs,
+    )
+    fig.toolbar.logo = None
+    return fig
+
+
+def provenance_text(plot: PlotObject) -> str:
+    """One readable line saying where the numbers come from."""
+    p = plot.provenance
+    parts = [
+        f"db {p.db}" if p.db else "",
+        f"tags {', '.join(p.tags)}" if p.tags else "",
+        f"drawer {p.drawer}" if p.drawer else "",
+        f"snapshot {p.snapshot}" if p.snapshot else "snapshot: latest",
+    ]
+    if p.labels:
+        parts.append(" vs ".join(p.labels))
+    return " · ".join(x for x in parts if x)
+
+
+# -- History ------------------------------------------------------------------
+
+
+def _history_x(plot: History, x_axis: str) -> tuple[npt.NDArray[np.float64], str]:
+    """x coordinates of every IOV start and the kind of axis."""
+    if x_axis == "time" and plot.time is not None and not np.isnat(plot.time).all():
+        ms = plot.time.astype("datetime64[ms]").astype(np.int64).astype(np.float64)
+        return ms, "datetime"
+    since = plot.since
+    if plot.time_type == "Lumi":
+        run = (since >> np.uint64(32)).astype(np.float64)
+        ls = (since & np.uint64(0xFFFFFFFF)).astype(np.float64)
+        return run + np.minimum(ls, 9999.0) / 10000.0, "run"
+    if plot.time_type == "Time":
+        seconds = (since >> np.uint64(32)).astype(np.float64)
+        return seconds * 1000.0, "datetime"
+    return since.astype(np.float64), "run"
+
+
+def _step_edges(x: npt.NDArray[np.float64], plot: History, kind: str) -> npt.NDArray[np.float64]:
+    """IOV boundaries: each start, plus an end for the last IOV."""
+    if x.size == 0:
+        return x
+    widths = np.diff(x)
+    typical = float(np.median(widths)) if widths.size else (1.0 if kind == "run" else 3.6e6)
+    return np.append(x, x[-1] + max(typical, 1e-9))
+
+
+def render_history(plot: History, options: Mapping[str, Any]) -> Any:
+    """Step lines over IOV boundaries, error bands, hover on an invisible line."""
+    x_axis = str(options.get("x_axis", "time" if plot.time_type == "Time" else "since"))
+    x, kind = _history_x(plot, x_axis)
+    fig = _figure(plot, options, x_axis_type="datetime" if kind == "datetime" else "linear")
+    fig.yaxis.axis_label = plot.y_label
+    fig.xaxis.axis_label = (
+        "time (UTC)"
+        if kind == "datetime"
+        else ("run" if plot.time_type in ("Run", "Lumi") else "since")
+    )
+    if kind == "datetime":
+        fig.xaxis.formatter = DatetimeTickFormatter()
+    else:
+        fig.xaxis.formatter = BasicTickFormatter(use_scientific=False)
+    fig.yaxis.formatter = BasicTickFormatter(
+        use_scientific=True, power_limit_high=6, power_limit_low=-4
+    )
+    edges = _step_edges(x, plot, kind)
+    data: dict[str, Any] = {
+        "x": x,
+        "since": _since_labels(plot.since, plot.time_type),
+        "until": _since_labels(plot.until, plot.time_type),
+    }
+    if plot.payload_hash is not None:
+        data["hash"] = np.asarray(plot.payload_hash).astype(object)
+    if plot.insertion_time is not None:
+        data["inserted"] = np.datetime_as_string(plot.insertion_time, unit="s").astype(object)
+    tooltips = [("since", "@since"), ("until", "@until")]
+    renderers = []
+    for i, (name, series) in enumerate(plot.series.items()):
+        colour = Category10_10[i % 10]
+        key = f"v{i}"
+        data[key] = series.values
+        band = {"x": edges, "y": np.append(series.values, series.values[-1:])}
+        label = series.label or name
+        if series.errors is not None:
+            data[f"e{i}"] = series.errors
+            lo = np.append(series.values - series.errors, (series.values - series.errors)[-1:])
+            hi = np.append(series.values + series.errors, (series.values + series.errors)[-1:])
+            band_src = ColumnDataSource({"x": edges, "lo": lo, "hi": hi})
+            fig.varea_step(
+                x="x",
+                y1="lo",
+                y2="hi",
+                source=band_src,
+                step_mode="after",
+                fill_color=colour,
+                fill_alpha=0.2,
+                legend_label=label,
+            )
+            tooltips.append((label, f"@{key}{{0.[0000]}} ± @e{i}{{0.[0000]}} {series.unit}"))
+        else:
+            tooltips.append((label, f"@{key}{{0.[0000]}} {series.unit}"))
+        fig.step(
+            x="x",
+            y="y",
+            source=ColumnDataSource(band),
+            mode="after",
+            color=colour,
+            line_width=2,
+            legend_label=label,
+        )
+        renderers.append(key)
+    if plot.payload_hash is not None:
+        tooltips.append(("payload", "@hash"))
+    if plot.insertion_time is not None:
+        tooltips.append(("inserted", "@inserted"))
+    source = ColumnDataSource(data)
+    # `step` glyphs have no hit-testing: hover lives on an invisible line.
+    hover_line = fig.line(
+        x="x", y=renderers[0] if renderers else "x", source=source, line_alpha=0.0
+    )
+    fig.add_tools(HoverTool(renderers=[hover_line], tooltips=tooltips, mode="vline"))
+    fig.legend.click_policy = "hide"
+    fig.legend.location = "top_left"
+    return fig
+
+
+def _since_labels(values: npt.NDArray[np.uint64], time_type: str) -> npt.NDArray[Any]:
+    if time_type == "Lumi":
+        run = values >> np.uint64(32)
+        ls = values & np.uint64(0xFFFFFFFF)
+        labels = np.char.add(np.char.add(run.astype(str), ":"), ls.astype(str)).astype(object)
+        labels[values == np.uint64(2**64 - 1)] = "inf"
+        return labels
+    if time_type == "Run":
+        labels = values.astype(str).astype(object)
+        labels[values >= np.uint64(2**32 - 1)] = "inf"
+        return labels
+    return np.array([format_since(int(v), time_type) for v in values], dtype=object)
+
+
+# -- Histograms ---------------------------------------------------------------
+
+
+def render_histogram1d(plot: Histogram1D, options: Mapping[str, Any]) -> Any:
+    """Bins as quads with a hover showing the range and count."""
+    fig = _figure(plot, options)
+    source = ColumnDataSource(
+        {"left": plot.edges[:-1], "right": plot.edges[1:], "top": plot.counts}
+    )
+    quads = fig.quad(
+        left="left",
+        right="right",
+        top="top",
+        bottom=0,
+        source=source,
+        fill_color=Category10_10[0],
+        line_color="white",
+        fill_alpha=0.8,
+    )
+    fig.add_tools(
+        HoverTool(
+            renderers=[quads],
+            tooltips=[
+                ("bin", "[@left{0.[000]}, @right{0.[000]})"),
+                (plot.y_label or "entries", "@top"),
+            ],
+        )
+    )
+    fig.xaxis.axis_label = _axis_label(plot.x_label, plot.x_unit)
+    fig.yaxis.axis_label = _axis_label(plot.y_label, plot.y_unit)
+    fig.yaxis.formatter = NumeralTickFormatter(format="0.[0]a")
+    fig.y_range.start = 0
+    if plot.underflow or plot.overflow:
+        fig.title.text = f"{plot.title}  (underflow {plot.underflow:g}, overflow {plot.overflow:g})"
+    return fig
+
+
+def _colour_mapper(
+    values: npt.NDArray[np.float64], diverging: bool, value_range: tuple[float, float] | None = None
+) -> LinearColorMapper:
+    finite = values[np.isfinite(values)]
+    if value_range is not None:
+        lo, hi = value_range
+    elif finite.size:
+        lo, hi = float(finite.min()), float(finite.max())
+    else:
+        lo, hi = 0.0, 1.0
+    if diverging:
+        bound = max(abs(lo), abs(hi)) or 1.0
+        lo, hi = -bound, bound
+    if hi <= lo:
+        hi = lo + 1.0
+    return LinearColorMapper(
+        palette=DIVERGING if diverging else Turbo256,
+        low=lo,
+        high=hi,
+        nan_color="#d9d9d9",
+        low_color="#000066" if value_range else None,
+        high_color="#660000" if value_range else None,
+    )
+
+
+def render_histogram2d(plot: Histogram2D, options: Mapping[str, Any]) -> Any:
+    """One image with a colour bar; empty cells grey."""
+    x0, x1 = float(plot.x_edges[0]), float(plot.x_edges[-1])
+    y0, y1 = float(plot.y_edges[0]), float(plot.y_edges[-1])
+    fig = _figure(plot, options, x_range=(x0, x1), y_range=(y0, y1))
+    diverging = bool(options.get("diverging", plot.title.lower().find("−") >= 0))
+    mapper = _colour_mapper(plot.values, diverging)
+    image = np.ascontiguousarray(plot.values.T, dtype=np.float64)
+    glyph = fig.image(image=[image], x=x0, y=y0, dw=x1 - x0, dh=y1 - y0, color_mapper=mapper)
+    fig.add_tools(
+        HoverTool(
+            renderers=[glyph],
+            tooltips=[("x", "$x{0.[0]}"), ("y", "$y{0.[0]}"), (plot.z_label or "value", "@image")],
+        )
+    )
+    fig.add_layout(
+        ColorBar(color_mapper=mapper, title=_axis_label(plot.z_label, plot.z_unit)), "right"
+    )
+    fig.xaxis.axis_label = _axis_label(plot.x_label, plot.x_unit)
+    fig.yaxis.axis_label = _axis_label(plot.y_label, plot.y_unit)
+    return fig
+
+
+# -- Detector maps ------------------------------------------------------------
+
+
+def render_detector_map(plot: DetectorMap, options: Mapping[str, Any]) -> Any:
+    """Modules as filled polygons of the shipped geometry, coloured by value."""
+    from inspector.geometry.shipped import layout_names, load_layout
+
+    fig = _figure(plot, options, match_aspect=True)
+    mapper = _colour_mapper(plot.values, plot.diverging, plot.value_range)
+    if plot.geometry not in layout_names():
+        fig.title.text = f"{plot.title} (no layout named {plot.geometry!r})"
+        return fig
+    layout = load_layout(plot.geometry)
+    position = np.searchsorted(layout.ids, plot.ids)
+    position = np.clip(position, 0, max(len(layout) - 1, 0))
+    found = layout.ids[position] == plot.ids if len(layout) else np.zeros(0, bool)
+    values = np.full(len(layout), np.nan)
+    values[position[found]] = plot.values[found]
+    xs = [
+        layout.x[a:b].astype(np.float64)
+        for a, b in zip(layout.offsets[:-1], layout.offsets[1:], strict=True)
+    ]
+    ys = [
+        layout.y[a:b].astype(np.float64)
+        for a, b in zip(layout.offsets[:-1], layout.offsets[1:], strict=True)
+    ]
+    source = ColumnDataSource(
+        {
+            "xs": [x.tolist() for x in xs],
+            "ys": [y.tolist() for y in ys],
+            "id": layout.ids.astype(np.int64),
+            "value": values,
+        }
+    )
+    patches = fig.patches(
+        "xs",
+        "ys",
+        source=source,
+        line_color=None,
+        fill_color={"field": "value", "transform": mapper},
+    )
+    fig.add_tools(
+        HoverTool(
+            renderers=[patches], tooltips=[("id", "@id"), (plot.value_label or "value", "@value")]
+        )
+    )
+    fig.add_layout(
+        ColorBar(color_mapper=mapper, title=_axis_label(plot.value_label, plot.value_unit)), "right"
+    )
+    fig.axis.visible = False
+    fig.grid.visible = False
+    return fig
+
+
+# -- Scatter and table -------------------------------------------------------
+
+
+def render_scatter(plot: Scatter, options: Mapping[str, Any]) -> Any:
+    """Points; WebGL above 10,000 of them."""
+    backend = "webgl" if plot.x.size > WEBGL_ABOVE else "canvas"
+    fig = _figure(plot, options, output_backend=backend)
+    data: dict[str, Any] = {"x": plot.x, "y": plot.y}
+    kwargs: dict[str, Any] = {"color": Category10_10[0]}
+    if plot.colour is not None:
+        data["c"] = plot.colour
+        mapper = _colour_mapper(plot.colour, False)
+        kwargs = {"color": {"field": "c", "transform": mapper}}
+        fig.add_layout(
+            ColorBar(color_mapper=mapper, title=_axis_label(plot.colour_label, plot.colour_unit)),
+            "right",
+        )
+    points = fig.scatter("x", "y", source=ColumnDataSource(data), size=4, alpha=0.7, **kwargs)
+    fig.add_tools(HoverTool(renderers=[points], tooltips=[("x", "@x"), ("y", "@y")]))
+    fig.xaxis.axis_label = _axis_label(plot.x_label, plot.x_unit)
+    fig.yaxis.axis_label = _axis_label(plot.y_label, plot.y_unit)
+    return fig
+
+
+def render_table(plot: Table, options: Mapping[str, Any]) -> Any:
+    """A sortable data table under the plot's title."""
+    data: dict[str, Any] = {}
+    columns = []
+    for i, (name, values) in enumerate(plot.columns.items()):
+        key = f"c{i}"
+        numeric = values.dtype.kind in "iuf"
+        data[key] = values if numeric else values.astype(str).astype(object)
+        unit = plot.units.get(name, "")
+        formatter = NumberFormatter(format="0.[000000]") if numeric else StringFormatter()
+        columns.append(
+            TableColumn(field=key, title=f"{name} [{unit}]" if unit else name, formatter=formatter)
+        )
+    rows = len(next(iter(plot.columns.values()))) if plot.columns else 0
+    table = DataTable(
+        source=ColumnDataSource(data),
+        columns=columns,
+        index_position=None,
+        height=min(600, 30 + 26 * max(rows, 1)),
+        sizing_mode="stretch_width",
+    )
+    return column(Div(text=f"<b>{_escape(plot.title)}</b>"), table, sizing_mode="stretch_width")
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+BUILTIN_RENDERERS: Final[dict[type, Any]] = {
+    History: render_history,
+    Histogram1D: render_histogram1d,
+    Histogram2D: render_histogram2d,
+    DetectorMap: render_detector_map,
+    Scatter: render_scatter,
+    Table: render_table,
+}

@@ -1,0 +1,138 @@
+"""Built-in drawers for TrackerAlignment: module movements between two IOVs or tags."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+import numpy as np
+
+from inspector.drawers import Drawer, Param, ParamValue, drawer
+from inspector.payload import DecodedPayload
+from inspector.plots import Histogram1D, Table
+from inspector.plugin import hookimpl
+
+from .partitions import PIXEL_PARTITIONS, STRIP_PARTITIONS, codes, mask, partition_param
+
+OBJECT_TYPE: Final = "TrackerAlignment"
+PARTITIONS: Final = (*PIXEL_PARTITIONS, *STRIP_PARTITIONS)
+CM_TO_UM: Final = 1e4
+COORDINATES: Final = ("x", "y", "z", "phi")
+
+
+def deltas(first: DecodedPayload, second: DecodedPayload) -> dict[str, Any]:
+    """Second − first per module present in both: Δx, Δy, Δz [µm], Δφ [µrad]."""
+    a, b = first["modules"], second["modules"]
+    ids, ia, ib = np.intersect1d(a["detid"], b["detid"], assume_unique=True, return_indices=True)
+    out: dict[str, Any] = {"detid": ids, "only_one": int(a.size + b.size - 2 * ids.size)}
+    for c in ("x", "y", "z"):
+        out[c] = (np.asarray(b[c])[ib] - np.asarray(a[c])[ia]) * CM_TO_UM
+    phi_a = np.arctan2(np.asarray(a["y"])[ia], np.asarray(a["x"])[ia])
+    phi_b = np.arctan2(np.asarray(b["y"])[ib], np.asarray(b["x"])[ib])
+    out["phi"] = np.angle(np.exp(1j * (phi_b - phi_a))) * 1e6
+    return out
+
+
+def _unit(coordinate: str) -> str:
+    return "µrad" if coordinate == "phi" else "µm"
+
+
+@drawer(
+    "alignment.delta_distribution",
+    title="Module movement distribution",
+    payload_types=OBJECT_TYPE,
+    kind="compare",
+    params=[
+        Param.choice("coordinate", COORDINATES),
+        partition_param(PARTITIONS),
+        Param.int("bins", 100, minimum=1, maximum=2000),
+        Param.float("range", 100.0, minimum=0.001, help="half-width of the histogram [µm or µrad]"),
+    ],
+)
+def delta_distribution(
+    first: DecodedPayload,
+    second: DecodedPayload,
+    params: Mapping[str, ParamValue],
+    labels: tuple[str, str],
+) -> Histogram1D:
+    """Distribution of Δx, Δy, Δz or Δφ (second − first) over modules."""
+    d = deltas(first, second)
+    c, partition = str(params["coordinate"]), str(params["partition"])
+    sel = mask(d["detid"], partition)
+    half = float(params["range"])
+    notes = [f"{d['only_one']} modules are present in only one input"] if d["only_one"] else []
+    return Histogram1D.from_values(
+        d[c][sel],
+        int(params["bins"]),
+        (-half, half),
+        title=f"Δ{c} ({partition}): {labels[1]} − {labels[0]}",
+        x_label=f"Δ{c}",
+        x_unit=_unit(c),
+        y_label="modules",
+        notes=notes,
+    )
+
+
+@drawer(
+    "alignment.delta_summary",
+    title="Module movements per sub-detector",
+    payload_types=OBJECT_TYPE,
+    kind="compare",
+)
+def delta_summary(
+    first: DecodedPayload,
+    second: DecodedPayload,
+    params: Mapping[str, ParamValue],
+    labels: tuple[str, str],
+) -> Table:
+    """Mean and RMS of Δx, Δy, Δz [µm] and Δφ [µrad] per sub-detector."""
+    d = deltas(first, second)
+    groups = codes(d["detid"])
+    rows: dict[str, list[Any]] = {"partition": [], "modules": []}
+    for c in COORDINATES:
+        rows[f"mean Δ{c}"] = []
+        rows[f"rms Δ{c}"] = []
+    for code, name in enumerate(("", *PARTITIONS)):
+        if code == 0:
+            continue
+        sel = groups == code
+        rows["partition"].append(name)
+        rows["modules"].append(int(sel.sum()))
+        for c in COORDINATES:
+            v = d[c][sel]
+            rows[f"mean Δ{c}"].append(float(v.mean()) if v.size else np.nan)
+            rows[f"rms Δ{c}"].append(float(np.sqrt(np.mean(v**2))) if v.size else np.nan)
+    units = {k: _unit(k.split("Δ")[1]) for k in rows if "Δ" in k}
+    return Table(
+        title=f"Movements {labels[1]} − {labels[0]}",
+        columns={k: np.asarray(v) for k, v in rows.items()},
+        units=units,
+    )
+
+
+@drawer(
+    "alignment.mean_position_history",
+    title="Mean module position",
+    payload_types=OBJECT_TYPE,
+    kind="history",
+    unit="µm",
+    y_label="mean position [µm]",
+    series=("x", "y", "z"),
+    params=[partition_param(PARTITIONS, "BPix")],
+)
+def mean_position_history(
+    payload: DecodedPayload, params: Mapping[str, ParamValue]
+) -> dict[str, float]:
+    """Mean x, y, z of the modules of one partition: coherent movements show up."""
+    modules = payload["modules"]
+    sel = mask(modules["detid"], str(params["partition"]))
+    return {
+        c: float(np.asarray(modules[c])[sel].mean() * CM_TO_UM) if sel.any() else np.nan
+        for c in ("x", "y", "z")
+    }
+
+
+@hookimpl
+def register_drawers() -> list[Drawer]:
+    """The alignment drawers."""
+    return [delta_distribution, delta_summary, mean_position_history]

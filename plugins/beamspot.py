@@ -1,0 +1,179 @@
+"""Built-in drawers for BeamSpotObjects: histories with errors and tables.
+
+Both payload layouts are read (v1: legacy, one width; v2: current); values
+are taken from the named fields and errors from the covariance diagonal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+import numpy as np
+
+from inspector.drawers import Drawer, ParamValue, drawer
+from inspector.payload import DecodedPayload
+from inspector.plots import Table
+from inspector.plugin import hookimpl
+
+OBJECT_TYPE: Final = "BeamSpotObjects"
+CM_TO_UM: Final = 1e4
+
+#: name → (title, unit, index in the covariance or None)
+QUANTITIES: Final = {
+    "x": ("x", "cm", 0),
+    "y": ("y", "cm", 1),
+    "z": ("z", "cm", 2),
+    "sigma_z": ("σz", "cm", 3),
+    "dxdz": ("dx/dz", "rad", 4),
+    "dydz": ("dy/dz", "rad", 5),
+    "width_x": ("width x", "µm", None),
+    "width_y": ("width y", "µm", None),
+}
+
+
+def quantities(payload: DecodedPayload) -> dict[str, tuple[float, float]]:
+    """Every beam spot quantity as (value, error), whichever layout version."""
+    cov = np.asarray(payload["covariance"], dtype=np.float64)
+    errors = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    if payload.schema.version == 1:
+        position = np.asarray(payload["position"], dtype=np.float64)
+        x, y, z = (float(v) for v in position)
+        width = float(payload["beam_width"]) * CM_TO_UM
+        width_error = float(errors[6]) * CM_TO_UM
+        widths = {"width_x": (width, width_error), "width_y": (width, width_error)}
+    else:
+        x, y, z = (float(payload[k]) for k in ("x", "y", "z"))
+        widths = {
+            "width_x": (
+                float(payload["beam_width_x"]) * CM_TO_UM,
+                float(payload["beam_width_x_error"]) * CM_TO_UM,
+            ),
+            "width_y": (
+                float(payload["beam_width_y"]) * CM_TO_UM,
+                float(payload["beam_width_y_error"]) * CM_TO_UM,
+            ),
+        }
+    values = {
+        "x": x,
+        "y": y,
+        "z": z,
+        "sigma_z": float(payload["sigma_z"]),
+        "dxdz": float(payload["dxdz"]),
+        "dydz": float(payload["dydz"]),
+    }
+    out = {name: (value, float(errors[QUANTITIES[name][2] or 0])) for name, value in values.items()}
+    out.update(widths)
+    return out
+
+
+def _history(name: str) -> Drawer:
+    title, unit, _ = QUANTITIES[name]
+
+    def reduce(payload: DecodedPayload, params: Mapping[str, ParamValue]) -> tuple[float, float]:
+        return quantities(payload)[name]
+
+    reduce.__doc__ = f"Beam spot {title} with its fit error, per IOV."
+    return drawer(
+        f"beamspot.{'position_' + name if name in 'xyz' else name}",
+        title=f"Beam spot {title}",
+        payload_types=OBJECT_TYPE,
+        kind="history",
+        unit=unit,
+        y_label=f"{title} [{unit}]",
+        series=[name],
+    )(reduce)
+
+
+@drawer(
+    "beamspot.width",
+    title="Beam spot transverse widths",
+    payload_types=OBJECT_TYPE,
+    kind="history",
+    unit="µm",
+    y_label="width [µm]",
+    series=["width_x", "width_y"],
+)
+def width(payload: DecodedPayload, params: Mapping[str, ParamValue]) -> dict[str, Any]:
+    """Beam widths in x and y with errors, per IOV."""
+    q = quantities(payload)
+    return {"width_x": q["width_x"], "width_y": q["width_y"]}
+
+
+@drawer(
+    "beamspot.slopes",
+    title="Beam spot slopes",
+    payload_types=OBJECT_TYPE,
+    kind="history",
+    unit="rad",
+    y_label="slope [rad]",
+    series=["dxdz", "dydz"],
+)
+def slopes(payload: DecodedPayload, params: Mapping[str, ParamValue]) -> dict[str, Any]:
+    """Beam line slopes dx/dz and dy/dz with errors, per IOV."""
+    q = quantities(payload)
+    return {"dxdz": q["dxdz"], "dydz": q["dydz"]}
+
+
+@drawer(
+    "beamspot.parameters", title="Beam spot parameters", payload_types=OBJECT_TYPE, kind="single"
+)
+def parameters(payload: DecodedPayload, params: Mapping[str, ParamValue]) -> Table:
+    """All beam spot parameters of one IOV with their errors."""
+    q = quantities(payload)
+    return Table(
+        title="Beam spot parameters",
+        columns={
+            "parameter": np.array([QUANTITIES[n][0] for n in q]),
+            "value": np.array([v for v, _ in q.values()]),
+            "error": np.array([e for _, e in q.values()]),
+            "unit": np.array([QUANTITIES[n][1] for n in q]),
+        },
+    )
+
+
+@drawer(
+    "beamspot.compare",
+    title="Beam spot parameters: two IOVs or tags",
+    payload_types=OBJECT_TYPE,
+    kind="compare",
+)
+def compare(
+    first: DecodedPayload,
+    second: DecodedPayload,
+    params: Mapping[str, ParamValue],
+    labels: tuple[str, str],
+) -> Table:
+    """Parameters of two beam spots side by side, with second − first in σ."""
+    a, b = quantities(first), quantities(second)
+    va, ea = np.array([v for v, _ in a.values()]), np.array([e for _, e in a.values()])
+    vb, eb = np.array([v for v, _ in b.values()]), np.array([e for _, e in b.values()])
+    sigma = np.hypot(ea, eb)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pull = np.where(sigma > 0, (vb - va) / sigma, np.nan)
+    return Table(
+        title=f"Beam spot: {labels[0]} vs {labels[1]}",
+        columns={
+            "parameter": np.array([QUANTITIES[n][0] for n in a]),
+            labels[0]: va,
+            labels[1]: vb,
+            "difference": vb - va,
+            "difference / σ": pull,
+            "unit": np.array([QUANTITIES[n][1] for n in a]),
+        },
+    )
+
+
+DRAWERS: Final = [
+    *(_history(n) for n in ("x", "y", "z", "sigma_z")),
+    width,
+    slopes,
+    parameters,
+    compare,
+]
+
+
+@hookimpl
+def register_drawers() -> list[Drawer]:
+    """The beam spot drawers."""
+    return list(DRAWERS)

@@ -1,0 +1,14 @@
+"""Built-in plugin: the payload layouts shipped in ``payload_schemas/``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from inspector.payload import builtin_schema_dir
+from inspector.plugin import hookimpl
+
+
+@hookimpl
+def register_payload_schemas() -> list[Path]:
+    """The folder of built-in ``<ObjectType>.v<N>.toml`` files."""
+    return [builtin_schema_dir()]

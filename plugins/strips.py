@@ -1,0 +1,164 @@
+"""Built-in drawers for SiStripNoises: distributions, histories, comparisons."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+import numpy as np
+
+from inspector.drawers import Drawer, Param, ParamValue, drawer
+from inspector.payload import DecodedPayload
+from inspector.plots import Histogram1D
+from inspector.plugin import hookimpl
+
+from .partitions import STRIP_PARTITIONS, codes, grouped_mean, mask, partition_param
+
+OBJECT_TYPE: Final = "SiStripNoises"
+UNIT: Final = "ADC counts"
+
+
+def strip_noise(payload: DecodedPayload, partition: str) -> np.ndarray[Any, Any]:
+    """Per-strip noise (ADC counts) of the modules in ``partition``."""
+    noise = payload.physical("noise", np.float32)
+    if partition == "all":
+        return noise
+    begin, end = payload.ranges("modules")
+    keep = mask(payload["modules"]["detid"], partition)
+    strips = np.repeat(keep, end - begin)
+    return noise[strips]
+
+
+def module_means(payload: DecodedPayload) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """(detids, mean noise per module), vectorised over ranges."""
+    return np.asarray(payload["modules"]["detid"]), payload.range_means("modules")
+
+
+@drawer(
+    "strips.noise_distribution",
+    title="Strip noise distribution",
+    payload_types=OBJECT_TYPE,
+    kind="single",
+    unit=UNIT,
+    params=[
+        partition_param(STRIP_PARTITIONS),
+        Param.int("bins", 100, minimum=1, maximum=2000),
+        Param.float("max", 15.0, minimum=0.1, help="upper edge [ADC counts]"),
+    ],
+)
+def noise_distribution(payload: DecodedPayload, params: Mapping[str, ParamValue]) -> Histogram1D:
+    """Noise of every strip of one IOV, for the whole tracker or one partition."""
+    partition = str(params["partition"])
+    return Histogram1D.from_values(
+        strip_noise(payload, partition),
+        int(params["bins"]),
+        (0.0, float(params["max"])),
+        title=f"Strip noise ({partition})",
+        x_label="noise",
+        x_unit=UNIT,
+        y_label="strips",
+    )
+
+
+@drawer(
+    "strips.mean_noise_history",
+    title="Mean strip noise per sub-detector",
+    payload_types=OBJECT_TYPE,
+    kind="history",
+    unit=UNIT,
+    y_label="mean noise [ADC]",
+    series=STRIP_PARTITIONS,
+)
+def mean_noise_history(
+    payload: DecodedPayload, params: Mapping[str, ParamValue]
+) -> dict[str, float]:
+    """Mean noise of all strips of TIB, TID, TOB and TEC."""
+    detids, means = module_means(payload)
+    begin, end = payload.ranges("modules")
+    return grouped_mean(means, (end - begin).astype(np.float64), codes(detids), STRIP_PARTITIONS)
+
+
+@drawer(
+    "strips.bad_strips_history",
+    title="Dead and noisy strips",
+    payload_types=OBJECT_TYPE,
+    kind="history",
+    unit="strips",
+    y_label="strips",
+    series=("dead", "noisy"),
+    params=[
+        Param.float(
+            "threshold", 15.0, minimum=0.1, help="noise above which a strip counts as noisy [ADC]"
+        )
+    ],
+)
+def bad_strips_history(
+    payload: DecodedPayload, params: Mapping[str, ParamValue]
+) -> dict[str, float]:
+    """Number of strips with zero noise (dead) and above the threshold (noisy)."""
+    codes_ = np.asarray(payload["noise"])
+    slope, intercept = payload.conversion("noise")
+    limit = (float(params["threshold"]) - intercept) / slope
+    return {
+        "dead": float(np.count_nonzero(codes_ == 0)),
+        "noisy": float(np.count_nonzero(codes_ > limit)),
+    }
+
+
+@drawer(
+    "strips.noise_ratio",
+    title="Strip noise ratio per module",
+    payload_types=OBJECT_TYPE,
+    kind="compare",
+    unit="ratio",
+    params=[
+        partition_param(STRIP_PARTITIONS),
+        Param.int("bins", 100, minimum=1, maximum=2000),
+        Param.float("low", 0.5, minimum=0.0),
+        Param.float("high", 1.5, minimum=0.0),
+    ],
+)
+def noise_ratio(
+    first: DecodedPayload,
+    second: DecodedPayload,
+    params: Mapping[str, ParamValue],
+    labels: tuple[str, str],
+) -> Histogram1D:
+    """Mean module noise of the second input divided by the first, per module."""
+    low, high = float(params["low"]), float(params["high"])
+    if high <= low:
+        from inspector.errors import InvalidParameter
+
+        raise InvalidParameter("high", f"{high} is not above low {low}")
+    ids1, m1 = module_means(first)
+    ids2, m2 = module_means(second)
+    common, i1, i2 = np.intersect1d(ids1, ids2, assume_unique=True, return_indices=True)
+    keep = mask(common, str(params["partition"])) & (m1[i1] > 0) & (m2[i2] > 0)
+    ratio = m2[i2][keep] / m1[i1][keep]
+    skipped = int(common.size - np.count_nonzero(keep))
+    notes = (
+        [
+            f"{skipped} modules without noise in one input (dead) or outside the partition "
+            "are not counted"
+        ]
+        if skipped
+        else []
+    )
+    only = int(ids1.size + ids2.size - 2 * common.size)
+    if only:
+        notes.append(f"{only} modules are present in only one of the two inputs")
+    return Histogram1D.from_values(
+        ratio,
+        int(params["bins"]),
+        (low, high),
+        title=f"Noise ratio {labels[1]} / {labels[0]}",
+        x_label="noise ratio",
+        y_label="modules",
+        notes=notes,
+    )
+
+
+@hookimpl
+def register_drawers() -> list[Drawer]:
+    """The strip noise drawers."""
+    return [noise_distribution, mean_noise_history, bad_strips_history, noise_ratio]

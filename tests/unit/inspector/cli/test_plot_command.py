@@ -1,0 +1,112 @@
+"""``inspector plot``: every format, progress, and clear errors with exit code 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from inspector.cli.main import cli
+from inspector.plots import History, from_json
+
+
+@pytest.fixture
+def config(demo_path: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "inspector.toml"
+    path.write_text(f'[databases.demo]\npath = "{demo_path}"\n')
+    return path
+
+
+def run(config: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--config", str(config), "plot", *args], catch_exceptions=False)
+
+
+def test_history_as_json_loads_back_with_provenance(config: Path) -> None:
+    result = run(config, "beamspot.position_x", "--tag", "BeamSpotObjects_PCL_byLumi_v1")
+    assert result.exit_code == 0, result.output
+    plot = from_json(result.stdout)
+    assert isinstance(plot, History) and plot.iov_count > 100
+    assert plot.provenance.drawer == "beamspot.position_x"
+    assert "reducing payloads:" in result.stderr and "(100%)" in result.stderr
+
+
+def test_compare_to_csv_file_with_params(config: Path, tmp_path: Path) -> None:
+    out = tmp_path / "ratio.csv"
+    result = run(
+        config,
+        "strips.noise_ratio",
+        "--tag",
+        "SiStripNoise_prompt_v1",
+        "--tag2",
+        "SiStripNoise_rereco_v2",
+        "-p",
+        "bins=20",
+        "--format",
+        "csv",
+        "-o",
+        str(out),
+    )
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert text.startswith("# payload-inspector/plot CSV")
+    assert "# parameters:" in text and '"bins": 20' in text
+    assert "Histogram1D written to" in result.stderr
+
+
+def test_single_to_standalone_html(config: Path, tmp_path: Path) -> None:
+    out = tmp_path / "map.html"
+    result = run(
+        config,
+        "ecal.pedestal_barrel_map",
+        "--tag",
+        "EcalPedestals_hlt_v1",
+        "--format",
+        "html",
+        "-o",
+        str(out),
+        "-p",
+        "gain=x1",
+    )
+    assert result.exit_code == 0, result.output
+    page = out.read_text()
+    assert page.startswith("<!DOCTYPE html>") and "Bokeh" in page
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["beamspot.nope", "--tag", "BeamSpotObjects_PCL_byLumi_v1"], "no drawer named"),
+        (["beamspot.position_x", "--tag", "nope"], "tag 'nope' does not exist"),
+        (
+            ["strips.noise_distribution", "--tag", "SiStripNoise_prompt_v1", "-p", "bins=0"],
+            "invalid value for 'bins'",
+        ),
+        (
+            ["strips.noise_distribution", "--tag", "SiStripNoise_prompt_v1", "-p", "bins"],
+            "is not KEY=VALUE",
+        ),
+        (
+            ["strips.noise_distribution", "--tag", "SiStripNoise_prompt_v1", "-p", "colour=1"],
+            "unknown parameter",
+        ),
+        (
+            ["strips.noise_distribution", "--tag", "BeamSpotObjects_PCL_byLumi_v1"],
+            "reads SiStripNoises payloads",
+        ),
+        (
+            ["strips.noise_ratio", "--tag", "SiStripNoise_prompt_v1", "--iov", "1", "--iov2", "2"],
+            "no IOV valid at 1",
+        ),
+        (
+            ["beamspot.position_x", "--tag", "BeamSpotObjects_PCL_byLumi_v1", "--since", "a:b"],
+            "invalid value for 'since'",
+        ),
+    ],
+)
+def test_bad_input_exit_code_2_one_line(config: Path, args: list[str], message: str) -> None:
+    result = run(config, *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stdout == ""

@@ -1,0 +1,127 @@
+"""Built-in strip noise drawers vs plain numpy over the decoded arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from drawer_checks import iov_sinces, payload_at
+
+from inspector.engine import Engine, PlotRequest
+from inspector.geometry.detid import subdetector
+from inspector.plots import Histogram1D, History
+
+TAG = "SiStripNoise_prompt_v1"
+CODES = {"TIB": 3, "TID": 4, "TOB": 5, "TEC": 6}
+
+
+def strip_subdets(p: object) -> np.ndarray:
+    modules = p["modules"]  # type: ignore[index]
+    lengths = np.asarray(modules["iend"]) - np.asarray(modules["ibegin"])
+    return np.repeat(np.asarray(subdetector(np.asarray(modules["detid"]))), lengths)
+
+
+def test_noise_distribution_counts_every_strip(demo_engine: Engine) -> None:
+    since = iov_sinces(demo_engine, TAG)[0]
+    plot = demo_engine.plot(
+        PlotRequest(
+            drawer="strips.noise_distribution",
+            tag=TAG,
+            iov=str(since),
+            params={"bins": "30", "max": "12"},
+        )
+    )
+    assert isinstance(plot, Histogram1D)
+    noise = np.asarray(payload_at(demo_engine, TAG, since)["noise"]) / 10.0
+    expected, _ = np.histogram(noise, bins=30, range=(0, 12))
+    assert plot.counts.tolist() == expected.tolist()
+    assert plot.overflow == np.count_nonzero(noise > 12)
+    assert plot.counts.sum() + plot.overflow + plot.underflow == 9_316_352
+
+
+def test_noise_distribution_for_one_partition(demo_engine: Engine) -> None:
+    since = iov_sinces(demo_engine, TAG)[-1]
+    plot = demo_engine.plot(
+        PlotRequest(
+            drawer="strips.noise_distribution", tag=TAG, iov=str(since), params={"partition": "TOB"}
+        )
+    )
+    assert isinstance(plot, Histogram1D)
+    p = payload_at(demo_engine, TAG, since)
+    n_tob = np.count_nonzero(strip_subdets(p) == CODES["TOB"])
+    assert plot.counts.sum() + plot.overflow + plot.underflow == n_tob
+
+
+def test_mean_noise_history_per_subdetector(demo_engine: Engine) -> None:
+    plot = demo_engine.plot(PlotRequest(drawer="strips.mean_noise_history", tag=TAG))
+    assert isinstance(plot, History)
+    assert list(plot.series) == ["TIB", "TID", "TOB", "TEC"]
+    since = int(plot.since[-1])
+    p = payload_at(demo_engine, TAG, since)
+    noise = np.asarray(p["noise"]) / 10.0
+    subdets = strip_subdets(p)
+    for name, code in CODES.items():
+        assert plot.series[name].values[-1] == pytest.approx(noise[subdets == code].mean())
+    assert 3 < plot.series["TIB"].values[0] < 8
+
+
+def test_bad_strips_history(demo_engine: Engine) -> None:
+    plot = demo_engine.plot(
+        PlotRequest(drawer="strips.bad_strips_history", tag=TAG, params={"threshold": "12.5"})
+    )
+    assert isinstance(plot, History)
+    p = payload_at(demo_engine, TAG, int(plot.since[0]))
+    noise = np.asarray(p["noise"]) / 10.0
+    assert plot.series["dead"].values[0] == np.count_nonzero(noise == 0)
+    assert plot.series["noisy"].values[0] == np.count_nonzero(noise > 12.5)
+    assert plot.series["dead"].values[0] > 0
+
+
+def test_noise_ratio_between_two_tags(demo_engine: Engine) -> None:
+    prompt = iov_sinces(demo_engine, TAG)
+    plot = demo_engine.plot(
+        PlotRequest(
+            drawer="strips.noise_ratio",
+            tag=TAG,
+            iov=str(prompt[0]),
+            tag2="SiStripNoise_rereco_v2",
+            iov2=str(iov_sinces(demo_engine, "SiStripNoise_rereco_v2")[-1]),
+            params={"bins": "40", "low": "0.8", "high": "1.2"},
+        )
+    )
+    assert isinstance(plot, Histogram1D)
+    a = payload_at(demo_engine, TAG, prompt[0])
+    b_since = plot.provenance.iovs[1]
+    b = payload_at(demo_engine, "SiStripNoise_rereco_v2", b_since)
+
+    def means(p: object) -> np.ndarray:
+        modules = p["modules"]  # type: ignore[index]
+        noise = np.asarray(p["noise"], dtype=np.float64) / 10.0  # type: ignore[index]
+        return np.array(
+            [noise[s:e].mean() for s, e in zip(modules["ibegin"], modules["iend"], strict=True)]
+        )
+
+    ma, mb = means(a), means(b)
+    ok = (ma > 0) & (mb > 0)
+    expected, _ = np.histogram(mb[ok] / ma[ok], bins=40, range=(0.8, 1.2))
+    # Means are computed differently (integer sums vs float means): a ratio
+    # lying on a bin edge may fall on either side; nothing may be lost.
+    assert plot.counts.sum() == expected.sum()
+    assert np.abs(plot.counts - expected).sum() <= 4
+    assert plot.provenance.labels[0].startswith(TAG)
+    assert any("not counted" in n for n in plot.notes)
+
+
+def test_noise_ratio_rejects_an_empty_range(demo_engine: Engine) -> None:
+    from inspector.errors import InvalidParameter
+
+    sinces = iov_sinces(demo_engine, TAG)
+    with pytest.raises(InvalidParameter, match="'high'"):
+        demo_engine.plot(
+            PlotRequest(
+                drawer="strips.noise_ratio",
+                tag=TAG,
+                iov=str(sinces[0]),
+                iov2=str(sinces[-1]),
+                params={"low": "2", "high": "1"},
+            )
+        )
