@@ -1,5 +1,5 @@
 # Payload Inspector — the two commands a new user needs:
-#   make run    build the demo database if missing, then start the main job
+#   make run    build the demo database if missing, then serve it (http://localhost:8000/)
 #   make test   lint, type-check and run the whole test suite
 # Both create .venv and install what they need on a fresh machine.
 
@@ -9,7 +9,7 @@ BIN      := $(VENV)/bin
 DEMO_DB  := var/demo.sqlite
 STAMP    := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench geometry demo-db clean help
+.PHONY: run test lint typecheck unit bench geometry demo-db clean help system-deps
 
 help:
 	@echo "make run    - build the demo database (first time) and start Payload Inspector"
@@ -29,8 +29,10 @@ $(DEMO_DB): | $(STAMP)
 
 demo-db: $(DEMO_DB)
 
+PORT ?= 8000
+
 run: $(STAMP) $(DEMO_DB)
-	$(BIN)/inspector --config inspector.toml summary
+	$(BIN)/inspector --config inspector.toml serve --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -39,7 +41,17 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+# Debian packages the tests drive for real (a browser for the UI tests).
+DEBIAN_PACKAGES := chromium
+system-deps:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+unit: $(STAMP) system-deps
 	$(BIN)/python -m pytest
 
 test: lint typecheck unit

@@ -46,6 +46,11 @@ class InspectorError(Exception):
         """The one-line message shown on the CLI and in API error bodies."""
         return str(self)
 
+    @property
+    def public_message(self) -> str:
+        """What a remote user may read (the web layer shows this, not ``message``)."""
+        return self.message
+
 
 class BadRequest(InspectorError):
     """The request or command line is malformed."""
@@ -82,11 +87,24 @@ class ConfigError(InspectorError):
 
 
 class DatabaseUnavailable(InspectorError):
-    """The conditions database cannot be reached (missing file, server down)."""
+    """The conditions database cannot be reached (missing file, server down).
+
+    ``message`` may name files or hosts for the operator; remote users see
+    only ``public`` (by default: which alias is unavailable).
+    """
 
     http_status = 503
     exit_code = 3
     title = "Database unavailable"
+
+    def __init__(self, message: str, *, alias: str | None = None) -> None:
+        super().__init__(message)
+        self.alias = alias
+
+    @property
+    def public_message(self) -> str:
+        what = f"database {self.alias!r}" if self.alias else "the database"
+        return f"{what} is unavailable; try again in a moment"
 
 
 class PayloadDecodeError(InspectorError):

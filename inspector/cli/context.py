@@ -6,18 +6,17 @@ bad configuration fails only the commands that need it.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 import click
 
 from inspector.conddb import ConditionsDB, open_database
+from inspector.conddb.timetypes import parse_snapshot
 from inspector.config import Config, load_config
-from inspector.errors import InvalidParameter
 from inspector.payload import SchemaRegistry
 from inspector.plugin import Plugins, load_plugins
 
-__all__ = ["CliContext", "db_option", "parse_snapshot", "pass_cli"]
+__all__ = ["CliContext", "db_option", "parse_snapshot", "pass_cli"]  # parse_snapshot re-exported
 
 
 @dataclass
@@ -70,18 +69,3 @@ db_option = click.option(
     default=None,
     help="Database alias from the configuration (default: the configured default).",
 )
-
-
-def parse_snapshot(text: str | None) -> dt.datetime | None:
-    """``--snapshot`` as naive UTC: ISO date or date-time, ``Z`` or offset allowed."""
-    if text is None:
-        return None
-    try:
-        when = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidParameter(
-            "snapshot", f"{text!r} is not an ISO date-time (e.g. 2024-06-01T12:00:00Z)"
-        ) from None
-    if when.tzinfo is not None:
-        when = when.astimezone(dt.UTC).replace(tzinfo=None)
-    return when

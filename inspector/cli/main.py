@@ -17,6 +17,7 @@ from inspector.cli.demo import demo_db
 from inspector.cli.listing import list_group, show_group, summary
 from inspector.cli.plot import plot_command
 from inspector.cli.plugins import plugins_command
+from inspector.cli.serve import serve_command
 from inspector.errors import InspectorError
 
 __all__ = ["cli", "main"]
@@ -58,6 +59,7 @@ cli.add_command(decode_command)
 cli.add_command(summary)
 cli.add_command(plugins_command)
 cli.add_command(plot_command)
+cli.add_command(serve_command)
 
 
 def main() -> None:

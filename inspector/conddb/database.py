@@ -47,6 +47,8 @@ from inspector.errors import DatabaseUnavailable, InvalidParameter, NotFound
 __all__ = ["ConditionsDB", "open_database"]
 
 MAX_PAGE_SIZE: Final = 1000
+#: Columns tags can be sorted by (``search_tags(sort=...)``; ``-`` for descending).
+TAG_SORT_KEYS: Final = ("name", "insertion_time", "modification_time", "object_type", "time_type")
 _BATCH: Final = 500
 _REQUIRED_TABLES: Final = frozenset({"tag", "iov", "payload"})
 
@@ -66,7 +68,8 @@ def _reader_engine(config: DatabaseConfig) -> Engine:
     if not path.is_file():
         raise DatabaseUnavailable(
             f"database {config.alias!r}: file {path} does not exist "
-            f"(create a demo one with: inspector demo-db {path})"
+            f"(create a demo one with: inspector demo-db {path})",
+            alias=config.alias,
         )
     uri = f"{path.resolve().as_uri()}?mode=ro"
 
@@ -86,6 +89,17 @@ def _like_pattern(pattern: str) -> str:
     if "*" in pattern or "?" in pattern:
         return escaped.replace("*", "%").replace("?", "_")
     return f"%{escaped}%"
+
+
+def _tag_order(sort: str) -> list[Any]:
+    """ORDER BY clauses for a tag ``sort`` key; unknown keys name the choices."""
+    key = sort.removeprefix("-")
+    if key not in TAG_SORT_KEYS:
+        choices = ", ".join(f"{k}, -{k}" for k in TAG_SORT_KEYS)
+        raise InvalidParameter("sort", f"{sort!r} is not one of {choices}")
+    column = s.tag.c[key]
+    first = column.desc() if sort.startswith("-") else column.asc()
+    return [first] if key == "name" else [first, s.tag.c.name.asc()]
 
 
 def _check_paging(page: int, page_size: int) -> None:
@@ -122,11 +136,13 @@ class ConditionsDB:
         except DBAPIError as exc:
             if exc.connection_invalidated or isinstance(exc.orig, sqlite3.DatabaseError):
                 raise DatabaseUnavailable(
-                    f"database {self.alias!r} is unavailable: {exc.orig}"
+                    f"database {self.alias!r} is unavailable: {exc.orig}", alias=self.alias
                 ) from None
             raise
         except SQLAlchemyError as exc:
-            raise DatabaseUnavailable(f"database {self.alias!r} is unavailable: {exc}") from None
+            raise DatabaseUnavailable(
+                f"database {self.alias!r} is unavailable: {exc}", alias=self.alias
+            ) from None
 
     def _check_schema(self, conn: Connection) -> None:
         names = {n.lower() for n in inspect(conn).get_table_names()}
@@ -134,7 +150,8 @@ class ConditionsDB:
         if missing:
             raise DatabaseUnavailable(
                 f"database {self.alias!r} is not a conditions database "
-                f"(missing table(s) {', '.join(sorted(missing))})"
+                f"(missing table(s) {', '.join(sorted(missing))})",
+                alias=self.alias,
             )
         self._checked = True
 
@@ -148,9 +165,17 @@ class ConditionsDB:
         time_type: TimeType | str | None = None,
         page: int = 1,
         page_size: int = 50,
+        sort: str = "name",
     ) -> Page[Tag]:
-        """Tags whose name matches ``pattern`` (glob or substring, any case)."""
+        """Tags whose name matches ``pattern`` (glob or substring, any case).
+
+        ``sort`` is a column of :data:`TAG_SORT_KEYS`, ``-`` first for
+        descending.  The database sorts (then pages), so page 2 of a sorted
+        listing continues page 1 whatever the backend; ties fall back to the
+        name, so the order is total and pages never overlap.
+        """
         _check_paging(page, page_size)
+        order = _tag_order(sort)
         conds: list[Any] = []
         if pattern:
             conds.append(func.lower(s.tag.c.name).like(_like_pattern(pattern.lower()), escape="\\"))
@@ -159,7 +184,7 @@ class ConditionsDB:
         if time_type:
             tt = time_type if isinstance(time_type, TimeType) else TimeType.parse(time_type)
             conds.append(s.tag.c.time_type == tt.value)
-        query = select(s.tag).where(*conds).order_by(s.tag.c.name)
+        query = select(s.tag).where(*conds).order_by(*order)
         with self._connect() as conn:
             total = conn.scalar(select(func.count()).select_from(s.tag).where(*conds)) or 0
             rows = conn.execute(query.limit(page_size).offset((page - 1) * page_size))

@@ -30,8 +30,10 @@ __all__ = [
     "TimeType",
     "datetime_to_since",
     "format_since",
+    "format_snapshot",
     "pack_lumi",
     "parse_since",
+    "parse_snapshot",
     "since_to_datetime",
     "since_to_unix_seconds",
     "unpack_lumi",
@@ -175,3 +177,27 @@ def format_since(since: int, time_type: TimeType | str) -> str:
     if tt is TimeType.TIME:
         return since_to_datetime(since).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return str(since)
+
+
+def parse_snapshot(text: str | None, *, parameter: str = "snapshot") -> dt.datetime | None:
+    """A snapshot time as naive UTC: ISO date or date-time, ``Z`` or offset allowed."""
+    if text is None or text == "":
+        return None
+    try:
+        when = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidParameter(
+            parameter, f"{text!r} is not an ISO date-time (e.g. 2024-06-01T12:00:00Z)"
+        ) from None
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.UTC).replace(tzinfo=None)
+    return when
+
+
+def format_snapshot(when: dt.datetime) -> str:
+    """The canonical spelling of a snapshot time in links: ``2024-06-01T12:00:00Z``."""
+    return (
+        when.replace(microsecond=0).isoformat() + "Z"
+        if when.microsecond == 0
+        else when.isoformat() + "Z"
+    )

@@ -6,11 +6,27 @@
 - :mod:`inspector.geometry.shipped` reads the compact geometry file shipped in
   this package (``data/cms_geometry.npz``), derived from the real CMS tracker
   map by ``tools/derive_geometry.py``; see ``docs/geometry.md``.
+- :mod:`inspector.geometry.loaders` reads layout files in the two CMS text
+  formats (tracker map, vertices), as plugins register them.
+- :mod:`inspector.geometry.registry` serves every layout by name (shipped and
+  plugin-registered), readable module names, and tracker partitions.
 
 Importing this package reads no file: the shipped data loads on first use.
 """
 
+from inspector.geometry.loaders import read_layout
+from inspector.geometry.registry import (
+    PARTITIONS,
+    SIDED_PARTITIONS,
+    GeometryRegistry,
+    filter_layout,
+    partition_index,
+    partition_mask,
+    partition_of,
+    readable_names,
+)
 from inspector.geometry.shipped import (
+    GeometryFileError,
     Layout,
     layout_names,
     load_layout,
@@ -20,10 +36,20 @@ from inspector.geometry.shipped import (
 )
 
 __all__ = [
+    "PARTITIONS",
+    "SIDED_PARTITIONS",
+    "GeometryFileError",
+    "GeometryRegistry",
     "Layout",
+    "filter_layout",
     "layout_names",
     "load_layout",
+    "partition_index",
+    "partition_mask",
+    "partition_of",
     "pixel_modules",
     "provenance",
+    "read_layout",
+    "readable_names",
     "strip_module_ids",
 ]

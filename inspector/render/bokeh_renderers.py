@@ -101,7 +101,9 @@ def _step_edges(x: npt.NDArray[np.float64], plot: History, kind: str) -> npt.NDA
         return x
     widths = np.diff(x)
     typical = float(np.median(widths)) if widths.size else (1.0 if kind == "run" else 3.6e6)
-    return np.append(x, x[-1] + max(typical, 1e-9))
+    # The latest IOV is open-ended: give it a visible width (2% of the span at least).
+    span = float(x[-1] - x[0])
+    return np.append(x, x[-1] + max(typical, 0.02 * span, 1e-9))
 
 
 def render_history(plot: History, options: Mapping[str, Any]) -> Any:
@@ -125,6 +127,7 @@ def render_history(plot: History, options: Mapping[str, Any]) -> Any:
     edges = _step_edges(x, plot, kind)
     data: dict[str, Any] = {
         "x": x,
+        "x_end": edges[1:],
         "since": _since_labels(plot.since, plot.time_type),
         "until": _since_labels(plot.until, plot.time_type),
     }
@@ -133,51 +136,74 @@ def render_history(plot: History, options: Mapping[str, Any]) -> Any:
     if plot.insertion_time is not None:
         data["inserted"] = np.datetime_as_string(plot.insertion_time, unit="s").astype(object)
     tooltips = [("since", "@since"), ("until", "@until")]
-    renderers = []
+    visible = []
+    lows, highs = [], []
     for i, (name, series) in enumerate(plot.series.items()):
         colour = Category10_10[i % 10]
         key = f"v{i}"
         data[key] = series.values
-        band = {"x": edges, "y": np.append(series.values, series.values[-1:])}
         label = series.label or name
+        lo_v, hi_v = series.values, series.values
         if series.errors is not None:
             data[f"e{i}"] = series.errors
-            lo = np.append(series.values - series.errors, (series.values - series.errors)[-1:])
-            hi = np.append(series.values + series.errors, (series.values + series.errors)[-1:])
-            band_src = ColumnDataSource({"x": edges, "lo": lo, "hi": hi})
-            fig.varea_step(
-                x="x",
-                y1="lo",
-                y2="hi",
-                source=band_src,
-                step_mode="after",
-                fill_color=colour,
-                fill_alpha=0.2,
-                legend_label=label,
+            lo_v, hi_v = series.values - series.errors, series.values + series.errors
+            band_src = ColumnDataSource(
+                {"x": edges, "lo": np.append(lo_v, lo_v[-1:]), "hi": np.append(hi_v, hi_v[-1:])}
+            )
+            visible.append(
+                fig.varea_step(
+                    x="x",
+                    y1="lo",
+                    y2="hi",
+                    source=band_src,
+                    step_mode="after",
+                    fill_color=colour,
+                    fill_alpha=0.2,
+                    legend_label=label,
+                )
             )
             tooltips.append((label, f"@{key}{{0.[0000]}} ± @e{i}{{0.[0000]}} {series.unit}"))
         else:
             tooltips.append((label, f"@{key}{{0.[0000]}} {series.unit}"))
-        fig.step(
-            x="x",
-            y="y",
-            source=ColumnDataSource(band),
-            mode="after",
-            color=colour,
-            line_width=2,
-            legend_label=label,
+        steps = ColumnDataSource({"x": edges, "y": np.append(series.values, series.values[-1:])})
+        visible.append(
+            fig.step(
+                x="x",
+                y="y",
+                source=steps,
+                mode="after",
+                color=colour,
+                line_width=2,
+                legend_label=label,
+            )
         )
-        renderers.append(key)
+        lows.append(lo_v)
+        highs.append(hi_v)
     if plot.payload_hash is not None:
         tooltips.append(("payload", "@hash"))
     if plot.insertion_time is not None:
         tooltips.append(("inserted", "@inserted"))
-    source = ColumnDataSource(data)
-    # `step` glyphs have no hit-testing: hover lives on an invisible line.
-    hover_line = fig.line(
-        x="x", y=renderers[0] if renderers else "x", source=source, line_alpha=0.0
+    # `step` glyphs have no hit-testing.  Invisible quads spanning each IOV's
+    # [since, until) take the hover, so the tooltip names the IOV under the
+    # pointer anywhere inside it (a line would snap to the nearest start).
+    finite = np.concatenate([v[np.isfinite(v)] for v in (*lows, *highs)] or [np.zeros(1)])
+    bottom = float(finite.min()) if finite.size else 0.0
+    top = float(finite.max()) if finite.size else 1.0
+    data["bottom"] = np.full(x.size, bottom)
+    data["top"] = np.full(x.size, top)
+    spans = fig.quad(
+        left="x",
+        right="x_end",
+        bottom="bottom",
+        top="top",
+        source=ColumnDataSource(data),
+        fill_alpha=0.0,
+        line_alpha=0.0,
+        hover_fill_alpha=0.06,
+        hover_fill_color="#555555",
     )
-    fig.add_tools(HoverTool(renderers=[hover_line], tooltips=tooltips, mode="vline"))
+    fig.y_range.renderers = visible
+    fig.add_tools(HoverTool(renderers=[spans], tooltips=tooltips, mode="vline"))
     fig.legend.click_policy = "hide"
     fig.legend.location = "top_left"
     return fig

@@ -46,6 +46,23 @@ def test_search_tags_pages_state_the_total(handmade_db: ConditionsDB) -> None:
         handmade_db.search_tags(page=9).require_exists("tags")
 
 
+def test_search_tags_sorts_in_the_database_with_name_as_tie_break(
+    handmade_db: ConditionsDB,
+) -> None:
+    def names(sort: str, **kw: int) -> list[str]:
+        return [t.name for t in handmade_db.search_tags(sort=sort, **kw).items]
+
+    assert names("-name") == ["Empty_tag", "BS_time", "BS_run", "BS_lumi"]
+    assert names("object_type") == ["BS_lumi", "BS_run", "BS_time", "Empty_tag"]
+    assert names("-object_type") == ["Empty_tag", "BS_lumi", "BS_run", "BS_time"]
+    # Every tag has the same insertion time: the name decides, in both directions.
+    assert names("-insertion_time") == names("insertion_time") == names("name")
+    # Sorting happens before paging: page 2 continues page 1.
+    assert names("-name", page=2, page_size=3) == ["BS_lumi"]
+    with pytest.raises(InvalidParameter, match=r"'sort'.*'size' is not one of name, -name"):
+        handmade_db.search_tags(sort="size")
+
+
 def test_tag_metadata_and_unknown_tag(handmade_db: ConditionsDB) -> None:
     tag = handmade_db.tag("BS_run")
     assert tag.object_type == "BeamSpotObjects"

@@ -65,7 +65,7 @@ def _glyphs(doc: dict[str, object]) -> list[str]:
 def test_history_has_steps_error_band_and_hover_on_a_line(renderers: RendererRegistry) -> None:
     doc = json.loads(json_item_bytes(_history(), renderers))
     glyphs = _glyphs(doc)
-    assert {"Step", "VAreaStep", "Line", "HoverTool"} <= set(glyphs)
+    assert {"Step", "VAreaStep", "Quad", "HoverTool"} <= set(glyphs)
     text = json.dumps(doc)
     assert "payload" in text and "@since" in text
 

@@ -1,0 +1,657 @@
+"""The read-only JSON:API under /api/v1 (see docs/api.md and /api/v1/openapi.json).
+
+Each route is a thin edge: it reads and checks its query arguments (a bad
+one is a 400 naming it in ``source.parameter``), asks
+:class:`~inspector.conddb.ConditionsDB` or the engine, and shapes the answer
+with :mod:`inspector.web.jsonapi`.  Errors are not handled here: every
+:class:`~inspector.errors.InspectorError` already becomes a JSON:API error
+object with its status (:mod:`inspector.web.errors`).
+
+Every answer goes through :func:`~inspector.web.responses.serve`, so each
+carries an ETag, honours ``If-None-Match`` with a 304 and is gzipped when
+the client accepts it.  Answers pinned to a snapshot in the past (plots,
+IOV lists) never change and are cacheable for a year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+from flask import Blueprint, Response, current_app, request, url_for
+from flask.blueprints import BlueprintSetupState
+
+from inspector import __version__
+from inspector.conddb import ConditionsDB, GlobalTag, IovList, PayloadInfo, Tag
+from inspector.conddb.timetypes import TimeType, parse_since, parse_snapshot
+from inspector.drawers import KINDS, Drawer
+from inspector.engine import SingleFlight, byte_cache
+from inspector.errors import InspectorError, InvalidParameter, NotFound
+from inspector.payload.decoded import FieldSummary
+from inspector.web.jsonapi import (
+    JSONAPI,
+    MEDIA_TYPE,
+    PAGE_NUMBER,
+    PAGE_SIZE,
+    Paging,
+    document,
+    dumps,
+    finite,
+    iso,
+    iso_many,
+    page_links,
+    page_meta,
+    relationship,
+    resource,
+    url,
+)
+from inspector.web.openapi import LIMITS, MAX_RUN, openapi_document
+from inspector.web.permalinks import PlotQuery
+from inspector.web.responses import serve
+from inspector.web.state import Rendered, state
+
+__all__ = ["SINCE_UNITS", "UndecodablePayload", "api", "since_texts"]
+
+api = Blueprint("api", __name__)
+
+#: What a raw ``since``/``until`` counts, by time type (for ``meta.units``).
+SINCE_UNITS: Final = {
+    TimeType.RUN: "run number",
+    TimeType.LUMI: "run << 32 | lumisection",
+    TimeType.TIME: "unix seconds << 32 | nanoseconds (UTC)",
+    TimeType.HASH: "opaque number",
+    TimeType.USER: "opaque number",
+}
+
+_PAGING: Final = (PAGE_NUMBER, PAGE_SIZE)
+_MAX_VALUE: Final = 500
+_ENVELOPES: Final = "payload_inspector.api_plot_documents"
+
+
+class UndecodablePayload(InspectorError):
+    """A stored payload whose type or version has no declared schema here.
+
+    The hash exists, so 404 would mislead; like a blob that does not match
+    its layout, the server cannot decode it: 422.
+    """
+
+    http_status = 422
+    title = "Payload cannot be decoded"
+
+
+@api.record_once
+def _setup(setup: BlueprintSetupState) -> None:
+    """Each app gets its own cache of plot documents (bytes, bounded)."""
+    setup.app.extensions[_ENVELOPES] = byte_cache("api_plot_documents", 64 << 20)
+
+
+# -- request helpers --------------------------------------------------------------------------
+
+
+def _now() -> dt.datetime:
+    """Naive UTC now, as snapshots are compared (whole seconds, like the pages)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _args(*allowed: str) -> dict[str, str]:
+    """The query arguments, each once; an unknown name is a 400 rather than ignored.
+
+    A typo such as ``filter[nmae]`` would otherwise return the unfiltered
+    list and look like an answer.
+    """
+    out: dict[str, str] = {}
+    for key in request.args:
+        if key not in allowed:
+            raise InvalidParameter(
+                key, f"is not a parameter of this endpoint (known: {', '.join(allowed)})"
+            )
+        values = request.args.getlist(key)
+        if len(values) > 1:
+            raise InvalidParameter(key, "is given more than once")
+        if len(values[0]) > _MAX_VALUE:
+            raise InvalidParameter(key, f"longer than {_MAX_VALUE} characters")
+        out[key] = values[0].strip()
+    return out
+
+
+def _paging(args: dict[str, str], listing: str) -> Paging:
+    default, maximum = LIMITS[listing]
+    return Paging.parse(
+        args.get(PAGE_NUMBER), args.get(PAGE_SIZE), default_size=default, max_size=maximum
+    )
+
+
+def _db(args: dict[str, str]) -> ConditionsDB:
+    """The database named by ``db`` (default: the configured one); 404 names an unknown alias."""
+    return state().engine.database(args.get("db") or None)
+
+
+def _int_filter(args: dict[str, str], name: str) -> int | None:
+    raw = args.get(name)
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidParameter(name, f"{raw!r} is not a whole number") from None
+    if not 0 <= value <= MAX_RUN:
+        raise InvalidParameter(name, f"{value} is not a run number (0..{MAX_RUN})")
+    return value
+
+
+def _link_args(args: dict[str, str], alias: str, keys: Sequence[str]) -> list[tuple[str, str]]:
+    """``db`` (always, so links stand on their own) and the given non-empty arguments."""
+    return [("db", alias), *((k, args[k]) for k in keys if args.get(k))]
+
+
+def _api_root() -> str:
+    return url_for("api.index")
+
+
+def _send(doc: dict[str, Any], *, pinned: bool = False) -> Response:
+    return serve(Rendered.of(dumps(doc), MEDIA_TYPE), pinned=pinned)
+
+
+# -- index and OpenAPI --------------------------------------------------------------------
+
+
+@api.get("")
+def index() -> Response:
+    """Where everything is: the collections, the OpenAPI document, the databases."""
+    config = state().config
+    databases = [
+        {"alias": alias, "description": db.description} for alias, db in config.databases.items()
+    ]
+    root = _api_root()
+    data = resource(
+        "api",
+        "v1",
+        {
+            "version": __version__,
+            "default_database": config.default_database,
+            "databases": databases,
+        },
+        links={"self": root},
+    )
+    links = {
+        "self": root,
+        "describedby": url_for("api.openapi_json"),
+        "tags": url_for("api.list_tags"),
+        "drawers": url_for("api.list_drawers"),
+        "globaltags": url_for("api.list_global_tags"),
+        "runs": url_for("api.list_runs"),
+    }
+    return _send(document(data, links=links))
+
+
+@api.get("/openapi.json")
+def openapi_json() -> Response:
+    """The OpenAPI 3.1 description of these routes."""
+    _args()
+    body = dumps(openapi_document(__version__))
+    return serve(Rendered.of(body, "application/json"), pinned=False)
+
+
+# -- tags -----------------------------------------------------------------------------------
+
+
+def _tag_resource(tag: Tag, alias: str) -> dict[str, Any]:
+    drawers = state().plugins.drawers.for_payload_type(tag.object_type)
+    db_arg = [("db", alias)]
+    drawer_list = url(url_for("api.list_drawers"), [("filter[payload_type]", tag.object_type)])
+    return resource(
+        "tags",
+        tag.name,
+        {
+            "time_type": tag.time_type.value,
+            "object_type": tag.object_type,
+            "synchronization": tag.synchronization,
+            "description": tag.description,
+            "end_of_validity": tag.end_of_validity,
+            "insertion_time": iso(tag.insertion_time),
+            "modification_time": iso(tag.modification_time),
+        },
+        links={"self": url(url_for("api.get_tag", name=tag.name), db_arg)},
+        relationships={
+            "iovs": relationship(url(url_for("api.list_iovs", name=tag.name), db_arg)),
+            "drawers": relationship(
+                drawer_list, [{"type": "drawers", "id": d.name} for d in drawers]
+            ),
+        },
+    )
+
+
+def _time_type_filter(args: dict[str, str]) -> TimeType | None:
+    raw = args.get("filter[time_type]")
+    if not raw:
+        return None
+    try:
+        return TimeType.parse(raw)
+    except InvalidParameter as exc:
+        raise InvalidParameter("filter[time_type]", exc.reason) from None
+
+
+@api.get("/tags")
+def list_tags() -> Response:
+    """Tags by name (glob or substring), payload type and time type, sorted and paged."""
+    filters = ("filter[name]", "filter[object_type]", "filter[time_type]")
+    args = _args("db", *filters, "sort", *_PAGING)
+    paging = _paging(args, "tags")
+    db = _db(args)
+    result = db.search_tags(
+        args.get("filter[name]") or None,
+        object_type=args.get("filter[object_type]") or None,
+        time_type=_time_type_filter(args),
+        page=paging.number,
+        page_size=paging.size,
+        sort=args.get("sort") or "name",
+    )
+    paging.require_exists(result.total, "tags")
+    data = [_tag_resource(t, db.alias) for t in result.items]
+    links = page_links(
+        url_for("api.list_tags"),
+        _link_args(args, db.alias, (*filters, "sort")),
+        paging,
+        result.total,
+    )
+    return _send(document(data, links=links, meta=page_meta(paging, result.total)))
+
+
+@api.get("/tags/<name>")
+def get_tag(name: str) -> Response:
+    """One tag's metadata, with links to its IOVs and to the drawers that read it."""
+    args = _args("db")
+    db = _db(args)
+    data = _tag_resource(db.tag(name), db.alias)
+    return _send(document(data, links={"self": data["links"]["self"]}))
+
+
+# -- IOVs -----------------------------------------------------------------------------------
+
+
+def _since_arg(args: dict[str, str], name: str, tag: Tag) -> int | None:
+    text = args.get(name)
+    return parse_since(text, tag.time_type, parameter=name) if text else None
+
+
+def since_texts(values: npt.NDArray[np.uint64], time_type: TimeType) -> list[str]:
+    """:func:`~inspector.conddb.format_since` for a whole column, in numpy.
+
+    A page holds up to 10,000 IOVs, two bounds each: one call per value
+    would cost more than the database query.
+    """
+    infinite = (values >= np.uint64(time_type.max_since)).tolist()
+    if time_type is TimeType.LUMI:
+        runs = (values >> np.uint64(32)).tolist()
+        lumis = (values & np.uint64(0xFFFFFFFF)).tolist()
+        text = [f"{r}:{ls}" for r, ls in zip(runs, lumis, strict=True)]
+    elif time_type is TimeType.TIME:
+        seconds = (values >> np.uint64(32)).astype(np.int64)
+        micros = (values & np.uint64(0xFFFFFFFF)).astype(np.int64) // 1000
+        stamps = (seconds * 1_000_000 + micros).astype("datetime64[us]")
+        text = [f"{s}Z" for s in np.datetime_as_string(stamps, unit="us").tolist()]
+    else:
+        text = [str(v) for v in values.tolist()]
+    return ["inf" if inf else t for t, inf in zip(text, infinite, strict=True)]
+
+
+def _iov_resources(tag: Tag, iovs: IovList, lo: int, hi: int, alias: str) -> list[dict[str, Any]]:
+    """One page of IOVs, column by column (a page holds up to 10,000 of them)."""
+    since, until = iovs.since[lo:hi], iovs.until[lo:hi]
+    columns = zip(
+        since.tolist(),
+        since_texts(since, tag.time_type),
+        until.tolist(),
+        since_texts(until, tag.time_type),
+        iovs.payload_hash[lo:hi].tolist(),
+        iso_many(iovs.insertion_time[lo:hi]),
+        strict=True,
+    )
+    payloads = f"{_api_root()}/payloads/"
+    db_query = url("", [("db", alias)])
+    return [
+        {
+            "type": "iovs",
+            "id": f"{tag.name}@{s}",
+            "attributes": {
+                "since": s,
+                "since_text": s_text,
+                "until": u,
+                "until_text": u_text,
+                "payload_hash": h,
+                "insertion_time": t,
+            },
+            "relationships": {
+                "payload": {
+                    "links": {"related": f"{payloads}{h}{db_query}"},
+                    "data": {"type": "payloads", "id": h},
+                }
+            },
+        }
+        for s, s_text, u, u_text, h, t in columns
+    ]
+
+
+@api.get("/tags/<name>/iovs")
+def list_iovs(name: str) -> Response:
+    """A tag's IOVs in a range, as seen at a snapshot time, paged."""
+    args = _args("db", "since", "until", "snapshot", *_PAGING)
+    paging = _paging(args, "iovs")
+    db = _db(args)
+    tag = db.tag(name)
+    since, until = _since_arg(args, "since", tag), _since_arg(args, "until", tag)
+    snapshot = parse_snapshot(args.get("snapshot"))
+    iovs = state().engine.iovs(db.alias, tag.name, since=since, until=until, snapshot=snapshot)
+    total = len(iovs)
+    paging.require_exists(total, f"IOVs of tag {tag.name!r}")
+    data = _iov_resources(
+        tag, iovs, paging.offset, min(paging.offset + paging.size, total), db.alias
+    )
+    unit = SINCE_UNITS[tag.time_type]
+    meta = {
+        **page_meta(paging, total),
+        "tag": tag.name,
+        "time_type": tag.time_type.value,
+        "snapshot": iso(snapshot) if snapshot is not None else None,
+        "units": {"since": unit, "until": unit},
+    }
+    link_args = _link_args(args, db.alias, ("since", "until", "snapshot"))
+    links = page_links(url_for("api.list_iovs", name=tag.name), link_args, paging, total)
+    pinned = snapshot is not None and snapshot <= _now()
+    return _send(document(data, links=links, meta=meta), pinned=pinned)
+
+
+# -- payloads -------------------------------------------------------------------------------
+
+
+def _extreme(value: float | None, dtype: str) -> float | None:
+    """A min or max as its field stores it: float32 ``228.975``, not ``228.97500610351562``."""
+    number = finite(value)
+    if number is None or dtype[1:] != "f4":
+        return number
+    return float(str(np.float32(number)))
+
+
+def _field(summary: FieldSummary) -> dict[str, Any]:
+    return {
+        "name": summary.name,
+        "kind": summary.kind,
+        "dtype": summary.dtype,
+        "shape": list(summary.shape),
+        "unit": summary.unit,
+        "min": _extreme(summary.min, summary.dtype),
+        "max": _extreme(summary.max, summary.dtype),
+        "mean": finite(summary.mean),
+        "std": finite(summary.std),
+    }
+
+
+def _summaries(alias: str, info: PayloadInfo) -> list[FieldSummary]:
+    try:
+        decoded = state().engine.decoded_payload(alias, info.hash)
+    except NotFound as exc:  # the hash exists (payload_info said so): the schema does not
+        raise UndecodablePayload(
+            f"payload {info.hash} ({info.object_type} v{info.version}) cannot be decoded: {exc}"
+        ) from None
+    return decoded.summaries()
+
+
+@api.get("/payloads/<payload_hash>")
+def get_payload(payload_hash: str) -> Response:
+    """A payload's metadata and a summary of every decoded field, with units."""
+    args = _args("db")
+    db = _db(args)
+    info = db.payload_info(payload_hash)
+    summaries = _summaries(db.alias, info)
+    drawers = state().plugins.drawers.for_payload_type(info.object_type)
+    attributes = {
+        "object_type": info.object_type,
+        "version": info.version,
+        "size": info.size,
+        "insertion_time": iso(info.insertion_time),
+        "fields": [_field(s) for s in summaries],
+    }
+    self_link = url(url_for("api.get_payload", payload_hash=info.hash), [("db", db.alias)])
+    drawer_list = url(url_for("api.list_drawers"), [("filter[payload_type]", info.object_type)])
+    data = resource(
+        "payloads",
+        info.hash,
+        attributes,
+        links={"self": self_link},
+        relationships={
+            "drawers": relationship(
+                drawer_list, [{"type": "drawers", "id": d.name} for d in drawers]
+            )
+        },
+    )
+    units = {"size": "byte", "fields": {s.name: s.unit for s in summaries if s.unit}}
+    return _send(document(data, links={"self": self_link}, meta={"units": units}))
+
+
+# -- drawers --------------------------------------------------------------------------------
+
+
+def _drawer_resource(drawer: Drawer) -> dict[str, Any]:
+    tag_lists = {
+        t: url(url_for("api.list_tags"), [("filter[object_type]", t)]) for t in drawer.payload_types
+    }
+    extra = {"by_payload_type": tag_lists} if len(tag_lists) > 1 else {}
+    return resource(
+        "drawers",
+        drawer.name,
+        drawer.describe(),
+        links={
+            "self": url_for("api.get_drawer", name=drawer.name),
+            "html": url_for("pages.plot_page", drawer=drawer.name),
+        },
+        relationships={"tags": relationship(tag_lists[drawer.payload_types[0]], **extra)},
+    )
+
+
+@api.get("/drawers")
+def list_drawers() -> Response:
+    """The installed drawers, by payload type and kind, paged."""
+    filters = ("filter[payload_type]", "filter[kind]")
+    args = _args("db", *filters, *_PAGING)
+    paging = _paging(args, "drawers")
+    state().config.database(args.get("db") or None)  # drawers are the same for every alias
+    kind = args.get("filter[kind]")
+    if kind and kind not in KINDS:
+        raise InvalidParameter("filter[kind]", f"{kind!r} is not one of {', '.join(KINDS)}")
+    payload_type = args.get("filter[payload_type]")
+    matches = [
+        d
+        for d in state().plugins.drawers
+        if (not payload_type or d.applies_to(payload_type)) and (not kind or d.kind == kind)
+    ]
+    paging.require_exists(len(matches), "drawers")
+    page = matches[paging.offset : paging.offset + paging.size]
+    links = page_links(
+        url_for("api.list_drawers"),
+        [(k, args[k]) for k in filters if args.get(k)],
+        paging,
+        len(matches),
+    )
+    data = [_drawer_resource(d) for d in page]
+    return _send(document(data, links=links, meta=page_meta(paging, len(matches))))
+
+
+@api.get("/drawers/<name>")
+def get_drawer(name: str) -> Response:
+    """One drawer: kind, payload types, typed parameters with defaults."""
+    args = _args("db")
+    state().config.database(args.get("db") or None)
+    data = _drawer_resource(state().plugins.drawers.get(name))
+    return _send(document(data, links={"self": data["links"]["self"]}))
+
+
+# -- plots ----------------------------------------------------------------------------------
+
+
+def _envelopes() -> SingleFlight[Rendered]:
+    cache: SingleFlight[Rendered] = current_app.extensions[_ENVELOPES]
+    return cache
+
+
+def _plot_links(query: PlotQuery) -> dict[str, str]:
+    data_query = query.query_string(view=False)
+    with_view = query.query_string()
+    exports = {
+        fmt: f"{url_for('pages.plot_export', drawer=query.drawer, fmt=fmt)}?{data_query}"
+        for fmt in ("json", "csv")
+    }
+    return {
+        "self": f"{url_for('api.plot_resource', drawer=query.drawer)}?{data_query}",
+        "html": f"{url_for('pages.plot_page', drawer=query.drawer)}?{with_view}",
+        **exports,
+    }
+
+
+def _plot_document(query: PlotQuery, plot_json: bytes, pinned: bool) -> bytes:
+    """The JSON:API document around the plot JSON, which is inserted as it is.
+
+    Splicing the cached bytes in (rather than parsing and re-serialising
+    them) keeps a 10,000-IOV history cheap and makes ``attributes`` exactly
+    the plot object JSON of the exports, byte for byte.
+    """
+    links = _plot_links(query)
+    head = dumps({"type": "plots", "id": query.cache_key})
+    parts: Iterable[bytes] = (
+        b'{"data":',
+        head[:-1],
+        b',"attributes":',
+        plot_json,
+        b',"links":',
+        dumps(links),
+        b'},"links":',
+        dumps({"self": links["self"]}),
+        b',"meta":',
+        dumps({"pinned": pinned}),
+        b',"jsonapi":',
+        dumps(JSONAPI),
+        b"}",
+    )
+    return b"".join(parts)
+
+
+@api.get("/plots/<drawer>")
+def plot_resource(drawer: str) -> Response:
+    """A drawer's plot object as JSON, addressed by the plot page's query string."""
+    web = state()
+    web.plugins.drawers.get(drawer)  # an unknown drawer is a 404 before any argument is read
+    query = PlotQuery.from_args(drawer, request.args, web.config.default_database)
+    now = _now()
+    pinned = query.is_pinned(now)
+    plot = web.rendered(query, "json", now)
+    body = _envelopes().get_or_compute(
+        (query.cache_key, plot.etag, pinned),
+        lambda: Rendered.of(_plot_document(query, plot.body, pinned), MEDIA_TYPE),
+    )
+    return serve(body, pinned=pinned)
+
+
+# -- global tags ----------------------------------------------------------------------------
+
+
+def _global_tag_attributes(gt: GlobalTag) -> dict[str, Any]:
+    return {
+        "validity": gt.validity,
+        "description": gt.description,
+        "release": gt.release,
+        "insertion_time": iso(gt.insertion_time),
+        "snapshot_time": iso(gt.snapshot_time),
+    }
+
+
+def _global_tag_link(name: str, alias: str) -> str:
+    return url(url_for("api.get_global_tag", name=name), [("db", alias)])
+
+
+@api.get("/globaltags")
+def list_global_tags() -> Response:
+    """Global tags by name (glob or substring), paged; records are on each one's own page."""
+    args = _args("db", "filter[name]", *_PAGING)
+    paging = _paging(args, "globaltags")
+    db = _db(args)
+    result = db.global_tags(
+        args.get("filter[name]") or None, page=paging.number, page_size=paging.size
+    )
+    paging.require_exists(result.total, "global tags")
+    data = [
+        resource(
+            "globaltags",
+            gt.name,
+            _global_tag_attributes(gt),
+            links={"self": _global_tag_link(gt.name, db.alias)},
+        )
+        for gt in result.items
+    ]
+    links = page_links(
+        url_for("api.list_global_tags"),
+        _link_args(args, db.alias, ("filter[name]",)),
+        paging,
+        result.total,
+    )
+    return _send(document(data, links=links, meta=page_meta(paging, result.total)))
+
+
+@api.get("/globaltags/<name>")
+def get_global_tag(name: str) -> Response:
+    """A global tag with every (record, label) → tag line, related to those tags."""
+    args = _args("db")
+    db = _db(args)
+    gt = db.global_tag(name)
+    entries = db.global_tag_map(name)
+    records = [{"record": e.record, "label": e.label, "tag": e.tag_name} for e in entries]
+    tags = [{"type": "tags", "id": t} for t in sorted({e.tag_name for e in entries})]
+    self_link = _global_tag_link(gt.name, db.alias)
+    data = resource(
+        "globaltags",
+        gt.name,
+        {**_global_tag_attributes(gt), "records": records},
+        links={"self": self_link},
+        relationships={"tags": relationship(data=tags)},
+    )
+    return _send(document(data, links={"self": self_link}))
+
+
+# -- runs -----------------------------------------------------------------------------------
+
+
+@api.get("/runs")
+def list_runs() -> Response:
+    """RUN_INFO: start and end time of each run in ``[filter[first], filter[last]]``, paged."""
+    filters = ("filter[first]", "filter[last]")
+    args = _args("db", *filters, *_PAGING)
+    paging = _paging(args, "runs")
+    first, last = _int_filter(args, "filter[first]"), _int_filter(args, "filter[last]")
+    if first is not None and last is not None and last < first:
+        raise InvalidParameter("filter[last]", f"{last} is before filter[first] {first}")
+    db = _db(args)
+    runs = db.run_timeline(first, last)
+    total = len(runs)
+    paging.require_exists(total, "runs")
+    window = slice(paging.offset, paging.offset + paging.size)
+    starts, ends = runs.start[window], runs.end[window]
+    seconds = ((ends - starts) / np.timedelta64(1, "s")).tolist()
+    data = [
+        resource(
+            "runs",
+            str(number),
+            {
+                "run_number": number,
+                "start_time": start,
+                "end_time": end,
+                "duration_seconds": duration,
+            },
+        )
+        for number, start, end, duration in zip(
+            runs.run[window].tolist(), iso_many(starts), iso_many(ends), seconds, strict=True
+        )
+    ]
+    links = page_links(url_for("api.list_runs"), _link_args(args, db.alias, filters), paging, total)
+    meta = {**page_meta(paging, total), "units": {"duration_seconds": "s"}}
+    return _send(document(data, links=links, meta=meta))

@@ -1,0 +1,80 @@
+"""The Flask application factory.
+
+``create_app()`` builds an app over a configuration and the loaded plugins;
+nothing is global, so tests build as many apps as they like.  The core does
+the work (:class:`~inspector.engine.Engine`); blueprints are thin edges.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Flask
+
+from inspector import __version__
+from inspector.config import Config, load_config
+from inspector.engine import EngineSettings
+from inspector.plugin import Plugins, load_plugins
+from inspector.web.assets import assets, bokeh_scripts
+from inspector.web.errors import install_error_handlers
+from inspector.web.state import EXTENSION, WebState
+
+__all__ = ["create_app"]
+
+
+def create_app(
+    config: Config | None = None,
+    plugins: Plugins | None = None,
+    *,
+    settings: EngineSettings | None = None,
+    flask_config: dict[str, Any] | None = None,
+) -> Flask:
+    """A Payload Inspector web app (defaults: the found configuration, all plugins)."""
+    app = Flask(__name__)
+    app.config.update(
+        JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=64 * 1024,
+        SEND_FILE_MAX_AGE_DEFAULT=3600,
+    )
+    app.config.update(flask_config or {})
+    web = WebState(config or load_config(), plugins or load_plugins(), settings or EngineSettings())
+    app.extensions[EXTENSION] = web
+
+    from inspector.web.api import api
+    from inspector.web.pages import pages
+
+    app.register_blueprint(assets)
+    app.register_blueprint(pages)
+    app.register_blueprint(api, url_prefix="/api/v1")
+    install_error_handlers(app)
+
+    @app.context_processor
+    def globals_for_templates() -> dict[str, Any]:
+        return {
+            "bokeh_scripts": bokeh_scripts(),
+            "version": __version__,
+            "databases": web.config.databases,
+            "default_db": web.config.default_database,
+        }
+
+    @app.after_request
+    def security_headers(response: Any) -> Any:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' "
+            "'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; "
+            "base-uri 'self'; frame-ancestors 'self'",
+        )
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    app.jinja_env.filters["utc"] = _utc
+    return app
+
+
+def _utc(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return str(value)

@@ -1,0 +1,751 @@
+"""The OpenAPI 3.1 document of /api/v1, built as plain data.
+
+It is the contract: the page-size limits below are the ones the routes
+enforce (:mod:`inspector.web.api` reads them from here), the tests check that
+every route is described and nothing else, and every response body the tests
+receive is validated against the schema given here for its path and status.
+OpenAPI 3.1 schemas are JSON Schema 2020-12, so any validator can use them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Final
+
+from inspector.conddb.database import TAG_SORT_KEYS
+from inspector.conddb.timetypes import TimeType
+from inspector.drawers import KINDS
+from inspector.plots import SCHEMA, VERSION
+from inspector.web.jsonapi import MEDIA_TYPE, PAGE_NUMBER, PAGE_SIZE
+
+__all__ = ["LIMITS", "MAX_RUN", "openapi_document"]
+
+#: (default, maximum) ``page[size]`` of each list.
+LIMITS: Final = {
+    "tags": (50, 1000),
+    "iovs": (1000, 10_000),
+    "drawers": (50, 1000),
+    "globaltags": (50, 1000),
+    "runs": (50, 1000),
+}
+#: The largest run number (CondDB stores runs as unsigned 32-bit numbers).
+MAX_RUN: Final = (1 << 32) - 1
+
+_Schema = dict[str, Any]
+_STR: Final[_Schema] = {"type": "string"}
+_INT: Final[_Schema] = {"type": "integer"}
+_NUM_OR_NULL: Final[_Schema] = {"type": ["number", "null"]}
+_DATE_TIME: Final[_Schema] = {
+    "type": "string",
+    "format": "date-time",
+    "description": "UTC, ISO 8601 with Z; microseconds only when non-zero",
+}
+_SINCE: Final[_Schema] = {
+    "type": "integer",
+    "minimum": 0,
+    "maximum": 2**64 - 1,
+    "description": "The raw 64-bit value. Beyond 2^53 a JavaScript number loses digits: "
+    "use the *_text form, or the since in the resource id.",
+}
+
+
+def _ref(name: str) -> _Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _obj(
+    properties: dict[str, Any],
+    *,
+    required: list[str] | None = None,
+    closed: bool = True,
+    **extra: Any,
+) -> _Schema:
+    """An object schema; ``closed`` forbids undocumented members (catches drift)."""
+    schema: _Schema = {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties) if required is None else required,
+    }
+    if closed:
+        schema["additionalProperties"] = False
+    schema.update(extra)
+    return schema
+
+
+def _array(items: _Schema) -> _Schema:
+    return {"type": "array", "items": items}
+
+
+# -- components: the JSON:API frame -------------------------------------------------------------
+
+
+def _frame_schemas() -> dict[str, _Schema]:
+    link = _STR
+    nullable_link: _Schema = {"type": ["string", "null"]}
+    identifier = _obj({"type": _STR, "id": _STR})
+    linkage: _Schema = {
+        "oneOf": [_ref("ResourceIdentifier"), _array(_ref("ResourceIdentifier")), {"type": "null"}]
+    }
+    return {
+        "JsonApi": _obj({"version": {"const": "1.1"}}),
+        "SelfLinks": _obj({"self": link}, closed=False),
+        "PageLinks": _obj(
+            {
+                "self": link,
+                "first": link,
+                "prev": nullable_link,
+                "next": nullable_link,
+                "last": link,
+            }
+        ),
+        "PageMeta": _obj(
+            {
+                "total": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "items in the whole list",
+                },
+                "page": {"type": "integer", "minimum": 1},
+                "page_size": {"type": "integer", "minimum": 1},
+                "pages": {"type": "integer", "minimum": 1},
+            },
+            closed=False,
+        ),
+        "ResourceIdentifier": identifier,
+        "Relationship": _obj(
+            {"links": _obj({"related": link}), "data": linkage, "meta": {"type": "object"}},
+            required=[],
+            minProperties=1,
+        ),
+        "Error": _obj(
+            {
+                "status": {"type": "string", "pattern": "^[1-5][0-9][0-9]$"},
+                "title": _STR,
+                "detail": _STR,
+                "source": _obj(
+                    {"parameter": {"type": "string", "description": "the query parameter at fault"}}
+                ),
+            },
+            required=["status", "title", "detail"],
+        ),
+        "ErrorDocument": _obj(
+            {"errors": {**_array(_ref("Error")), "minItems": 1}, "jsonapi": _ref("JsonApi")},
+            required=["errors"],
+        ),
+    }
+
+
+def _resource(
+    type_name: str,
+    attributes: _Schema,
+    *,
+    relationships: Sequence[str] = (),
+    links: dict[str, _Schema] | None = None,
+) -> _Schema:
+    """A resource object schema of ``type_name``."""
+    props: dict[str, Any] = {"type": {"const": type_name}, "id": _STR, "attributes": attributes}
+    required = ["type", "id", "attributes"]
+    if relationships:
+        props["relationships"] = _obj({r: _ref("Relationship") for r in relationships})
+        required.append("relationships")
+    if links:
+        props["links"] = _obj(links)
+        required.append("links")
+    return _obj(props, required=required)
+
+
+def _single(resource: str, meta: _Schema | None = None) -> _Schema:
+    props = {"data": _ref(resource), "links": _ref("SelfLinks"), "jsonapi": _ref("JsonApi")}
+    if meta is not None:
+        props["meta"] = meta
+    return _obj(props)
+
+
+def _list(resource: str, meta: _Schema | None = None) -> _Schema:
+    return _obj(
+        {
+            "data": _array(_ref(resource)),
+            "links": _ref("PageLinks"),
+            "meta": meta or _ref("PageMeta"),
+            "jsonapi": _ref("JsonApi"),
+        }
+    )
+
+
+def _units(properties: dict[str, Any]) -> _Schema:
+    return _obj(properties, description="units of numeric attributes")
+
+
+# -- components: the resources ------------------------------------------------------------------
+
+
+def _tag_schemas() -> dict[str, _Schema]:
+    attributes = _obj(
+        {
+            "time_type": {"enum": [t.value for t in TimeType]},
+            "object_type": _STR,
+            "synchronization": _STR,
+            "description": _STR,
+            "end_of_validity": {**_SINCE, "description": "raw since; 0 when none is set"},
+            "insertion_time": _DATE_TIME,
+            "modification_time": _DATE_TIME,
+        }
+    )
+    self_link = {"self": _STR}
+    return {
+        "Tag": _resource("tags", attributes, relationships=["iovs", "drawers"], links=self_link),
+        "TagDocument": _single("Tag"),
+        "TagListDocument": _list("Tag"),
+    }
+
+
+def _iov_schemas() -> dict[str, _Schema]:
+    attributes = _obj(
+        {
+            "since": _SINCE,
+            "since_text": {"type": "string", "description": "run, run:lumisection or ISO time"},
+            "until": {
+                **_SINCE,
+                "description": "exclusive end: the next since, or the end of "
+                "validity for the last IOV",
+            },
+            "until_text": _STR,
+            "payload_hash": {"type": "string", "pattern": "^[0-9a-f]{40}$"},
+            "insertion_time": _DATE_TIME,
+        }
+    )
+    meta = {
+        "allOf": [_ref("PageMeta")],
+        **_obj(
+            {
+                "tag": _STR,
+                "time_type": {"enum": [t.value for t in TimeType]},
+                "snapshot": {"type": ["string", "null"], "format": "date-time"},
+                "units": _units({"since": _STR, "until": _STR}),
+            },
+            required=["tag", "time_type", "snapshot", "units"],
+            closed=False,
+        ),
+    }
+    iov = _resource("iovs", attributes, relationships=["payload"])
+    iov["properties"]["id"] = {"type": "string", "description": "{tag}@{since}, since exact"}
+    return {"Iov": iov, "IovListDocument": _list("Iov", meta)}
+
+
+def _payload_schemas() -> dict[str, _Schema]:
+    field = _obj(
+        {
+            "name": {"type": "string", "description": "field, or record.member"},
+            "kind": _STR,
+            "dtype": {"type": "string", "description": "numpy dtype with byte order, e.g. <f4"},
+            "shape": _array({"type": "integer", "minimum": 0}),
+            "unit": _STR,
+            "min": _NUM_OR_NULL,
+            "max": _NUM_OR_NULL,
+            "mean": _NUM_OR_NULL,
+            "std": _NUM_OR_NULL,
+        },
+        description="statistics in physical units; null when not numeric or empty",
+    )
+    attributes = _obj(
+        {
+            "object_type": _STR,
+            "version": _STR,
+            "size": {"type": "integer", "minimum": 0, "description": "blob size"},
+            "insertion_time": _DATE_TIME,
+            "fields": _array(_ref("FieldSummary")),
+        }
+    )
+    meta = _obj(
+        {
+            "units": _units(
+                {
+                    "size": {"const": "byte"},
+                    "fields": {
+                        "type": "object",
+                        "additionalProperties": _STR,
+                        "description": "field name → unit, for fields that have one",
+                    },
+                }
+            )
+        }
+    )
+    return {
+        "FieldSummary": field,
+        "Payload": _resource(
+            "payloads", attributes, relationships=["drawers"], links={"self": _STR}
+        ),
+        "PayloadDocument": _single("Payload", meta),
+    }
+
+
+def _drawer_schemas() -> dict[str, _Schema]:
+    scalar: _Schema = {"type": ["integer", "number", "boolean", "string"]}
+    param = _obj(
+        {
+            "name": _STR,
+            "type": {"enum": ["int", "float", "bool", "choice", "string"]},
+            "default": scalar,
+            "help": _STR,
+            "minimum": {"type": "number"},
+            "maximum": {"type": "number"},
+            "choices": _array(_STR),
+        },
+        required=["name", "type", "default"],
+    )
+    attributes = _obj(
+        {
+            "name": _STR,
+            "title": _STR,
+            "kind": {"enum": list(KINDS)},
+            "payload_types": _array(_STR),
+            "params": _array(_ref("DrawerParam")),
+            "unit": _STR,
+            "x_label": _STR,
+            "y_label": _STR,
+            "series": _array(_STR),
+            "description": _STR,
+            "plugin": _STR,
+        }
+    )
+    links = {"self": _STR, "html": {"type": "string", "description": "the plot page"}}
+    return {
+        "DrawerParam": param,
+        "Drawer": _resource("drawers", attributes, relationships=["tags"], links=links),
+        "DrawerDocument": _single("Drawer"),
+        "DrawerListDocument": _list("Drawer"),
+    }
+
+
+def _plot_schemas() -> dict[str, _Schema]:
+    provenance = _obj(
+        {
+            "db": _STR,
+            "tags": _array(_STR),
+            "iovs": _array({"type": ["integer", "string"]}),
+            "payload_hashes": _array(_STR),
+            "snapshot": {"type": ["string", "null"]},
+            "drawer": _STR,
+            "parameters": {"type": "object"},
+            "time_type": {"type": ["string", "null"]},
+            "labels": _array(_STR),
+        },
+        closed=False,
+    )
+    plot = _obj(
+        {
+            "schema": {"const": SCHEMA},
+            "version": {"const": VERSION},
+            "type": {"type": "string", "description": "History, Histogram1D, DetectorMap, ..."},
+            "title": _STR,
+            "provenance": provenance,
+            "notes": _array(_STR),
+            "data": {
+                "type": "object",
+                "description": "the plot type's own fields (docs/plot-objects.md)",
+            },
+        },
+        closed=False,
+        description="the plot object JSON, exactly as the JSON export",
+    )
+    links = {"self": _STR, "html": _STR, "json": _STR, "csv": _STR}
+    resource = _resource("plots", _ref("PlotObject"), links=links)
+    resource["properties"]["id"] = {
+        "type": "string",
+        "description": "drawer?canonical data query string",
+    }
+    document = _single(
+        "PlotResource",
+        _obj(
+            {
+                "pinned": {
+                    "type": "boolean",
+                    "description": "snapshot in the past: this answer never changes",
+                }
+            }
+        ),
+    )
+    return {"PlotObject": plot, "PlotResource": resource, "PlotDocument": document}
+
+
+def _global_tag_schemas() -> dict[str, _Schema]:
+    common = {
+        "validity": _INT,
+        "description": _STR,
+        "release": _STR,
+        "insertion_time": _DATE_TIME,
+        "snapshot_time": _DATE_TIME,
+    }
+    record = _obj({"record": _STR, "label": _STR, "tag": _STR})
+    records = {**_array(record), "description": "only on the global tag's own document"}
+    attributes = _obj({**common, "records": records}, required=list(common))
+    resource = _resource("globaltags", attributes, links={"self": _STR})
+    resource["properties"]["relationships"] = _obj({"tags": _ref("Relationship")})
+    return {
+        "GlobalTag": resource,
+        "GlobalTagDocument": _single("GlobalTag"),
+        "GlobalTagListDocument": _list("GlobalTag"),
+    }
+
+
+def _run_schemas() -> dict[str, _Schema]:
+    attributes = _obj(
+        {
+            "run_number": {"type": "integer", "minimum": 0},
+            "start_time": _DATE_TIME,
+            "end_time": _DATE_TIME,
+            "duration_seconds": {"type": "number"},
+        }
+    )
+    meta = {
+        "allOf": [_ref("PageMeta")],
+        **_obj({"units": _units({"duration_seconds": {"const": "s"}})}, closed=False),
+    }
+    return {"Run": _resource("runs", attributes), "RunListDocument": _list("Run", meta)}
+
+
+def _index_schemas() -> dict[str, _Schema]:
+    database = _obj({"alias": _STR, "description": _STR})
+    attributes = _obj({"version": _STR, "default_database": _STR, "databases": _array(database)})
+    links = _obj(
+        {name: _STR for name in ("self", "describedby", "tags", "drawers", "globaltags", "runs")}
+    )
+    return {
+        "Index": _resource("api", attributes, links={"self": _STR}),
+        "IndexDocument": _obj({"data": _ref("Index"), "links": links, "jsonapi": _ref("JsonApi")}),
+    }
+
+
+# -- parameters and responses -------------------------------------------------------------------
+
+
+def _query(
+    name: str, schema: _Schema, description: str, *, required: bool = False
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+        "schema": schema,
+    }
+
+
+def _path(name: str, description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": _STR,
+    }
+
+
+def _db() -> dict[str, Any]:
+    return {"$ref": "#/components/parameters/db"}
+
+
+def _paging(listing: str) -> list[dict[str, Any]]:
+    default, maximum = LIMITS[listing]
+    return [
+        _query(
+            PAGE_NUMBER,
+            {"type": "integer", "minimum": 1, "default": 1},
+            "page to return (1-based); past the last page is a 404",
+        ),
+        _query(
+            PAGE_SIZE,
+            {"type": "integer", "minimum": 1, "maximum": maximum, "default": default},
+            "items per page",
+        ),
+    ]
+
+
+def _since_param(name: str, what: str) -> dict[str, Any]:
+    return _query(
+        name,
+        _STR,
+        f"{what}: run, run:lumisection, ISO date-time or raw integer, "
+        "read with the tag's time type",
+    )
+
+
+def _snapshot_param() -> dict[str, Any]:
+    return _query(
+        "snapshot",
+        {"type": "string", "examples": ["2024-06-01T12:00:00Z"]},
+        "ignore rows inserted after this UTC time; in the past, the answer is "
+        "final and cached for a year",
+    )
+
+
+def _responses(document: str, *errors: int, media: str = MEDIA_TYPE) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "200": {
+            "description": "OK",
+            "headers": {
+                "ETag": {"$ref": "#/components/headers/ETag"},
+                "Cache-Control": {"$ref": "#/components/headers/CacheControl"},
+            },
+            "content": {media: {"schema": _ref(document)}},
+        },
+        "304": {"$ref": "#/components/responses/NotModified"},
+    }
+    for status in sorted(errors):
+        out[str(status)] = {"$ref": f"#/components/responses/{_ERRORS[status][0]}"}
+    return out
+
+
+_ERRORS: Final = {
+    400: ("BadRequest", "a query parameter is wrong (named in source.parameter)"),
+    404: (
+        "NotFound",
+        "unknown database alias, tag, payload, drawer, global tag, IOV, or a page past the last",
+    ),
+    422: ("Unprocessable", "the payload cannot be decoded"),
+    500: ("DrawerFailed", "the drawer failed (the detail names it and the cause)"),
+    503: ("Unavailable", "the database cannot be reached (Retry-After is set)"),
+}
+
+
+def _components() -> dict[str, Any]:
+    schemas: dict[str, _Schema] = {}
+    for part in (
+        _frame_schemas,
+        _index_schemas,
+        _tag_schemas,
+        _iov_schemas,
+        _payload_schemas,
+        _drawer_schemas,
+        _plot_schemas,
+        _global_tag_schemas,
+        _run_schemas,
+    ):
+        schemas.update(part())
+    error_content = {MEDIA_TYPE: {"schema": _ref("ErrorDocument")}}
+    responses: dict[str, Any] = {
+        name: {"description": description, "content": error_content}
+        for name, description in _ERRORS.values()
+    }
+    responses["NotModified"] = {"description": "Not modified: the If-None-Match ETag matches"}
+    return {
+        "schemas": schemas,
+        "responses": responses,
+        "parameters": {
+            "db": _query("db", _STR, "database alias (default: the configured default database)")
+        },
+        "headers": {
+            "ETag": {"description": "fingerprint of the body, for If-None-Match", "schema": _STR},
+            "CacheControl": {
+                "description": "public, max-age=31536000, immutable when "
+                "pinned to a past snapshot; otherwise public, max-age=30",
+                "schema": _STR,
+            },
+        },
+    }
+
+
+# -- paths --------------------------------------------------------------------------------------
+
+
+def _get(
+    operation_id: str,
+    summary: str,
+    parameters: list[dict[str, Any]],
+    responses: dict[str, Any],
+    tag: str,
+) -> dict[str, Any]:
+    return {
+        "get": {
+            "operationId": operation_id,
+            "summary": summary,
+            "tags": [tag],
+            "parameters": parameters,
+            "responses": responses,
+        }
+    }
+
+
+def _tag_paths() -> dict[str, Any]:
+    sorts = [s for key in TAG_SORT_KEYS for s in (key, f"-{key}")]
+    list_params = [
+        _db(),
+        _query("filter[name]", _STR, "glob (* and ?) or substring of the name, any case"),
+        _query("filter[object_type]", _STR, "payload type, e.g. BeamSpotObjects"),
+        _query(
+            "filter[time_type]",
+            {"enum": [t.value for t in TimeType]},
+            "time type (any capitalisation)",
+        ),
+        _query(
+            "sort",
+            {"enum": sorts, "default": "name"},
+            "sort key, - first for descending; ties are broken by name",
+        ),
+        *_paging("tags"),
+    ]
+    name = _path("name", "tag name")
+    iov_params = [
+        _db(),
+        name,
+        _since_param("since", "first IOV: the one valid here"),
+        _since_param("until", "last IOV: the one valid here"),
+        _snapshot_param(),
+        *_paging("iovs"),
+    ]
+    return {
+        "/api/v1/tags": _get(
+            "list_tags",
+            "Search tags",
+            list_params,
+            _responses("TagListDocument", 400, 404, 503),
+            "tags",
+        ),
+        "/api/v1/tags/{name}": _get(
+            "get_tag", "One tag", [_db(), name], _responses("TagDocument", 400, 404, 503), "tags"
+        ),
+        "/api/v1/tags/{name}/iovs": _get(
+            "list_iovs",
+            "IOVs of a tag in a range, at a snapshot",
+            iov_params,
+            _responses("IovListDocument", 400, 404, 503),
+            "tags",
+        ),
+    }
+
+
+def _plot_params() -> list[dict[str, Any]]:
+    size: _Schema = {"type": "integer", "minimum": 100, "maximum": 4000}
+    return [
+        _path("drawer", "drawer name, e.g. beamspot.position_x"),
+        _db(),
+        _query("tag", _STR, "the tag to plot", required=True),
+        _since_param("iov", "single/compare: the IOV valid here (default: the latest)"),
+        _query("tag2", _STR, "compare: the second tag"),
+        _since_param("iov2", "compare: the second IOV"),
+        _since_param("since", "history: first IOV"),
+        _since_param("until", "history: last IOV"),
+        _snapshot_param(),
+        _query("xaxis", {"enum": ["since", "time"]}, "drawing only (HTML and Bokeh)"),
+        _query("width", size, "drawing only, pixels"),
+        _query("height", size, "drawing only, pixels"),
+        {
+            "name": "drawer_parameters",
+            "in": "query",
+            "style": "form",
+            "explode": True,
+            "description": "any other name is a drawer parameter (see /api/v1/drawers/{name}); "
+            "unknown names and bad values are 400s",
+            "schema": {"type": "object", "additionalProperties": _STR},
+        },
+    ]
+
+
+def _other_paths() -> dict[str, Any]:
+    db_only = [_db()]
+    drawer_filters = [
+        _db(),
+        _query("filter[payload_type]", _STR, "drawers that read this payload type"),
+        _query("filter[kind]", {"enum": list(KINDS)}, "drawer kind"),
+        *_paging("drawers"),
+    ]
+    run: _Schema = {"type": "integer", "minimum": 0, "maximum": MAX_RUN}
+    run_filters = [
+        _db(),
+        _query("filter[first]", run, "lowest run number"),
+        _query("filter[last]", run, "highest run number"),
+        *_paging("runs"),
+    ]
+    gt_filters = [
+        _db(),
+        _query("filter[name]", _STR, "glob or substring of the name"),
+        *_paging("globaltags"),
+    ]
+    return {
+        "/api/v1": _get(
+            "index", "Links to every collection", [], _responses("IndexDocument"), "index"
+        ),
+        "/api/v1/openapi.json": _get(
+            "openapi_json",
+            "This document",
+            [],
+            {
+                "200": {
+                    "description": "OpenAPI 3.1",
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                },
+                "304": {"$ref": "#/components/responses/NotModified"},
+            },
+            "index",
+        ),
+        "/api/v1/payloads/{payload_hash}": _get(
+            "get_payload",
+            "Payload metadata and decoded field summaries",
+            [*db_only, _path("payload_hash", "sha1 hex of the payload")],
+            _responses("PayloadDocument", 400, 404, 422, 503),
+            "payloads",
+        ),
+        "/api/v1/drawers": _get(
+            "list_drawers",
+            "Installed drawers",
+            drawer_filters,
+            _responses("DrawerListDocument", 400, 404),
+            "drawers",
+        ),
+        "/api/v1/drawers/{name}": _get(
+            "get_drawer",
+            "One drawer",
+            [*db_only, _path("name", "drawer name")],
+            _responses("DrawerDocument", 400, 404),
+            "drawers",
+        ),
+        "/api/v1/plots/{drawer}": _get(
+            "plot_resource",
+            "A plot object (same query string as the plot page)",
+            _plot_params(),
+            _responses("PlotDocument", 400, 404, 422, 500, 503),
+            "plots",
+        ),
+        "/api/v1/globaltags": _get(
+            "list_global_tags",
+            "Search global tags",
+            gt_filters,
+            _responses("GlobalTagListDocument", 400, 404, 503),
+            "globaltags",
+        ),
+        "/api/v1/globaltags/{name}": _get(
+            "get_global_tag",
+            "A global tag with its records",
+            [*db_only, _path("name", "global tag name")],
+            _responses("GlobalTagDocument", 400, 404, 503),
+            "globaltags",
+        ),
+        "/api/v1/runs": _get(
+            "list_runs",
+            "Runs with start and end times",
+            run_filters,
+            _responses("RunListDocument", 400, 404, 503),
+            "runs",
+        ),
+    }
+
+
+def openapi_document(version: str) -> dict[str, Any]:
+    """The whole OpenAPI 3.1 document (a fresh dict each call: callers may change it)."""
+    return {
+        "openapi": "3.1.0",
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+        "info": {
+            "title": "Payload Inspector API",
+            "version": version,
+            "summary": "Read-only JSON:API over CMS conditions databases: tags, IOVs, "
+            "payloads, drawers, plots, global tags and runs",
+            "description": "Every answer is a JSON:API 1.1 document "
+            f"({MEDIA_TYPE}); lists are paged and state their total in meta; errors "
+            "carry status, title, detail and, for a bad parameter, source.parameter. "
+            "Every GET answers If-None-Match with 304 and is gzipped on request. "
+            "See docs/api.md.",
+        },
+        "paths": {**_other_paths(), **_tag_paths()},
+        "components": _components(),
+    }

@@ -1,0 +1,260 @@
+"""The HTML pages: home, tag, plot, global tags.  Thin: the engine does the work.
+
+A plot page computes its plot while answering, so a bad link gets a 404/400
+page that says what is wrong; the browser then fetches the already cached
+Bokeh document (``item.json``) and draws it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Final
+
+import numpy as np
+from flask import Blueprint, Response, render_template, request, url_for
+
+from inspector.conddb import ConditionsDB, IovList, format_since
+from inspector.conddb.timetypes import TimeType, format_snapshot
+from inspector.drawers import Drawer
+from inspector.errors import InvalidParameter, NotFound
+from inspector.plots import History, Series
+from inspector.render import json_item_bytes
+from inspector.web.permalinks import PlotQuery
+from inspector.web.responses import serve
+from inspector.web.state import Rendered, state
+
+__all__ = ["pages"]
+
+pages = Blueprint("pages", __name__)
+
+IOV_PAGE: Final = 100
+EXPORTS: Final = ("json", "csv", "html")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _int_arg(name: str, default: int, lo: int = 1, hi: int = 1_000_000) -> int:
+    raw = request.args.get(name, "")
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidParameter(name, f"{raw!r} is not a whole number") from None
+    if not lo <= value <= hi:
+        raise InvalidParameter(name, f"{value} is not within {lo}..{hi}")
+    return value
+
+
+def _db() -> ConditionsDB:
+    return state().engine.database(request.args.get("db") or None)
+
+
+# -- home -----------------------------------------------------------------------
+
+
+@pages.get("/")
+def home() -> str:
+    """Search tags; drawers by payload type; global tags."""
+    db = _db()
+    q = request.args.get("q", "").strip()
+    object_type = request.args.get("object_type", "").strip() or None
+    time_type = request.args.get("time_type", "").strip() or None
+    page = _int_arg("page", 1)
+    results = db.search_tags(
+        q or None, object_type=object_type, time_type=time_type, page=page, page_size=25
+    )
+    results.require_exists("tags")
+    web = state()
+    return render_template(
+        "home.html",
+        db=db,
+        q=q,
+        object_type=object_type or "",
+        time_type=time_type or "",
+        results=results,
+        object_types=db.object_types(),
+        time_types=[t.value for t in TimeType],
+        drawers=web.plugins.drawers.by_payload_type(),
+        global_tags=db.global_tags(page_size=20),
+    )
+
+
+# -- tags -----------------------------------------------------------------------
+
+
+@pages.get("/tags/<path:name>")
+def tag_page(name: str) -> str:
+    """Metadata, IOV timeline, paged IOV table and the drawers that apply."""
+    db = _db()
+    tag = db.tag(name)
+    iovs = state().engine.iovs(db.alias, name)
+    page = _int_arg("page", 1)
+    pages_total = max(1, -(-len(iovs) // IOV_PAGE))
+    if page > pages_total:
+        raise NotFound(f"IOV page {page} is past the last page ({pages_total})")
+    first = (page - 1) * IOV_PAGE
+    rows = [_iov_row(iovs, i) for i in range(first, min(first + IOV_PAGE, len(iovs)))]
+    drawers = state().plugins.drawers.for_payload_type(tag.object_type)
+    first_since = format_since(int(iovs.since[0]), tag.time_type) if len(iovs) else ""
+    last_since = format_since(int(iovs.since[-1]), tag.time_type) if len(iovs) else ""
+    return render_template(
+        "tag.html",
+        db=db,
+        tag=tag,
+        iovs=iovs,
+        rows=rows,
+        page=page,
+        pages=pages_total,
+        first_row=first + 1,
+        drawers=drawers,
+        distinct=len(iovs.distinct_hashes()[0]) if len(iovs) else 0,
+        first_since=first_since,
+        last_since=last_since,
+        end=format_since(tag.end, tag.time_type),
+    )
+
+
+def _iov_row(iovs: IovList, i: int) -> dict[str, Any]:
+    tt = iovs.time_type
+    return {
+        "since": format_since(int(iovs.since[i]), tt),
+        "until": format_since(int(iovs.until[i]), tt),
+        "hash": str(iovs.payload_hash[i]),
+        "inserted": np.datetime_as_string(iovs.insertion_time[i], unit="s").replace("T", " "),
+    }
+
+
+@pages.get("/tags/<path:name>/timeline.json")
+def tag_timeline(name: str) -> Response:
+    """The IOV timeline as a Bokeh document: each payload change is a step."""
+    db = _db()
+    tag = db.tag(name)
+    iovs = state().engine.iovs(db.alias, name)
+    if len(iovs) == 0:
+        raise NotFound(f"tag {name!r} has no IOVs")
+    _, inverse = iovs.distinct_hashes()
+    # Number payloads in order of first appearance, so the steps climb.
+    order = np.unique(inverse, return_index=True)[1]
+    rank = np.empty_like(order)
+    rank[np.argsort(order)] = np.arange(order.size)
+    plot = History(
+        title=f"{name}: {len(iovs)} IOVs, {order.size} payloads",
+        since=iovs.since,
+        until=iovs.until,
+        time_type=tag.time_type.value,
+        series={
+            "payload": Series(values=(rank[inverse] + 1).astype(np.float64), label="payload #")
+        },
+        payload_hash=iovs.payload_hash,
+        insertion_time=iovs.insertion_time,
+        y_label="payload # (in order of first use)",
+    )
+    body = json_item_bytes(plot, state().renderers, {"height": 260})
+    return serve(Rendered.of(body, "application/json"), pinned=False)
+
+
+# -- plots ----------------------------------------------------------------------
+
+
+def _query(drawer: str) -> PlotQuery:
+    return PlotQuery.from_args(drawer, request.args, state().config.default_database)
+
+
+@pages.get("/plot/<drawer>")
+def plot_page(drawer: str) -> str:
+    """The plot with its parameter form, IOV choosers, provenance and exports."""
+    web = state()
+    declared = web.plugins.drawers.get(drawer)
+    query = _query(drawer)
+    db = web.engine.database(query.db)
+    tag = db.tag(query.tag)
+    plot = web.plot(query)  # errors become 404/400 pages here, not in the browser
+    now = _now()
+    pinned = query.pinned_at(now)
+    same_type = [t for t in db.search_tags(object_type=tag.object_type, page_size=200).items]
+    return render_template(
+        "plot.html",
+        db=db,
+        drawer=declared,
+        tag=tag,
+        query=query,
+        plot=plot,
+        params=dict(query.params),
+        same_type=same_type,
+        item_url=url_for("pages.plot_item", drawer=drawer) + "?" + query.query_string(),
+        exports={
+            fmt: url_for("pages.plot_export", drawer=drawer, fmt=fmt) + "?" + query.query_string()
+            for fmt in EXPORTS
+        },
+        api_url=url_for("api.plot_resource", drawer=drawer) + "?" + query.query_string()
+        if "api.plot_resource" in _endpoints()
+        else None,
+        permalink=url_for("pages.plot_page", drawer=drawer, _external=True)
+        + "?"
+        + pinned.query_string(),
+        snapshot_text=format_snapshot(pinned.snapshot) if pinned.snapshot else "",
+        is_pinned=query.snapshot is not None,
+        labels=plot.provenance.labels,
+        iov_texts=[format_since(s, tag.time_type) for s in plot.provenance.iovs],
+        kind_help=_kind_help(declared),
+    )
+
+
+def _endpoints() -> set[str]:
+    from flask import current_app
+
+    return set(current_app.view_functions)
+
+
+def _kind_help(drawer: Drawer) -> str:
+    return {
+        "single": "One IOV of one tag.",
+        "compare": "Two inputs, kept in order: A (first) and B (second) — two IOVs of one "
+        "tag, or one IOV of each of two tags.",
+        "history": "Every IOV of the tag in the range, one point per IOV.",
+    }[drawer.kind]
+
+
+@pages.get("/plot/<drawer>/item.json")
+def plot_item(drawer: str) -> Response:
+    """The rendered Bokeh document (``json_item``), cached per pinned request."""
+    query = _query(drawer)
+    now = _now()
+    return serve(state().rendered(query, "item", now), pinned=query.is_pinned(now))
+
+
+@pages.get("/plot/<drawer>/export.<fmt>")
+def plot_export(drawer: str, fmt: str) -> Response:
+    """The plot object as JSON or CSV, or a standalone HTML page."""
+    if fmt not in EXPORTS:
+        raise NotFound(f"no export format {fmt!r} (available: {', '.join(EXPORTS)})")
+    query = _query(drawer)
+    now = _now()
+    name = f"{drawer}.{fmt}"
+    return serve(state().rendered(query, fmt, now), pinned=query.is_pinned(now), download=name)
+
+
+# -- global tags ------------------------------------------------------------------
+
+
+@pages.get("/globaltags")
+def global_tags_page() -> str:
+    """Every global tag, paged."""
+    db = _db()
+    q = request.args.get("q", "").strip()
+    result = db.global_tags(q or None, page=_int_arg("page", 1), page_size=50)
+    result.require_exists("global tags")
+    return render_template("globaltags.html", db=db, q=q, results=result)
+
+
+@pages.get("/globaltags/<path:name>")
+def global_tag_page(name: str) -> str:
+    """Records, labels and tags of one global tag."""
+    db = _db()
+    gt = db.global_tag(name)
+    entries = db.global_tag_map(name)
+    tags = {e.tag_name: db.tag(e.tag_name) for e in entries}
+    return render_template("globaltag.html", db=db, gt=gt, entries=entries, tags=tags)

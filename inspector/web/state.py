@@ -1,0 +1,120 @@
+"""What the web layer shares between requests: engine, renderers, caches.
+
+Rendered plots are cached as *bytes* (never Bokeh models), keyed by the
+pinned request, together with their gzip form and ETag, so a popular
+permalink costs one dictionary lookup.  Unpinned plots ("latest") are cached
+for a short time only, since new IOVs may arrive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app
+
+from inspector.config import Config
+from inspector.engine import CacheStats, Engine, EngineSettings, SingleFlight, byte_cache, ttl_cache
+from inspector.plots import PlotObject
+from inspector.plugin import Plugins
+from inspector.render import RendererRegistry, json_item_bytes, standalone_html
+from inspector.web.permalinks import PlotQuery
+
+__all__ = ["Rendered", "WebState", "state"]
+
+EXTENSION = "payload_inspector"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A response body ready to serve, with its compressed form and ETag."""
+
+    body: bytes
+    gzipped: bytes
+    etag: str
+    mimetype: str
+
+    @classmethod
+    def of(cls, body: bytes, mimetype: str) -> Rendered:
+        """Compress once and fingerprint the bytes."""
+        etag = hashlib.sha256(body).hexdigest()[:32]
+        return cls(body, gzip.compress(body, 6, mtime=0), etag, mimetype)
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held (for the byte-bounded cache)."""
+        return len(self.body) + len(self.gzipped)
+
+
+class WebState:
+    """Engine, renderers and the rendered-output caches of one app."""
+
+    def __init__(
+        self,
+        config: Config,
+        plugins: Plugins,
+        settings: EngineSettings,
+        rendered_cache_bytes: int = 256 << 20,
+    ) -> None:
+        self.config = config
+        self.plugins = plugins
+        self.engine = Engine(config, plugins, settings)
+        self.renderers = RendererRegistry(plugins.renderers)
+        self.pinned: SingleFlight[Rendered] = byte_cache("rendered_pinned", rendered_cache_bytes)
+        self.latest: SingleFlight[Rendered] = ttl_cache(
+            "rendered_latest", 512, settings.iov_cache_seconds
+        )
+        self.plots: SingleFlight[PlotObject] = ttl_cache("plots", 256, 5.0)
+
+    def close(self) -> None:
+        """Stop the engine's workers and close databases."""
+        self.engine.close()
+
+    def plot(self, query: PlotQuery) -> PlotObject:
+        """The plot object of a query (briefly cached: one page load, several formats)."""
+        return self.plots.get_or_compute(
+            query.cache_key, lambda: self.engine.plot(query.to_request())
+        )
+
+    def rendered(self, query: PlotQuery, fmt: str, now: dt.datetime) -> Rendered:
+        """The bytes of a plot in ``fmt`` (``item``, ``json``, ``csv``, ``html``)."""
+        cache = self.pinned if query.is_pinned(now) else self.latest
+        key = (fmt, query.cache_key, query.view)
+        return cache.get_or_compute(key, lambda: self._render(query, fmt))
+
+    def _render(self, query: PlotQuery, fmt: str) -> Rendered:
+        plot = self.plot(query)
+        makers: dict[str, Callable[[], tuple[bytes, str]]] = {
+            "item": lambda: (
+                json_item_bytes(plot, self.renderers, query.view_options()),
+                "application/json",
+            ),
+            "json": lambda: (plot.to_json(), "application/json"),
+            "csv": lambda: (plot.to_csv().encode("utf-8"), "text/csv"),
+            "html": lambda: (
+                standalone_html(plot, self.renderers, query.view_options()).encode("utf-8"),
+                "text/html",
+            ),
+        }
+        body, mimetype = makers[fmt]()
+        return Rendered.of(body, mimetype)
+
+    def cache_stats(self) -> list[CacheStats]:
+        """Every cache's counters (engine and web)."""
+        return [
+            *self.engine.cache_stats(),
+            self.pinned.stats(),
+            self.latest.stats(),
+            self.plots.stats(),
+        ]
+
+
+def state(app: Flask | None = None) -> WebState:
+    """The :class:`WebState` of ``app`` (default: the current app)."""
+    target: Any = app or current_app
+    value: WebState = target.extensions[EXTENSION]
+    return value
