@@ -22,12 +22,11 @@ from bokeh.models.formatters import (
 )
 from bokeh.models.mappers import LinearColorMapper
 from bokeh.models.sources import ColumnDataSource
-from bokeh.models.tools import HoverTool
+from bokeh.models.tools import CustomJSHover, HoverTool
 from bokeh.models.widgets import DataTable, Div, NumberFormatter, StringFormatter, TableColumn
 from bokeh.palettes import Category10_10, Turbo256, interp_palette
 from bokeh.plotting import figure
 
-from inspector.conddb.timetypes import format_since
 from inspector.plots import (
     DetectorMap,
     Histogram1D,
@@ -125,27 +124,24 @@ def render_history(plot: History, options: Mapping[str, Any]) -> Any:
         use_scientific=True, power_limit_high=6, power_limit_low=-4
     )
     edges = _step_edges(x, plot, kind)
-    data: dict[str, Any] = {
-        "x": x,
-        "x_end": edges[1:],
-        "since": _since_labels(plot.since, plot.time_type),
-        "until": _since_labels(plot.until, plot.time_type),
-    }
-    if plot.payload_hash is not None:
-        data["hash"] = np.asarray(plot.payload_hash).astype(object)
-    if plot.insertion_time is not None:
-        data["inserted"] = np.datetime_as_string(plot.insertion_time, unit="s").astype(object)
-    tooltips = [("since", "@since"), ("until", "@until")]
+    data: dict[str, Any] = {"x": x, "x_end": edges[1:]}
+    source = ColumnDataSource(data)
+    tooltips: list[tuple[str, str]] = []
+    formatters: dict[str, Any] = {}
+    for label, prefix, values in (("since", "s", plot.since), ("until", "u", plot.until)):
+        field = _iov_column(source, prefix, values, plot.time_type)
+        tooltips.append((label, f"@{field}{{custom}}"))
+        formatters[f"@{field}"] = _iov_formatter(source, prefix, plot.time_type)
     visible = []
     lows, highs = [], []
     for i, (name, series) in enumerate(plot.series.items()):
         colour = Category10_10[i % 10]
         key = f"v{i}"
-        data[key] = series.values
+        source.data[key] = series.values
         label = series.label or name
         lo_v, hi_v = series.values, series.values
         if series.errors is not None:
-            data[f"e{i}"] = series.errors
+            source.data[f"e{i}"] = series.errors
             lo_v, hi_v = series.values - series.errors, series.values + series.errors
             band_src = ColumnDataSource(
                 {"x": edges, "lo": np.append(lo_v, lo_v[-1:]), "hi": np.append(hi_v, hi_v[-1:])}
@@ -180,47 +176,95 @@ def render_history(plot: History, options: Mapping[str, Any]) -> Any:
         lows.append(lo_v)
         highs.append(hi_v)
     if plot.payload_hash is not None:
-        tooltips.append(("payload", "@hash"))
+        # Ten thousand IOVs share about a thousand payloads: send each hash once.
+        hashes, index = np.unique(np.asarray(plot.payload_hash), return_inverse=True)
+        source.data["h"] = index.astype(np.int32)
+        tooltips.append(("payload", "@h{custom}"))
+        formatters["@h"] = CustomJSHover(
+            args={"hashes": hashes.tolist()}, code="return hashes[value]"
+        )
     if plot.insertion_time is not None:
-        tooltips.append(("inserted", "@inserted"))
+        source.data["ins"] = _milliseconds(plot.insertion_time)
+        tooltips.append(("inserted", "@ins{custom}"))
+        formatters["@ins"] = CustomJSHover(code=_JS_UTC)
     # `step` glyphs have no hit-testing.  Invisible quads spanning each IOV's
     # [since, until) take the hover, so the tooltip names the IOV under the
     # pointer anywhere inside it (a line would snap to the nearest start).
     finite = np.concatenate([v[np.isfinite(v)] for v in (*lows, *highs)] or [np.zeros(1)])
     bottom = float(finite.min()) if finite.size else 0.0
     top = float(finite.max()) if finite.size else 1.0
-    data["bottom"] = np.full(x.size, bottom)
-    data["top"] = np.full(x.size, top)
     spans = fig.quad(
         left="x",
         right="x_end",
-        bottom="bottom",
-        top="top",
-        source=ColumnDataSource(data),
+        bottom=bottom,
+        top=top,
+        source=source,
         fill_alpha=0.0,
         line_alpha=0.0,
         hover_fill_alpha=0.06,
         hover_fill_color="#555555",
     )
     fig.y_range.renderers = visible
-    fig.add_tools(HoverTool(renderers=[spans], tooltips=tooltips, mode="vline"))
+    fig.add_tools(
+        HoverTool(renderers=[spans], tooltips=tooltips, formatters=formatters, mode="vline")
+    )
     fig.legend.click_policy = "hide"
     fig.legend.location = "top_left"
     return fig
 
 
-def _since_labels(values: npt.NDArray[np.uint64], time_type: str) -> npt.NDArray[Any]:
+_JS_UTC: Final = (
+    "return isFinite(value) ? new Date(value).toISOString().slice(0, 19).replace('T', ' ') : '∞'"
+)
+
+
+def _milliseconds(times: npt.NDArray[np.datetime64]) -> npt.NDArray[np.float64]:
+    """datetime64 → float ms since the epoch, NaN for NaT (JavaScript dates)."""
+    ms = times.astype("datetime64[ms]").astype(np.int64).astype(np.float64)
+    ms[np.isnat(times)] = np.nan
+    return ms
+
+
+def _iov_column(
+    source: ColumnDataSource, prefix: str, values: npt.NDArray[np.uint64], time_type: str
+) -> str:
+    """Numeric columns for a since/until (compact buffers, not 10,000 strings).
+
+    Lumi: run and lumisection; Run: the run; Time: milliseconds; the largest
+    value ("until forever") becomes NaN and shows as ∞.
+    """
+    infinite = values >= np.uint64(2**64 - 1 if time_type != "Run" else 2**32 - 1)
     if time_type == "Lumi":
-        run = values >> np.uint64(32)
-        ls = values & np.uint64(0xFFFFFFFF)
-        labels = np.char.add(np.char.add(run.astype(str), ":"), ls.astype(str)).astype(object)
-        labels[values == np.uint64(2**64 - 1)] = "inf"
-        return labels
-    if time_type == "Run":
-        labels = values.astype(str).astype(object)
-        labels[values >= np.uint64(2**32 - 1)] = "inf"
-        return labels
-    return np.array([format_since(int(v), time_type) for v in values], dtype=object)
+        run = (values >> np.uint64(32)).astype(np.float64)
+        run[infinite] = np.nan
+        source.data[f"{prefix}_run"] = run
+        source.data[f"{prefix}_ls"] = (values & np.uint64(0xFFFFFFFF)).astype(np.int64)
+        return f"{prefix}_run"
+    if time_type == "Time":
+        ms = (values >> np.uint64(32)).astype(np.float64) * 1000.0 + (
+            values & np.uint64(0xFFFFFFFF)
+        ).astype(np.float64) / 1e6
+        ms[infinite] = np.nan
+        source.data[f"{prefix}_ms"] = ms
+        return f"{prefix}_ms"
+    number = values.astype(np.float64)
+    number[infinite] = np.nan
+    source.data[f"{prefix}_n"] = number
+    return f"{prefix}_n"
+
+
+def _iov_formatter(source: ColumnDataSource, prefix: str, time_type: str) -> CustomJSHover:
+    if time_type == "Lumi":
+        return CustomJSHover(
+            args={"source": source},
+            code=(
+                f"const i = special_vars.index; if (!isFinite(value)) return '∞';"
+                f" return value.toFixed(0) + ':' + source.data['{prefix}_ls'][i];"
+            ),
+        )
+    if time_type == "Time":
+        return CustomJSHover(code=_JS_UTC)
+    return CustomJSHover(code="return isFinite(value) ? value.toFixed(0) : '∞'")
 
 
 # -- Histograms ---------------------------------------------------------------

@@ -67,7 +67,10 @@ def test_history_has_steps_error_band_and_hover_on_a_line(renderers: RendererReg
     glyphs = _glyphs(doc)
     assert {"Step", "VAreaStep", "Quad", "HoverTool"} <= set(glyphs)
     text = json.dumps(doc)
-    assert "payload" in text and "@since" in text
+    assert "payload" in text and "@s_n{custom}" in text and "CustomJSHover" in text
+    model = renderers.render(_history())
+    hover = next(r.data_source for r in model.renderers if "s_n" in r.data_source.data)
+    assert {"v0", "e0", "h", "ins", "x_end"} <= set(hover.data)
 
 
 def test_lumi_history_uses_run_coordinates(renderers: RendererRegistry) -> None:
@@ -82,9 +85,24 @@ def test_lumi_history_uses_run_coordinates(renderers: RendererRegistry) -> None:
         series={"x": Series(values=np.ones(3))},
     )
     model = renderers.render(plot)
-    source = next(r.data_source for r in model.renderers if "since" in r.data_source.data)
+    source = next(r.data_source for r in model.renderers if "s_run" in r.data_source.data)
     assert source.data["x"].tolist() == [379000.0001, 379000.005, 379001.0001]
-    assert list(source.data["since"]) == ["379000:1", "379000:50", "379001:1"]
+    assert source.data["s_run"].tolist() == [379000, 379000, 379001]
+    assert source.data["s_ls"].tolist() == [1, 50, 1]
+
+
+def test_history_sends_each_payload_hash_once(renderers: RendererRegistry) -> None:
+    plot = _history(n=6)
+    repeated = History(
+        title="r",
+        since=plot.since,
+        until=plot.until,
+        time_type="Run",
+        series=plot.series,
+        payload_hash=np.array(["a" * 40, "a" * 40, "b" * 40] * 2),
+    )
+    text = json_item_bytes(repeated, renderers).decode()
+    assert text.count("a" * 40) == 1 and text.count("b" * 40) == 1
 
 
 def test_history_on_a_wall_clock_axis(renderers: RendererRegistry) -> None:
@@ -108,7 +126,7 @@ def test_history_on_a_wall_clock_axis(renderers: RendererRegistry) -> None:
     )
     model = renderers.render(timed, {"x_axis": "time"})
     assert model.xaxis[0].axis_label == "time (UTC)"
-    source = next(r.data_source for r in model.renderers if "since" in r.data_source.data)
+    source = next(r.data_source for r in model.renderers if "s_n" in r.data_source.data)
     assert np.diff(source.data["x"]).tolist() == [3_600_000.0] * 4
 
 
