@@ -10,11 +10,14 @@
   formats (tracker map, vertices), as plugins register them.
 - :mod:`inspector.geometry.registry` serves every layout by name (shipped and
   plugin-registered), readable module names, and tracker partitions.
+- :mod:`inspector.geometry.maps` joins per-module values to a layout by id:
+  :func:`detector_map`, what map drawers return.
 
 Importing this package reads no file: the shipped data loads on first use.
 """
 
 from inspector.geometry.loaders import read_layout
+from inspector.geometry.maps import detector_map
 from inspector.geometry.registry import (
     PARTITIONS,
     SIDED_PARTITIONS,
@@ -41,6 +44,7 @@ __all__ = [
     "GeometryFileError",
     "GeometryRegistry",
     "Layout",
+    "detector_map",
     "filter_layout",
     "layout_names",
     "load_layout",

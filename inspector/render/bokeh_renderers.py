@@ -8,6 +8,7 @@ whose JavaScript numbers would lose precision) is converted first.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -27,6 +28,7 @@ from bokeh.models.widgets import DataTable, Div, NumberFormatter, StringFormatte
 from bokeh.palettes import Category10_10, Turbo256, interp_palette
 from bokeh.plotting import figure
 
+from inspector.errors import NotFound
 from inspector.plots import (
     DetectorMap,
     Histogram1D,
@@ -36,8 +38,10 @@ from inspector.plots import (
     Scatter,
     Table,
 )
+from inspector.render.geometry_json import quantise_values
+from inspector.render.registry import RenderError
 
-__all__ = ["BUILTIN_RENDERERS", "provenance_text"]
+__all__ = ["BUILTIN_RENDERERS", "DETECTOR_MAP_SOURCE", "provenance_text"]
 
 WEBGL_ABOVE: Final = 10_000
 _TOOLS: Final = "pan,wheel_zoom,box_zoom,reset,save"
@@ -356,36 +360,52 @@ def render_histogram2d(plot: Histogram2D, options: Mapping[str, Any]) -> Any:
 
 
 def render_detector_map(plot: DetectorMap, options: Mapping[str, Any]) -> Any:
-    """Modules as filled polygons of the shipped geometry, coloured by value."""
-    from inspector.geometry.shipped import layout_names, load_layout
+    """All modules as one ``patches`` glyph, coloured by value, grey without one.
 
-    fig = _figure(plot, options, match_aspect=True)
-    mapper = _colour_mapper(plot.values, plot.diverging, plot.value_range)
-    if plot.geometry not in layout_names():
-        fig.title.text = f"{plot.title} (no layout named {plot.geometry!r})"
-        return fig
-    layout = load_layout(plot.geometry)
-    position = np.searchsorted(layout.ids, plot.ids)
-    position = np.clip(position, 0, max(len(layout) - 1, 0))
-    found = layout.ids[position] == plot.ids if len(layout) else np.zeros(0, bool)
-    values = np.full(len(layout), np.nan)
-    values[position[found]] = plot.values[found]
-    xs = [
-        layout.x[a:b].astype(np.float64)
-        for a, b in zip(layout.offsets[:-1], layout.offsets[1:], strict=True)
-    ]
-    ys = [
-        layout.y[a:b].astype(np.float64)
-        for a, b in zip(layout.offsets[:-1], layout.offsets[1:], strict=True)
-    ]
-    source = ColumnDataSource(
-        {
-            "xs": [x.tolist() for x in xs],
-            "ys": [y.tolist() for y in ys],
-            "id": layout.ids.astype(np.int64),
-            "value": values,
-        }
-    )
+    With ``options["geometry_url"]`` (the web pages) the document carries only
+    the quantised values and the URL of the layout, which the page fetches
+    once (the browser caches it) and joins in; otherwise (standalone exports)
+    the polygons are embedded.  ``options["geometry_registry"]`` resolves
+    layout names (default: the shipped layouts).
+    """
+    registry = options.get("geometry_registry") or _default_geometry()
+    try:
+        layout = registry.get(plot.geometry)
+    except NotFound as exc:
+        raise RenderError(f"cannot draw the map: {exc}") from None
+    values = _layout_values(plot, layout)
+    mapper = _colour_mapper(values, plot.diverging, plot.value_range or _robust_range(values))
+    x0, x1, y0, y1 = _bounds(layout)
+    fig = _figure(plot, {"height": 900, **options}, match_aspect=True)
+    # Two invisible corner points give the auto-ranges the layout's extent before
+    # the polygons arrive, keeping the true aspect ratio (no stretched disks).
+    fig.scatter([x0, x1], [y0, y1], size=0, alpha=0.0)
+    label = plot.value_label or "value"
+    url_for = options.get("geometry_url")
+    if url_for is not None:
+        codes, lo, hi = quantise_values(values)
+        meta = {"geometry_url": url_for(plot.geometry), "codes": codes, "lo": lo, "hi": hi}
+        source = ColumnDataSource(
+            data={"xs": [], "ys": [], "id": [], "name": [], "value": []},
+            name=DETECTOR_MAP_SOURCE,
+            tags=[meta],
+        )
+    else:
+        pairs = zip(layout.offsets[:-1], layout.offsets[1:], strict=True)
+        xs, ys = [], []
+        for a, b in pairs:
+            xs.append(layout.x[a:b].astype(np.float64).tolist())
+            ys.append(layout.y[a:b].astype(np.float64).tolist())
+        names = registry.module_names(plot.geometry)
+        source = ColumnDataSource(
+            {
+                "xs": xs,
+                "ys": ys,
+                "id": layout.ids.astype(np.int64),
+                "name": list(names),
+                "value": values,
+            }
+        )
     patches = fig.patches(
         "xs",
         "ys",
@@ -393,9 +413,11 @@ def render_detector_map(plot: DetectorMap, options: Mapping[str, Any]) -> Any:
         line_color=None,
         fill_color={"field": "value", "transform": mapper},
     )
+    unit = f" {plot.value_unit}" if plot.value_unit else ""
     fig.add_tools(
         HoverTool(
-            renderers=[patches], tooltips=[("id", "@id"), (plot.value_label or "value", "@value")]
+            renderers=[patches],
+            tooltips=[("detid", "@id"), ("module", "@name"), (label, f"@value{{0.[0000]}}{unit}")],
         )
     )
     fig.add_layout(
@@ -404,6 +426,46 @@ def render_detector_map(plot: DetectorMap, options: Mapping[str, Any]) -> Any:
     fig.axis.visible = False
     fig.grid.visible = False
     return fig
+
+
+DETECTOR_MAP_SOURCE: Final = "detector_map"
+
+
+def _robust_range(values: npt.NDArray[np.float64]) -> tuple[float, float] | None:
+    """1st-99th percentile: a few noisy or dead modules must not wash out the scale."""
+    finite = values[np.isfinite(values)]
+    if finite.size < 20:
+        return None
+    lo, hi = np.percentile(finite, [1.0, 99.0])
+    return (float(lo), float(hi)) if hi > lo else None
+
+
+def _bounds(layout: Any) -> tuple[float, float, float, float]:
+    """Layout extent plus a 2% margin (ranges are set before the polygons arrive)."""
+    if len(layout) == 0:
+        return 0.0, 1.0, 0.0, 1.0
+    x0, x1 = float(layout.x.min()), float(layout.x.max())
+    y0, y1 = float(layout.y.min()), float(layout.y.max())
+    mx, my = 0.02 * (x1 - x0 or 1.0), 0.02 * (y1 - y0 or 1.0)
+    return x0 - mx, x1 + mx, y0 - my, y1 + my
+
+
+def _layout_values(plot: DetectorMap, layout: Any) -> npt.NDArray[np.float64]:
+    """The plot's values in the layout's order, NaN where a module has none."""
+    values = np.full(len(layout), np.nan)
+    if len(layout) == 0 or plot.ids.size == 0:
+        return values
+    position = np.clip(np.searchsorted(layout.ids, plot.ids), 0, len(layout) - 1)
+    found = layout.ids[position] == plot.ids
+    values[position[found]] = plot.values[found]
+    return values
+
+
+@functools.cache
+def _default_geometry() -> Any:
+    from inspector.geometry import GeometryRegistry
+
+    return GeometryRegistry()
 
 
 # -- Scatter and table -------------------------------------------------------

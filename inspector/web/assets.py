@@ -38,6 +38,18 @@ def bokeh_js(version: str, name: str) -> Response:
     return response
 
 
+@assets.get("/geometry/<name>.<digest>.json")
+def geometry(name: str, digest: str) -> Response:
+    """A detector layout for the maps, under a content-addressed URL."""
+    from inspector.web.responses import serve
+    from inspector.web.state import Rendered, state
+
+    encoded = state().geometry_json(name)
+    if digest != encoded.digest:
+        abort(404)
+    return serve(Rendered.of(encoded.body, "application/json"), pinned=True)
+
+
 @assets.get("/favicon.ico")
 def favicon() -> Response:
     """Browsers ask for it on their own; answer with the app's icon."""

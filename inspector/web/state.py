@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,9 +20,11 @@ from flask import Flask, current_app
 
 from inspector.config import Config
 from inspector.engine import CacheStats, Engine, EngineSettings, SingleFlight, byte_cache, ttl_cache
+from inspector.geometry import GeometryRegistry
 from inspector.plots import PlotObject
 from inspector.plugin import Plugins
 from inspector.render import RendererRegistry, json_item_bytes, standalone_html
+from inspector.render.geometry_json import EncodedGeometry, encode_geometry
 from inspector.web.permalinks import PlotQuery
 
 __all__ = ["Rendered", "WebState", "state"]
@@ -69,6 +72,24 @@ class WebState:
             "rendered_latest", 512, settings.iov_cache_seconds
         )
         self.plots: SingleFlight[PlotObject] = ttl_cache("plots", 256, 5.0)
+        self.geometry = GeometryRegistry.from_plugins(plugins)
+        self._geometry_json: dict[str, EncodedGeometry] = {}
+        self._geometry_lock = threading.Lock()
+
+    def geometry_json(self, name: str) -> EncodedGeometry:
+        """A layout's compact JSON, encoded once per app (layouts never change)."""
+        with self._geometry_lock:
+            encoded = self._geometry_json.get(name)
+        if encoded is None:
+            layout = self.geometry.get(name)
+            encoded = encode_geometry(layout, self.geometry.module_names(name))
+            with self._geometry_lock:
+                self._geometry_json[name] = encoded
+        return encoded
+
+    def geometry_url(self, name: str) -> str:
+        """Content-addressed URL of a layout: cacheable by browsers for good."""
+        return f"/geometry/{name}.{self.geometry_json(name).digest}.json"
 
     def close(self) -> None:
         """Stop the engine's workers and close databases."""
@@ -88,15 +109,14 @@ class WebState:
 
     def _render(self, query: PlotQuery, fmt: str) -> Rendered:
         plot = self.plot(query)
+        inline = {**query.view_options(), "geometry_registry": self.geometry}
+        paged = {**inline, "geometry_url": self.geometry_url}
         makers: dict[str, Callable[[], tuple[bytes, str]]] = {
-            "item": lambda: (
-                json_item_bytes(plot, self.renderers, query.view_options()),
-                "application/json",
-            ),
+            "item": lambda: (json_item_bytes(plot, self.renderers, paged), "application/json"),
             "json": lambda: (plot.to_json(), "application/json"),
             "csv": lambda: (plot.to_csv().encode("utf-8"), "text/csv"),
             "html": lambda: (
-                standalone_html(plot, self.renderers, query.view_options()).encode("utf-8"),
+                standalone_html(plot, self.renderers, inline).encode("utf-8"),
                 "text/html",
             ),
         }

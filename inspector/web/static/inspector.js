@@ -24,11 +24,51 @@
           return;
         }
         el.innerHTML = "";
-        return Bokeh.embed.embed_item(result.body, el.id).then(function () {
-          el.setAttribute("data-drawn", "true");
-        });
+        return Bokeh.embed.embed_item(result.body, el.id)
+          .then(function () { return fillDetectorMap(Bokeh.documents[Bokeh.documents.length - 1]); })
+          .then(function () { el.setAttribute("data-drawn", "true"); });
       })
       .catch(function (err) { showError(el, "The plot could not be drawn: " + err); });
+  }
+
+  function bytes(b64) {
+    var text = atob(b64);
+    var out = new Uint8Array(text.length);
+    for (var i = 0; i < text.length; i++) { out[i] = text.charCodeAt(i); }
+    return out;
+  }
+
+  function dequantise(codes, lo, hi) {
+    var out = new Float32Array(codes.length);
+    var step = (hi - lo) / 65534;
+    for (var i = 0; i < codes.length; i++) { out[i] = lo + codes[i] * step; }
+    return out;
+  }
+
+  // Detector maps carry only quantised values and the URL of their layout; the
+  // layout (polygons, ids, names) is fetched once and cached by the browser.
+  function fillDetectorMap(doc) {
+    var source = doc && doc.get_model_by_name("detector_map");
+    if (!source) { return Promise.resolve(); }
+    var meta = source.tags[0];
+    return fetch(meta.geometry_url).then(function (r) { return r.json(); }).then(function (g) {
+      var n = g.count;
+      var counts = g.counts_dtype === "uint8" ? bytes(g.counts) : new Uint16Array(bytes(g.counts).buffer);
+      var x = dequantise(new Uint16Array(bytes(g.x).buffer), g.x_range[0], g.x_range[1]);
+      var y = dequantise(new Uint16Array(bytes(g.y).buffer), g.y_range[0], g.y_range[1]);
+      var ids = new Uint32Array(bytes(g.ids).buffer);
+      var codes = new Uint16Array(bytes(meta.codes).buffer);
+      var xs = new Array(n), ys = new Array(n), value = new Float64Array(n), id = new Array(n);
+      var step = (meta.hi - meta.lo) / 65534, start = 0;
+      for (var i = 0; i < n; i++) {
+        xs[i] = x.subarray(start, start + counts[i]);
+        ys[i] = y.subarray(start, start + counts[i]);
+        start += counts[i];
+        value[i] = codes[i] === 65535 ? NaN : meta.lo + codes[i] * step;
+        id[i] = ids[i];
+      }
+      source.data = {xs: xs, ys: ys, id: id, name: g.names, value: value};
+    });
   }
 
   document.querySelectorAll("[data-item-url]").forEach(draw);

@@ -193,3 +193,16 @@ def test_unavailable_database_is_503_without_server_paths(tmp_path: Path) -> Non
             assert "secret-location" not in body
     finally:
         state(flask_app).close()
+
+
+def test_geometry_is_served_once_under_a_content_addressed_url(
+    app: Flask, client: FlaskClient
+) -> None:
+    url = state(app).geometry_url("tracker_map")
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert response.json is not None and response.json["count"] == 16_588
+    stale = url.replace(url.split(".")[-2], "0" * 16)
+    assert client.get(stale).status_code == 404
+    assert client.get("/geometry/nowhere.0123456789abcdef.json").status_code == 404

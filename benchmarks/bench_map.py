@@ -1,0 +1,148 @@
+"""The full tracker map in a browser: bytes on the wire and time to first paint.
+
+Measured in one run, on a small demo database (every real strip module):
+
+* the JSON sizes of the map: the layout (served once, cached by the browser)
+  and the per-IOV values document, raw and gzip-compressed;
+* the time from navigation to the drawn map in headless Chromium, next to the
+  same for an empty Bokeh figure served the same way (the floor set by
+  loading BokehJS).
+
+Targets (issue 6): full map JSON at most 300 kB, values-only update at most
+70 kB (both as sent, gzip), time to first paint at most 1.5x the empty figure.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from common import Target
+
+from inspector.config import Config, DatabaseConfig
+from inspector.drawers import Drawer, drawer
+from inspector.payload import DecodedPayload
+from inspector.plots import DetectorMap, Scatter
+from inspector.plugin import hookimpl, load_plugins
+from inspector.web import create_app
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TAG = "SiStripNoise_prompt_v1"
+
+
+@drawer(
+    "bench.noise_map", title="Mean noise per module", payload_types="SiStripNoises", kind="single"
+)
+def noise_map(payload: DecodedPayload, params: Any) -> DetectorMap:
+    """Mean strip noise of every module on the full tracker map."""
+    return DetectorMap(
+        geometry="tracker_map",
+        ids=np.asarray(payload["modules"]["detid"]),
+        values=payload.range_means("modules"),
+        value_label="noise",
+        value_unit="ADC counts",
+    )
+
+
+@drawer("bench.empty", title="Empty figure", payload_types="SiStripNoises", kind="single")
+def empty(payload: DecodedPayload, params: Any) -> Scatter:
+    """An empty Bokeh figure: the floor of loading BokehJS."""
+    return Scatter(x=np.zeros(0), y=np.zeros(0))
+
+
+class BenchPlugin:
+    @hookimpl
+    def register_drawers(self) -> list[Drawer]:
+        return [noise_map, empty]
+
+
+def _get(url: str, gz: bool) -> bytes:
+    headers = {"Accept-Encoding": "gzip"} if gz else {}
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as r:
+        return bytes(r.read())
+
+
+def _paint_times(base: str, path: str, runs: int) -> list[float]:
+    from playwright.sync_api import sync_playwright
+
+    times = []
+    with sync_playwright() as p:
+        for _ in range(runs):  # a fresh browser profile each time: nothing cached
+            ctx = p.chromium.launch_persistent_context(
+                tempfile.mkdtemp(), executable_path=CHROMIUM, headless=True, args=ARGS
+            )
+            page = ctx.new_page()
+            start = time.perf_counter()
+            page.goto(base + path)
+            page.wait_for_selector("#plot[data-drawn=true] canvas", timeout=60_000)
+            page.evaluate("() => new Promise(r => requestAnimationFrame(() => r(null)))")
+            times.append(time.perf_counter() - start)
+            ctx.close()
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    from werkzeug.serving import make_server
+
+    from inspector.demo import build_demo_database
+
+    if not Path(CHROMIUM).exists():
+        print(f"{CHROMIUM} is missing: run `make test` once (it installs chromium)")
+        return 1
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "demo.sqlite"
+        build_demo_database(db, seed=1, scale=0.02)
+        plugins = load_plugins(extra=[("bench", BenchPlugin())])
+        app = create_app(
+            Config({"demo": DatabaseConfig("demo", f"sqlite:///{db}")}, "demo"), plugins
+        )
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{server.server_port}"
+        try:
+            snapshot = "&snapshot=2030-01-01T00:00:00Z"
+            item = f"{base}/plot/bench.noise_map/item.json?tag={TAG}{snapshot}"
+            values_raw, values_gz = len(_get(item, False)), len(_get(item, True))
+            geometry_url = app.extensions["payload_inspector"].geometry_url("tracker_map")
+            geo_raw = len(_get(base + geometry_url, False))
+            geo_gz = len(_get(base + geometry_url, True))
+            map_times = _paint_times(base, f"/plot/bench.noise_map?tag={TAG}{snapshot}", 5)
+            empty_times = _paint_times(base, f"/plot/bench.empty?tag={TAG}{snapshot}", 5)
+        finally:
+            server.shutdown()
+    t_map, t_empty = statistics.median(map_times), statistics.median(empty_times)
+    print("full tracker map (16,588 modules) of mean strip noise")
+    for what, raw, packed in (
+        ("layout JSON (once, then cached)", geo_raw, geo_gz),
+        ("values JSON (per IOV)", values_raw, values_gz),
+    ):
+        print(f"  {what:<34}{raw / 1e3:7.1f} kB raw {packed / 1e3:7.1f} kB gzip")
+    print(f"  time to drawn map (median of 5)   {t_map * 1e3:7.0f} ms")
+    print(f"  time to drawn empty figure        {t_empty * 1e3:7.0f} ms")
+    targets = [
+        Target("full map JSON, gzip (kB)", (geo_gz + values_gz) / 1e3, 300, at_least=False),
+        Target("values-only update, gzip (kB)", values_gz / 1e3, 70, at_least=False),
+        Target("first paint / empty figure (x)", t_map / t_empty, 1.5, at_least=False),
+    ]
+    for target in targets:
+        print(target.line())
+    return 0 if all(t.met for t in targets) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
