@@ -574,6 +574,9 @@ class PlotObject:
     """
 
     plot_type: ClassVar[str] = "PlotObject"
+    #: Label and unit fields of the type: checked, written to and read from
+    #: the JSON ``data`` object by the base class, so no type repeats them.
+    text_fields: ClassVar[tuple[str, ...]] = ()
 
     title: str = ""
     provenance: Provenance = field(default_factory=Provenance)
@@ -592,6 +595,7 @@ class PlotObject:
         self._set("notes", _texts(owner, "notes", self.notes))
         if not isinstance(self.provenance, Provenance):
             _fail(owner, "provenance", f"must be a Provenance, not {type(self.provenance)}")
+        self._check_texts(*self.text_fields)
         self._validate()
 
     def _validate(self) -> None:
@@ -649,7 +653,10 @@ class PlotObject:
             "title": self.title,
             "provenance": self.provenance.to_json_dict(),
             "notes": list(self.notes),
-            "data": self._data_to_json(),
+            "data": {
+                **self._data_to_json(),
+                **{name: getattr(self, name) for name in self.text_fields},
+            },
         }
 
     def to_json(self) -> bytes:
@@ -679,6 +686,7 @@ class PlotObject:
             "notes": tuple(notes),
         }
         reader = JsonReader(plot_class.plot_type, doc.get("data"))
+        common.update({name: reader.text(name) for name in plot_class.text_fields})
         return plot_class._data_from_json(reader, common)
 
     def _data_to_json(self) -> dict[str, Any]:

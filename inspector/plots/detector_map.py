@@ -8,7 +8,7 @@ geometry named by ``geometry`` and are joined in by the renderer, so a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -37,6 +37,8 @@ class DetectorMap(PlotObject):
     a colour map centred on zero, for differences between two inputs.
     """
 
+    text_fields: ClassVar[tuple[str, ...]] = ("value_label", "value_unit")
+
     geometry: str
     ids: npt.NDArray[Any]  # uint32 (n,), unique
     values: npt.NDArray[Any]  # float64 (n,), NaN = no value
@@ -47,7 +49,7 @@ class DetectorMap(PlotObject):
 
     def _validate(self) -> None:
         owner = self.plot_type
-        self._check_texts("geometry", "value_label", "value_unit")
+        self._check_texts("geometry")
         if not self.geometry:
             self._fail("geometry", "must name a geometry")
         if not isinstance(self.diverging, bool | np.bool_):
@@ -86,8 +88,6 @@ class DetectorMap(PlotObject):
             "geometry": self.geometry,
             "ids": ints_to_json(self.ids),
             "values": floats_to_json(self.values),
-            "value_label": self.value_label,
-            "value_unit": self.value_unit,
             "value_range": None if self.value_range is None else list(self.value_range),
             "diverging": self.diverging,
         }
@@ -99,8 +99,6 @@ class DetectorMap(PlotObject):
             geometry=data.text("geometry"),
             ids=data.ints("ids", np.uint32),
             values=data.floats("values"),
-            value_label=data.text("value_label"),
-            value_unit=data.text("value_unit"),
             value_range=None if value_range is None else tuple(value_range.tolist()),
             diverging=data.flag("diverging"),
             **common,

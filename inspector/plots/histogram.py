@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -76,6 +76,8 @@ class Histogram1D(PlotObject):
     the last edge, kept so that a plot can say how much it does not show.
     """
 
+    text_fields: ClassVar[tuple[str, ...]] = ("x_label", "x_unit", "y_label", "y_unit")
+
     edges: npt.NDArray[Any]  # float64 (n+1,): finite, strictly increasing
     counts: npt.NDArray[Any]  # float64 (n,), NaN = no value
     errors: npt.NDArray[Any] | None = None  # float64 (n,), not negative
@@ -88,7 +90,6 @@ class Histogram1D(PlotObject):
 
     def _validate(self) -> None:
         owner = self.plot_type
-        self._check_texts("x_label", "x_unit", "y_label", "y_unit")
         edges = as_edges(owner, "edges", self.edges)
         counts = as_float_array(owner, "counts", self.counts)
         check_length(owner, "counts", counts, edges.size - 1, "bins")
@@ -160,10 +161,6 @@ class Histogram1D(PlotObject):
             "errors": None if self.errors is None else floats_to_json(self.errors),
             "underflow": self.underflow,
             "overflow": self.overflow,
-            "x_label": self.x_label,
-            "x_unit": self.x_unit,
-            "y_label": self.y_label,
-            "y_unit": self.y_unit,
         }
 
     @classmethod
@@ -174,10 +171,6 @@ class Histogram1D(PlotObject):
             errors=data.floats("errors", required=False),
             underflow=data.number("underflow"),
             overflow=data.number("overflow"),
-            x_label=data.text("x_label"),
-            x_unit=data.text("x_unit"),
-            y_label=data.text("y_label"),
-            y_unit=data.text("y_unit"),
             **common,
         )
 
@@ -205,6 +198,15 @@ class Histogram2D(PlotObject):
     ``outside`` counts entries that fell outside the grid.
     """
 
+    text_fields: ClassVar[tuple[str, ...]] = (
+        "x_label",
+        "x_unit",
+        "y_label",
+        "y_unit",
+        "z_label",
+        "z_unit",
+    )
+
     x_edges: npt.NDArray[Any]  # float64 (nx+1,): finite, strictly increasing
     y_edges: npt.NDArray[Any]  # float64 (ny+1,): finite, strictly increasing
     values: npt.NDArray[Any]  # float64 (nx, ny), NaN = empty cell
@@ -218,7 +220,6 @@ class Histogram2D(PlotObject):
 
     def _validate(self) -> None:
         owner = self.plot_type
-        self._check_texts("x_label", "x_unit", "y_label", "y_unit", "z_label", "z_unit")
         x_edges = as_edges(owner, "x_edges", self.x_edges)
         y_edges = as_edges(owner, "y_edges", self.y_edges)
         values = as_float_array(owner, "values", self.values, ndim=2)
@@ -294,12 +295,6 @@ class Histogram2D(PlotObject):
             "y_edges": floats_to_json(self.y_edges),
             "values": floats_to_json(self.values),
             "outside": self.outside,
-            "x_label": self.x_label,
-            "x_unit": self.x_unit,
-            "y_label": self.y_label,
-            "y_unit": self.y_unit,
-            "z_label": self.z_label,
-            "z_unit": self.z_unit,
         }
 
     @classmethod
@@ -309,12 +304,6 @@ class Histogram2D(PlotObject):
             y_edges=data.floats("y_edges"),
             values=data.floats("values", ndim=2),
             outside=data.number("outside"),
-            x_label=data.text("x_label"),
-            x_unit=data.text("x_unit"),
-            y_label=data.text("y_label"),
-            y_unit=data.text("y_unit"),
-            z_label=data.text("z_label"),
-            z_unit=data.text("z_unit"),
             **common,
         )
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Self
+from typing import Any, ClassVar, Final, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -94,6 +94,8 @@ class History(PlotObject):
     wall-clock start, e.g. of a run), datetimes in UTC, NaT where unknown.
     """
 
+    text_fields: ClassVar[tuple[str, ...]] = ("y_label",)
+
     since: npt.NDArray[Any]  # uint64 (n,), strictly increasing
     until: npt.NDArray[Any]  # uint64 (n,), until >= since
     time_type: str
@@ -110,7 +112,7 @@ class History(PlotObject):
 
     def _validate(self) -> None:
         owner = self.plot_type
-        self._check_texts("time_type", "y_label")
+        self._check_texts("time_type")
         try:
             self._set("time_type", TimeType.parse(self.time_type).value)
         except InvalidParameter as exc:
@@ -172,7 +174,6 @@ class History(PlotObject):
                 None if self.insertion_time is None else datetimes_to_json(self.insertion_time)
             ),
             "payload_hash": None if self.payload_hash is None else self.payload_hash.tolist(),
-            "y_label": self.y_label,
             "series": [
                 {
                     "name": name,
@@ -207,7 +208,6 @@ class History(PlotObject):
             payload_hash=data.strings("payload_hash"),
             insertion_time=data.datetimes("insertion_time"),
             time=data.datetimes("time"),
-            y_label=data.text("y_label"),
             **common,
         )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import numpy.typing as npt
 
@@ -30,6 +30,15 @@ class Scatter(PlotObject):
     the others.
     """
 
+    text_fields: ClassVar[tuple[str, ...]] = (
+        "x_label",
+        "x_unit",
+        "y_label",
+        "y_unit",
+        "colour_label",
+        "colour_unit",
+    )
+
     x: npt.NDArray[Any]  # float64 (n,)
     y: npt.NDArray[Any]  # float64 (n,)
     colour: npt.NDArray[Any] | None = None  # float64 (n,)
@@ -42,7 +51,6 @@ class Scatter(PlotObject):
 
     def _validate(self) -> None:
         owner = self.plot_type
-        self._check_texts("x_label", "x_unit", "y_label", "y_unit", "colour_label", "colour_unit")
         x = as_float_array(owner, "x", self.x)
         y = as_float_array(owner, "y", self.y)
         check_length(owner, "y", y, x.size, "points")
@@ -58,12 +66,6 @@ class Scatter(PlotObject):
             "x": floats_to_json(self.x),
             "y": floats_to_json(self.y),
             "colour": None if self.colour is None else floats_to_json(self.colour),
-            "x_label": self.x_label,
-            "x_unit": self.x_unit,
-            "y_label": self.y_label,
-            "y_unit": self.y_unit,
-            "colour_label": self.colour_label,
-            "colour_unit": self.colour_unit,
         }
 
     @classmethod
@@ -72,12 +74,6 @@ class Scatter(PlotObject):
             x=data.floats("x"),
             y=data.floats("y"),
             colour=data.floats("colour", required=False),
-            x_label=data.text("x_label"),
-            x_unit=data.text("x_unit"),
-            y_label=data.text("y_label"),
-            y_unit=data.text("y_unit"),
-            colour_label=data.text("colour_label"),
-            colour_unit=data.text("colour_unit"),
             **common,
         )
 

@@ -1,1 +1,0 @@
-"""Example Payload Inspector plugin package."""
