@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -126,7 +126,9 @@ def symmetric_range(params: Mapping[str, ParamValue]) -> tuple[float, float] | N
 # --------------------------------------------------------------------------- reductions
 
 
-def module_noise(payload: DecodedPayload, which: str) -> tuple[npt.NDArray[np.uint32], Any]:
+def module_noise(
+    payload: DecodedPayload, which: str
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.float64]]:
     """Checked module ids and their mean strip noise [ADC counts] (0 for a dead module).
 
     The mean runs on the integer noise codes (exact sums) and is converted

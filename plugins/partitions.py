@@ -8,6 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from inspector.drawers import Param
+from inspector.geometry import partition_mask
 from inspector.geometry.detid import SUBDETECTORS, subdetector
 
 STRIP_PARTITIONS: Final = ("TIB", "TID", "TOB", "TEC")
@@ -26,12 +27,8 @@ def codes(detids: npt.ArrayLike) -> npt.NDArray[np.int32]:
 
 
 def mask(detids: npt.ArrayLike, partition: str) -> npt.NDArray[np.bool_]:
-    """Which ids belong to ``partition`` (``all``: every id)."""
-    ids = np.asarray(detids)
-    if partition == "all":
-        return np.ones(ids.shape, dtype=bool)
-    selected: npt.NDArray[np.bool_] = codes(ids) == _CODES[partition]
-    return selected
+    """Which ids belong to ``partition`` (``all``: every id); the geometry layer decides."""
+    return partition_mask(np.asarray(detids, dtype="<u4"), partition)
 
 
 def grouped_mean(

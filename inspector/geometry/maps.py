@@ -122,7 +122,8 @@ def join_values(layout: Layout, ids: npt.ArrayLike, values: npt.ArrayLike) -> Jo
     """Place ``values`` (one per id) onto the polygons of ``layout`` by id.
 
     Float values keep their precision (float32 stays float32, so the plot
-    can keep its short decimals); integer values become float64. Values
+    can keep its short decimals) in little-endian order, whatever the
+    payload's; integer values become float64. Values
     must be finite or NaN: an infinity has no colour and would turn into
     "no value" in the JSON form, so it is refused here, naming the id, and
     the drawer decides what it means (a division by a dead module, say).
@@ -135,7 +136,7 @@ def join_values(layout: Layout, ids: npt.ArrayLike, values: npt.ArrayLike) -> Jo
         )
     if given.size and given.dtype.kind not in "uif":
         raise TypeError(f"values must be numbers, not {given.dtype}")
-    dtype = given.dtype if given.dtype.kind == "f" else VALUE_DTYPE
+    dtype = given.dtype.newbyteorder("<") if given.dtype.kind == "f" else VALUE_DTYPE
     given = given.astype(dtype, copy=False)
     infinite = np.flatnonzero(np.isinf(given))
     if infinite.size:

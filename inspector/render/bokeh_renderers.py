@@ -323,11 +323,12 @@ def _colour_mapper(
         lo, hi = -bound, bound
     if hi <= lo:
         hi = lo + 1.0
+    # On diverging scales the middle colour is near white: "no value" is darker.
     return LinearColorMapper(
         palette=DIVERGING if diverging else Turbo256,
         low=lo,
         high=hi,
-        nan_color="#d9d9d9",
+        nan_color="#9e9e9e" if diverging else "#d9d9d9",
         low_color="#000066" if value_range else None,
         high_color="#660000" if value_range else None,
     )

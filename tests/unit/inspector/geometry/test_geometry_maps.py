@@ -276,3 +276,14 @@ def test_importing_the_geometry_package_reads_nothing_and_stays_light() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_big_endian_values_from_an_old_payload_join_like_any_other(tmp_path: Path) -> None:
+    registry = tiny_registry(tmp_path)
+    values = np.array([1.25, -2.5], dtype=">f8")
+    plot = tiny_map(registry, np.array([TOB[0], TIB[1]], dtype=">u4"), values)
+    assert value_at(plot, TOB[0]) == 1.25 and value_at(plot, TIB[1]) == -2.5
+
+
+def value_at(plot: DetectorMap, detid: int) -> float:
+    return float(plot.values[plot.ids.tolist().index(detid)])
