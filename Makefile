@@ -9,11 +9,12 @@ BIN      := $(VENV)/bin
 DEMO_DB  := var/demo.sqlite
 STAMP    := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench geometry demo-db clean help system-deps
+.PHONY: run test lint typecheck unit stress bench geometry demo-db clean help system-deps
 
 help:
 	@echo "make run    - build the demo database (first time) and start Payload Inspector"
 	@echo "make test   - lint, type-check and run every test"
+	@echo "make stress - long fuzz, fault and load profiles"
 	@echo "make bench  - run the benchmarks"
 
 $(BIN)/python:
@@ -42,7 +43,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # Debian packages the tests drive for real (a browser for the UI tests).
-DEBIAN_PACKAGES := chromium
+DEBIAN_PACKAGES := chromium wrk
 system-deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -55,6 +56,10 @@ unit: $(STAMP) system-deps
 	$(BIN)/python -m pytest
 
 test: lint typecheck unit
+
+# Long fuzz, fault and load profiles (100,000 examples per schema, 60 s of wrk).
+stress: $(STAMP) system-deps
+	INSPECTOR_STRESS=1 $(BIN)/python -m pytest tests/fuzz tests/reliability tests/load
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

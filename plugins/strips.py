@@ -20,7 +20,7 @@ UNIT: Final = "ADC counts"
 
 def strip_noise(payload: DecodedPayload, partition: str) -> np.ndarray[Any, Any]:
     """Per-strip noise (ADC counts) of the modules in ``partition``."""
-    noise = payload.physical("noise", np.float32)
+    noise = payload.physical("noise")  # float64: exact decimal steps, no narrowing needed
     if partition == "all":
         return noise
     begin, end = payload.ranges("modules")

@@ -75,7 +75,12 @@ class DecodedPayload(Mapping[str, Any]):
         raw = np.asarray(self._values[name])
         out = raw.astype(dtype)
         slope, intercept = self.conversion(name)
-        if slope != 1.0:
+        divisor = _integer_reciprocal(slope)
+        if divisor is not None:
+            # 44 / 10 is 4.4 exactly as written; 44 * 0.1 is 4.4000000000000004,
+            # which lands on the other side of a bin edge at 4.4.
+            out /= divisor
+        elif slope != 1.0:
             out *= slope
         if intercept != 0.0:
             out += intercept
@@ -155,6 +160,14 @@ class DecodedPayload(Mapping[str, Any]):
                     )
                 )
         return out
+
+
+def _integer_reciprocal(slope: float) -> float | None:
+    """``k`` when ``slope`` is ``1/k`` for a whole number k > 1 (0.1, 0.05, 0.001 ...)."""
+    if slope == 0.0 or slope >= 1.0 or slope <= -1.0:
+        return None
+    k = round(1.0 / slope)
+    return float(k) if abs(1.0 / k - slope) <= 1e-15 * abs(slope) else None
 
 
 def _levels(field: Field, raw: npt.NDArray[Any]) -> float:

@@ -126,7 +126,7 @@ class Histogram1D(PlotObject):
         under/overflow.
         """
         owner = cls.plot_type
-        data = as_float_array(owner, "values", np.ravel(np.asarray(values)))
+        data = _sample(owner, "values", values)
         nan = np.isnan(data)
         counted = data[~nan]
         window = _auto_range(counted) if range is None else _check_range(owner, "range", range)
@@ -319,3 +319,16 @@ class Histogram2D(PlotObject):
 
     def _csv_comments(self) -> list[str]:
         return [f"outside: {self.outside!r}"]
+
+
+def _sample(owner: str, field_name: str, values: npt.ArrayLike) -> npt.NDArray[Any]:
+    """Values to histogram, flattened, as given.
+
+    Binning needs no decimal-exact float64 copy (that is for stored arrays):
+    9.3 million float32 strip noises are binned as they are, without the
+    second or so and the gigabyte a conversion would cost.
+    """
+    raw = np.ravel(np.asarray(values))
+    if raw.dtype.kind in "fiu":
+        return raw
+    return as_float_array(owner, field_name, raw)

@@ -114,3 +114,11 @@ def test_corrupted_blobs_raise_only_decode_errors(
     except PayloadDecodeError as exc:
         assert exc.payload_hash == "fuzz"
         assert 0 <= exc.offset <= len(blob)
+
+
+def test_physical_values_are_decimal_exact_for_reciprocal_scales() -> None:
+    modules = {"detid": [1], "ibegin": [0], "iend": [3]}
+    blob = encode(NOISE_SCHEMA, {"modules": modules, "noise": np.array([44, 12, 3])})
+    noise = decode(blob, NOISE_SCHEMA).physical("noise")
+    # 44 * 0.1 would be 4.4000000000000004 and land across a bin edge at 4.4.
+    assert noise.tolist() == [4.4, 1.2, 0.3]
