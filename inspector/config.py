@@ -16,12 +16,17 @@ Example::
     [databases.online]
     url = "postgresql+psycopg://conditions@db.example.org/conddb"
 
+    [engine]                        # optional; every key optional
+    drawer_timeout = 30             # seconds a drawer may run (its own `timeout` wins)
+    workers = 4
+
 Unknown keys are rejected with their name, so a typo never silently falls
 back to a default.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -34,6 +39,7 @@ from inspector.errors import ConfigError, NotFound
 __all__ = [
     "Config",
     "DatabaseConfig",
+    "EngineConfig",
     "default_data_dir",
     "load_config",
 ]
@@ -42,8 +48,9 @@ CONFIG_ENV: Final = "INSPECTOR_CONFIG"
 CONFIG_FILENAME: Final = "inspector.toml"
 DEMO_FILENAME: Final = "demo.sqlite"
 
-_TOP_KEYS: Final = frozenset({"default_database", "databases"})
+_TOP_KEYS: Final = frozenset({"default_database", "databases", "engine"})
 _DB_KEYS: Final = frozenset({"url", "path", "description"})
+_MiB: Final = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,54 @@ class DatabaseConfig:
 
 
 @dataclass(frozen=True)
+class EngineConfig:
+    """The optional ``[engine]`` table: the engine's limits and cache budgets.
+
+    Each key is ``None`` unless the file sets it, and :meth:`settings_kwargs`
+    passes on only the keys that are set, so the defaults stay in one place
+    (:class:`inspector.engine.EngineSettings`) instead of being copied here.
+    Sizes are in MiB in the file (what people think in) and bytes in the engine.
+    """
+
+    drawer_timeout: float | None = None
+    workers: int | None = None
+    decoded_cache_mb: float | None = None
+    reduction_cache_mb: float | None = None
+    iov_cache_entries: int | None = None
+    iov_cache_seconds: float | None = None
+
+    def settings_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``EngineSettings`` of the keys the file set."""
+        out: dict[str, Any] = {}
+        if self.drawer_timeout is not None:
+            out["drawer_timeout"] = self.drawer_timeout
+        if self.workers is not None:
+            out["workers"] = self.workers
+        if self.decoded_cache_mb is not None:
+            out["decoded_cache_bytes"] = int(self.decoded_cache_mb * _MiB)
+        if self.reduction_cache_mb is not None:
+            out["reduction_cache_bytes"] = int(self.reduction_cache_mb * _MiB)
+        if self.iov_cache_entries is not None:
+            out["iov_cache_entries"] = self.iov_cache_entries
+        if self.iov_cache_seconds is not None:
+            out["iov_cache_seconds"] = self.iov_cache_seconds
+        return out
+
+
+#: ``[engine]`` keys: (whole numbers only?, smallest allowed value, is that bound exclusive?).
+#: A zero timeout would fail every plot and zero workers would hang them all,
+#: so those must be positive; a cache of size zero simply keeps nothing.
+_ENGINE_KEYS: Final[Mapping[str, tuple[bool, float, bool]]] = {
+    "drawer_timeout": (False, 0.0, True),
+    "workers": (True, 1.0, False),
+    "decoded_cache_mb": (False, 0.0, False),
+    "reduction_cache_mb": (False, 0.0, False),
+    "iov_cache_entries": (True, 0.0, False),
+    "iov_cache_seconds": (False, 0.0, False),
+}
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration; built by :func:`load_config`."""
 
@@ -69,6 +124,7 @@ class Config:
     default_database: str
     source: Path | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    engine: EngineConfig = field(default_factory=EngineConfig)
 
     def database(self, alias: str | None = None) -> DatabaseConfig:
         """The database of ``alias`` (default: the configured default)."""
@@ -120,7 +176,35 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path, source: Path | None
     default = data.get("default_database", "demo" if "demo" in databases else next(iter(databases)))
     if default not in databases:
         raise ConfigError(f"{where}: default_database {default!r} is not in [databases]")
-    return Config(databases=databases, default_database=default, source=source)
+    engine = _parse_engine(data.get("engine", {}), where)
+    return Config(databases=databases, default_database=default, source=source, engine=engine)
+
+
+def _parse_engine(entry: Any, where: str) -> EngineConfig:
+    """The ``[engine]`` table, every value checked and named when wrong."""
+    if not isinstance(entry, Mapping):
+        raise ConfigError(f"{where}: [engine] must be a table")
+    unknown = set(entry) - set(_ENGINE_KEYS)
+    if unknown:
+        known = ", ".join(_ENGINE_KEYS)
+        raise ConfigError(
+            f"{where}: [engine] unknown key(s) {', '.join(sorted(unknown))} (known: {known})"
+        )
+    values: dict[str, Any] = {}
+    for key, value in entry.items():
+        whole, lowest, exclusive = _ENGINE_KEYS[key]
+        # bool is an int to Python, but `workers = true` is a mistake, not 1.
+        wrong_kind = whole and not isinstance(value, int)
+        if isinstance(value, bool) or not isinstance(value, int | float) or wrong_kind:
+            kind = "a whole number" if whole else "a number"
+            raise ConfigError(f"{where}: [engine] {key} must be {kind}, not {value!r}")
+        if not math.isfinite(value):  # TOML has inf and nan; no limit or budget is either
+            raise ConfigError(f"{where}: [engine] {key} must be a finite number, not {value!r}")
+        if value < lowest or (exclusive and value == lowest):
+            bound = f"greater than {lowest:g}" if exclusive else f"at least {lowest:g}"
+            raise ConfigError(f"{where}: [engine] {key} must be {bound}, not {value!r}")
+        values[key] = value if whole else float(value)
+    return EngineConfig(**values)
 
 
 def _parse_database(alias: str, entry: Any, base_dir: Path, where: str) -> DatabaseConfig:
@@ -135,7 +219,9 @@ def _parse_database(alias: str, entry: Any, base_dir: Path, where: str) -> Datab
         raise ConfigError(f"{where}: [databases.{alias}] needs exactly one of 'url' or 'path'")
     if "path" in entry:
         path = Path(str(entry["path"])).expanduser()
-        url = f"sqlite:///{(base_dir / path).resolve()}"
+        # Not resolved: a symlink stays a symlink, so pointing it at a new
+        # file later is seen by the server (base_dir is already absolute).
+        url = f"sqlite:///{base_dir / path}"
     else:
         url = str(entry["url"])
     return DatabaseConfig(alias=alias, url=url, description=str(entry.get("description", "")))

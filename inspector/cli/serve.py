@@ -36,7 +36,10 @@ def serve_command(
         config = dataclasses.replace(config, default_database=db_alias)
     db = cli.database(config.default_database)
     db.search_tags(page_size=1)  # fail now, with a message, if the database is unusable
-    app = create_app(config, cli.plugins)
+    app = create_app(config, cli.plugins)  # engine limits: the [engine] table of the config
+    # Flask reads FLASK_DEBUG from the environment when the app is built; a
+    # debug app shows more than it should to whoever can reach the port.
+    app.debug = False
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     click.echo(f"Payload Inspector serving database {db.alias!r} ({db.location})")
     click.echo(f"Open http://{shown}:{port}/ in your browser (Ctrl-C to stop)")

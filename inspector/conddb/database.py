@@ -4,6 +4,23 @@
 rest of the product asks (tags, IOVs, payloads, global tags, runs).  It knows
 nothing of HTTP.  SQLite files are opened read-only (``mode=ro``), so no code
 path of a reader can change a conditions database.
+
+A server outlives outages of its databases, and each kind ends in a
+:class:`~inspector.errors.DatabaseUnavailable` (HTTP 503) while it lasts and
+recovers by itself once it is over:
+
+- a server database that went away: ``pool_pre_ping`` replaces dead
+  connections on checkout;
+- a SQLite file locked by a writer: readers wait at most
+  :data:`SQLITE_BUSY_TIMEOUT` instead of SQLite's 5 s, so a request fails
+  fast rather than holding a web worker;
+- a SQLite file removed, or replaced (moved away, copied back, swapped for
+  another file, a symlink pointed at a new version): a pooled connection
+  keeps reading the file it opened, which is no longer the one at the path.
+  Each connection remembers the device and inode it opened, and every
+  checkout compares them with one ``stat`` of the path (a few
+  microseconds); a mismatch drops the connection and opens the path again,
+  so the new file (or its absence) is seen at once.
 """
 
 from __future__ import annotations
@@ -12,6 +29,7 @@ import datetime as dt
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
@@ -21,13 +39,14 @@ from sqlalchemy import (
     Select,
     String,
     create_engine,
+    event,
     func,
     inspect,
     select,
     type_coerce,
 )
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection, QueuePool
 
 from inspector.conddb import schema as s
 from inspector.conddb.models import (
@@ -51,6 +70,11 @@ MAX_PAGE_SIZE: Final = 1000
 TAG_SORT_KEYS: Final = ("name", "insertion_time", "modification_time", "object_type", "time_type")
 _BATCH: Final = 500
 _REQUIRED_TABLES: Final = frozenset({"tag", "iov", "payload"})
+#: Seconds a SQLite reader waits for a writer's lock before giving up (→ 503).
+SQLITE_BUSY_TIMEOUT: Final = 1.0
+#: Longest name pattern: SQLite refuses LIKE patterns over 50,000 bytes with
+#: an error that is not the user's to see, and no tag name is this long.
+MAX_PATTERN_LENGTH: Final = 500
 
 
 def open_database(config: DatabaseConfig) -> ConditionsDB:
@@ -71,20 +95,73 @@ def _reader_engine(config: DatabaseConfig) -> Engine:
             f"(create a demo one with: inspector demo-db {path})",
             alias=config.alias,
         )
-    uri = f"{path.resolve().as_uri()}?mode=ro"
+    # Absolute, but symlinks kept: a deployment that switches a link to a new
+    # file (``current.sqlite -> v2.sqlite``) is then seen like any replacement.
+    where = path.absolute()
+    uri = f"{where.as_uri()}?mode=ro"
 
     def connect() -> sqlite3.Connection:
-        return sqlite3.connect(uri, uri=True, check_same_thread=False)
+        # Stat *before* opening: if the file is swapped in between, the
+        # connection records the old identity and is merely reopened at its
+        # first checkout; the other order could miss the swap for good.
+        opened = _file_identity(where)
+        conn = sqlite3.connect(
+            uri,
+            uri=True,
+            timeout=SQLITE_BUSY_TIMEOUT,
+            check_same_thread=False,
+            factory=_SQLiteReader,
+        )
+        conn.opened = opened
+        return conn
 
     # An explicit QueuePool: with a bare ``sqlite://`` URL SQLAlchemy would pick
     # SingletonThreadPool, which closes connections other threads still use.
-    return create_engine(
+    engine = create_engine(
         "sqlite://", creator=connect, poolclass=QueuePool, pool_size=8, max_overflow=8
     )
+    event.listen(engine, "checkout", _drop_if_replaced(where))
+    return engine
+
+
+class _SQLiteReader(sqlite3.Connection):
+    """A SQLite connection that remembers which file it opened."""
+
+    #: ``(st_dev, st_ino)`` of the path just before opening; ``None`` if absent.
+    opened: tuple[int, int] | None = None
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    """Device and inode of the file at ``path`` now (``None``: no file there)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _drop_if_replaced(path: Path) -> Any:
+    """A pool ``checkout`` listener that refuses connections to a file no longer at ``path``.
+
+    Raising :class:`~sqlalchemy.exc.DisconnectionError` makes the pool discard
+    the connection and open ``path`` again: a missing file then fails to open
+    (→ ``DatabaseUnavailable``), a replaced one is read from now on.
+    """
+
+    def check(
+        dbapi_connection: Any, record: ConnectionPoolEntry, proxy: PoolProxiedConnection
+    ) -> None:
+        now = _file_identity(path)
+        if now is None or getattr(dbapi_connection, "opened", None) != now:
+            raise DisconnectionError(f"{path} is not the file this connection opened")
+
+    return check
 
 
 def _like_pattern(pattern: str) -> str:
     """Glob (``*``, ``?``) or substring → SQL LIKE with ``\\`` as escape."""
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        raise InvalidParameter("pattern", f"longer than {MAX_PATTERN_LENGTH} characters")
     escaped = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     if "*" in pattern or "?" in pattern:
         return escaped.replace("*", "%").replace("?", "_")

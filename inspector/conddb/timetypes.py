@@ -137,7 +137,7 @@ def parse_since(text: str | int, time_type: TimeType | str, *, parameter: str = 
     raw = text.strip()
     if raw.lower() in ("inf", "infinity"):
         return tt.max_since
-    if raw.isdigit():
+    if raw.isdecimal():  # what int() reads; isdigit() also admits '²', which int() refuses
         return _checked(int(raw), tt, parameter)
     if tt is TimeType.LUMI:
         match = _LUMI_RE.match(raw)
@@ -190,7 +190,10 @@ def parse_snapshot(text: str | None, *, parameter: str = "snapshot") -> dt.datet
             parameter, f"{text!r} is not an ISO date-time (e.g. 2024-06-01T12:00:00Z)"
         ) from None
     if when.tzinfo is not None:
-        when = when.astimezone(dt.UTC).replace(tzinfo=None)
+        try:
+            when = when.astimezone(dt.UTC).replace(tzinfo=None)
+        except OverflowError:  # 0001-01-01T00:00+01:00 is before datetime.min in UTC
+            raise InvalidParameter(parameter, f"{text!r} is outside the datetime range") from None
     return when
 
 

@@ -327,21 +327,55 @@ class Engine:
     def _run(self, drawer: Drawer, call: Callable[[], Any], *, expect_plot: bool = True) -> Any:
         """Run drawer code on the pool with its time limit; wrap its failures."""
         limit = drawer.timeout or self.settings.drawer_timeout
-        future = self._pool.submit(call)
+        started = threading.Event()
+
+        def timed() -> Any:
+            started.set()
+            try:
+                return call()
+            except Exception:
+                raise
+            except BaseException as exc:  # SystemExit from a plugin's argparse, ...
+                raise DrawerError(drawer.name, f"{type(exc).__name__}: {exc}") from None
+
+        future = self._pool.submit(timed)
+        # The limit counts from when the drawer starts, not while it queues.
+        if not started.wait(timeout=max(limit, 5.0)):
+            future.cancel()
+            raise DrawerError(
+                drawer.name,
+                "no drawer worker became free in time "
+                f"({self.settings.workers} busy); try again shortly",
+            )
         try:
             result = future.result(timeout=limit)
         except concurrent.futures.TimeoutError:
-            future.cancel()
+            self._retire_pool()
             raise DrawerError(drawer.name, f"ran past its time limit of {limit:g} s") from None
         except (BadRequest, NotFound, PayloadDecodeError, DrawerError):
             raise
         except InspectorError as exc:
             raise DrawerError(drawer.name, f"{exc.title}: {exc}") from None
+        except MemoryError as exc:
+            raise DrawerError(drawer.name, f"MemoryError: {exc}") from None
         except Exception as exc:
             raise DrawerError(drawer.name, f"{type(exc).__name__}: {exc}") from None
         if expect_plot and not isinstance(result, PlotObject):
             raise DrawerError(drawer.name, f"returned {type(result).__name__}, not a plot object")
         return result
+
+    def _retire_pool(self) -> None:
+        """A worker stuck past its limit is lost: new work goes to a fresh pool.
+
+        Python cannot stop a running thread; the old pool finishes what it
+        holds in the background, and good drawers are never starved by it.
+        """
+        with self._db_lock:
+            old = self._pool
+            self._pool = concurrent.futures.ThreadPoolExecutor(
+                max_workers=self.settings.workers, thread_name_prefix="drawer"
+            )
+        old.shutdown(wait=False, cancel_futures=False)
 
     def _provenance(
         self,

@@ -504,7 +504,11 @@ def render_table(plot: Table, options: Mapping[str, Any]) -> Any:
         unit = plot.units.get(name, "")
         formatter = NumberFormatter(format="0.[000000]") if numeric else StringFormatter()
         columns.append(
-            TableColumn(field=key, title=f"{name} [{unit}]" if unit else name, formatter=formatter)
+            # DataTable shows header titles as HTML: column names can come from
+            # tag names (comparison tables), so they are escaped like the title.
+            TableColumn(
+                field=key, title=_escape(f"{name} [{unit}]" if unit else name), formatter=formatter
+            )
         )
     rows = len(next(iter(plot.columns.values()))) if plot.columns else 0
     table = DataTable(

@@ -30,7 +30,11 @@ def create_app(
     settings: EngineSettings | None = None,
     flask_config: dict[str, Any] | None = None,
 ) -> Flask:
-    """A Payload Inspector web app (defaults: the found configuration, all plugins)."""
+    """A Payload Inspector web app (defaults: the found configuration, all plugins).
+
+    Engine limits come from ``settings`` when given, else from the
+    configuration's ``[engine]`` table.
+    """
     app = Flask(__name__)
     app.config.update(
         JSON_SORT_KEYS=False,
@@ -38,15 +42,21 @@ def create_app(
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
     app.config.update(flask_config or {})
-    web = WebState(config or load_config(), plugins or load_plugins(), settings or EngineSettings())
+    config = config or load_config()
+    # Explicit settings (tests, embedding) win; otherwise the [engine] table of
+    # the configuration, whose unset keys keep EngineSettings' defaults.
+    settings = settings or EngineSettings(**config.engine.settings_kwargs())
+    web = WebState(config, plugins or load_plugins(), settings)
     app.extensions[EXTENSION] = web
 
     from inspector.web.api import api
     from inspector.web.pages import pages
+    from inspector.web.stats import stats
 
     app.register_blueprint(assets)
     app.register_blueprint(pages)
     app.register_blueprint(api, url_prefix="/api/v1")
+    app.register_blueprint(stats)
     install_error_handlers(app)
 
     @app.context_processor

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from inspector.config import default_data_dir, load_config
+from inspector.config import EngineConfig, default_data_dir, load_config
+from inspector.engine import EngineSettings
 from inspector.errors import ConfigError, NotFound
 
 
@@ -21,6 +22,14 @@ def test_sqlite_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
     db = cfg.database()
     assert db.alias == "demo"
     assert db.sqlite_path == (tmp_path / "var" / "demo.sqlite").resolve()
+
+
+def test_a_symlinked_database_path_stays_a_symlink(tmp_path: Path) -> None:
+    """Not resolved when read, so pointing the link at a new file later is seen by the server."""
+    (tmp_path / "v1.sqlite").touch()
+    (tmp_path / "current.sqlite").symlink_to(tmp_path / "v1.sqlite")
+    cfg = load_config(_write(tmp_path, '[databases.demo]\npath = "current.sqlite"\n'))
+    assert cfg.database().sqlite_path == tmp_path.resolve() / "current.sqlite"
 
 
 def test_url_databases_and_explicit_default(tmp_path: Path) -> None:
@@ -47,6 +56,16 @@ def test_url_databases_and_explicit_default(tmp_path: Path) -> None:
         ("[databases.a]\npath = 'x'\npasword = 1\n", "unknown key"),
         ("default_database = 'b'\n[databases.a]\npath = 'x'\n", "default_database 'b'"),
         ("[databases.a\n", "invalid TOML"),
+        ("engine = 3\n[databases.a]\npath = 'x'\n", r"\[engine\] must be a table"),
+        ("[databases.a]\npath = 'x'\n[engine]\ntimeout = 3\n", "unknown key.*timeout.*known"),
+        ("[databases.a]\npath = 'x'\n[engine]\ndrawer_timeout = 0\n", "greater than 0"),
+        ("[databases.a]\npath = 'x'\n[engine]\ndrawer_timeout = 'long'\n", "a number"),
+        ("[databases.a]\npath = 'x'\n[engine]\ndrawer_timeout = inf\n", "finite"),
+        ("[databases.a]\npath = 'x'\n[engine]\ndrawer_timeout = nan\n", "finite"),
+        ("[databases.a]\npath = 'x'\n[engine]\nworkers = 0\n", "at least 1"),
+        ("[databases.a]\npath = 'x'\n[engine]\nworkers = 2.5\n", "whole number"),
+        ("[databases.a]\npath = 'x'\n[engine]\nworkers = true\n", "whole number"),
+        ("[databases.a]\npath = 'x'\n[engine]\ndecoded_cache_mb = -1\n", "at least 0"),
     ],
 )
 def test_mistakes_are_named(tmp_path: Path, text: str, message: str) -> None:
@@ -85,3 +104,28 @@ def test_environment_variable_and_working_directory_lookup(
     other.write_text("[databases.env]\npath = 'e.sqlite'\n")
     monkeypatch.setenv("INSPECTOR_CONFIG", str(other))
     assert load_config().default_database == "env"
+
+
+def test_engine_table_becomes_engine_settings(tmp_path: Path) -> None:
+    """Set keys reach EngineSettings (MiB → bytes); unset ones keep its defaults."""
+    cfg = load_config(
+        _write(
+            tmp_path,
+            "[databases.a]\npath = 'x'\n"
+            "[engine]\ndrawer_timeout = 2.5\nworkers = 3\ndecoded_cache_mb = 128\n"
+            "reduction_cache_mb = 0.5\niov_cache_entries = 10\niov_cache_seconds = 0\n",
+        )
+    )
+    settings = EngineSettings(**cfg.engine.settings_kwargs())
+    assert settings == EngineSettings(
+        decoded_cache_bytes=128 << 20,
+        reduction_cache_bytes=512 << 10,
+        iov_cache_entries=10,
+        iov_cache_seconds=0.0,
+        drawer_timeout=2.5,
+        workers=3,
+    )
+    partial = load_config(_write(tmp_path, "[databases.a]\npath = 'x'\n[engine]\nworkers = 2\n"))
+    assert EngineSettings(**partial.engine.settings_kwargs()) == EngineSettings(workers=2)
+    plain = load_config(_write(tmp_path, "[databases.a]\npath = 'x'\n"))
+    assert plain.engine == EngineConfig() and plain.engine.settings_kwargs() == {}

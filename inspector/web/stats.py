@@ -1,0 +1,116 @@
+"""``GET /_stats``: cache counters and resident memory, for load tests and operators.
+
+Why a separate, internal route rather than part of ``/api/v1``: the API is a
+public contract described by its OpenAPI document, while these numbers are
+implementation details (cache names and budgets change as the engine does).
+They exist so that a load test, or someone watching a busy server, can see
+whether the caches do their job (hit rates) and whether memory stays within
+the configured budgets.  The route is read-only, cheap (one lock per cache
+for a counter snapshot) and never cached by clients.
+
+The answer::
+
+    {"caches": {"decoded": {"hits": 10, "misses": 2, "joined": 0, "errors": 0,
+                            "entries": 2, "size": 1048576, "max_size": 67108864,
+                            "hit_rate": 0.833}, ...},
+     "rss_bytes": 123456789, "peak_rss_bytes": 150000000}
+
+``size`` and ``max_size`` are bytes for byte-bounded caches and entries for
+the TTL caches (IOV lists, latest plots), as :class:`~inspector.engine.CacheStats`
+reports them.  Memory figures are ``null`` where ``/proc`` is not available.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Final
+
+from flask import Blueprint, Response, current_app
+
+from inspector.engine import CacheStats, SingleFlight
+from inspector.web.jsonapi import dumps
+from inspector.web.state import state
+
+__all__ = ["cache_report", "peak_resident_bytes", "resident_bytes", "stats"]
+
+stats = Blueprint("stats", __name__)
+
+_STATM: Final = Path("/proc/self/statm")
+_STATUS: Final = Path("/proc/self/status")
+
+
+def resident_bytes() -> int | None:
+    """Resident set size of this process now (``/proc/self/statm``), or ``None``.
+
+    ``statm`` is read rather than ``/proc/self/status`` because it is one line
+    of page counts: no parsing of labels, and no allocation worth noticing
+    while the server is being measured.
+    """
+    try:
+        fields = _STATM.read_text(encoding="ascii").split()
+    except OSError:
+        return None
+    return int(fields[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def peak_resident_bytes() -> int | None:
+    """Highest resident set size this process has reached, or ``None``.
+
+    Sampling ``rss_bytes`` can miss a short peak between two samples; the
+    kernel's high-water mark (``VmHWM`` in ``/proc/self/status``) cannot.
+    Read from ``/proc`` like ``rss_bytes``, so both figures come from the same
+    accounting and are absent together on systems without it.
+    """
+    try:
+        lines = _STATUS.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024  # the kernel always writes kB
+    return None
+
+
+def _as_dict(s: CacheStats) -> dict[str, Any]:
+    return {
+        "hits": s.hits,
+        "misses": s.misses,
+        "joined": s.joined,
+        "errors": s.errors,
+        "entries": s.entries,
+        "size": s.size,
+        "max_size": s.max_size,
+        "hit_rate": round(s.hit_rate, 4),
+    }
+
+
+def cache_report() -> dict[str, dict[str, Any]]:
+    """Counters of every cache of the current app, by cache name.
+
+    Besides the engine and web caches that :meth:`WebState.cache_stats` knows,
+    blueprints may keep their own :class:`SingleFlight` caches as app
+    extensions (the API keeps its plot documents that way); those are found
+    there, so a cache added by a blueprint is reported without touching this
+    module.
+    """
+    found = list(state().cache_stats())
+    known = {s.name for s in found}
+    for value in current_app.extensions.values():
+        if isinstance(value, SingleFlight) and value.name not in known:
+            found.append(value.stats())
+            known.add(value.name)
+    return {s.name: _as_dict(s) for s in found}
+
+
+@stats.get("/_stats")
+def stats_json() -> Response:
+    """Cache counters and process memory as JSON (see the module docstring)."""
+    body = {
+        "caches": cache_report(),
+        "rss_bytes": resident_bytes(),
+        "peak_rss_bytes": peak_resident_bytes(),
+    }
+    response = Response(dumps(body), mimetype="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    return response
