@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from inspector.cli.context import CliContext, db_option, parse_snapshot, pass_cli
-from inspector.engine import Engine, PlotRequest
+from inspector.engine import Engine, EngineSettings, PlotRequest
 from inspector.errors import InvalidParameter
 from inspector.plots import PlotObject
 from inspector.render import RendererRegistry, standalone_html
@@ -112,7 +112,7 @@ def plot_command(
         snapshot=parse_snapshot(snapshot),
         params=_params(param_pairs),
     )
-    engine = Engine(cli.config, cli.plugins)
+    engine = Engine(cli.config, cli.plugins, EngineSettings(**cli.config.engine.settings_kwargs()))
     try:
         plot = engine.plot(request, progress=_TerminalProgress())
     finally:
