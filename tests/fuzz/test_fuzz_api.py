@@ -1,10 +1,10 @@
 """Schemathesis fuzzes every operation of /api/v1 against its own OpenAPI document.
 
-The document the app serves at ``/api/v1/openapi.json`` is loaded from the
-app itself (in-process WSGI, nothing listens on a port), and Schemathesis
-generates requests for every operation in it over the small demo database:
-valid ones, boundary values, and values the document rules out.  Every
-response must
+Schemathesis generates requests for every operation of the document served
+at ``/api/v1/openapi.json`` and sends them to the real app over the small
+demo database, in-process through WSGI (nothing listens on a port): valid
+ones, boundary values, and values the document rules out.  Every response
+must
 
 * never be a server error (5xx), whatever the query string;
 * have a status code the document lists for the operation;
@@ -14,8 +14,15 @@ response must
 
 Random path parameters would only ever reach 404s, so a hook sometimes
 swaps in names that exist (tags, drawers, global tags, payload hashes, read
-from the API's own lists) and, for plots, a drawer with a tag it can read.
-The profile (``tests/fuzz/conftest.py``) sets the examples per operation.
+from the API's own lists) and, for plots, a drawer with a tag it can read;
+it also tries edge-case times for ``since``-like arguments.  The profile
+(``tests/fuzz/conftest.py``) sets the examples per operation.
+
+The document is built at import by the very function the route serves, one
+pytest item per operation, and the first test checks that it is exactly
+what the app serves.  (Loading it from a fixture with
+``schemathesis.pytest.from_fixture`` would be more direct, but that loader
+reads ``Item._nodeid``, which pytest 9 no longer has.)
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ from inspector.config import Config, DatabaseConfig
 from inspector.plugin import load_plugins
 from inspector.web.app import create_app
 from inspector.web.openapi import openapi_document
+from inspector.web.state import EXTENSION
 
 OPENAPI: Final = "/api/v1/openapi.json"
 #: Schemathesis's WSGI transport sends requests' default ``Accept-Encoding:
@@ -104,11 +112,10 @@ def api_app(demo_path: Path) -> Iterator[Flask]:
     config = Config({"demo": DatabaseConfig("demo", f"sqlite:///{demo_path}")}, "demo")
     app = create_app(config, load_plugins())
     yield app
-    app.extensions["payload_inspector"].engine.close()
+    app.extensions[EXTENSION].close()
 
 
-# The document is loaded once at import, for one test per operation; the
-# first test checks that it is exactly what the app serves at OPENAPI.
+# Built once at import (see the module docstring).
 schema = schemathesis.openapi.from_dict(openapi_document(__version__))
 
 #: Existing names for the steering hook, filled by the ``known`` fixture.
@@ -127,7 +134,7 @@ def known(api_app: Flask) -> Iterator[Known]:
 
 
 @schema.hook
-def flatmap_case(context: HookContext, case: Case) -> st.SearchStrategy[Case]:
+def flatmap_case(context: HookContext, case: Case[Any]) -> st.SearchStrategy[Case[Any]]:
     """Half the generated cases keep their random names, half use existing ones."""
     if not _KNOWN:
         return st.just(case)
@@ -170,7 +177,7 @@ def _time_texts() -> st.SearchStrategy[str]:
 
 
 @st.composite
-def _steered(draw: st.DrawFn, case: Case, known: Known) -> Case:
+def _steered(draw: st.DrawFn, case: Case[Any], known: Known) -> Case[Any]:
     """``case`` pointed at things that exist, so it gets past the 404s.
 
     The database is the demo one, the path parameter a real name and, for a
@@ -219,6 +226,8 @@ def test_the_fuzzed_document_is_the_served_one(api_app: Flask) -> None:
 
 @schema.parametrize()
 @settings(settings.get_profile("inspector-fuzz-api"))
-def test_every_operation_conforms_to_its_document(case: Case, api_app: Flask, known: Known) -> None:
+def test_every_operation_conforms_to_its_document(
+    case: Case[Any], api_app: Flask, known: Known
+) -> None:
     """No 5xx; status, content type, headers and body as the document declares."""
     case.call_and_validate(app=api_app, headers=IDENTITY, checks=CHECKS)
