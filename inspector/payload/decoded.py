@@ -183,6 +183,13 @@ def _summary(
     name: str, kind: str, raw: npt.NDArray[Any], unit: str, shown: npt.NDArray[Any] | None = None
 ) -> FieldSummary:
     values = raw if shown is None else shown
+    with np.errstate(all="ignore"):  # extreme floats overflow in mean/std: that is the answer
+        return _summary_of(name, kind, raw, unit, values)
+
+
+def _summary_of(
+    name: str, kind: str, raw: npt.NDArray[Any], unit: str, values: npt.NDArray[Any]
+) -> FieldSummary:
     numeric = values.size > 0 and values.dtype.kind in "iuf"
     finite = values[np.isfinite(values)] if numeric and values.dtype.kind == "f" else values
     stats = numeric and finite.size > 0
