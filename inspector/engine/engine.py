@@ -26,6 +26,7 @@ import numpy.typing as npt
 
 from inspector.conddb import ConditionsDB, IovList, Tag, format_since, open_database, parse_since
 from inspector.conddb.runs import RunTimeline
+from inspector.conddb.timetypes import TimeType
 from inspector.config import Config
 from inspector.drawers import Drawer, ParamValue, validate_params
 from inspector.engine.cache import CacheStats, SingleFlight, byte_cache, ttl_cache
@@ -311,8 +312,6 @@ class Engine:
 
     def _timeline(self, db: ConditionsDB, iovs: IovList) -> npt.NDArray[np.datetime64] | None:
         """Wall-clock start of each IOV through RUN_INFO (``None`` if unknown)."""
-        from inspector.conddb.timetypes import TimeType
-
         if iovs.time_type in (TimeType.HASH, TimeType.USER):
             return None
         runs: RunTimeline | None = None

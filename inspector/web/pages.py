@@ -189,9 +189,7 @@ def plot_page(drawer: str) -> str:
             fmt: url_for("pages.plot_export", drawer=drawer, fmt=fmt) + "?" + query.query_string()
             for fmt in EXPORTS
         },
-        api_url=url_for("api.plot_resource", drawer=drawer) + "?" + query.query_string()
-        if "api.plot_resource" in _endpoints()
-        else None,
+        api_url=url_for("api.plot_resource", drawer=drawer) + "?" + query.query_string(),
         permalink=url_for("pages.plot_page", drawer=drawer, _external=True)
         + "?"
         + pinned.query_string(),
@@ -201,12 +199,6 @@ def plot_page(drawer: str) -> str:
         iov_texts=[format_since(s, tag.time_type) for s in plot.provenance.iovs],
         kind_help=_kind_help(declared),
     )
-
-
-def _endpoints() -> set[str]:
-    from flask import current_app
-
-    return set(current_app.view_functions)
 
 
 def _kind_help(drawer: Drawer) -> str:
