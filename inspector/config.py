@@ -13,8 +13,9 @@ Example::
     path = "var/demo.sqlite"        # SQLite file, relative to this file
     description = "Demo conditions"
 
-    [databases.online]
-    url = "postgresql+psycopg://conditions@db.example.org/conddb"
+    [databases.online]               # server databases: see inspector.database_config
+    url = "postgresql+psycopg://reader@db.example.org/conddb"
+    password_env = "CONDDB_PASSWORD"  # never a password in the URL
 
     [engine]                        # optional; every key optional
     drawer_timeout = 30             # seconds a drawer may run (its own `timeout` wins)
@@ -34,12 +35,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from inspector.database_config import DatabaseConfig, PoolConfig
+from inspector.database_config import parse_database as _parse_database
 from inspector.errors import ConfigError, NotFound
 
 __all__ = [
     "Config",
     "DatabaseConfig",
     "EngineConfig",
+    "PoolConfig",
     "default_data_dir",
     "load_config",
 ]
@@ -49,23 +53,7 @@ CONFIG_FILENAME: Final = "inspector.toml"
 DEMO_FILENAME: Final = "demo.sqlite"
 
 _TOP_KEYS: Final = frozenset({"default_database", "databases", "engine"})
-_DB_KEYS: Final = frozenset({"url", "path", "description"})
 _MiB: Final = 1 << 20
-
-
-@dataclass(frozen=True)
-class DatabaseConfig:
-    """One conditions database, reachable under ``alias``."""
-
-    alias: str
-    url: str
-    description: str = ""
-
-    @property
-    def sqlite_path(self) -> Path | None:
-        """The file of a SQLite database, ``None`` for server databases."""
-        prefix = "sqlite:///"
-        return Path(self.url[len(prefix) :]) if self.url.startswith(prefix) else None
 
 
 @dataclass(frozen=True)
@@ -205,26 +193,6 @@ def _parse_engine(entry: Any, where: str) -> EngineConfig:
             raise ConfigError(f"{where}: [engine] {key} must be {bound}, not {value!r}")
         values[key] = value if whole else float(value)
     return EngineConfig(**values)
-
-
-def _parse_database(alias: str, entry: Any, base_dir: Path, where: str) -> DatabaseConfig:
-    if not isinstance(entry, Mapping):
-        raise ConfigError(f"{where}: [databases.{alias}] must be a table")
-    unknown = set(entry) - _DB_KEYS
-    if unknown:
-        raise ConfigError(
-            f"{where}: [databases.{alias}] unknown key(s) {', '.join(sorted(unknown))}"
-        )
-    if ("url" in entry) == ("path" in entry):
-        raise ConfigError(f"{where}: [databases.{alias}] needs exactly one of 'url' or 'path'")
-    if "path" in entry:
-        path = Path(str(entry["path"])).expanduser()
-        # Not resolved: a symlink stays a symlink, so pointing it at a new
-        # file later is seen by the server (base_dir is already absolute).
-        url = f"sqlite:///{base_dir / path}"
-    else:
-        url = str(entry["url"])
-    return DatabaseConfig(alias=alias, url=url, description=str(entry.get("description", "")))
 
 
 def _builtin_config() -> Config:

@@ -5,31 +5,19 @@ rest of the product asks (tags, IOVs, payloads, global tags, runs).  It knows
 nothing of HTTP.  SQLite files are opened read-only (``mode=ro``), so no code
 path of a reader can change a conditions database.
 
-A server outlives outages of its databases, and each kind ends in a
-:class:`~inspector.errors.DatabaseUnavailable` (HTTP 503) while it lasts and
-recovers by itself once it is over:
-
-- a server database that went away: ``pool_pre_ping`` replaces dead
-  connections on checkout;
-- a SQLite file locked by a writer: readers wait at most
-  :data:`SQLITE_BUSY_TIMEOUT` instead of SQLite's 5 s, so a request fails
-  fast rather than holding a web worker;
-- a SQLite file removed, or replaced (moved away, copied back, swapped for
-  another file, a symlink pointed at a new version): a pooled connection
-  keeps reading the file it opened, which is no longer the one at the path.
-  Each connection remembers the device and inode it opened, and every
-  checkout compares them with one ``stat`` of the path (a few
-  microseconds); a mismatch drops the connection and opens the path again,
-  so the new file (or its absence) is seen at once.
+Engines come from :mod:`inspector.conddb.engines` (read-only on every
+backend, outages end in :class:`~inspector.errors.DatabaseUnavailable`);
+the queries here are plain SQLAlchemy Core and compile for SQLite,
+PostgreSQL and Oracle alike.  A configured schema owner is applied by the
+engine (``schema_translate_map``), so every query reads ``OWNER.TABLE``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
@@ -38,17 +26,15 @@ from sqlalchemy import (
     Engine,
     Select,
     String,
-    create_engine,
-    event,
     func,
     inspect,
     select,
     type_coerce,
 )
-from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
-from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection, QueuePool
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 
 from inspector.conddb import schema as s
+from inspector.conddb.engines import LONG_RESULT, reader_engine, table_owner
 from inspector.conddb.models import (
     GlobalTag,
     GlobalTagEntry,
@@ -70,8 +56,6 @@ MAX_PAGE_SIZE: Final = 1000
 TAG_SORT_KEYS: Final = ("name", "insertion_time", "modification_time", "object_type", "time_type")
 _BATCH: Final = 500
 _REQUIRED_TABLES: Final = frozenset({"tag", "iov", "payload"})
-#: Seconds a SQLite reader waits for a writer's lock before giving up (→ 503).
-SQLITE_BUSY_TIMEOUT: Final = 1.0
 #: Longest name pattern: SQLite refuses LIKE patterns over 50,000 bytes with
 #: an error that is not the user's to see, and no tag name is this long.
 MAX_PATTERN_LENGTH: Final = 500
@@ -80,82 +64,12 @@ MAX_PATTERN_LENGTH: Final = 500
 def open_database(config: DatabaseConfig) -> ConditionsDB:
     """Open the database of a configured alias for reading."""
     path = config.sqlite_path
-    engine = _reader_engine(config)
+    engine = reader_engine(config)
     location = str(path) if path else engine.url.render_as_string(hide_password=True)
-    return ConditionsDB(config.alias, engine, location=location)
-
-
-def _reader_engine(config: DatabaseConfig) -> Engine:
-    path = config.sqlite_path
-    if path is None:
-        return create_engine(config.url, pool_pre_ping=True)
-    if not path.is_file():
-        raise DatabaseUnavailable(
-            f"database {config.alias!r}: file {path} does not exist "
-            f"(create a demo one with: inspector demo-db {path})",
-            alias=config.alias,
-        )
-    # Absolute, but symlinks kept: a deployment that switches a link to a new
-    # file (``current.sqlite -> v2.sqlite``) is then seen like any replacement.
-    where = path.absolute()
-    uri = f"{where.as_uri()}?mode=ro"
-
-    def connect() -> sqlite3.Connection:
-        # Stat *before* opening: if the file is swapped in between, the
-        # connection records the old identity and is merely reopened at its
-        # first checkout; the other order could miss the swap for good.
-        opened = _file_identity(where)
-        conn = sqlite3.connect(
-            uri,
-            uri=True,
-            timeout=SQLITE_BUSY_TIMEOUT,
-            check_same_thread=False,
-            factory=_SQLiteReader,
-        )
-        conn.opened = opened
-        return conn
-
-    # An explicit QueuePool: with a bare ``sqlite://`` URL SQLAlchemy would pick
-    # SingletonThreadPool, which closes connections other threads still use.
-    engine = create_engine(
-        "sqlite://", creator=connect, poolclass=QueuePool, pool_size=8, max_overflow=8
+    owner = table_owner(engine, config.schema)
+    return ConditionsDB(
+        config.alias, engine, location=location, schema=owner, secret=config.password
     )
-    event.listen(engine, "checkout", _drop_if_replaced(where))
-    return engine
-
-
-class _SQLiteReader(sqlite3.Connection):
-    """A SQLite connection that remembers which file it opened."""
-
-    #: ``(st_dev, st_ino)`` of the path just before opening; ``None`` if absent.
-    opened: tuple[int, int] | None = None
-
-
-def _file_identity(path: Path) -> tuple[int, int] | None:
-    """Device and inode of the file at ``path`` now (``None``: no file there)."""
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_dev, st.st_ino
-
-
-def _drop_if_replaced(path: Path) -> Any:
-    """A pool ``checkout`` listener that refuses connections to a file no longer at ``path``.
-
-    Raising :class:`~sqlalchemy.exc.DisconnectionError` makes the pool discard
-    the connection and open ``path`` again: a missing file then fails to open
-    (→ ``DatabaseUnavailable``), a replaced one is read from now on.
-    """
-
-    def check(
-        dbapi_connection: Any, record: ConnectionPoolEntry, proxy: PoolProxiedConnection
-    ) -> None:
-        now = _file_identity(path)
-        if now is None or getattr(dbapi_connection, "opened", None) != now:
-            raise DisconnectionError(f"{path} is not the file this connection opened")
-
-    return check
 
 
 def _like_pattern(pattern: str) -> str:
@@ -189,11 +103,22 @@ def _check_paging(page: int, page_size: int) -> None:
 class ConditionsDB:
     """Queries over one conditions database (see the module docstring)."""
 
-    def __init__(self, alias: str, engine: Engine, *, location: str = "") -> None:
+    def __init__(
+        self,
+        alias: str,
+        engine: Engine,
+        *,
+        location: str = "",
+        schema: str | None = None,
+        secret: Callable[[], str | None] | None = None,
+    ) -> None:
         self.alias = alias
         self.engine = engine
         #: Where the data lives, safe to show (file path, or URL without password).
         self.location = location or engine.url.render_as_string(hide_password=True)
+        #: Owner of the tables (the engine maps unqualified tables to it), or ``None``.
+        self.schema = schema
+        self._secret = secret
         self._checked = False
 
     def __repr__(self) -> str:
@@ -211,18 +136,27 @@ class ConditionsDB:
                     self._check_schema(conn)
                 yield conn
         except DBAPIError as exc:
-            if exc.connection_invalidated or isinstance(exc.orig, sqlite3.DatabaseError):
-                raise DatabaseUnavailable(
-                    f"database {self.alias!r} is unavailable: {exc.orig}", alias=self.alias
-                ) from None
+            # Refused, dropped or timed-out connections, bad logins, files that
+            # are not databases: all outages to retry, never a 500.
+            lost = isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated
+            if lost or isinstance(exc.orig, sqlite3.DatabaseError):
+                raise self._unavailable(exc.orig) from None
             raise
         except SQLAlchemyError as exc:
-            raise DatabaseUnavailable(
-                f"database {self.alias!r} is unavailable: {exc}", alias=self.alias
-            ) from None
+            raise self._unavailable(exc) from None
+
+    def _unavailable(self, cause: object) -> DatabaseUnavailable:
+        """The outage error, its text scrubbed of the password should a driver echo it."""
+        text = str(cause)
+        secret = self._secret() if self._secret is not None else None
+        if secret:
+            text = text.replace(secret, "***")
+        return DatabaseUnavailable(
+            f"database {self.alias!r} is unavailable: {text}", alias=self.alias
+        )
 
     def _check_schema(self, conn: Connection) -> None:
-        names = {n.lower() for n in inspect(conn).get_table_names()}
+        names = {n.lower() for n in inspect(conn).get_table_names(schema=self.schema)}
         missing = _REQUIRED_TABLES - names
         if missing:
             raise DatabaseUnavailable(
@@ -324,7 +258,7 @@ class ConditionsDB:
             .order_by(s.iov.c.since, s.iov.c.insertion_time.desc(), s.iov.c.payload_hash.desc())
         )
         with self._connect() as conn:
-            rows = conn.execute(query).all()
+            rows = conn.execute(query.execution_options(**{LONG_RESULT: True})).all()
             end = self._end_after(conn, tag, base, until)
         return _iov_list(tag, rows, end, snapshot)
 
@@ -368,7 +302,7 @@ class ConditionsDB:
             s.payload.c.hash,
             s.payload.c.object_type,
             s.payload.c.version,
-            func.length(s.payload.c.data),
+            s.blob_length(s.payload.c.data),
             s.payload.c.insertion_time,
         ).where(s.payload.c.hash == payload_hash)
         with self._connect() as conn:
@@ -449,7 +383,7 @@ class ConditionsDB:
         with self._connect() as conn:
             for table in tables:
                 counts[table.name] = int(conn.scalar(select(func.count()).select_from(table)) or 0)
-            size = conn.scalar(select(func.sum(func.length(s.payload.c.data))))
+            size = conn.scalar(select(func.sum(s.blob_length(s.payload.c.data))))
         counts["payload_bytes"] = int(size or 0)
         return counts
 

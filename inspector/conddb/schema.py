@@ -4,9 +4,22 @@ Names are lower case on purpose: SQLAlchemy then emits them unquoted, so they
 match the upper-case ``TAG``/``IOV``/... tables of CMS Oracle accounts and CMS
 SQLite files (both case-insensitive for unquoted names) as well as lower-case
 PostgreSQL tables.  Column names and meanings are those of CondDB v2.
+
+Every ``since``-like number (IOV since, end of validity, last validated
+time, global tag validity) is an *unsigned* 64-bit integer in CondDB: a
+Time-type since is ``unix_seconds << 32``, which passes 2**63 in 2038, and
+"forever" is 2**64 - 1.  :class:`UnsignedBigInteger` stores them as
+``NUMERIC(20)`` on PostgreSQL and ``NUMBER(38)`` on Oracle (what CMS
+accounts use), so every value round-trips exactly; SQLite keeps its
+``BIGINT`` (signed 64-bit), so values from 2**63 up cannot be written there.
+
+Payload sizes are measured with :class:`blob_length`, which each backend
+spells its own way (Oracle's ``LENGTH`` does not take a BLOB).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -17,11 +30,20 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    Numeric,
     String,
     Table,
+    TypeDecorator,
 )
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import TypeEngine
 
 __all__ = [
+    "UnsignedBigInteger",
+    "blob_length",
     "global_tag",
     "global_tag_map",
     "iov",
@@ -30,6 +52,49 @@ __all__ = [
     "run_info",
     "tag",
 ]
+
+
+class UnsignedBigInteger(TypeDecorator[int]):
+    """An unsigned 64-bit CondDB number, exact on every backend (see the module docstring)."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        """``NUMERIC(20)`` (PostgreSQL) / ``NUMBER(38)`` (Oracle) hold all of 0 .. 2**64 - 1."""
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(Numeric(20, 0))
+        if dialect.name == "oracle":
+            return dialect.type_descriptor(Numeric(38, 0))
+        return dialect.type_descriptor(BigInteger())
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> int | None:
+        """Python ``int`` whatever the driver returned (``Decimal`` for NUMERIC)."""
+        return None if value is None else int(value)
+
+
+class blob_length(FunctionElement[int]):
+    """Size in bytes of a BLOB column: ``length``, ``octet_length`` or ``dbms_lob.getlength``."""
+
+    type = BigInteger()
+    name = "blob_length"
+    inherit_cache = True
+
+
+@compiles(blob_length)
+def _blob_length(element: blob_length, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"length({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(blob_length, "postgresql")
+def _blob_length_postgresql(element: blob_length, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"octet_length({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(blob_length, "oracle")
+def _blob_length_oracle(element: blob_length, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"dbms_lob.getlength({compiler.process(element.clauses, **kw)})"
+
 
 metadata = MetaData()
 
@@ -40,9 +105,9 @@ tag = Table(
     Column("time_type", String(4000), nullable=False),
     Column("object_type", String(4000), nullable=False),
     Column("synchronization", String(4000), nullable=False),
-    Column("end_of_validity", BigInteger, nullable=False),
+    Column("end_of_validity", UnsignedBigInteger, nullable=False),
     Column("description", String(4000), nullable=False),
-    Column("last_validated_time", BigInteger, nullable=False),
+    Column("last_validated_time", UnsignedBigInteger, nullable=False),
     Column("insertion_time", DateTime, nullable=False),
     Column("modification_time", DateTime, nullable=False),
 )
@@ -62,7 +127,7 @@ iov = Table(
     "iov",
     metadata,
     Column("tag_name", String(4000), ForeignKey("tag.name"), primary_key=True),
-    Column("since", BigInteger, primary_key=True),
+    Column("since", UnsignedBigInteger, primary_key=True),
     Column("insertion_time", DateTime, primary_key=True),
     Column("payload_hash", String(40), ForeignKey("payload.hash"), nullable=False),
 )
@@ -72,7 +137,7 @@ global_tag = Table(
     "global_tag",
     metadata,
     Column("name", String(4000), primary_key=True),
-    Column("validity", BigInteger, nullable=False),
+    Column("validity", UnsignedBigInteger, nullable=False),
     Column("description", String(4000), nullable=False),
     Column("release", String(4000), nullable=False),
     Column("insertion_time", DateTime, nullable=False),

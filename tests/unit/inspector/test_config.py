@@ -51,8 +51,8 @@ def test_url_databases_and_explicit_default(tmp_path: Path) -> None:
     [
         ("colour = 1\n[databases.a]\npath = 'x'\n", "unknown key"),
         ("[databases]\n", "at least one database"),
-        ("[databases.a]\npath = 'x'\nurl = 'y'\n", "exactly one of 'url' or 'path'"),
-        ("[databases.a]\ndescription = 'x'\n", "exactly one of 'url' or 'path'"),
+        ("[databases.a]\npath = 'x'\nurl = 'y'\n", "exactly one of 'url', 'path' or 'dsn'"),
+        ("[databases.a]\ndescription = 'x'\n", "exactly one of 'url', 'path' or 'dsn'"),
         ("[databases.a]\npath = 'x'\npasword = 1\n", "unknown key"),
         ("default_database = 'b'\n[databases.a]\npath = 'x'\n", "default_database 'b'"),
         ("[databases.a\n", "invalid TOML"),
