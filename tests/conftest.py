@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from handmade import build_handmade
+from postgres_server import PostgresServer
 
 from inspector.conddb import ConditionsDB, open_database
 from inspector.config import Config, DatabaseConfig
@@ -29,10 +30,29 @@ def handmade_path(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[
     return path, hashes
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One real PostgreSQL server for the whole session (started on first use)."""
+    server = PostgresServer.create()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def handmade_config(
+    request: pytest.FixtureRequest, handmade_path: tuple[Path, dict[str, str]]
+) -> DatabaseConfig:
+    """Alias ``hand``: the hand-built database on each backend (the same rows, loaded once)."""
+    if request.param == "sqlite":
+        return DatabaseConfig("hand", f"sqlite:///{handmade_path[0]}")
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.load("hand", handmade_path[0])
+
+
 @pytest.fixture
-def handmade_db(handmade_path: tuple[Path, dict[str, str]]) -> Iterator[ConditionsDB]:
-    """The hand-built database opened read-only, as the server opens it."""
-    db = open_database(DatabaseConfig("hand", f"sqlite:///{handmade_path[0]}"))
+def handmade_db(handmade_config: DatabaseConfig) -> Iterator[ConditionsDB]:
+    """The hand-built database opened read-only, as the server opens it (every backend)."""
+    db = open_database(handmade_config)
     yield db
     db.close()
 

@@ -1,35 +1,25 @@
-"""``inspector demo-db PATH``: build the realistic demo conditions database."""
+"""``inspector demo-db PATH`` (or ``--url URL``): build the realistic demo conditions database."""
 
 from __future__ import annotations
 
-import sys
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import click
 
+from inspector.cli.copy import copy_to_url, target_options
 from inspector.cli.output import human_bytes
+from inspector.cli.progress import StepProgress
+from inspector.conddb import open_database
+from inspector.config import DatabaseConfig
+from inspector.errors import BadRequest
 
 __all__ = ["demo_db"]
 
 
-class _Progress:
-    """One status line per build step, rewritten in place on a terminal."""
-
-    def __init__(self) -> None:
-        self.tty = sys.stderr.isatty()
-        self.step = ""
-
-    def __call__(self, step: str, done: int, total: int) -> None:
-        line = f"{step}: {done}/{total}"
-        if self.tty:
-            click.echo(f"\r\033[K{line}", nl=done >= total, err=True)
-        elif step != self.step or done >= total:
-            click.echo(line if done >= total else f"{step}: 0/{total}", err=True)
-        self.step = step
-
-
 @click.command("demo-db")
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--seed",
     default=1,
@@ -44,13 +34,32 @@ class _Progress:
     type=click.FloatRange(0, 4, min_open=True),
     help="Multiplies the numbers of runs, IOVs and payloads (modules stay all real).",
 )
-@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
-def demo_db(path: Path, seed: int, scale: float, force: bool) -> None:
-    """Build a realistic demo conditions database (SQLite) at PATH."""
+@click.option("--force", is_flag=True, help="Replace PATH (or the --url tables) if it exists.")
+@target_options(url_required=False)
+def demo_db(path: Path | None, seed: int, scale: float, force: bool, **target: Any) -> None:
+    """Build a realistic demo conditions database (SQLite) at PATH, or load it into --url.
+
+    With --url the database is built in a temporary SQLite file, then copied
+    (as ``inspector copy-db`` would) into the server database at URL.
+    """
     from inspector.demo import build_demo_database
 
+    if (path is None) == (target["url"] is None):
+        raise BadRequest("give either PATH (a SQLite file) or --url (a server database)")
+    if path is None:
+        with tempfile.TemporaryDirectory(prefix="inspector-demo-") as folder:
+            built = build_demo_database(
+                Path(folder) / "demo.sqlite", seed=seed, scale=scale, progress=StepProgress()
+            )
+            click.echo(f"demo database built ({built.seconds:.1f} s); copying to the target")
+            db = open_database(DatabaseConfig("demo", f"sqlite:///{built.path}"))
+            try:
+                copy_to_url(db, {**target, "force": force})
+            finally:
+                db.close()
+        return
     summary = build_demo_database(
-        path, seed=seed, scale=scale, overwrite=force, progress=_Progress()
+        path, seed=seed, scale=scale, overwrite=force, progress=StepProgress()
     )
     click.echo(
         f"demo database written to {summary.path} "

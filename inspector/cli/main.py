@@ -12,6 +12,7 @@ import click
 
 from inspector import __version__
 from inspector.cli.context import CliContext
+from inspector.cli.copy import copy_db
 from inspector.cli.decode import decode_command
 from inspector.cli.demo import demo_db
 from inspector.cli.listing import list_group, show_group, summary
@@ -53,6 +54,7 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 
 
 cli.add_command(demo_db)
+cli.add_command(copy_db)
 cli.add_command(list_group)
 cli.add_command(show_group)
 cli.add_command(decode_command)

@@ -38,7 +38,7 @@ from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection, QueuePoo
 from inspector.config import DatabaseConfig
 from inspector.errors import DatabaseUnavailable
 
-__all__ = ["LONG_RESULT", "SQLITE_BUSY_TIMEOUT", "reader_engine", "table_owner"]
+__all__ = ["LONG_RESULT", "SQLITE_BUSY_TIMEOUT", "reader_engine", "table_owner", "writer_engine"]
 
 #: Seconds a SQLite reader waits for a writer's lock before giving up (→ 503).
 SQLITE_BUSY_TIMEOUT: Final = 1.0
@@ -54,6 +54,14 @@ def reader_engine(config: DatabaseConfig) -> Engine:
     """A pooled engine that reads the database of ``config`` (see the module docstring)."""
     path = config.sqlite_path
     return _server_engine(config) if path is None else _sqlite_engine(config.alias, path)
+
+
+def writer_engine(config: DatabaseConfig) -> Engine:
+    """An engine that may write (``copy-db``, ``demo-db --url``): same login, no read-only flag."""
+    config.password()
+    engine = create_engine(config.connect_url())
+    event.listen(engine, "do_connect", _password_injector(config))
+    return engine
 
 
 def table_owner(engine: Engine, schema: str | None) -> str | None:

@@ -124,11 +124,18 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, st
 
 
 @pytest.fixture(scope="module")
-def app(
-    handmade_path: tuple[Path, dict[str, str]], broken: tuple[Path, dict[str, str]]
-) -> Iterator[Flask]:
+def app(handmade_config: DatabaseConfig, broken: tuple[Path, dict[str, str]]) -> Iterator[Flask]:
+    """Alias ``hand`` on each backend (SQLite file, PostgreSQL server): the same answers."""
     gone = broken[0].with_name("never-created.sqlite")
-    flask_app = _app({"hand": handmade_path[0], "broken": broken[0], "gone": gone}, "hand")
+    config = Config(
+        {
+            "hand": handmade_config,
+            "broken": DatabaseConfig("broken", f"sqlite:///{broken[0]}"),
+            "gone": DatabaseConfig("gone", f"sqlite:///{gone}"),
+        },
+        "hand",
+    )
+    flask_app = create_app(config, _plugins())
     yield flask_app
     state(flask_app).close()
 
