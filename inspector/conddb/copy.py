@@ -82,11 +82,16 @@ def copy_database(
                 t.name: _copy_table(src, dst, t, totals[t.name], batch_rows, report) for t in tables
             }
             if dst.dialect.name == "postgresql":
-                for table in tables:  # fresh statistics, or the first queries plan blind
-                    dst.execute(
-                        text(f"ANALYZE {dst.dialect.identifier_preparer.format_table(table)}")
-                    )
+                _analyze(dst, tables, target_schema)
     return CopySummary(rows, skipped, time.perf_counter() - started)
+
+
+def _analyze(dst: Connection, tables: Sequence[Table], schema: str | None) -> None:
+    """Fresh PostgreSQL statistics, or the first queries after a load plan blind."""
+    quote = dst.dialect.identifier_preparer
+    owner = f"{quote.quote_schema(schema)}." if schema else ""
+    for table in tables:
+        dst.execute(text(f"ANALYZE {owner}{quote.quote(table.name)}"))
 
 
 def _prepare(dst: Connection, tables: Sequence[Table], schema: str | None, *, force: bool) -> None:
