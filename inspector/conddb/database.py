@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     func,
     inspect,
+    literal,
     select,
     type_coerce,
 )
@@ -244,7 +245,8 @@ class ConditionsDB:
         conds = list(base)
         if since is not None:
             start = select(func.max(s.iov.c.since)).where(*base, s.iov.c.since <= since)
-            conds.append(s.iov.c.since >= func.coalesce(start.scalar_subquery(), since))
+            floor = literal(since, s.iov.c.since.type)  # typed: NUMERIC, not BIGINT, on PostgreSQL
+            conds.append(s.iov.c.since >= func.coalesce(start.scalar_subquery(), floor))
         if until is not None:
             conds.append(s.iov.c.since <= until)
         inserted: Any = s.iov.c.insertion_time
