@@ -42,8 +42,9 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# Debian packages the tests drive for real (a browser for the UI tests).
-DEBIAN_PACKAGES := chromium wrk
+# Debian packages the tests drive for real (a browser for the UI tests,
+# a PostgreSQL server for the database backend tests).
+DEBIAN_PACKAGES := chromium wrk postgresql
 system-deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
