@@ -25,12 +25,10 @@ from sqlalchemy import (
     Connection,
     Engine,
     Select,
-    String,
     func,
     inspect,
     literal,
     select,
-    type_coerce,
 )
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 
@@ -249,11 +247,9 @@ class ConditionsDB:
             conds.append(s.iov.c.since >= func.coalesce(start.scalar_subquery(), floor))
         if until is not None:
             conds.append(s.iov.c.since <= until)
-        inserted: Any = s.iov.c.insertion_time
-        if self.engine.dialect.name == "sqlite":
-            # SQLite keeps ISO strings: numpy parses 10,000 of them in ~1 ms,
-            # against ~60 ms through Python datetime objects.
-            inserted = type_coerce(inserted, String)
+        # Times as ISO text where the backend can: numpy parses 10,000 of them
+        # in ~1 ms, against ~60-90 ms through Python datetime objects.
+        inserted = s.timestamp_text(s.iov.c.insertion_time).label("insertion_time")
         query = (
             select(s.iov.c.since, inserted, s.iov.c.payload_hash)
             .where(*conds)

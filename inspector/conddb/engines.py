@@ -45,8 +45,8 @@ SQLITE_BUSY_TIMEOUT: Final = 1.0
 #: Execution option a query sets when it returns many rows (IOV lists): the
 #: engine then fetches that many more rows per round trip.
 LONG_RESULT: Final = "long_result"
-#: Session settings of every PostgreSQL connection: no writes, times in UTC.
-POSTGRESQL_OPTIONS: Final = "-c default_transaction_read_only=on -c TimeZone=UTC"
+#: Session settings of every PostgreSQL connection: no writes, times in UTC, ISO time text.
+POSTGRESQL_OPTIONS: Final = "-c default_transaction_read_only=on -c TimeZone=UTC -c DateStyle=ISO"
 APPLICATION_NAME: Final = "payload-inspector"
 
 

@@ -51,6 +51,7 @@ __all__ = [
     "payload",
     "run_info",
     "tag",
+    "timestamp_text",
 ]
 
 
@@ -94,6 +95,30 @@ def _blob_length_postgresql(element: blob_length, compiler: SQLCompiler, **kw: A
 @compiles(blob_length, "oracle")
 def _blob_length_oracle(element: blob_length, compiler: SQLCompiler, **kw: Any) -> str:
     return f"dbms_lob.getlength({compiler.process(element.clauses, **kw)})"
+
+
+class timestamp_text(FunctionElement[str]):
+    """A timestamp column as ISO text where that is cheap, for bulk conversion by numpy.
+
+    SQLite already stores ISO text (read as is); PostgreSQL casts to text
+    (ISO: sessions run with ``DateStyle=ISO``); other backends return their
+    datetime objects unchanged.  Either way ``numpy.array(..., "datetime64[us]")``
+    takes the values.
+    """
+
+    type = String()
+    name = "timestamp_text"
+    inherit_cache = True
+
+
+@compiles(timestamp_text)
+def _timestamp_text(element: timestamp_text, compiler: SQLCompiler, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(timestamp_text, "postgresql")
+def _timestamp_text_postgresql(element: timestamp_text, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS TEXT)"
 
 
 metadata = MetaData()
