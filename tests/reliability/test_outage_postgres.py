@@ -13,29 +13,18 @@ and replaces them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Final
 
 import pytest
 from flask import Flask
+from outage_checks import API_ROUTES, PAGE_ROUTES, assert_unavailable_answer
 from postgres_server import PostgresServer
 
 from inspector.config import Config
 from inspector.plugin import load_plugins
 from inspector.web.app import create_app
 from inspector.web.state import state
-
-#: Routes that read the database before anything else (no cache in front).
-API_ROUTES: Final = (
-    "/api/v1/tags",
-    "/api/v1/tags/BS_run",
-    "/api/v1/tags/BS_run/iovs",
-    "/api/v1/globaltags/GT_v1",
-    "/api/v1/runs",
-)
-PAGE_ROUTES: Final = ("/", "/tags/BS_run", "/globaltags", "/plot/beamspot.position_x?tag=BS_run")
 
 
 @pytest.fixture
@@ -59,20 +48,8 @@ def test_a_stopped_server_is_503_everywhere_then_served_again_without_restart(
     try:
         client = app.test_client()
         for route in (*API_ROUTES, *PAGE_ROUTES):
-            response = client.get(route)
-            body = response.get_data(as_text=True)
-            assert response.status_code == 503, (route, response.status_code, body[:300])
-            assert response.headers["Retry-After"] == "5", route
-            assert "Traceback" not in body and str(postgres.port) not in body, route
-            if route.startswith("/api/"):
-                assert response.mimetype == "application/vnd.api+json", route
-                error = json.loads(body)["errors"][0]
-                assert error["status"] == "503" and error["title"] == "Database unavailable"
-                assert "database 'hand' is unavailable" in error["detail"]
-            else:
-                assert response.mimetype == "text/html", route
-                assert "Database unavailable" in body
-                assert "database &#39;hand&#39; is unavailable; try again in a moment" in body
+            hidden = (f"127.0.0.1:{postgres.port}", str(postgres.port), postgres.url("hand"))
+            assert_unavailable_answer(route, client.get(route), "hand", hidden)
     finally:
         postgres.start()
     # The very next round of requests succeeds: dead connections were replaced on checkout.

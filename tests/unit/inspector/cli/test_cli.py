@@ -105,7 +105,7 @@ def test_bad_config_file_exit_code_2(tmp_path: Path) -> None:
     config = tmp_path / "c.toml"
     config.write_text("[databases.demo]\n")
     result = run(config, "summary")
-    assert result.exit_code == 2 and "exactly one of 'url' or 'path'" in result.output
+    assert result.exit_code == 2 and "exactly one of 'url', 'path' or 'dsn'" in result.output
 
 
 def test_installed_console_script_reports_errors_without_traceback(config: Path) -> None:
