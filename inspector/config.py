@@ -49,6 +49,9 @@ CONFIG_FILENAME: Final = "inspector.toml"
 DEMO_FILENAME: Final = "demo.sqlite"
 
 _TOP_KEYS: Final = frozenset({"default_database", "databases", "engine"})
+#: Tables kept as they are in ``Config.extra`` and checked by the part they
+#: configure: ``[jobs]`` (inspector.jobs) and ``[png]`` (inspector.render.png).
+_EXTRA_TABLES: Final = ("jobs", "png")
 _DB_KEYS: Final = frozenset({"url", "path", "description"})
 _MiB: Final = 1 << 20
 
@@ -164,7 +167,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
 def parse_config(data: Mapping[str, Any], *, base_dir: Path, source: Path | None = None) -> Config:
     """Validate a parsed TOML document; relative SQLite paths use ``base_dir``."""
     where = str(source) if source else "configuration"
-    unknown = set(data) - _TOP_KEYS
+    unknown = set(data) - _TOP_KEYS - set(_EXTRA_TABLES)
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     raw_dbs = data.get("databases", {})
@@ -177,7 +180,10 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path, source: Path | None
     if default not in databases:
         raise ConfigError(f"{where}: default_database {default!r} is not in [databases]")
     engine = _parse_engine(data.get("engine", {}), where)
-    return Config(databases=databases, default_database=default, source=source, engine=engine)
+    extra = {key: data[key] for key in _EXTRA_TABLES if key in data}
+    return Config(
+        databases=databases, default_database=default, source=source, engine=engine, extra=extra
+    )
 
 
 def _parse_engine(entry: Any, where: str) -> EngineConfig:
