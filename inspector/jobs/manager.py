@@ -58,9 +58,12 @@ class JobManager:
             max_workers=self.settings.workers, thread_name_prefix="job"
         )
 
-    def close(self) -> None:
-        """Stop taking jobs; queued ones are dropped, running ones finish on their own."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
+    def close(self, *, wait: bool = False) -> None:
+        """Stop taking jobs; queued ones are dropped, running ones finish on their own.
+
+        ``wait`` instead lets every queued and running job finish first.
+        """
+        self._pool.shutdown(wait=wait, cancel_futures=not wait)
 
     def get(self, ident: str) -> JobView | None:
         """The job of this id, or ``None`` if it never existed here or was forgotten."""

@@ -50,7 +50,7 @@ from inspector.web.jsonapi import (
 )
 from inspector.web.openapi import LIMITS, MAX_RUN, openapi_document
 from inspector.web.permalinks import PlotQuery
-from inspector.web.plot_jobs import job_response, plot_job, prefers_async, rejoin_job
+from inspector.web.plot_jobs import find_job, job_response, plot_job, prefers_async
 from inspector.web.responses import serve
 from inspector.web.state import Rendered, state
 
@@ -561,11 +561,7 @@ def plot_resource(drawer: str) -> Response:
 @api.get("/jobs/<ident>")
 def get_job(ident: str) -> Response:
     """A background plot job: status, progress, and its result link once done."""
-    web = state()
-    view = web.jobs.get(ident)
-    if view is None:  # another process started it, or it was forgotten: rejoin
-        view = rejoin_job(ident, request.args, web.config.default_database)
-    return job_response(view)
+    return job_response(find_job(ident, request.args, state().config.default_database))
 
 
 # -- global tags ----------------------------------------------------------------------------

@@ -34,12 +34,12 @@ from inspector.web.responses import serve
 from inspector.web.state import Rendered, WebState, state
 
 __all__ = [
+    "find_job",
     "job_document",
     "job_response",
     "job_url",
     "plot_job",
     "prefers_async",
-    "rejoin_job",
 ]
 
 #: Seconds between polls suggested to clients (``Retry-After``).
@@ -175,14 +175,22 @@ def job_response(view: JobView, status: int = 200) -> Response:
     return response
 
 
-def rejoin_job(ident: str, args: MultiDict[str, str], default_db: str) -> JobView:
-    """A job this process does not know, rebuilt from the pinned request in its URL."""
+def find_job(ident: str, args: MultiDict[str, str], default_db: str) -> JobView:
+    """The job of a job URL, in whichever process the poll reached.
+
+    With the pinned request in the URL (as every job link has), the request
+    must digest to ``ident``; a process that does not know the job then
+    rejoins it (see the module docstring).  A bare id is looked up only.
+    """
     drawer = args.get("drawer", "").strip()
     if not drawer:
-        raise NotFound(
-            f"no job {ident!r} here (finished jobs are forgotten after a while); "
-            "its URL with drawer and the pinned query restarts it"
-        )
+        view = state().jobs.get(ident)
+        if view is None:
+            raise NotFound(
+                f"no job {ident!r} here (finished jobs are forgotten after a while); "
+                "its URL with drawer and the pinned query finds or restarts it"
+            )
+        return view
     pairs = [(k, v) for k, v in args.items(multi=True) if k != "drawer"]
     rest: MultiDict[str, str] = MultiDict(pairs)
     web = state()
