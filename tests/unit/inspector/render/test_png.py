@@ -66,8 +66,10 @@ def _kill_browser() -> int:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if cmdline and cmdline[0].endswith(b"chromium") and not any(
-            a.startswith(b"--type=") for a in cmdline
+        if (
+            cmdline
+            and cmdline[0].endswith(b"chromium")
+            and not any(a.startswith(b"--type=") for a in cmdline)
         ):
             os.kill(pid, signal.SIGKILL)
             killed += 1
