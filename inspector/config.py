@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -40,6 +40,7 @@ __all__ = [
     "Config",
     "DatabaseConfig",
     "EngineConfig",
+    "check_table",
     "default_data_dir",
     "load_config",
 ]
@@ -137,6 +138,22 @@ class Config:
         except KeyError:
             known = ", ".join(sorted(self.databases)) or "none"
             raise NotFound(f"unknown database alias {name!r} (configured: {known})") from None
+
+
+def check_table(entry: Any, name: str, known: Iterable[str], where: str) -> Mapping[str, Any]:
+    """An optional ``[name]`` table: a table (``None`` is empty) with known keys only."""
+    if entry is None:
+        return {}
+    if not isinstance(entry, Mapping):
+        raise ConfigError(f"{where}: [{name}] must be a table")
+    names = list(known)
+    unknown = set(entry) - set(names)
+    if unknown:
+        raise ConfigError(
+            f"{where}: [{name}] unknown key(s) {', '.join(sorted(unknown))} "
+            f"(known: {', '.join(names)})"
+        )
+    return entry
 
 
 def default_data_dir() -> Path:

@@ -14,10 +14,10 @@ Example (every key optional)::
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Final
 
+from inspector.config import check_table
 from inspector.errors import ConfigError
 
 __all__ = ["JobSettings"]
@@ -44,17 +44,8 @@ class JobSettings:
     @classmethod
     def from_table(cls, table: Any, where: str = "configuration") -> JobSettings:
         """Validate a ``[jobs]`` table; every wrong key or value is named."""
-        if table is None:
-            return cls()
-        if not isinstance(table, Mapping):
-            raise ConfigError(f"{where}: [jobs] must be a table")
         known = {f.name: f.type for f in fields(cls)}
-        unknown = set(table) - set(known)
-        if unknown:
-            raise ConfigError(
-                f"{where}: [jobs] unknown key(s) {', '.join(sorted(unknown))} "
-                f"(known: {', '.join(known)})"
-            )
+        table = check_table(table, "jobs", known, where)
         values: dict[str, Any] = {}
         for key, value in table.items():
             whole = known[key] == "int"

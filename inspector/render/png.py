@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from inspector.config import check_table
 from inspector.errors import ConfigError, InspectorError
 from inspector.plots import PlotObject
 from inspector.render.export import standalone_html
@@ -99,16 +100,7 @@ class PngSettings:
     @classmethod
     def from_table(cls, table: Any, where: str = "configuration") -> PngSettings:
         """Validate a ``[png]`` table; every wrong key or value is named."""
-        if table is None:
-            return cls()
-        if not isinstance(table, Mapping):
-            raise ConfigError(f"{where}: [png] must be a table")
-        unknown = set(table) - {"browser", "concurrency", "timeout"}
-        if unknown:
-            raise ConfigError(
-                f"{where}: [png] unknown key(s) {', '.join(sorted(unknown))} "
-                "(known: browser, concurrency, timeout)"
-            )
+        table = check_table(table, "png", ("browser", "concurrency", "timeout"), where)
         browser = table.get("browser", cls.browser)
         concurrency = table.get("concurrency", cls.concurrency)
         timeout = table.get("timeout", cls.timeout)
