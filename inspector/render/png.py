@@ -23,6 +23,7 @@ Settings come from the ``[png]`` table::
 from __future__ import annotations
 
 import asyncio
+import atexit
 import concurrent.futures
 import math
 import os
@@ -202,6 +203,7 @@ class PngRenderer:
             self._loop = self._thread = None
         if loop is None or thread is None:
             return
+        atexit.unregister(self.close)
         try:
             asyncio.run_coroutine_threadsafe(self._stop_browser(), loop).result(timeout=15)
         finally:
@@ -228,6 +230,8 @@ class PngRenderer:
                 thread.start()
                 ready.wait()
                 self._loop, self._thread = loop, thread
+                # A server stopped with Ctrl-C or SIGTERM closes its browser too.
+                atexit.register(self.close)
             return self._loop
 
     async def _browser_ready(self) -> Any:
