@@ -148,7 +148,9 @@ class Engine:
                 raise NotFound(f"payload {h!r} does not exist in database {db.alias!r}")
         return payloads
 
-    def _decode_fetched(self, db: ConditionsDB, h: str, fetched: dict[str, Payload]) -> Any:
+    def _decode_fetched(
+        self, db: ConditionsDB, h: str, fetched: dict[str, Payload]
+    ) -> DecodedPayload:
         """Decode a blob fetched in a batch (or load it alone if it was not)."""
         payload = fetched.pop(h, None)
         if payload is None:

@@ -25,8 +25,9 @@ from urllib.parse import parse_qsl
 from flask import Response, request, url_for
 from werkzeug.datastructures import MultiDict
 
+from inspector.engine import Progress
 from inspector.errors import InvalidParameter, NotFound
-from inspector.jobs import Cost, JobSettings, JobStatus, is_heavy, job_id
+from inspector.jobs import Cost, JobStatus, is_heavy, job_id
 from inspector.jobs.model import JobView
 from inspector.web.jsonapi import JSONAPI, MEDIA_TYPE, dumps, iso, resource, url
 from inspector.web.permalinks import PlotQuery
@@ -72,17 +73,9 @@ def plot_job(query: PlotQuery, now: dt.datetime, force: bool | None = None) -> J
         return None if force is None else _start(web, pinned, query, 0)
     payloads, sizes = web.engine.unreduced_payloads(query.to_request())
     cost = Cost.of(payloads, sizes)
-    if force is None and not is_heavy(cost, _settings(web).heavy_bytes):
+    if force is None and not is_heavy(cost, web.jobs.settings.heavy_bytes):
         return None
     return _start(web, pinned, query, cost.payloads)
-
-
-def _settings(web: WebState) -> JobSettings:
-    return web.jobs.settings
-
-
-def _data_only(query: PlotQuery) -> PlotQuery:
-    return dataclasses.replace(query, view=())
 
 
 def _result_cached(web: WebState, pinned: PlotQuery) -> bool:
@@ -91,10 +84,10 @@ def _result_cached(web: WebState, pinned: PlotQuery) -> bool:
 
 def _start(web: WebState, pinned: PlotQuery, asked: PlotQuery, total: int) -> JobView:
     """Submit the computation of ``pinned`` (joining one already there)."""
-    data = _data_only(pinned)
-    limit = _settings(web).time_limit
+    data = dataclasses.replace(pinned, view=())  # the data: one job whatever the drawing
+    limit = web.jobs.settings.time_limit
 
-    def work(progress: Any) -> None:
+    def work(progress: Progress) -> None:
         web.plots.get_or_compute(
             data.cache_key,
             lambda: web.engine.plot(data.to_request(), progress, time_limit=limit),
