@@ -690,8 +690,10 @@ def _plot_responses() -> dict[str, Any]:
     """A plot, or 202 with the job computing it (heavy request, or Prefer: respond-async)."""
     responses = _responses("PlotDocument", 400, 404, 422, 500, 503)
     responses["202"] = {
-        "description": "Accepted: a background job computes this plot; poll the job at "
-        "Location (Retry-After seconds apart); its links.result is the plot once done",
+        "description": "Accepted: a background job computes this plot (a history whose "
+        "uncached payloads are heavy, or the request said Prefer: respond-async; "
+        "Prefer: respond-sync never gets a 202); poll the job at Location (Retry-After "
+        "seconds apart); its links.result is the plot once done (docs/jobs.md)",
         "headers": {
             "Location": {"description": "the job resource", "schema": _STR},
             "Retry-After": {"description": "seconds before the next poll", "schema": _INT},

@@ -58,34 +58,34 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def _kill_browser() -> int:
-    """SIGKILL the main Chromium process of this test process: the browser dies."""
-    killed = 0
+def _browsers() -> set[int]:
+    """Main Chromium processes started by this test process (not their helpers)."""
+    found = set()
     for pid in _descendants(os.getpid()):
         try:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if (
-            cmdline
-            and cmdline[0].endswith(b"chromium")
-            and not any(a.startswith(b"--type=") for a in cmdline)
-        ):
-            os.kill(pid, signal.SIGKILL)
-            killed += 1
-    return killed
+        if cmdline[0].endswith(b"chromium") and not any(a.startswith(b"--type=") for a in cmdline):
+            found.add(pid)
+    return found
 
 
-def test_one_browser_serves_many_pictures_and_restarts_when_it_dies(
-    renderer: PngRenderer, page: str
-) -> None:
-    renderer.render(page, (400, 300))
-    launches = renderer.launches
-    assert_real_png(renderer.render(page, (500, 320)), 500, 320)
-    assert renderer.launches == launches  # the same browser for every picture
-    assert _kill_browser() == 1
-    assert_real_png(renderer.render(page, (400, 300)), 400, 300)
-    assert renderer.launches == launches + 1
+def test_one_browser_serves_many_pictures_and_restarts_when_it_dies(page: str) -> None:
+    others = _browsers()  # e.g. the browser tests' own, in the same session
+    png = PngRenderer()
+    try:
+        assert_real_png(png.render(page, (400, 300)), 400, 300)
+        ours = _browsers() - others
+        assert len(ours) == 1 and png.launches == 1
+        assert_real_png(png.render(page, (500, 320)), 500, 320)
+        assert _browsers() - others == ours and png.launches == 1  # the same browser
+        os.kill(ours.pop(), signal.SIGKILL)  # the browser dies
+        assert_real_png(png.render(page, (400, 300)), 400, 300)
+        assert png.launches == 2
+    finally:
+        png.close()
+    assert _browsers() - others == set()  # closed: no browser left behind
 
 
 def test_a_missing_browser_is_a_clear_503(page: str) -> None:
