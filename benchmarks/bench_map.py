@@ -31,17 +31,11 @@ from inspector.drawers import Drawer, drawer
 from inspector.payload import DecodedPayload
 from inspector.plots import DetectorMap, Scatter
 from inspector.plugin import hookimpl, load_plugins
+from inspector.render.png import CHROMIUM_ARGS
 from inspector.web import create_app
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+ARGS = list(CHROMIUM_ARGS)
 TAG = "SiStripNoise_prompt_v1"
 
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -44,6 +44,7 @@ __all__ = [
     "DatabaseConfig",
     "EngineConfig",
     "PoolConfig",
+    "check_table",
     "default_data_dir",
     "load_config",
 ]
@@ -53,6 +54,9 @@ CONFIG_FILENAME: Final = "inspector.toml"
 DEMO_FILENAME: Final = "demo.sqlite"
 
 _TOP_KEYS: Final = frozenset({"default_database", "databases", "engine"})
+#: Tables kept as they are in ``Config.extra`` and checked by the part they
+#: configure: ``[jobs]`` (inspector.jobs) and ``[png]`` (inspector.render.png).
+_EXTRA_TABLES: Final = ("jobs", "png")
 _MiB: Final = 1 << 20
 
 
@@ -124,6 +128,22 @@ class Config:
             raise NotFound(f"unknown database alias {name!r} (configured: {known})") from None
 
 
+def check_table(entry: Any, name: str, known: Iterable[str], where: str) -> Mapping[str, Any]:
+    """An optional ``[name]`` table: a table (``None`` is empty) with known keys only."""
+    if entry is None:
+        return {}
+    if not isinstance(entry, Mapping):
+        raise ConfigError(f"{where}: [{name}] must be a table")
+    names = list(known)
+    unknown = set(entry) - set(names)
+    if unknown:
+        raise ConfigError(
+            f"{where}: [{name}] unknown key(s) {', '.join(sorted(unknown))} "
+            f"(known: {', '.join(names)})"
+        )
+    return entry
+
+
 def default_data_dir() -> Path:
     """Per-user folder for the demo database when no config file says otherwise."""
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
@@ -152,7 +172,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
 def parse_config(data: Mapping[str, Any], *, base_dir: Path, source: Path | None = None) -> Config:
     """Validate a parsed TOML document; relative SQLite paths use ``base_dir``."""
     where = str(source) if source else "configuration"
-    unknown = set(data) - _TOP_KEYS
+    unknown = set(data) - _TOP_KEYS - set(_EXTRA_TABLES)
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     raw_dbs = data.get("databases", {})
@@ -165,7 +185,10 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path, source: Path | None
     if default not in databases:
         raise ConfigError(f"{where}: default_database {default!r} is not in [databases]")
     engine = _parse_engine(data.get("engine", {}), where)
-    return Config(databases=databases, default_database=default, source=source, engine=engine)
+    extra = {key: data[key] for key in _EXTRA_TABLES if key in data}
+    return Config(
+        databases=databases, default_database=default, source=source, engine=engine, extra=extra
+    )
 
 
 def _parse_engine(entry: Any, where: str) -> EngineConfig:

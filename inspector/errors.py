@@ -146,7 +146,9 @@ class DrawerError(InspectorError):
 
     title = "Drawer failed"
 
-    def __init__(self, drawer: str, cause: str) -> None:
+    def __init__(self, drawer: str, cause: str, *, payload_hash: str | None = None) -> None:
         super().__init__(f"drawer {drawer!r} failed: {cause}")
         self.drawer = drawer
         self.cause = cause
+        #: The payload the drawer failed on, when one payload of many is to blame.
+        self.payload_hash = payload_hash

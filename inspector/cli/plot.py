@@ -1,4 +1,4 @@
-"""``inspector plot DRAWER``: any drawer to JSON, CSV or HTML, without the server.
+"""``inspector plot DRAWER``: any drawer to JSON, CSV, HTML or PNG, without the server.
 
 Like CMS ``getPayloadData.py``, but one command for every kind of drawer.
 """
@@ -11,32 +11,16 @@ from pathlib import Path
 import click
 
 from inspector.cli.context import CliContext, db_option, parse_snapshot, pass_cli
+from inspector.cli.progress import TerminalProgress
 from inspector.engine import Engine, EngineSettings, PlotRequest
 from inspector.errors import InvalidParameter
 from inspector.plots import PlotObject
 from inspector.render import RendererRegistry, standalone_html
+from inspector.render.png import DEFAULT_SIZE, PngRenderer, PngSettings, png_html
 
 __all__ = ["plot_command"]
 
-FORMATS = ("json", "csv", "html")
-
-
-class _TerminalProgress:
-    """``payloads done/total`` on stderr for histories over many payloads."""
-
-    def __init__(self) -> None:
-        self.tty = sys.stderr.isatty()
-        self.shown = -1
-
-    def __call__(self, done: int, total: int) -> None:
-        percent = 100 * done // max(total, 1)
-        if self.tty:
-            click.echo(
-                f"\rreducing payloads: {done}/{total} ({percent}%)", nl=done == total, err=True
-            )
-        elif percent // 10 != self.shown or done == total:
-            self.shown = percent // 10
-            click.echo(f"reducing payloads: {done}/{total} ({percent}%)", err=True)
+FORMATS = ("json", "csv", "html", "png")
 
 
 def _params(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -82,6 +66,20 @@ def render(plot: PlotObject, fmt: str, renderers: RendererRegistry) -> bytes:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write to this file instead of standard output.",
 )
+@click.option(
+    "--width",
+    type=click.IntRange(100, 4000),
+    default=DEFAULT_SIZE[0],
+    show_default=True,
+    help="PNG width in pixels.",
+)
+@click.option(
+    "--height",
+    type=click.IntRange(100, 4000),
+    default=DEFAULT_SIZE[1],
+    show_default=True,
+    help="PNG height in pixels.",
+)
 @db_option
 @pass_cli
 def plot_command(
@@ -97,9 +95,11 @@ def plot_command(
     param_pairs: tuple[str, ...],
     fmt: str,
     output: Path | None,
+    width: int,
+    height: int,
     db_alias: str | None,
 ) -> None:
-    """Run DRAWER on a tag and print the plot object (JSON, CSV or standalone HTML)."""
+    """Run DRAWER on a tag and print the plot object (JSON, CSV, standalone HTML or PNG)."""
     request = PlotRequest(
         drawer=drawer,
         db=db_alias,
@@ -112,13 +112,28 @@ def plot_command(
         snapshot=parse_snapshot(snapshot),
         params=_params(param_pairs),
     )
+    png = PngRenderer(PngSettings.from_table(cli.config.extra.get("png"))) if fmt == "png" else None
+    if png is not None:
+        png.check()  # no browser: say so before any work
+        if output is None and sys.stdout.isatty():
+            raise InvalidParameter("output", "a PNG goes to a file: give -o FILE.png")
     engine = Engine(cli.config, cli.plugins, EngineSettings(**cli.config.engine.settings_kwargs()))
     try:
-        plot = engine.plot(request, progress=_TerminalProgress())
+        plot = engine.plot(request, progress=TerminalProgress())
     finally:
         engine.close()
-    data = render(plot, fmt, RendererRegistry(cli.plugins.renderers))
-    if output is None:
+    renderers = RendererRegistry(cli.plugins.renderers)
+    if png is not None:
+        try:
+            data = png.render(png_html(plot, renderers, {}, (width, height)), (width, height))
+        finally:
+            png.close()
+    else:
+        data = render(plot, fmt, renderers)
+    if output is None and png is not None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    elif output is None:
         click.echo(data.decode("utf-8"), nl=not data.endswith(b"\n"))
     else:
         output.write_bytes(data)

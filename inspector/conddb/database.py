@@ -309,6 +309,23 @@ class ConditionsDB:
             raise NotFound(f"payload {payload_hash!r} does not exist in database {self.alias!r}")
         return PayloadInfo(row[0], row[1], str(row[2]), int(row[3]), row[4])
 
+    def payload_sizes(self, hashes: Sequence[str]) -> dict[str, int]:
+        """Blob sizes in bytes by hash, without fetching the blobs (batches of 500).
+
+        What a cost estimate needs before deciding to run a history as a
+        background job.  Hashes that do not exist are absent from the answer.
+        """
+        sizes: dict[str, int] = {}
+        unique = sorted(set(hashes))
+        with self._connect() as conn:
+            for lo in range(0, len(unique), _BATCH):
+                batch = unique[lo : lo + _BATCH]
+                query = select(s.payload.c.hash, func.length(s.payload.c.data)).where(
+                    s.payload.c.hash.in_(batch)
+                )
+                sizes.update((str(h), int(n or 0)) for h, n in conn.execute(query))
+        return sizes
+
     # -- global tags ----------------------------------------------------------
 
     def global_tags(

@@ -24,7 +24,15 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from inspector.conddb import ConditionsDB, IovList, Tag, format_since, open_database, parse_since
+from inspector.conddb import (
+    ConditionsDB,
+    IovList,
+    Payload,
+    Tag,
+    format_since,
+    open_database,
+    parse_since,
+)
 from inspector.conddb.runs import RunTimeline
 from inspector.conddb.timetypes import TimeType
 from inspector.config import Config
@@ -49,6 +57,8 @@ __all__ = ["Engine", "EngineSettings", "Progress"]
 Progress = Callable[[int, int], None]
 
 _MiB: Final = 1 << 20
+#: Blobs fetched per database round trip when a history reduces many payloads.
+_FETCH_BATCH: Final = 200
 
 
 @dataclass(frozen=True)
@@ -127,21 +137,29 @@ class Engine:
 
         return self.decoded.get_or_compute((db.alias, payload_hash), load)
 
-    def _decode_many(self, db: ConditionsDB, hashes: Sequence[str]) -> None:
-        """Warm the decoded cache for ``hashes`` with batched blob fetches."""
+    def _fetch_undecoded(self, db: ConditionsDB, hashes: Sequence[str]) -> dict[str, Payload]:
+        """Blobs of the ``hashes`` not yet decoded, in one batched fetch."""
         missing = [h for h in hashes if (db.alias, h) not in self.decoded]
         if not missing:
-            return
+            return {}
         payloads = db.payloads(missing)
         for h in missing:
-            payload = payloads.get(h)
-            if payload is None:
+            if h not in payloads:
                 raise NotFound(f"payload {h!r} does not exist in database {db.alias!r}")
-            schema = self.plugins.schemas.get(payload.object_type, payload.version)
-            self.decoded.get_or_compute(
-                (db.alias, h),
-                functools.partial(decode, payload.data, schema, payload_hash=payload.hash),
-            )
+        return payloads
+
+    def _decode_fetched(
+        self, db: ConditionsDB, h: str, fetched: dict[str, Payload]
+    ) -> DecodedPayload:
+        """Decode a blob fetched in a batch (or load it alone if it was not)."""
+        payload = fetched.pop(h, None)
+        if payload is None:
+            return self.decoded_payload(db.alias, h)
+        schema = self.plugins.schemas.get(payload.object_type, payload.version)
+        return self.decoded.get_or_compute(
+            (db.alias, h),
+            functools.partial(decode, payload.data, schema, payload_hash=payload.hash),
+        )
 
     def cache_stats(self) -> list[CacheStats]:
         """Counters of every engine cache."""
@@ -149,15 +167,25 @@ class Engine:
 
     # -- plotting -------------------------------------------------------------
 
-    def plot(self, request: PlotRequest, progress: Progress | None = None) -> PlotObject:
-        """Run the request's drawer; errors name what was wrong."""
+    def plot(
+        self,
+        request: PlotRequest,
+        progress: Progress | None = None,
+        *,
+        time_limit: float | None = None,
+    ) -> PlotObject:
+        """Run the request's drawer; errors name what was wrong.
+
+        ``time_limit`` replaces the drawer's limit for a history's whole
+        reduction (background jobs allow minutes where a request allows seconds).
+        """
         drawer = self.plugins.drawers.get(request.drawer)
         params = validate_params(drawer.params, request.params)
         db = self.database(request.db)
         tag = db.tag(request.tag)
         _check_applies(drawer, tag, "tag")
         if drawer.kind == "history":
-            return self._history(drawer, db, tag, request, params, progress)
+            return self._history(drawer, db, tag, request, params, progress, time_limit)
         if drawer.kind == "compare":
             return self._compare(drawer, db, tag, request, params)
         return self._single(drawer, db, tag, request, params)
@@ -233,13 +261,9 @@ class Engine:
         request: PlotRequest,
         params: dict[str, ParamValue],
         progress: Progress | None,
+        time_limit: float | None = None,
     ) -> PlotObject:
-        since = (
-            parse_since(request.since, tag.time_type, parameter="since") if request.since else None
-        )
-        until = (
-            parse_since(request.until, tag.time_type, parameter="until") if request.until else None
-        )
+        since, until = _history_range(request, tag)
         iovs = self.iovs(db.alias, tag.name, since=since, until=until, snapshot=request.snapshot)
         if len(iovs) == 0:
             raise NotFound(f"tag {tag.name!r} has no IOVs in the requested range")
@@ -248,6 +272,7 @@ class Engine:
             drawer,
             lambda: self._reduce_all(drawer, db, params, list(map(str, hashes)), progress),
             expect_plot=False,
+            limit=time_limit,
         )
         series = _join(drawer, results, inverse)
         timeline = self._timeline(db, iovs)
@@ -283,23 +308,30 @@ class Engine:
         hashes: list[str],
         progress: Progress | None,
     ) -> list[dict[str, Any]]:
-        key_params = json.dumps(params, sort_keys=True)
+        key_params = _reduction_params(params)
         total = len(hashes)
         out: list[dict[str, Any]] = []
         todo = [h for h in hashes if (drawer.name, key_params, db.alias, h) not in self.reductions]
-        for lo in range(0, len(todo), 200):
-            self._decode_many(db, todo[lo : lo + 200])
+        # Blobs are fetched 200 at a time (one round trip each), but decoded
+        # and reduced one by one, so progress advances payload by payload.
+        window = {h: i for i, h in enumerate(todo)}
+        fetched: dict[str, Payload] = {}
         for i, h in enumerate(hashes):
+            first = window.get(h)
+            if first is not None and first % _FETCH_BATCH == 0:
+                fetched = self._fetch_undecoded(db, todo[first : first + _FETCH_BATCH])
 
-            def reduce(h: str = h) -> dict[str, Any]:
-                payload = self.decoded_payload(db.alias, h)
+            def reduce(h: str = h, fetched: dict[str, Payload] = fetched) -> dict[str, Any]:
+                payload = self._decode_fetched(db, h, fetched)
                 try:
                     value = drawer.func(payload, params)
                 except (BadRequest, NotFound, PayloadDecodeError):
                     raise
                 except Exception as exc:
                     raise DrawerError(
-                        drawer.name, f"on payload {h}: {type(exc).__name__}: {exc}"
+                        drawer.name,
+                        f"on payload {h}: {type(exc).__name__}: {exc}",
+                        payload_hash=h,
                     ) from None
                 return _normalise(drawer, value, h)
 
@@ -309,6 +341,29 @@ class Engine:
             if progress is not None:
                 progress(i + 1, total)
         return out
+
+    def unreduced_payloads(self, request: PlotRequest) -> tuple[int, dict[str, int]]:
+        """What a history still has to reduce: (distinct payloads, {hash: blob size}).
+
+        Reads IOVs and PAYLOAD metadata only, never a blob, so deciding whether
+        a request is heavy costs two small queries.  Other kinds of drawer read
+        one or two payloads and answer ``(0, {})``: they are never heavy.
+        """
+        drawer = self.plugins.drawers.get(request.drawer)
+        if drawer.kind != "history":
+            return 0, {}
+        params = validate_params(drawer.params, request.params)
+        db = self.database(request.db)
+        tag = db.tag(request.tag)
+        _check_applies(drawer, tag, "tag")
+        since, until = _history_range(request, tag)
+        iovs = self.iovs(db.alias, tag.name, since=since, until=until, snapshot=request.snapshot)
+        if len(iovs) == 0:
+            return 0, {}
+        hashes = [str(h) for h in iovs.distinct_hashes()[0]]
+        key_params = _reduction_params(params)
+        todo = [h for h in hashes if (drawer.name, key_params, db.alias, h) not in self.reductions]
+        return len(hashes), db.payload_sizes(todo) if todo else {}
 
     def _timeline(self, db: ConditionsDB, iovs: IovList) -> npt.NDArray[np.datetime64] | None:
         """Wall-clock start of each IOV through RUN_INFO (``None`` if unknown)."""
@@ -323,9 +378,16 @@ class Engine:
         times = (runs or RunTimeline.from_runs([])).since_to_time(iovs.since, iovs.time_type)
         return None if bool(np.isnat(times).all()) else times
 
-    def _run(self, drawer: Drawer, call: Callable[[], Any], *, expect_plot: bool = True) -> Any:
+    def _run(
+        self,
+        drawer: Drawer,
+        call: Callable[[], Any],
+        *,
+        expect_plot: bool = True,
+        limit: float | None = None,
+    ) -> Any:
         """Run drawer code on the pool with its time limit; wrap its failures."""
-        limit = drawer.timeout or self.settings.drawer_timeout
+        limit = limit or drawer.timeout or self.settings.drawer_timeout
         started = threading.Event()
 
         def timed() -> Any:
@@ -400,6 +462,18 @@ class Engine:
             time_type=tag.time_type.value,
             labels=tuple(labels),
         )
+
+
+def _history_range(request: PlotRequest, tag: Tag) -> tuple[int | None, int | None]:
+    """A history's ``since``/``until`` parsed with the tag's time type."""
+    since = parse_since(request.since, tag.time_type, parameter="since") if request.since else None
+    until = parse_since(request.until, tag.time_type, parameter="until") if request.until else None
+    return since, until
+
+
+def _reduction_params(params: Mapping[str, ParamValue]) -> str:
+    """The parameters' part of a reduction cache key."""
+    return json.dumps(params, sort_keys=True)
 
 
 def _check_applies(drawer: Drawer, tag: Tag, parameter: str) -> None:

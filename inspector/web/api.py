@@ -50,6 +50,7 @@ from inspector.web.jsonapi import (
 )
 from inspector.web.openapi import LIMITS, MAX_RUN, openapi_document
 from inspector.web.permalinks import PlotQuery
+from inspector.web.plot_jobs import find_job, job_response, plot_job, prefers_async
 from inspector.web.responses import serve
 from inspector.web.state import Rendered, state
 
@@ -503,6 +504,7 @@ def _plot_links(query: PlotQuery) -> dict[str, str]:
         fmt: f"{url_for('pages.plot_export', drawer=query.drawer, fmt=fmt)}?{data_query}"
         for fmt in ("json", "csv")
     }
+    exports["png"] = f"{url_for('pages.plot_png', drawer=query.drawer)}?{data_query}"
     return {
         "self": f"{url_for('api.plot_resource', drawer=query.drawer)}?{data_query}",
         "html": f"{url_for('pages.plot_page', drawer=query.drawer)}?{with_view}",
@@ -544,6 +546,9 @@ def plot_resource(drawer: str) -> Response:
     web.plugins.drawers.get(drawer)  # an unknown drawer is a 404 before any argument is read
     query = PlotQuery.from_args(drawer, request.args, web.config.default_database)
     now = _now()
+    job = plot_job(query, now, prefers_async())
+    if job is not None:  # heavy: computed in the background, polled at /jobs/{id}
+        return job_response(job, 202)
     pinned = query.is_pinned(now)
     plot = web.rendered(query, "json", now)
     body = _envelopes().get_or_compute(
@@ -551,6 +556,12 @@ def plot_resource(drawer: str) -> Response:
         lambda: Rendered.of(_plot_document(query, plot.body, pinned), MEDIA_TYPE),
     )
     return serve(body, pinned=pinned)
+
+
+@api.get("/jobs/<ident>")
+def get_job(ident: str) -> Response:
+    """A background plot job: status, progress, and its result link once done."""
+    return job_response(find_job(ident, request.args, state().config.default_database))
 
 
 # -- global tags ----------------------------------------------------------------------------

@@ -348,7 +348,7 @@ def _plot_schemas() -> dict[str, _Schema]:
         closed=False,
         description="the plot object JSON, exactly as the JSON export",
     )
-    links = {"self": _STR, "html": _STR, "json": _STR, "csv": _STR}
+    links = {"self": _STR, "html": _STR, "json": _STR, "csv": _STR, "png": _STR}
     resource = _resource("plots", _ref("PlotObject"), links=links)
     resource["properties"]["id"] = {
         "type": "string",
@@ -366,6 +366,50 @@ def _plot_schemas() -> dict[str, _Schema]:
         ),
     )
     return {"PlotObject": plot, "PlotResource": resource, "PlotDocument": document}
+
+
+def _job_schemas() -> dict[str, _Schema]:
+    """A background plot job (docs/jobs.md)."""
+    moment: _Schema = {"type": ["string", "null"], "format": "date-time"}
+    error = _obj(
+        {
+            "status": _INT,
+            "title": _STR,
+            "detail": _STR,
+            "drawer": {"type": ["string", "null"], "description": "the drawer that failed"},
+            "payload": {"type": ["string", "null"], "description": "hash of the payload to blame"},
+        }
+    )
+    attributes = _obj(
+        {
+            "status": {"enum": ["queued", "running", "done", "failed"]},
+            "drawer": _STR,
+            "request": {"type": "string", "description": "drawer?pinned data query string"},
+            "progress": _obj(
+                {
+                    "done": {"type": "integer", "minimum": 0},
+                    "total": {"type": "integer", "minimum": 0},
+                    "unit": {"const": "payloads"},
+                }
+            ),
+            "created": {"type": "string", "format": "date-time"},
+            "started": moment,
+            "finished": moment,
+            "error": {"oneOf": [error, {"type": "null"}]},
+        }
+    )
+    links = _obj(
+        {"self": _STR, "html": _STR, "result": _STR},
+        required=["self", "html"],
+        description="result: the plot resource, once the job is done",
+    )
+    resource = _resource("jobs", attributes)
+    resource["properties"]["links"] = links
+    resource["required"].append("links")
+    meta = _obj(
+        {"poll_after_seconds": {"type": "integer", "minimum": 0}},
+    )
+    return {"JobResource": resource, "JobDocument": _single("JobResource", meta)}
 
 
 def _global_tag_schemas() -> dict[str, _Schema]:
@@ -518,6 +562,7 @@ def _components() -> dict[str, Any]:
         _payload_schemas,
         _drawer_schemas,
         _plot_schemas,
+        _job_schemas,
         _global_tag_schemas,
         _run_schemas,
     ):
@@ -641,6 +686,40 @@ def _plot_params() -> list[dict[str, Any]]:
     ]
 
 
+def _plot_responses() -> dict[str, Any]:
+    """A plot, or 202 with the job computing it (heavy request, or Prefer: respond-async)."""
+    responses = _responses("PlotDocument", 400, 404, 422, 500, 503)
+    responses["202"] = {
+        "description": "Accepted: a background job computes this plot (a history whose "
+        "uncached payloads are heavy, or the request said Prefer: respond-async; "
+        "Prefer: respond-sync never gets a 202); poll the job at Location (Retry-After "
+        "seconds apart); its links.result is the plot once done (docs/jobs.md)",
+        "headers": {
+            "Location": {"description": "the job resource", "schema": _STR},
+            "Retry-After": {"description": "seconds before the next poll", "schema": _INT},
+        },
+        "content": {MEDIA_TYPE: {"schema": _ref("JobDocument")}},
+    }
+    return responses
+
+
+def _job_params() -> list[dict[str, Any]]:
+    """A job URL: its id plus the pinned request (any server process can answer it)."""
+    return [
+        _path("ident", "job id: digest of the pinned request"),
+        _query("drawer", _STR, "the drawer (with the pinned query, lets any process rejoin)"),
+        {
+            "name": "pinned_query",
+            "in": "query",
+            "style": "form",
+            "explode": True,
+            "description": "db, tag, since, until, snapshot and drawer parameters of the "
+            "pinned request, exactly as in the job's links.self",
+            "schema": {"type": "object", "additionalProperties": _STR},
+        },
+    ]
+
+
 def _other_paths() -> dict[str, Any]:
     db_only = [_db()]
     drawer_filters = [
@@ -703,7 +782,14 @@ def _other_paths() -> dict[str, Any]:
             "plot_resource",
             "A plot object (same query string as the plot page)",
             _plot_params(),
-            _responses("PlotDocument", 400, 404, 422, 500, 503),
+            _plot_responses(),
+            "plots",
+        ),
+        "/api/v1/jobs/{ident}": _get(
+            "get_job",
+            "A background plot job: status, progress, result link",
+            _job_params(),
+            _responses("JobDocument", 400, 404, 422, 500, 503),
             "plots",
         ),
         "/api/v1/globaltags": _get(

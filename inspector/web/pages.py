@@ -20,6 +20,7 @@ from inspector.errors import InvalidParameter, NotFound
 from inspector.plots import History, Series
 from inspector.render import json_item_bytes
 from inspector.web.permalinks import PlotQuery
+from inspector.web.plot_jobs import job_url, plot_job
 from inspector.web.responses import serve
 from inspector.web.state import Rendered, state
 
@@ -171,8 +172,10 @@ def plot_page(drawer: str) -> str:
     query = _query(drawer)
     db = web.engine.database(query.db)
     tag = db.tag(query.tag)
-    plot = web.plot(query)  # errors become 404/400 pages here, not in the browser
     now = _now()
+    # A heavy history runs as a background job: the page shows its progress.
+    job = plot_job(query, now)
+    plot = None if job else web.plot(query)  # errors become 404/400 pages, not in the browser
     pinned = query.pinned_at(now)
     same_type = [t for t in db.search_tags(object_type=tag.object_type, page_size=200).items]
     return render_template(
@@ -184,7 +187,12 @@ def plot_page(drawer: str) -> str:
         plot=plot,
         params=dict(query.params),
         same_type=same_type,
-        item_url=url_for("pages.plot_item", drawer=drawer) + "?" + query.query_string(),
+        item_url=url_for("pages.plot_item", drawer=drawer)
+        + "?"
+        + (pinned if job else query).query_string(),
+        job=job,
+        job_url=job_url(job) if job else None,
+        png_url=url_for("pages.plot_png", drawer=drawer) + "?" + query.query_string(),
         exports={
             fmt: url_for("pages.plot_export", drawer=drawer, fmt=fmt) + "?" + query.query_string()
             for fmt in EXPORTS
@@ -195,8 +203,8 @@ def plot_page(drawer: str) -> str:
         + pinned.query_string(),
         snapshot_text=format_snapshot(pinned.snapshot) if pinned.snapshot else "",
         is_pinned=query.snapshot is not None,
-        labels=plot.provenance.labels,
-        iov_texts=[format_since(s, tag.time_type) for s in plot.provenance.iovs],
+        labels=plot.provenance.labels if plot else (),
+        iov_texts=[format_since(s, tag.time_type) for s in plot.provenance.iovs] if plot else [],
         kind_help=_kind_help(declared),
     )
 
@@ -227,6 +235,18 @@ def plot_export(drawer: str, fmt: str) -> Response:
     now = _now()
     name = f"{drawer}.{fmt}"
     return serve(state().rendered(query, fmt, now), pinned=query.is_pinned(now), download=name)
+
+
+@pages.get("/plot/<drawer>/export.png")
+def plot_png(drawer: str) -> Response:
+    """The plot drawn by headless Chromium (``width``/``height`` in pixels), cached like JSON."""
+    web = state()
+    web.plugins.drawers.get(drawer)
+    query = _query(drawer)
+    web.png.check()  # no browser: a 503 that says so, before any work
+    now = _now()
+    rendered = web.rendered(query, "png", now)
+    return serve(rendered, pinned=query.is_pinned(now), download=f"{drawer}.png")
 
 
 # -- global tags ------------------------------------------------------------------

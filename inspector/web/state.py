@@ -21,10 +21,12 @@ from flask import Flask, current_app
 from inspector.config import Config
 from inspector.engine import CacheStats, Engine, EngineSettings, SingleFlight, byte_cache, ttl_cache
 from inspector.geometry import GeometryRegistry
+from inspector.jobs import JobManager, JobSettings
 from inspector.plots import PlotObject
 from inspector.plugin import Plugins
 from inspector.render import RendererRegistry, json_item_bytes, standalone_html
 from inspector.render.geometry_json import EncodedGeometry, encode_geometry
+from inspector.render.png import PngRenderer, PngSettings, png_html, png_size
 from inspector.web.permalinks import PlotQuery
 
 __all__ = ["Rendered", "WebState", "state"]
@@ -75,6 +77,9 @@ class WebState:
         self.geometry = GeometryRegistry.from_plugins(plugins)
         self._geometry_json: dict[str, EncodedGeometry] = {}
         self._geometry_lock = threading.Lock()
+        where = str(config.source) if config.source else "configuration"
+        self.jobs = JobManager(JobSettings.from_table(config.extra.get("jobs"), where))
+        self.png = PngRenderer(PngSettings.from_table(config.extra.get("png"), where))
 
     def geometry_json(self, name: str) -> EncodedGeometry:
         """A layout's compact JSON, encoded once per app (layouts never change)."""
@@ -93,6 +98,8 @@ class WebState:
 
     def close(self) -> None:
         """Stop the engine's workers and close databases."""
+        self.jobs.close()
+        self.png.close()
         self.engine.close()
 
     def plot(self, query: PlotQuery) -> PlotObject:
@@ -102,7 +109,7 @@ class WebState:
         )
 
     def rendered(self, query: PlotQuery, fmt: str, now: dt.datetime) -> Rendered:
-        """The bytes of a plot in ``fmt`` (``item``, ``json``, ``csv``, ``html``)."""
+        """The bytes of a plot in ``fmt`` (``item``, ``json``, ``csv``, ``html``, ``png``)."""
         cache = self.pinned if query.is_pinned(now) else self.latest
         key = (fmt, query.cache_key, query.view)
         return cache.get_or_compute(key, lambda: self._render(query, fmt))
@@ -120,8 +127,14 @@ class WebState:
                 "text/html",
             ),
         }
+        makers["png"] = lambda: (self._png(plot, query, inline), "image/png")
         body, mimetype = makers[fmt]()
         return Rendered.of(body, mimetype)
+
+    def _png(self, plot: PlotObject, query: PlotQuery, options: dict[str, Any]) -> bytes:
+        """The HTML export drawn by the shared headless browser."""
+        size = png_size(dict(query.view))
+        return self.png.render(png_html(plot, self.renderers, options, size), size)
 
     def cache_stats(self) -> list[CacheStats]:
         """Every cache's counters (engine and web)."""

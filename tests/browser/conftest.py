@@ -30,6 +30,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from inspector.config import Config, DatabaseConfig
 from inspector.plugin import load_plugins
+from inspector.render.png import CHROMIUM_ARGS as PNG_CHROMIUM_ARGS
 from inspector.web.app import create_app
 from inspector.web.state import EXTENSION, WebState
 
@@ -37,15 +38,9 @@ from inspector.web.state import EXTENSION, WebState
 CHROMIUM: Final = Path("/usr/bin/chromium")
 
 #: Headless, no sandbox (containers), and no traffic of the browser's own:
-#: every request the tests see comes from the page under test.
-CHROMIUM_ARGS: Final = (
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-)
+#: every request the tests see comes from the page under test.  The same
+#: flags as the server's own PNG export.
+CHROMIUM_ARGS: Final = PNG_CHROMIUM_ARGS
 
 #: Where screenshots of the main pages are kept for people to look at.
 SCREENSHOTS: Final = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"

@@ -18,6 +18,7 @@ drawer, so the short list loses nothing but time.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import shutil
@@ -31,10 +32,12 @@ import pytest
 from flask import Flask
 from sqlalchemy.exc import OperationalError
 
-from inspector.conddb import format_since
+from inspector.conddb import Tag, format_since
 from inspector.config import Config, DatabaseConfig
+from inspector.jobs import job_id
 from inspector.web.app import create_app
 from inspector.web.assets import BOKEH_FILES, bokeh_scripts
+from inspector.web.permalinks import PlotQuery
 from inspector.web.state import WebState, state
 
 #: Drawers plotted in every format in `make test`: each kind, a histogram, a map.
@@ -156,7 +159,18 @@ def _every_url(web: WebState) -> list[str]:
             f"/plot/{drawer.name}/item.json?{q}",
             *(f"/plot/{drawer.name}/export.{fmt}?{q}" for fmt in EXPORTS),
         ]
-    return urls
+    return urls + _png_and_job_urls(tags)
+
+
+def _png_and_job_urls(tags: list[Tag]) -> list[str]:
+    """A PNG export, and a job URL (answered by rejoining the pinned request it carries)."""
+    tag = next(t for t in tags if t.object_type == "BeamSpotObjects")
+    pinned = PlotQuery("beamspot.position_x", "demo", tag.name, snapshot=dt.datetime(2025, 1, 1))
+    data = pinned.query_string(view=False)
+    return [
+        f"/plot/{pinned.drawer}/export.png?{data}&width=300&height=200",
+        f"/api/v1/jobs/{job_id(pinned.cache_key)}?drawer={pinned.drawer}&{data}",
+    ]
 
 
 def _routes_not_covered(app: Flask, urls: list[str]) -> set[str]:

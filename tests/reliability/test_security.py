@@ -41,6 +41,7 @@ from werkzeug.test import TestResponse
 from inspector.cli.main import cli
 from inspector.conddb import ConditionsDB
 from inspector.config import Config, DatabaseConfig
+from inspector.jobs import job_id
 from inspector.plugin import Plugins, load_plugins
 from inspector.web.app import create_app
 from inspector.web.assets import BOKEH_VERSION
@@ -95,6 +96,9 @@ def _no_leak(response: TestResponse) -> None:
 
 _VARIABLE: Final = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
+#: A pinned plot request (a job URL carries one, so any process can answer it).
+_PINNED: Final = "db=hand&tag=BS_run&snapshot=2025-01-01T00:00:00Z"
+
 #: A valid value for each variable, by endpoint then by name, so that a
 #: traversal attempt in one variable reaches the code that handles it (a
 #: wrong Bokeh version would stop the request before the file name is read).
@@ -111,6 +115,7 @@ _VALID: Final[dict[str, str]] = {
     "drawer": "beamspot.position_x",
     "name": "BS_run",
     "payload_hash": "HASH",  # replaced by a real payload hash
+    "api.get_job.ident": job_id(f"beamspot.position_x?{_PINNED}"),
 }
 
 #: Query strings a route needs to answer 200 (plots need a tag).
@@ -119,6 +124,8 @@ _QUERY: Final[dict[str, str]] = {
     "pages.plot_item": "tag=BS_run",
     "pages.plot_export": "tag=BS_run",
     "api.plot_resource": "tag=BS_run",
+    "pages.plot_png": "tag=BS_run&width=200&height=150",
+    "api.get_job": f"drawer=beamspot.position_x&{_PINNED}",
 }
 
 

@@ -71,7 +71,43 @@
     });
   }
 
-  document.querySelectorAll("[data-item-url]").forEach(draw);
+  // A heavy plot is computed by a background job: show its progress, then draw it.
+  function watchJob(el) {
+    var bar = el.querySelector("progress");
+    var count = el.querySelector(".job-count");
+    function poll(url) {
+      fetch(url, {cache: "no-store", headers: {"Accept": "application/vnd.api+json"}})
+        .then(function (response) {
+          return response.json().then(function (body) { return {ok: response.ok, body: body}; });
+        })
+        .then(function (result) {
+          if (!result.ok) {
+            var e = result.body && result.body.errors && result.body.errors[0];
+            showError(el, e ? e.title + ": " + e.detail : "The plot job could not be followed.");
+            return;
+          }
+          var job = result.body.data.attributes;
+          var p = job.progress;
+          bar.max = Math.max(p.total, 1);
+          bar.value = p.done;
+          count.textContent = p.done + " / " + p.total + " payloads";
+          el.setAttribute("data-job-status", job.status);
+          if (job.status === "done") { draw(el); return; }
+          if (job.status === "failed") {
+            var err = job.error;
+            showError(el, err.title + ": " + err.detail + (err.payload ? " (payload " + err.payload + ")" : ""));
+            return;
+          }
+          setTimeout(function () { poll(result.body.data.links.self); }, 500);
+        })
+        .catch(function (err) { showError(el, "The plot job could not be followed: " + err); });
+    }
+    poll(el.getAttribute("data-job-url"));
+  }
+
+  document.querySelectorAll("[data-item-url]").forEach(function (el) {
+    if (el.hasAttribute("data-job-url")) { watchJob(el); } else { draw(el); }
+  });
 
   var copy = document.getElementById("copy-permalink");
   if (copy) {
