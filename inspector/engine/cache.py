@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
+import time
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
@@ -40,11 +41,16 @@ __all__ = [
 
 V = TypeVar("V")
 
+#: How long a tier miss found by ``warm`` spares the key's leader from asking again,
+#: and how many such keys are remembered at most.
+_TIER_MISS_SECONDS = 30.0
+_TIER_MISS_ENTRIES = 100_000
+
 #: ``listener(cache_name, tier, outcome)``; tier ``"local"`` has the outcomes
 #: ``hit``, ``miss``, ``joined`` and ``error``; a second tier has its own
 #: (:class:`~inspector.engine.shared_cache.SharedTier`: ``hit``, ``miss``,
-#: ``error``, ``bypassed``, ``corrupt``, and ``stored``, ``store_error``,
-#: ``too_large`` for writes).
+#: ``error``, ``bypassed``, ``corrupt``, and for writes ``queued``,
+#: ``too_large``, ``dropped``, then from its writer ``stored`` or ``store_error``).
 CacheListener = Callable[[str, str, str], None]
 
 
@@ -106,6 +112,8 @@ class SingleFlight(Generic[V]):
         self._hits = self._misses = self._joined = self._errors = 0
         self.tier: Tier[V] | None = None
         self._listeners: list[CacheListener] = []
+        # Keys the tier just said it lacks (by warm): their leaders skip asking again.
+        self._tier_missing: dict[Hashable, float] = {}
 
     def attach(self, tier: Tier[V]) -> None:
         """Put ``tier`` under this cache: asked on a miss, written after a computation."""
@@ -179,10 +187,13 @@ class SingleFlight(Generic[V]):
         tier = self.tier
         if tier is None:
             return compute()
-        found, outcome = tier.load(key)
-        self._notify(tier.name, (outcome,))
-        if found is not None:
-            return found
+        with self._lock:
+            asked_at = self._tier_missing.pop(key, None)
+        if asked_at is None or time.monotonic() - asked_at > _TIER_MISS_SECONDS:
+            found, outcome = tier.load(key)
+            self._notify(tier.name, (outcome,))
+            if found is not None:
+                return found
         value = compute()
         self._notify(tier.name, (tier.store(key, value),))
         return value
@@ -192,7 +203,9 @@ class SingleFlight(Generic[V]):
 
         For callers about to do expensive preparation for the keys that are
         missing (the engine fetches and decodes payloads for missing history
-        reductions): after this, keys the tier knew are local hits.
+        reductions): after this, keys the tier knew are local hits, and the
+        leaders computing the others do not ask the tier again, one round
+        trip each, within :data:`_TIER_MISS_SECONDS`.
         """
         tier = self.tier
         if tier is None:
@@ -202,11 +215,16 @@ class SingleFlight(Generic[V]):
         if not missing:
             return
         results = tier.load_many(missing)
+        now = time.monotonic()
         with self._lock:
+            if len(self._tier_missing) > _TIER_MISS_ENTRIES:
+                self._tier_missing.clear()  # leaders that never came: forget them
             for key, (value, _) in zip(missing, results, strict=True):
-                if value is not None:
-                    with contextlib.suppress(ValueError):
-                        self._cache[key] = value
+                if value is None:
+                    self._tier_missing[key] = now
+                    continue
+                with contextlib.suppress(ValueError):
+                    self._cache[key] = value
         self._notify(tier.name, (outcome for _, outcome in results))
 
     def clear(self) -> None:

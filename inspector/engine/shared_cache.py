@@ -8,6 +8,14 @@ history reduction is computed once for all of them::
 
     local hit → Redis hit → compute, then write local and Redis
 
+Reads are synchronous (one ``MGET`` for a whole history's reductions);
+writes go *behind* the request, through a queue that one writer thread per
+process drains in pipelined batches, so a cold history of 1,000 payloads
+does not wait for 1,000 round trips.  Two processes missing the same key at
+the same moment both compute it (there is no cross-process lock: the cost
+is bounded by one duplicate computation, a lock would add a round trip to
+every miss).
+
 Redis is an optimisation, never a dependency.  Every call has a short socket
 timeout, and a failure (refused, timed out, reset mid-reply, garbage) opens a
 *circuit breaker*: for ``retry_after_seconds`` no call is even tried, so a
@@ -31,9 +39,10 @@ import hashlib
 import importlib.metadata
 import json
 import math
+import os
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any, Final, Generic, Protocol, TypeVar
 
@@ -42,7 +51,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from inspector.config import CacheConfig, Config
-from inspector.engine.cache import SingleFlight
+from inspector.engine.cache import CacheListener, SingleFlight
 from inspector.plugin import Plugins
 
 __all__ = [
@@ -58,6 +67,10 @@ __all__ = [
 
 #: Bump when the key layout or a value encoding changes.
 FORMAT_VERSION: Final = 1
+
+#: Values written per pipelined round trip, and the most bytes waiting to be written.
+BATCH: Final = 256
+QUEUE_BYTES: Final = 64 << 20
 
 #: Everything a Redis call can raise when the server is away or misbehaves.
 _REDIS_FAILURES: Final = (redis.RedisError, OSError)
@@ -157,9 +170,22 @@ class SharedCache:
         self._lock = threading.Lock()
         self._open_until: float | None = None
         self._counts: Counter[tuple[str, str]] = Counter()
+        # The write-behind queue (see put) and its writer thread.
+        self._queue: deque[tuple[str, str, bytes]] = deque()
+        self._queued_bytes = 0
+        self._writing = self._closed = False
+        self._wake = threading.Condition(self._lock)
+        self._writer: threading.Thread | None = None
+        self._writer_pid = 0
+        self._listeners: list[CacheListener] = []
 
     def close(self) -> None:
-        """Release the connection pool."""
+        """Write what is queued (briefly), stop the writer, release the connection pool."""
+        self.flush(timeout=2 * self.config.timeout_seconds)
+        with self._lock:
+            self._closed = True
+            self._queue.clear()
+            self._wake.notify_all()
         self._client.close()
 
     def redis_key(self, namespace: str, key: Hashable) -> str:
@@ -225,26 +251,99 @@ class SharedCache:
         return values, "ok"
 
     def put(self, namespace: str, key: Hashable, data: bytes) -> str:
-        """Store ``data`` for the configured TTL; the outcome (see :data:`CacheListener`)."""
+        """Queue ``data`` for the writer thread; the outcome, at once.
+
+        ``queued``, or why not: ``too_large`` (over ``max_value_mb``),
+        ``bypassed`` (breaker open) or ``dropped`` (the queue holds
+        :data:`QUEUE_BYTES` already: Redis is slower than the computations).
+        The request that computed the value never waits for Redis to store
+        it: a history of 1,000 payloads would otherwise pay 1,000 round trips.
+        """
         if len(data) > self._max_bytes:
             outcome = "too_large"
-        elif not self._allowed():
+        elif not self.available:
             outcome = "bypassed"
         else:
+            name = self.redis_key(namespace, key)
+            with self._lock:
+                if self._queued_bytes + len(data) > QUEUE_BYTES:
+                    outcome = "dropped"
+                else:
+                    self._queue.append((namespace, name, data))
+                    self._queued_bytes += len(data)
+                    self._start_writer()
+                    self._wake.notify()
+                    outcome = "queued"
+        self._count(namespace, outcome)
+        return outcome
+
+    def _start_writer(self) -> None:
+        """Start the writer thread on first use in this process (the lock is held).
+
+        Started lazily, so a process that forks (gunicorn's master) has no
+        thread to lose; a child finds the thread belongs to its parent and
+        starts its own.
+        """
+        if self._writer is None or self._writer_pid != os.getpid() or not self._writer.is_alive():
+            self._writer = threading.Thread(
+                target=self._write_loop, name="redis-writer", daemon=True
+            )
+            self._writer_pid = os.getpid()
+            self._writer.start()
+
+    def _write_loop(self) -> None:
+        while True:
+            with self._lock:
+                while not self._queue and not self._closed:
+                    self._wake.wait()
+                if not self._queue:
+                    return
+                batch = [self._queue.popleft() for _ in range(min(len(self._queue), BATCH))]
+                self._queued_bytes -= sum(len(data) for _, _, data in batch)
+                self._writing = True
             try:
-                self._client.set(
-                    self.redis_key(namespace, key),
-                    data,
-                    px=max(int(self.config.ttl_seconds * 1000), 1),
-                )
+                self._write(batch)
+            finally:
+                with self._lock:
+                    self._writing = False
+                    self._wake.notify_all()
+
+    def _write(self, batch: list[tuple[str, str, bytes]]) -> None:
+        """One pipelined round trip for the whole batch."""
+        if not self._allowed():
+            outcome = "bypassed"
+        else:
+            ttl = max(int(self.config.ttl_seconds * 1000), 1)
+            try:
+                pipe = self._client.pipeline(transaction=False)
+                for _, name, data in batch:
+                    pipe.set(name, data, px=ttl)
+                pipe.execute()
             except _REDIS_FAILURES:
                 self._failed()
                 outcome = "store_error"
             else:
                 self._succeeded()
                 outcome = "stored"
-        self._count(namespace, outcome)
-        return outcome
+        for namespace, _, _ in batch:
+            self._count(namespace, outcome)
+            for listener in self._listeners:
+                listener(namespace, "redis", outcome)
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until every queued value is written (or failed); False on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while self._queue or self._writing:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._wake.wait(remaining)
+        return True
+
+    def add_listener(self, listener: CacheListener) -> None:
+        """Call ``listener(namespace, "redis", outcome)`` for each value the writer handled."""
+        self._listeners.append(listener)
 
     def corrupt(self, namespace: str) -> None:
         """Count a value that did not decode (it is treated as a miss)."""
@@ -299,7 +398,7 @@ class SharedTier(Generic[V]):
         return self.load_many([key])[0]
 
     def store(self, key: Hashable, value: V) -> str:
-        """Write a computed value; the outcome of :meth:`SharedCache.put`."""
+        """Queue a computed value for writing; the outcome of :meth:`SharedCache.put`."""
         return self.shared.put(self.namespace, key, self.codec.encode(value))
 
 
@@ -315,5 +414,5 @@ def attach_shared_reductions(
         return None
     code = code_fingerprint((p.distribution, p.version) for p in plugins.info)
     shared = SharedCache(config.cache, code=code)
-    reductions.attach(SharedTier(shared, "reductions", ReductionCodec()))
+    reductions.attach(SharedTier(shared, reductions.name, ReductionCodec()))
     return shared

@@ -8,8 +8,8 @@ What is measured (all names start with ``inspector_``):
 - ``cache_events_total{cache, tier, outcome}`` — every lookup of every cache:
   tier ``local`` (``hit``, ``miss``, ``joined``, ``error``) and, with the
   shared cache configured, tier ``redis`` (``hit``, ``miss``, ``error``,
-  ``bypassed`` while the breaker is open, ``corrupt``, and the writes
-  ``stored``, ``store_error``, ``too_large``);
+  ``bypassed`` while the breaker is open, ``corrupt``; for writes ``queued``,
+  ``too_large``, ``dropped``, and then ``stored`` or ``store_error``);
 - ``plot_compute_seconds{drawer, outcome}`` — histogram of the time the engine
   took for a plot, by drawer, ``ok`` or ``error`` (cache hits do not compute
   and are not counted here).
@@ -138,6 +138,9 @@ def install_metrics(app: Flask) -> None:
         )
     for cache in _caches(app):
         cache.add_listener(_count_cache_event)
+    shared = state(app).engine.shared
+    if shared is not None:  # what its writer thread did with queued values
+        shared.add_listener(_count_cache_event)
     state(app).engine.plot_observers.append(_observe_plot)
     app.before_request(_start_timer)
     app.after_request(_observe_request)

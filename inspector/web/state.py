@@ -102,7 +102,7 @@ class WebState:
         self.renderers = RendererRegistry(plugins.renderers)
         self.pinned: SingleFlight[Rendered] = byte_cache("rendered_pinned", rendered_cache_bytes)
         if self.engine.shared is not None:  # pinned plots never change: share them
-            self.pinned.attach(SharedTier(self.engine.shared, "rendered", RenderedCodec()))
+            self.pinned.attach(SharedTier(self.engine.shared, self.pinned.name, RenderedCodec()))
         self.latest: SingleFlight[Rendered] = ttl_cache(
             "rendered_latest", 512, settings.iov_cache_seconds
         )

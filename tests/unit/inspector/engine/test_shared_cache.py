@@ -106,14 +106,16 @@ def test_two_caches_share_through_redis(shared: SharedCache) -> None:
         cache.attach(SharedTier(shared, "reductions", ReductionCodec()))
         cache.add_listener(lambda *event: events.append(event))
     assert first.get_or_compute("k1", lambda: compute("k1"))["mean"][0] == 2.0
+    assert shared.flush()  # written behind the request, by the writer thread
     assert second.get_or_compute("k1", lambda: compute("k1"))["mean"][0] == 2.0
     assert calls == {"k1": 1}  # the second cache computed nothing
-    assert ("reductions", "redis", "stored") in events
+    assert ("reductions", "redis", "queued") in events
     assert ("reductions", "redis", "hit") in events
     # A batch warm-up fills the local cache from Redis: then plain local hits.
     third = byte_cache("reductions", 1 << 20)
     third.attach(SharedTier(shared, "reductions", ReductionCodec()))
     first.get_or_compute("k22", lambda: compute("k22"))
+    assert shared.flush()
     third.warm(["k1", "k22", "absent"])
     assert "k1" in third and "k22" in third and "absent" not in third
     stats = shared.stats()["namespaces"]["reductions"]
@@ -131,6 +133,7 @@ def test_values_over_the_size_limit_are_not_shared(redis_server: RedisServer) ->
 
 def test_a_corrupt_value_is_a_miss(shared: SharedCache) -> None:
     shared.put("reductions", "k", b"not json")
+    assert shared.flush()
     calls: dict[str, int] = {}
     cache = byte_cache("reductions", 1 << 20)
     cache.attach(SharedTier(shared, "reductions", ReductionCodec()))
@@ -147,6 +150,7 @@ def test_killed_redis_costs_no_failed_lookup_and_sharing_resumes(
     cache = byte_cache("reductions", 1 << 20)
     cache.attach(SharedTier(shared, "reductions", ReductionCodec()))
     cache.get_or_compute("before", lambda: compute("before"))
+    assert shared.flush()
     redis_server.kill()
     started = time.monotonic()
     for i in range(50):
@@ -161,7 +165,11 @@ def test_killed_redis_costs_no_failed_lookup_and_sharing_resumes(
 
     redis_server.start()  # same port, empty
     deadline = time.monotonic() + 10
-    while shared.put("reductions", "again", b'{"mean": [1, 2]}') != "stored":
+    while True:
+        shared.put("reductions", "again", b'{"mean": [1, 2]}')
+        assert shared.flush()
+        if shared.stats()["namespaces"]["reductions"].get("stored", 0) > 1:
+            break  # written again (the first "stored" was "before")
         assert time.monotonic() < deadline, "sharing did not resume"
         time.sleep(RETRY_AFTER / 2)
     other = byte_cache("reductions", 1 << 20)
@@ -174,7 +182,8 @@ def test_a_hung_redis_times_out_quickly(redis_server: RedisServer) -> None:
     """SIGSTOP: the socket accepts but never answers; the timeout, then the breaker, bound it."""
     shared = shared_for(redis_server, timeout_seconds=0.2, retry_after_seconds=30)
     assert redis_server.process is not None
-    shared.put("reductions", "warm", b"{}")  # a pooled connection exists
+    shared.put("reductions", "warm", b"{}")
+    assert shared.flush()  # a pooled connection exists
     redis_server.process.send_signal(signal.SIGSTOP)
     try:
         started = time.monotonic()
@@ -200,6 +209,7 @@ def test_a_second_engine_decodes_nothing_for_a_shared_history(
     try:
         one = first.plot(request)
         assert first.decoded.stats().misses > 0
+        assert first.shared is not None and first.shared.flush()
         two = second.plot(request)
         assert second.decoded.stats().misses == 0  # no payload fetched nor decoded
         assert second.reductions.stats().hits == len(set(two.payload_hash))
@@ -207,3 +217,17 @@ def test_a_second_engine_decodes_nothing_for_a_shared_history(
     finally:
         first.close()
         second.close()
+
+
+def test_warm_spares_each_leader_a_second_round_trip(shared: SharedCache) -> None:
+    """After one batched lookup found nothing, computing those keys asks Redis no more."""
+    cache = byte_cache("reductions", 1 << 20)
+    cache.attach(SharedTier(shared, "reductions", ReductionCodec()))
+    events: list[tuple[str, str, str]] = []
+    cache.add_listener(lambda *event: events.append(event))
+    cache.warm(["a", "b"])
+    for key in ("a", "b"):
+        cache.get_or_compute(key, lambda key=key: counting({})(key))
+    redis = [outcome for _, tier, outcome in events if tier == "redis"]
+    assert sorted(redis) == ["miss", "miss", "queued", "queued"]
+    assert shared.stats()["namespaces"]["reductions"]["miss"] == 2
