@@ -151,3 +151,18 @@ def test_sigterm_lets_the_in_flight_request_finish(
     log = server.log.read_text()
     assert "Handling signal: term" in log
     assert re.search(r'"GET /api/v1/plots/slowtest.wait\?tag=BS_run HTTP/1.1" 200 \d+ (\d+)ms', log)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["--workers", "0"], "--workers"), (["--graceful-timeout", "-1"], "--graceful-timeout")],
+)
+def test_bad_serve_options_exit_2_before_starting(
+    config: Path, args: list[str], message: str
+) -> None:
+    from click.testing import CliRunner
+
+    from inspector.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["--config", str(config), "serve", *args])
+    assert result.exit_code == 2 and message in result.output
