@@ -43,8 +43,9 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 # Debian packages the tests drive for real (a browser for the UI tests,
-# a PostgreSQL server for the database backend tests).
-DEBIAN_PACKAGES := chromium wrk postgresql
+# a PostgreSQL server for the database backend tests, a load generator,
+# a Redis for the shared cache).
+DEBIAN_PACKAGES := chromium wrk postgresql redis-server
 system-deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -62,7 +63,7 @@ test: lint typecheck unit
 stress: $(STAMP) system-deps
 	INSPECTOR_STRESS=1 $(BIN)/python -m pytest tests/fuzz tests/reliability tests/load
 
-bench: $(STAMP)
+bench: $(STAMP) system-deps
 	$(BIN)/python benchmarks/run.py
 
 geometry: $(STAMP)

@@ -7,7 +7,14 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["bench_decode", "bench_history", "bench_map", "bench_backends", "bench_jobs"]
+BENCHMARKS = [
+    "bench_decode",
+    "bench_history",
+    "bench_map",
+    "bench_backends",
+    "bench_jobs",
+    "bench_serve",
+]
 
 
 def main() -> int:

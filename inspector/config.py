@@ -21,6 +21,9 @@ Example::
     drawer_timeout = 30             # seconds a drawer may run (its own `timeout` wins)
     workers = 4
 
+    [cache]                         # optional: a Redis cache shared by server processes
+    redis_url = "redis://127.0.0.1:6379/0"
+
 Unknown keys are rejected with their name, so a typo never silently falls
 back to a default.
 """
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -40,6 +44,7 @@ from inspector.database_config import parse_database as _parse_database
 from inspector.errors import ConfigError, NotFound
 
 __all__ = [
+    "CacheConfig",
     "Config",
     "DatabaseConfig",
     "EngineConfig",
@@ -53,7 +58,7 @@ CONFIG_ENV: Final = "INSPECTOR_CONFIG"
 CONFIG_FILENAME: Final = "inspector.toml"
 DEMO_FILENAME: Final = "demo.sqlite"
 
-_TOP_KEYS: Final = frozenset({"default_database", "databases", "engine"})
+_TOP_KEYS: Final = frozenset({"default_database", "databases", "engine", "cache"})
 #: Tables kept as they are in ``Config.extra`` and checked by the part they
 #: configure: ``[jobs]`` (inspector.jobs) and ``[png]`` (inspector.render.png).
 _EXTRA_TABLES: Final = ("jobs", "png")
@@ -109,6 +114,44 @@ _ENGINE_KEYS: Final[Mapping[str, tuple[bool, float, bool]]] = {
 
 
 @dataclass(frozen=True)
+class CacheConfig:
+    """The optional ``[cache]`` table: a Redis cache shared by server processes.
+
+    Without ``redis_url`` each process keeps only its own in-memory caches.
+    With it, rendered pinned plots and history reductions are also read from
+    and written to Redis, so several workers or machines compute each once.
+    Redis is never required: when it cannot be reached within
+    ``timeout_seconds`` the server computes locally and stops asking for
+    ``retry_after_seconds`` (see docs/deploy.md).
+    """
+
+    redis_url: str | None = None
+    key_prefix: str = "inspector"
+    ttl_seconds: float = 7 * 24 * 3600.0
+    timeout_seconds: float = 0.5
+    retry_after_seconds: float = 5.0
+    max_value_mb: float = 16.0
+
+    @property
+    def enabled(self) -> bool:
+        """Whether a shared cache is configured at all."""
+        return self.redis_url is not None
+
+
+#: ``[cache]`` numeric keys, as :data:`_ENGINE_KEYS`.  Timeouts of zero would
+#: make every Redis call fail, so they must be positive.
+_CACHE_NUMBERS: Final[Mapping[str, tuple[bool, float, bool]]] = {
+    "ttl_seconds": (False, 0.0, True),
+    "timeout_seconds": (False, 0.0, True),
+    "retry_after_seconds": (False, 0.0, True),
+    "max_value_mb": (False, 0.0, False),
+}
+_CACHE_KEYS: Final = frozenset({"redis_url", "key_prefix", *_CACHE_NUMBERS})
+_REDIS_SCHEMES: Final = ("redis://", "rediss://", "unix://")
+_KEY_PREFIX: Final = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration; built by :func:`load_config`."""
 
@@ -117,6 +160,7 @@ class Config:
     source: Path | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
     engine: EngineConfig = field(default_factory=EngineConfig)
+    cache: CacheConfig = field(default_factory=CacheConfig)
 
     def database(self, alias: str | None = None) -> DatabaseConfig:
         """The database of ``alias`` (default: the configured default)."""
@@ -186,36 +230,64 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path, source: Path | None
         raise ConfigError(f"{where}: default_database {default!r} is not in [databases]")
     engine = _parse_engine(data.get("engine", {}), where)
     extra = {key: data[key] for key in _EXTRA_TABLES if key in data}
+    cache = _parse_cache(data.get("cache", {}), where)
     return Config(
-        databases=databases, default_database=default, source=source, engine=engine, extra=extra
+        databases=databases,
+        default_database=default,
+        source=source,
+        engine=engine,
+        extra=extra,
+        cache=cache,
     )
 
 
 def _parse_engine(entry: Any, where: str) -> EngineConfig:
     """The ``[engine]`` table, every value checked and named when wrong."""
-    if not isinstance(entry, Mapping):
-        raise ConfigError(f"{where}: [engine] must be a table")
-    unknown = set(entry) - set(_ENGINE_KEYS)
-    if unknown:
-        known = ", ".join(_ENGINE_KEYS)
-        raise ConfigError(
-            f"{where}: [engine] unknown key(s) {', '.join(sorted(unknown))} (known: {known})"
-        )
-    values: dict[str, Any] = {}
-    for key, value in entry.items():
-        whole, lowest, exclusive = _ENGINE_KEYS[key]
-        # bool is an int to Python, but `workers = true` is a mistake, not 1.
-        wrong_kind = whole and not isinstance(value, int)
-        if isinstance(value, bool) or not isinstance(value, int | float) or wrong_kind:
-            kind = "a whole number" if whole else "a number"
-            raise ConfigError(f"{where}: [engine] {key} must be {kind}, not {value!r}")
-        if not math.isfinite(value):  # TOML has inf and nan; no limit or budget is either
-            raise ConfigError(f"{where}: [engine] {key} must be a finite number, not {value!r}")
-        if value < lowest or (exclusive and value == lowest):
-            bound = f"greater than {lowest:g}" if exclusive else f"at least {lowest:g}"
-            raise ConfigError(f"{where}: [engine] {key} must be {bound}, not {value!r}")
-        values[key] = value if whole else float(value)
+    entry = check_table(entry, "engine", _ENGINE_KEYS, where)
+    values = {
+        key: _number("engine", key, value, _ENGINE_KEYS[key], where) for key, value in entry.items()
+    }
     return EngineConfig(**values)
+
+
+def _number(table: str, key: str, value: Any, spec: tuple[bool, float, bool], where: str) -> Any:
+    """One numeric value of a table, checked against ``(whole, lowest, exclusive)``."""
+    whole, lowest, exclusive = spec
+    # bool is an int to Python, but `workers = true` is a mistake, not 1.
+    wrong_kind = whole and not isinstance(value, int)
+    if isinstance(value, bool) or not isinstance(value, int | float) or wrong_kind:
+        kind = "a whole number" if whole else "a number"
+        raise ConfigError(f"{where}: [{table}] {key} must be {kind}, not {value!r}")
+    if not math.isfinite(value):  # TOML has inf and nan; no limit or budget is either
+        raise ConfigError(f"{where}: [{table}] {key} must be a finite number, not {value!r}")
+    if value < lowest or (exclusive and value == lowest):
+        bound = f"greater than {lowest:g}" if exclusive else f"at least {lowest:g}"
+        raise ConfigError(f"{where}: [{table}] {key} must be {bound}, not {value!r}")
+    return value if whole else float(value)
+
+
+def _parse_cache(entry: Any, where: str) -> CacheConfig:
+    """The ``[cache]`` table, every value checked and named when wrong."""
+    entry = check_table(entry, "cache", sorted(_CACHE_KEYS), where)
+    values: dict[str, Any] = {
+        key: _number("cache", key, value, _CACHE_NUMBERS[key], where)
+        for key, value in entry.items()
+        if key in _CACHE_NUMBERS
+    }
+    url = entry.get("redis_url")
+    if url is not None:
+        if not isinstance(url, str) or not url.startswith(_REDIS_SCHEMES):
+            schemes = ", ".join(_REDIS_SCHEMES)
+            raise ConfigError(f"{where}: [cache] redis_url must start with {schemes}, not {url!r}")
+        values["redis_url"] = url
+    prefix = entry.get("key_prefix")
+    if prefix is not None:
+        if not isinstance(prefix, str) or not _KEY_PREFIX.fullmatch(prefix):
+            raise ConfigError(
+                f"{where}: [cache] key_prefix must be 1-64 letters, digits or _.:-, not {prefix!r}"
+            )
+        values["key_prefix"] = prefix
+    return CacheConfig(**values)
 
 
 def _builtin_config() -> Config:

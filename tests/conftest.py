@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from handmade import build_handmade
+from live_servers import RedisServer
+from live_servers import redis_server as live_redis
 from postgres_server import PostgresServer
 
 from inspector.conddb import ConditionsDB, open_database
@@ -80,3 +82,10 @@ def demo_engine(demo_path: Path) -> Iterator[Engine]:
     engine = Engine(config, load_plugins())
     yield engine
     engine.close()
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A real ``redis-server`` on a free loopback port (no persistence), killed after the test."""
+    with live_redis(tmp_path / "redis") as server:
+        yield server

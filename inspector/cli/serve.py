@@ -1,46 +1,100 @@
-"""``inspector serve``: the web server over the configured databases."""
+"""``inspector serve``: the web server over the configured databases (gunicorn).
+
+Always gunicorn, one worker by default: the same server, logs, graceful
+stops and metrics whether one process or many (see
+:mod:`inspector.cli.gunicorn_server` and docs/deploy.md).
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import click
+from flask import Flask
 
 from inspector.cli.context import CliContext, db_option, pass_cli
+from inspector.cli.gunicorn_server import ServeOptions, run_server
+from inspector.config import Config
+from inspector.plugin import Plugins
 
-__all__ = ["serve_command"]
+__all__ = ["build_app", "serve_command"]
+
+#: Request threads per worker process with ``--threads`` (the default).
+THREADS_PER_WORKER = 8
+
+
+def build_app(config: Config, plugins: Plugins) -> Flask:
+    """The app one worker serves (built after the fork; never in debug mode)."""
+    from inspector.web.app import create_app
+
+    app = create_app(config, plugins)  # engine limits: the [engine] table of the config
+    # Flask reads FLASK_DEBUG from the environment when the app is built; a
+    # debug app shows more than it should to whoever can reach the port.
+    app.debug = False
+    return app
 
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes (each with its own engine and caches; see docs/deploy.md).",
+)
+@click.option(
     "--threads/--no-threads",
     default=True,
     show_default=True,
-    help="Answer requests in parallel threads.",
+    help=f"Answer requests in {THREADS_PER_WORKER} threads per worker (else one at a time).",
+)
+@click.option(
+    "--graceful-timeout",
+    default=30,
+    show_default=True,
+    type=click.IntRange(0, 3600),
+    help="Seconds in-flight requests may take to finish after SIGTERM.",
+)
+@click.option(
+    "--access-log/--no-access-log",
+    default=True,
+    show_default=True,
+    help="One line per request on stderr, with its latency.",
 )
 @db_option
 @pass_cli
 def serve_command(
-    cli: CliContext, host: str, port: int, threads: bool, db_alias: str | None
+    cli: CliContext,
+    host: str,
+    port: int,
+    workers: int,
+    threads: bool,
+    graceful_timeout: int,
+    access_log: bool,
+    db_alias: str | None,
 ) -> None:
     """Serve the web UI and the JSON API (never in debug mode)."""
-    from werkzeug.serving import run_simple
-
-    from inspector.web.app import create_app
-
     config = cli.config
     if db_alias is not None:
         config.database(db_alias)  # unknown alias: a clear error before starting
         config = dataclasses.replace(config, default_database=db_alias)
     db = cli.database(config.default_database)
     db.search_tags(page_size=1)  # fail now, with a message, if the database is unusable
-    app = create_app(config, cli.plugins)  # engine limits: the [engine] table of the config
-    # Flask reads FLASK_DEBUG from the environment when the app is built; a
-    # debug app shows more than it should to whoever can reach the port.
-    app.debug = False
+    description = (db.alias, db.location)
+    plugins = cli.plugins  # loaded once here; workers inherit them when forked
+    cli.close()  # no connection may cross the fork
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
-    click.echo(f"Payload Inspector serving database {db.alias!r} ({db.location})")
+    click.echo(f"Payload Inspector serving database {description[0]!r} ({description[1]})")
     click.echo(f"Open http://{shown}:{port}/ in your browser (Ctrl-C to stop)")
-    run_simple(host, port, app, threaded=threads, use_debugger=False, use_reloader=False)
+    options = ServeOptions(
+        host=host,
+        port=port,
+        workers=workers,
+        threads=THREADS_PER_WORKER if threads else 1,
+        graceful_timeout=graceful_timeout,
+        access_log=access_log,
+    )
+    run_server(functools.partial(build_app, config, plugins), options)

@@ -8,6 +8,13 @@ are not cached; every waiter sees the same exception.
 
 Sizes are bytes where it matters (decoded payloads): ``getsizeof`` asks the
 value for its ``nbytes``.
+
+A cache may have a second *tier* (:meth:`SingleFlight.attach`), e.g. Redis
+shared by several processes (:mod:`inspector.engine.shared_cache`): the
+leader of a missing key asks the tier before computing, and writes what it
+computed to it.  Listeners (:meth:`SingleFlight.add_listener`) see every
+lookup's outcome, per tier, as it happens; that is how ``/metrics`` counts
+across processes without this module knowing about metrics.
 """
 
 from __future__ import annotations
@@ -15,15 +22,54 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
-from collections.abc import Callable, Hashable
+import time
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import cachetools
 
-__all__ = ["CacheStats", "SingleFlight", "byte_cache", "nbytes_of", "ttl_cache"]
+__all__ = [
+    "CacheListener",
+    "CacheStats",
+    "SingleFlight",
+    "Tier",
+    "byte_cache",
+    "nbytes_of",
+    "ttl_cache",
+]
 
 V = TypeVar("V")
+
+#: How long a tier miss found by ``warm`` spares the key's leader from asking again,
+#: and how many such keys are remembered at most.
+_TIER_MISS_SECONDS = 30.0
+_TIER_MISS_ENTRIES = 100_000
+
+#: ``listener(cache_name, tier, outcome)``; tier ``"local"`` has the outcomes
+#: ``hit``, ``miss``, ``joined`` and ``error``; a second tier has its own
+#: (:class:`~inspector.engine.shared_cache.SharedTier`: ``hit``, ``miss``,
+#: ``error``, ``bypassed``, ``corrupt``, and for writes ``queued``,
+#: ``too_large``, ``dropped``, then from its writer ``stored`` or ``store_error``).
+CacheListener = Callable[[str, str, str], None]
+
+
+class Tier(Protocol[V]):
+    """A slower cache under a :class:`SingleFlight` (never raises: it reports outcomes)."""
+
+    name: str
+
+    def load_many(self, keys: Sequence[Hashable]) -> list[tuple[V | None, str]]:
+        """``(value or None, outcome)`` for each key, in order."""
+        ...
+
+    def load(self, key: Hashable) -> tuple[V | None, str]:
+        """One key's ``(value or None, outcome)``."""
+        ...
+
+    def store(self, key: Hashable, value: V) -> str:
+        """Write a computed value; the outcome."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -64,6 +110,24 @@ class SingleFlight(Generic[V]):
         self._lock = threading.Lock()
         self._flights: dict[Hashable, _Flight] = {}
         self._hits = self._misses = self._joined = self._errors = 0
+        self.tier: Tier[V] | None = None
+        self._listeners: list[CacheListener] = []
+        # Keys the tier just said it lacks (by warm): their leaders skip asking again.
+        self._tier_missing: dict[Hashable, float] = {}
+
+    def attach(self, tier: Tier[V]) -> None:
+        """Put ``tier`` under this cache: asked on a miss, written after a computation."""
+        self.tier = tier
+
+    def add_listener(self, listener: CacheListener) -> None:
+        """Call ``listener`` for every lookup outcome (see :data:`CacheListener`)."""
+        if listener not in self._listeners:
+            self._listeners.append(listener)
+
+    def _notify(self, tier: str, outcomes: Iterable[str]) -> None:
+        for outcome in outcomes:
+            for listener in self._listeners:
+                listener(self.name, tier, outcome)
 
     def get(self, key: Hashable) -> V | None:
         """The cached value, or ``None`` (counts as neither hit nor miss)."""
@@ -80,30 +144,34 @@ class SingleFlight(Generic[V]):
             try:
                 value = self._cache[key]
             except KeyError:
-                pass
+                flight = self._flights.get(key)
+                leader = flight is None
+                if flight is None:
+                    flight = self._flights[key] = _Flight()
+                    self._misses += 1
+                else:
+                    self._joined += 1
             else:
                 self._hits += 1
-                return value
-            flight = self._flights.get(key)
-            leader = flight is None
-            if flight is None:
-                flight = self._flights[key] = _Flight()
-                self._misses += 1
-            else:
-                self._joined += 1
+                flight = None
+        if flight is None:
+            self._notify("local", ("hit",))
+            return value
+        self._notify("local", ("miss" if leader else "joined",))
         if not leader:
             flight.done.wait()
             if flight.error is not None:
                 raise flight.error
             return flight.value  # type: ignore[no-any-return]
         try:
-            value = compute()
+            value = self._from_tier_or_compute(key, compute)
         except BaseException as exc:
             flight.error = exc
             with self._lock:
                 self._errors += 1
                 del self._flights[key]
             flight.done.set()
+            self._notify("local", ("error",))
             raise
         flight.value = value
         with self._lock:
@@ -113,6 +181,51 @@ class SingleFlight(Generic[V]):
             del self._flights[key]
         flight.done.set()
         return value
+
+    def _from_tier_or_compute(self, key: Hashable, compute: Callable[[], V]) -> V:
+        """The leader's work: the second tier's value, else computed and written there."""
+        tier = self.tier
+        if tier is None:
+            return compute()
+        with self._lock:
+            asked_at = self._tier_missing.pop(key, None)
+        if asked_at is None or time.monotonic() - asked_at > _TIER_MISS_SECONDS:
+            found, outcome = tier.load(key)
+            self._notify(tier.name, (outcome,))
+            if found is not None:
+                return found
+        value = compute()
+        self._notify(tier.name, (tier.store(key, value),))
+        return value
+
+    def warm(self, keys: Sequence[Hashable]) -> None:
+        """Copy what the second tier holds of ``keys`` into this cache, in one batch.
+
+        For callers about to do expensive preparation for the keys that are
+        missing (the engine fetches and decodes payloads for missing history
+        reductions): after this, keys the tier knew are local hits, and the
+        leaders computing the others do not ask the tier again, one round
+        trip each, within :data:`_TIER_MISS_SECONDS`.
+        """
+        tier = self.tier
+        if tier is None:
+            return
+        with self._lock:
+            missing = [k for k in keys if k not in self._cache]
+        if not missing:
+            return
+        results = tier.load_many(missing)
+        now = time.monotonic()
+        with self._lock:
+            if len(self._tier_missing) > _TIER_MISS_ENTRIES:
+                self._tier_missing.clear()  # leaders that never came: forget them
+            for key, (value, _) in zip(missing, results, strict=True):
+                if value is None:
+                    self._tier_missing[key] = now
+                    continue
+                with contextlib.suppress(ValueError):
+                    self._cache[key] = value
+        self._notify(tier.name, (outcome for _, outcome in results))
 
     def clear(self) -> None:
         """Drop every entry (counters are kept)."""

@@ -38,7 +38,9 @@ from inspector.conddb.timetypes import TimeType
 from inspector.config import Config
 from inspector.drawers import Drawer, ParamValue, validate_params
 from inspector.engine.cache import CacheStats, SingleFlight, byte_cache, ttl_cache
+from inspector.engine.observe import PlotObserver, observed
 from inspector.engine.request import PlotRequest
+from inspector.engine.shared_cache import attach_shared_reductions
 from inspector.errors import (
     BadRequest,
     DrawerError,
@@ -85,6 +87,9 @@ class Engine:
         s = self.settings
         self.decoded: SingleFlight[DecodedPayload] = byte_cache("decoded", s.decoded_cache_bytes)
         self.reductions: SingleFlight[Any] = byte_cache("reductions", s.reduction_cache_bytes)
+        # Optional Redis tier shared with other processes ([cache] in the configuration).
+        self.shared = attach_shared_reductions(self.reductions, config, plugins)
+        self.plot_observers: list[PlotObserver] = []  # told each plot's duration (metrics)
         self.iov_lists: SingleFlight[IovList] = ttl_cache(
             "iovs", s.iov_cache_entries, s.iov_cache_seconds
         )
@@ -97,6 +102,8 @@ class Engine:
     def close(self) -> None:
         """Stop the worker pool and release database connections."""
         self._pool.shutdown(wait=False, cancel_futures=True)
+        if self.shared is not None:
+            self.shared.close()
         for db in self._databases.values():
             db.close()
 
@@ -167,6 +174,7 @@ class Engine:
 
     # -- plotting -------------------------------------------------------------
 
+    @observed
     def plot(
         self,
         request: PlotRequest,
@@ -311,6 +319,8 @@ class Engine:
         key_params = _reduction_params(params)
         total = len(hashes)
         out: list[dict[str, Any]] = []
+        # Reductions other processes computed (shared cache) need no payload decoded here.
+        self.reductions.warm([(drawer.name, key_params, db.alias, h) for h in hashes])
         todo = [h for h in hashes if (drawer.name, key_params, db.alias, h) not in self.reductions]
         # Blobs are fetched 200 at a time (one round trip each), but decoded
         # and reduced one by one, so progress advances payload by payload.

@@ -50,6 +50,8 @@ def create_app(
     app.extensions[EXTENSION] = web
 
     from inspector.web.api import api
+    from inspector.web.health import health
+    from inspector.web.metrics import install_metrics
     from inspector.web.pages import pages
     from inspector.web.stats import stats
 
@@ -57,6 +59,8 @@ def create_app(
     app.register_blueprint(pages)
     app.register_blueprint(api, url_prefix="/api/v1")
     app.register_blueprint(stats)
+    app.register_blueprint(health)
+    install_metrics(app)  # after the blueprints: it counts their caches too
     install_error_handlers(app)
 
     @app.context_processor

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from flask import Flask, current_app
 
 from inspector.config import Config
 from inspector.engine import CacheStats, Engine, EngineSettings, SingleFlight, byte_cache, ttl_cache
+from inspector.engine.shared_cache import SharedTier
 from inspector.geometry import GeometryRegistry
 from inspector.jobs import JobManager, JobSettings
 from inspector.plots import PlotObject
@@ -29,7 +31,7 @@ from inspector.render.geometry_json import EncodedGeometry, encode_geometry
 from inspector.render.png import PngRenderer, PngSettings, png_html, png_size
 from inspector.web.permalinks import PlotQuery
 
-__all__ = ["Rendered", "WebState", "state"]
+__all__ = ["Rendered", "RenderedCodec", "WebState", "state"]
 
 EXTENSION = "payload_inspector"
 
@@ -55,6 +57,37 @@ class Rendered:
         return len(self.body) + len(self.gzipped)
 
 
+class RenderedCodec:
+    """:class:`Rendered` as bytes for the shared cache: a JSON header line, then the bodies.
+
+    No pickle: the header holds the MIME type, ETag and the two lengths, and
+    :meth:`decode` checks them all, so a truncated or foreign value is a miss.
+    """
+
+    def encode(self, value: Rendered) -> bytes:
+        """``{"mimetype", "etag", "body", "gzipped"}`` + newline + body + gzipped body."""
+        header = {
+            "mimetype": value.mimetype,
+            "etag": value.etag,
+            "body": len(value.body),
+            "gzipped": len(value.gzipped),
+        }
+        return json.dumps(header).encode("ascii") + b"\n" + value.body + value.gzipped
+
+    def decode(self, data: bytes) -> Rendered:
+        """The response again (``ValueError`` if anything does not add up)."""
+        line, _, rest = data.partition(b"\n")
+        try:
+            header = json.loads(line)
+            mimetype, etag = str(header["mimetype"]), str(header["etag"])
+            size, zipped = int(header["body"]), int(header["gzipped"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"bad rendered-plot header: {exc}") from None
+        if size < 0 or zipped < 0 or size + zipped != len(rest):
+            raise ValueError("rendered-plot lengths do not match the value")
+        return Rendered(rest[:size], rest[size:], etag, mimetype)
+
+
 class WebState:
     """Engine, renderers and the rendered-output caches of one app."""
 
@@ -70,6 +103,8 @@ class WebState:
         self.engine = Engine(config, plugins, settings)
         self.renderers = RendererRegistry(plugins.renderers)
         self.pinned: SingleFlight[Rendered] = byte_cache("rendered_pinned", rendered_cache_bytes)
+        if self.engine.shared is not None:  # pinned plots never change: share them
+            self.pinned.attach(SharedTier(self.engine.shared, self.pinned.name, RenderedCodec()))
         self.latest: SingleFlight[Rendered] = ttl_cache(
             "rendered_latest", 512, settings.iov_cache_seconds
         )

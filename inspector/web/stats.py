@@ -13,7 +13,13 @@ The answer::
     {"caches": {"decoded": {"hits": 10, "misses": 2, "joined": 0, "errors": 0,
                             "entries": 2, "size": 1048576, "max_size": 67108864,
                             "hit_rate": 0.833}, ...},
-     "rss_bytes": 123456789, "peak_rss_bytes": 150000000}
+     "rss_bytes": 123456789, "peak_rss_bytes": 150000000,
+     "shared_cache": null}
+
+``shared_cache`` holds the Redis tier's counters by namespace (``rendered``,
+``reductions``) and event, and whether its breaker lets calls through, when
+the configuration has a ``[cache]`` table
+(:meth:`~inspector.engine.shared_cache.SharedCache.stats`).
 
 ``size`` and ``max_size`` are bytes for byte-bounded caches and entries for
 the TTL caches (IOV lists, latest plots), as :class:`~inspector.engine.CacheStats`
@@ -110,6 +116,7 @@ def stats_json() -> Response:
         "caches": cache_report(),
         "rss_bytes": resident_bytes(),
         "peak_rss_bytes": peak_resident_bytes(),
+        "shared_cache": shared.stats() if (shared := state().engine.shared) else None,
     }
     response = Response(dumps(body), mimetype="application/json")
     response.headers["Cache-Control"] = "no-store"

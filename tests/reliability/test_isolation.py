@@ -21,7 +21,7 @@ import html
 import itertools
 import json
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final
 
@@ -320,11 +320,11 @@ def test_inspector_serve_builds_the_engine_from_the_config_file(
     """``inspector serve --config FILE`` passes the ``[engine]`` table on to the app."""
     served: dict[str, Any] = {}
 
-    def run_simple(host: str, port: int, application: Flask, **options: Any) -> None:
-        served["app"] = application
+    def run_server(factory: Callable[[], Flask], options: Any) -> None:
+        served["app"] = factory()  # what each gunicorn worker builds after the fork
         served["options"] = options
 
-    monkeypatch.setattr("werkzeug.serving.run_simple", run_simple)
+    monkeypatch.setattr("inspector.cli.serve.run_server", run_server)
     config = _config_file(tmp_path, handmade_path[0])
     result = CliRunner().invoke(cli, ["--config", str(config), "serve", "--port", "8123"])
     assert result.exit_code == 0, result.output

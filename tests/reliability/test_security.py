@@ -24,7 +24,7 @@ import http.client
 import json
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import quote
@@ -485,15 +485,16 @@ def test_inspector_serve_never_runs_in_debug_mode(
     """Not even with FLASK_DEBUG=1 inherited from a developer's shell.
 
     Flask reads ``FLASK_DEBUG`` when the app object is created; ``inspector
-    serve`` turns debug off afterwards and starts Werkzeug without its
-    debugger or reloader, so an unexpected error is a plain 500 page.
+    serve`` turns debug off afterwards in the app each gunicorn worker builds
+    (gunicorn has no debugger or reloader to start), so an unexpected error
+    is a plain 500 page.
     """
     served: dict[str, Any] = {}
 
-    def run_simple(host: str, port: int, application: Flask, **options: Any) -> None:
-        served["app"], served["options"] = application, options
+    def run_server(factory: Callable[[], Flask], options: Any) -> None:
+        served["app"], served["options"] = factory(), options
 
-    monkeypatch.setattr("werkzeug.serving.run_simple", run_simple)
+    monkeypatch.setattr("inspector.cli.serve.run_server", run_server)
     monkeypatch.setenv("FLASK_DEBUG", "1")
     config = tmp_path / "inspector.toml"
     config.write_text(f'[databases.hand]\npath = "{handmade_path[0]}"\n')
@@ -502,8 +503,6 @@ def test_inspector_serve_never_runs_in_debug_mode(
     flask_app: Flask = served["app"]
     try:
         assert flask_app.debug is False
-        assert served["options"]["use_debugger"] is False
-        assert served["options"]["use_reloader"] is False
 
         def boom() -> str:
             raise RuntimeError("secret internals /etc/shadow")

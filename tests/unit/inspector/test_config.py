@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from inspector.config import EngineConfig, default_data_dir, load_config
+from inspector.config import CacheConfig, EngineConfig, default_data_dir, load_config, parse_config
 from inspector.engine import EngineSettings
 from inspector.errors import ConfigError, NotFound
 
@@ -129,3 +130,40 @@ def test_engine_table_becomes_engine_settings(tmp_path: Path) -> None:
     assert EngineSettings(**partial.engine.settings_kwargs()) == EngineSettings(workers=2)
     plain = load_config(_write(tmp_path, "[databases.a]\npath = 'x'\n"))
     assert plain.engine == EngineConfig() and plain.engine.settings_kwargs() == {}
+
+
+# -- [cache]: the optional shared Redis cache -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("[cache]\nredis_url = 'http://x'\n", "must start with redis://"),
+        ("[cache]\nredis_url = 5\n", "must start with redis://"),
+        ("[cache]\nkey_prefix = 'has space'\n", "key_prefix"),
+        ("[cache]\ntimeout_seconds = 0\n", "greater than 0"),
+        ("[cache]\nretry_after_seconds = -1\n", "greater than 0"),
+        ("[cache]\nttl_seconds = 'long'\n", "a number"),
+        ("[cache]\nmax_value_mb = nan\n", "finite"),
+        ("[cache]\nredis = 'redis://x'\n", r"unknown key.*redis.*known"),
+    ],
+)
+def test_cache_table_is_validated(table: str, message: str) -> None:
+    data = tomllib.loads(table + "[databases.a]\npath = 'x'\n")
+    with pytest.raises(ConfigError, match=message):
+        parse_config(data, base_dir=Path("/"))
+
+
+def test_cache_table_is_parsed() -> None:
+    text = (
+        "[databases.a]\npath = 'x'\n[cache]\nredis_url = 'redis://h:1/2'\n"
+        "key_prefix = 'site-a'\nttl_seconds = 60\ntimeout_seconds = 0.1\n"
+    )
+    cache = parse_config(tomllib.loads(text), base_dir=Path("/")).cache
+    assert cache == CacheConfig("redis://h:1/2", "site-a", 60.0, 0.1, 5.0, 16.0)
+    assert cache.enabled and not CacheConfig().enabled
+
+
+def test_cache_must_be_a_table() -> None:
+    with pytest.raises(ConfigError, match=r"\[cache\] must be a table"):
+        parse_config({"cache": 1, "databases": {"a": {"path": "x"}}}, base_dir=Path("/"))

@@ -1,0 +1,160 @@
+"""``GET /metrics``: Prometheus text format, summed over every worker process.
+
+What is measured (all names start with ``inspector_``):
+
+- ``http_request_duration_seconds{endpoint, method, status}`` — histogram of
+  request latency by Flask endpoint (the route's name, so unbounded URLs make
+  no new series; unknown URLs count as ``endpoint="none"``);
+- ``cache_events_total{cache, tier, outcome}`` — every lookup of every cache:
+  tier ``local`` (``hit``, ``miss``, ``joined``, ``error``) and, with the
+  shared cache configured, tier ``redis`` (``hit``, ``miss``, ``error``,
+  ``bypassed`` while the breaker is open, ``corrupt``; for writes ``queued``,
+  ``too_large``, ``dropped``, and then ``stored`` or ``store_error``);
+- ``plot_compute_seconds{drawer, outcome}`` — histogram of the time the engine
+  took for a plot, by drawer, ``ok`` or ``error`` (cache hits do not compute
+  and are not counted here).
+
+Counters are incremented as things happen (cache listeners, engine plot
+observers, request hooks), never computed at scrape time, because under
+gunicorn a scrape reaches one worker only: in prometheus_client's
+multiprocess mode every worker writes its samples to memory-mapped files in
+``PROMETHEUS_MULTIPROC_DIR`` and the scrape sums the files of all workers,
+dead ones included (so counters never go backwards when a worker restarts).
+``inspector serve`` creates that directory per server and removes it on exit
+(:mod:`inspector.cli.gunicorn_server`).  Without the variable (tests, a
+single process) the samples live in this module's own registry.
+
+The variable must be set before ``prometheus_client`` is first imported in
+the process (the library picks its storage then); :func:`install_metrics`
+refuses to run in the inconsistent state rather than export per-worker
+numbers that look summed.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from typing import Final
+
+from flask import Flask, Response, g, request
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, values
+from prometheus_client.multiprocess import MultiProcessCollector
+
+from inspector.engine import SingleFlight
+from inspector.web.state import state
+
+__all__ = ["MULTIPROCESS_ENV", "install_metrics", "metrics_text", "multiprocess_mode"]
+
+MULTIPROCESS_ENV: Final = "PROMETHEUS_MULTIPROC_DIR"
+CONTENT_TYPE: Final = "text/plain; version=0.0.4; charset=utf-8"
+
+#: This process's samples when not in multiprocess mode.
+_REGISTRY: Final = CollectorRegistry()
+
+#: Latency buckets from a cached answer (sub-millisecond) to a cold history.
+_REQUEST_BUCKETS: Final = (
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1,
+    2.5,
+    5,
+    10,
+    30,
+)
+_PLOT_BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
+
+REQUEST_SECONDS: Final = Histogram(
+    "inspector_http_request_duration_seconds",
+    "Time to answer an HTTP request, by Flask endpoint, method and status.",
+    ["endpoint", "method", "status"],
+    buckets=_REQUEST_BUCKETS,
+    registry=_REGISTRY,
+)
+CACHE_EVENTS: Final = Counter(
+    "inspector_cache_events",
+    "Cache lookups and shared-cache writes, by cache, tier (local, redis) and outcome.",
+    ["cache", "tier", "outcome"],
+    registry=_REGISTRY,
+)
+PLOT_SECONDS: Final = Histogram(
+    "inspector_plot_compute_seconds",
+    "Time the engine took to compute a plot (cache misses only), by drawer and outcome.",
+    ["drawer", "outcome"],
+    buckets=_PLOT_BUCKETS,
+    registry=_REGISTRY,
+)
+
+
+def multiprocess_mode() -> bool:
+    """Whether samples are shared between processes (``PROMETHEUS_MULTIPROC_DIR`` set)."""
+    return bool(os.environ.get(MULTIPROCESS_ENV))
+
+
+def _count_cache_event(cache: str, tier: str, outcome: str) -> None:
+    CACHE_EVENTS.labels(cache, tier, outcome).inc()
+
+
+def _observe_plot(drawer: str, seconds: float, ok: bool) -> None:
+    PLOT_SECONDS.labels(drawer, "ok" if ok else "error").observe(seconds)
+
+
+def _start_timer() -> None:
+    g.inspector_started = time.perf_counter()
+
+
+def _observe_request(response: Response) -> Response:
+    started = g.pop("inspector_started", None)
+    if started is not None:
+        endpoint = request.endpoint or "none"
+        REQUEST_SECONDS.labels(endpoint, request.method, str(response.status_code)).observe(
+            time.perf_counter() - started
+        )
+    return response
+
+
+def _caches(app: Flask) -> Iterator[SingleFlight[object]]:
+    """Every SingleFlight cache of the app: engine, web state and blueprint extensions."""
+    web = state(app)
+    for holder in (vars(web.engine), vars(web), app.extensions):
+        for value in holder.values():
+            if isinstance(value, SingleFlight):
+                yield value
+
+
+def install_metrics(app: Flask) -> None:
+    """Count ``app``'s requests, cache lookups and plot computations; add ``/metrics``."""
+    if multiprocess_mode() and values.ValueClass is values.MutexValue:
+        raise RuntimeError(
+            f"{MULTIPROCESS_ENV} was set after prometheus_client was imported: "
+            "metrics would not be summed over processes"
+        )
+    for cache in _caches(app):
+        cache.add_listener(_count_cache_event)
+    shared = state(app).engine.shared
+    if shared is not None:  # what its writer thread did with queued values
+        shared.add_listener(_count_cache_event)
+    state(app).engine.plot_observers.append(_observe_plot)
+    app.before_request(_start_timer)
+    app.after_request(_observe_request)
+    app.add_url_rule("/metrics", "metrics", metrics_text, methods=["GET"])
+
+
+def metrics_text() -> Response:
+    """Every metric in the Prometheus text format (all workers' samples summed)."""
+    if multiprocess_mode():
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    else:
+        registry = _REGISTRY
+    response = Response(generate_latest(registry), mimetype="text/plain")
+    response.headers["Content-Type"] = CONTENT_TYPE
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,224 @@
+"""Real servers for tests and benchmarks: ``redis-server`` and ``inspector serve``.
+
+Each runs as its own process on a free 127.0.0.1 port, in a folder the caller
+owns (a pytest ``tmp_path``), and is stopped by its context manager whatever
+happens.  Nothing listens beyond loopback and nothing persists: Redis runs
+with saving and the append-only file switched off.
+
+Used by ``tests/unit/inspector/engine/test_shared_cache.py``, the web and
+serving tests, and ``benchmarks/bench_serve.py`` (which puts ``tests/`` on
+its path).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+__all__ = [
+    "HttpServer",
+    "RedisServer",
+    "free_port",
+    "get",
+    "inspector_server",
+    "redis_server",
+    "require",
+]
+
+#: An opener without proxies: ``http_proxy`` must not send loopback requests elsewhere.
+_DIRECT: Final = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class ServerError(RuntimeError):
+    """A server did not start, with the end of its output."""
+
+
+def require(program: str) -> str:
+    """The path of a Debian program the tests drive; a clear error when missing."""
+    path = shutil.which(program)
+    if path is None:
+        raise ServerError(
+            f"{program} is not installed: `make system-deps` installs the Debian packages "
+            "the tests drive (see DEBIAN_PACKAGES in the Makefile)"
+        )
+    return path
+
+
+def free_port() -> int:
+    """A port free on 127.0.0.1 right now (the server binds it a moment later)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def get(
+    url: str, timeout: float = 30.0, headers: Mapping[str, str] | None = None
+) -> tuple[int, bytes]:
+    """Status and body of one GET (HTTP errors are answers, not exceptions)."""
+    request = urllib.request.Request(url, headers=dict(headers or {}))
+    try:
+        with _DIRECT.open(request, timeout=timeout) as response:
+            return int(response.status), bytes(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def _tail(log: Path, lines: int = 40) -> str:
+    text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def _stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, wait: float = 30) -> None:
+    if process.poll() is None:
+        process.send_signal(sig)
+        try:
+            process.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+# -- Redis -------------------------------------------------------------------------------------
+
+
+@dataclass
+class RedisServer:
+    """A ``redis-server`` on loopback that tests may kill and start again on the same port."""
+
+    folder: Path
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """The ``redis_url`` of the configuration."""
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        """Start (or restart) the server and wait until it answers PING."""
+        log = self.folder / "redis.log"
+        with log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [
+                    require("redis-server"),
+                    "--port", str(self.port),
+                    "--bind", "127.0.0.1",
+                    "--save", "",
+                    "--appendonly", "no",
+                    "--dir", str(self.folder),
+                    "--protected-mode", "yes",
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise ServerError(f"redis-server exited:\n{_tail(log)}")
+            if self._pong():
+                return
+            time.sleep(0.05)
+        raise ServerError(f"redis-server did not answer within 20 s:\n{_tail(log)}")
+
+    def _pong(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def kill(self) -> None:
+        """Kill the server at once (SIGKILL): connections break mid-use."""
+        if self.process is not None:
+            _stop(self.process, signal.SIGKILL)
+            self.process = None
+
+    def flush(self) -> None:
+        """Forget every key (FLUSHALL)."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as sock:
+            sock.sendall(b"FLUSHALL\r\n")
+            assert sock.recv(16).startswith(b"+OK")
+
+
+@contextlib.contextmanager
+def redis_server(folder: Path) -> Iterator[RedisServer]:
+    """A running Redis in ``folder``; killed on exit."""
+    folder.mkdir(parents=True, exist_ok=True)
+    server = RedisServer(folder, free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+# -- inspector serve ---------------------------------------------------------------------------
+
+
+@dataclass
+class HttpServer:
+    """A server process under test and where it listens."""
+
+    process: subprocess.Popen[bytes]
+    origin: str
+    log: Path
+
+    def get(self, path: str, timeout: float = 30.0, **headers: str) -> tuple[int, bytes]:
+        """Status and body of ``GET path``."""
+        return get(self.origin + path, timeout, headers)
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The end of the server's output, for failure messages."""
+        return _tail(self.log, lines)
+
+
+@contextlib.contextmanager
+def inspector_server(
+    config: Path, folder: Path, args: Sequence[str] = (), command: Sequence[str] | None = None
+) -> Iterator[HttpServer]:
+    """``inspector --config CONFIG serve --port P ARGS`` until ``/healthz`` answers.
+
+    ``command`` replaces the ``inspector`` executable (e.g. a launcher script
+    that adds a test plugin); the configuration and serve arguments follow it.
+    """
+    port = free_port()
+    exe = [str(Path(sys.executable).with_name("inspector"))] if command is None else [*command]
+    log = folder / f"server-{port}.log"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [*exe, "--config", str(config), "serve", "--port", str(port), *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=folder,
+            env=env,
+        )
+    server = HttpServer(process, f"http://127.0.0.1:{port}", log)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if process.poll() is not None:
+                raise ServerError(f"the server exited ({process.returncode}):\n{server.log_tail()}")
+            with contextlib.suppress(OSError):
+                if server.get("/healthz", timeout=2)[0] == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise ServerError(f"the server did not answer within 90 s:\n{server.log_tail()}")
+            time.sleep(0.1)
+        yield server
+    finally:
+        _stop(process)
