@@ -50,11 +50,14 @@ def create_app(
     app.extensions[EXTENSION] = web
 
     from inspector.web.api import api
+    from inspector.web.diff_api import STATUS_FILTER  # noqa: F401  (adds the diff routes to api)
+    from inspector.web.diff_pages import diffs
     from inspector.web.pages import pages
     from inspector.web.stats import stats
 
     app.register_blueprint(assets)
     app.register_blueprint(pages)
+    app.register_blueprint(diffs)
     app.register_blueprint(api, url_prefix="/api/v1")
     app.register_blueprint(stats)
     install_error_handlers(app)
