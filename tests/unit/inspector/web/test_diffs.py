@@ -110,7 +110,8 @@ def test_each_differing_row_links_the_two_tag_compare_plot(client: FlaskClient) 
     (row,) = doc["data"]
     link = row["links"]["compare"]
     assert urlsplit(link).path == "/plot/beamspot.compare"
-    assert _args(link) == {"db": "d", "tag": "DIFF_A", "iov": "300", "tag2": "DIFF_B", "iov2": "300"}
+    expected = {"db": "d", "tag": "DIFF_A", "iov": "300", "tag2": "DIFF_B", "iov2": "300"}
+    assert _args(link) == expected
     page = client.get(link)
     assert page.status_code == 200
     assert b"DIFF_A @ 300" in page.data and b"DIFF_B @ 300" in page.data
