@@ -399,6 +399,7 @@ class Engine:
             parameters=dict(params),
             time_type=tag.time_type.value,
             labels=tuple(labels),
+            query=request.query_string(db.alias),
         )
 
 
