@@ -19,6 +19,7 @@ from inspector.drawers import Drawer
 from inspector.errors import InvalidParameter, NotFound
 from inspector.plots import History, Series
 from inspector.render import json_item_bytes
+from inspector.web.cmspi_export import CMSPI, cmspi_export
 from inspector.web.permalinks import PlotQuery
 from inspector.web.responses import serve
 from inspector.web.state import Rendered, state
@@ -220,7 +221,9 @@ def plot_item(drawer: str) -> Response:
 
 @pages.get("/plot/<drawer>/export.<fmt>")
 def plot_export(drawer: str, fmt: str) -> Response:
-    """The plot object as JSON or CSV, or a standalone HTML page."""
+    """The plot object as JSON or CSV, a standalone HTML page, or CMS Payload Inspector JSON."""
+    if fmt == CMSPI:
+        return cmspi_export(drawer)
     if fmt not in EXPORTS:
         raise NotFound(f"no export format {fmt!r} (available: {', '.join(EXPORTS)})")
     query = _query(drawer)
