@@ -29,6 +29,10 @@ __all__ = ["pages"]
 pages = Blueprint("pages", __name__)
 
 IOV_PAGE: Final = 100
+#: Global tags per page of /globaltags (the page states the total and links the next).
+GLOBAL_TAG_PAGE: Final = 50
+#: Tags offered in a comparison's "another tag" list (the page says when there are more).
+TAG2_CHOICES: Final = 200
 EXPORTS: Final = ("json", "csv", "html")
 
 
@@ -115,6 +119,7 @@ def tag_page(name: str) -> str:
         first_since=first_since,
         last_since=last_since,
         end=format_since(tag.end, tag.time_type),
+        timeline_limit=state().engine.settings.max_history_iovs,
     )
 
 
@@ -136,6 +141,7 @@ def tag_timeline(name: str) -> Response:
     iovs = state().engine.iovs(db.alias, name)
     if len(iovs) == 0:
         raise NotFound(f"tag {name!r} has no IOVs")
+    state().engine.check_history_size(iovs)
     _, inverse = iovs.distinct_hashes()
     # Number payloads in order of first appearance, so the steps climb.
     order = np.unique(inverse, return_index=True)[1]
@@ -175,7 +181,8 @@ def plot_page(drawer: str) -> str:
     plot = web.plot(query)  # errors become 404/400 pages here, not in the browser
     now = _now()
     pinned = query.pinned_at(now)
-    same_type = [t for t in db.search_tags(object_type=tag.object_type, page_size=200).items]
+    same_type_page = db.search_tags(object_type=tag.object_type, page_size=TAG2_CHOICES)
+    same_type = list(same_type_page.items)
     return render_template(
         "plot.html",
         db=db,
@@ -185,6 +192,7 @@ def plot_page(drawer: str) -> str:
         plot=plot,
         params=dict(query.params),
         same_type=same_type,
+        same_type_total=same_type_page.total,
         item_url=url_for("pages.plot_item", drawer=drawer) + "?" + query.query_string(),
         exports={
             fmt: url_for("pages.plot_export", drawer=drawer, fmt=fmt) + "?" + query.query_string()
@@ -240,7 +248,7 @@ def global_tags_page() -> str:
     """Every global tag, paged."""
     db = _db()
     q = request.args.get("q", "").strip()
-    result = db.global_tags(q or None, page=_int_arg("page", 1), page_size=50)
+    result = db.global_tags(q or None, page=_int_arg("page", 1), page_size=GLOBAL_TAG_PAGE)
     result.require_exists("global tags")
     return render_template("globaltags.html", db=db, q=q, results=result)
 
