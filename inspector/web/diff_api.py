@@ -70,8 +70,7 @@ def diff_tags() -> Response:
             until.tolist(),
             since_texts(until, diff.time_type),
             diff.status_names(page),
-            diff.hash_a[page].tolist(),
-            diff.hash_b[page].tolist(),
+            *diff.hashes(page),
             links,
             strict=True,
         )

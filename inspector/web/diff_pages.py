@@ -78,8 +78,7 @@ def tag_diff_page() -> str:
         for s, u, ha, hb, st, link in zip(
             texts,
             since_texts(diff.until[rows_index], diff.time_type),
-            diff.hash_a[rows_index].tolist(),
-            diff.hash_b[rows_index].tolist(),
+            *diff.hashes(rows_index),
             diff.status_names(rows_index),
             view.compare_links(rows_index, texts),
             strict=True,

@@ -154,7 +154,7 @@ def test_a_large_diff_is_vectorised_and_right() -> None:
         t = int(diff.since[row])
         a = str(ha[bisect.bisect_right(list_a, t) - 1])
         b = str(hb[bisect.bisect_right(list_b, t) - 1])
-        assert (str(diff.hash_a[row]), str(diff.hash_b[row])) == (a, b)
+        assert diff.hashes(np.array([row])) == ([a], [b])
         assert diff.status_names(np.array([row])) == ["same" if a == b else "differs"]
 
 
