@@ -62,7 +62,7 @@ def diff_tags() -> Response:
                 "payload_hash_a": ha or None,
                 "payload_hash_b": hb or None,
             },
-            links={"compare": link} if link else None,
+            links={"compare": link[0][1]} if link else None,
         )
         for s, st, u, ut, status, ha, hb, link in zip(
             since.tolist(),

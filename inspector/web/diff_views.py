@@ -62,14 +62,13 @@ class TagDiffView:
             items.append(("snapshot", format_snapshot(self.snapshot)))
         return items
 
-    def compare_links(self, rows: npt.NDArray[np.intp], texts: list[str]) -> list[str | None]:
-        """The plot page of the first compare drawer, for each ``differs`` row (else ``None``)."""
-        if not self.compare:
-            return [None] * len(texts)
+    def compare_links(
+        self, rows: npt.NDArray[np.intp], texts: list[str]
+    ) -> list[list[tuple[str, str]]]:
+        """Per row, (drawer, plot page) of every compare drawer; empty unless ``differs``."""
         differs = (self.diff.status[rows] == DIFF_STATUSES.index("differs")).tolist()
-        drawer = self.compare[0]
         return [
-            compare_url(self, drawer, text) if is_diff else None
+            [(d.name, compare_url(self, d, text)) for d in self.compare] if is_diff else []
             for text, is_diff in zip(texts, differs, strict=True)
         ]
 
