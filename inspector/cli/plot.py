@@ -14,11 +14,12 @@ from inspector.cli.context import CliContext, db_option, parse_snapshot, pass_cl
 from inspector.engine import Engine, EngineSettings, PlotRequest
 from inspector.errors import InvalidParameter
 from inspector.plots import PlotObject
+from inspector.plots.cmspi import to_cmspi_bytes
 from inspector.render import RendererRegistry, standalone_html
 
 __all__ = ["plot_command"]
 
-FORMATS = ("json", "csv", "html")
+FORMATS = ("json", "csv", "html", "cmspi")
 
 
 class _TerminalProgress:
@@ -75,7 +76,15 @@ def render(plot: PlotObject, fmt: str, renderers: RendererRegistry) -> bytes:
     metavar="KEY=VALUE",
     help="A drawer parameter (repeatable).",
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="json", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="json",
+    show_default=True,
+    help="cmspi: the JSON of the CMS Payload Inspector (docs/export-formats.md).",
+)
+@click.option("--series", help="cmspi: the History series to write (when it has several).")
 @click.option(
     "-o",
     "--output",
@@ -96,6 +105,7 @@ def plot_command(
     snapshot: str | None,
     param_pairs: tuple[str, ...],
     fmt: str,
+    series: str | None,
     output: Path | None,
     db_alias: str | None,
 ) -> None:
@@ -115,9 +125,13 @@ def plot_command(
     engine = Engine(cli.config, cli.plugins, EngineSettings(**cli.config.engine.settings_kwargs()))
     try:
         plot = engine.plot(request, progress=_TerminalProgress())
+        payload_type = engine.database(db_alias).tag(tag).object_type
     finally:
         engine.close()
-    data = render(plot, fmt, RendererRegistry(cli.plugins.renderers))
+    if fmt == "cmspi":
+        data = to_cmspi_bytes(plot, payload_type, series=series)
+    else:
+        data = render(plot, fmt, RendererRegistry(cli.plugins.renderers))
     if output is None:
         click.echo(data.decode("utf-8"), nl=not data.endswith(b"\n"))
     else:
