@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-import inspector_plugins.beamspot
-import inspector_plugins.schemas
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -20,10 +18,8 @@ from handmade_diff import build_diff_db
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+from web_apps import beamspot_app
 
-from inspector.config import Config, DatabaseConfig
-from inspector.plugin import load_plugins
-from inspector.web.app import create_app
 from inspector.web.openapi import openapi_document
 from inspector.web.state import state
 
@@ -42,12 +38,7 @@ def diff_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, s
 
 @pytest.fixture(scope="module")
 def app(diff_db: tuple[Path, dict[str, str]]) -> Iterator[Flask]:
-    config = Config({"d": DatabaseConfig("d", f"sqlite:///{diff_db[0]}")}, "d")
-    plugins = load_plugins(
-        entry_points=False,
-        extra=[("schemas", inspector_plugins.schemas), ("beamspot", inspector_plugins.beamspot)],
-    )
-    flask_app = create_app(config, plugins)
+    flask_app = beamspot_app({"d": diff_db[0]})
     yield flask_app
     state(flask_app).close()
 

@@ -16,21 +16,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-import inspector_plugins.beamspot
-import inspector_plugins.schemas
 import numpy as np
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator
+from web_apps import beamspot_app
 
-from inspector.config import Config, DatabaseConfig
 from inspector.drawers import Drawer, Param, drawer
 from inspector.payload import DecodedPayload
 from inspector.plots import Histogram1D, Histogram2D, Scatter
 from inspector.plots.cmspi import CMSPI_SCHEMA
-from inspector.plugin import hookimpl, load_plugins
-from inspector.web.app import create_app
+from inspector.plugin import hookimpl
 from inspector.web.state import state
 
 PINNED = "2024-06-01T00:00:00Z"
@@ -68,16 +65,7 @@ class ExportTestPlugin:
 
 @pytest.fixture(scope="module")
 def app(handmade_path: tuple[Path, dict[str, str]]) -> Iterator[Flask]:
-    config = Config({"hand": DatabaseConfig("hand", f"sqlite:///{handmade_path[0]}")}, "hand")
-    plugins = load_plugins(
-        entry_points=False,
-        extra=[
-            ("schemas", inspector_plugins.schemas),
-            ("beamspot", inspector_plugins.beamspot),
-            ("exporttest", ExportTestPlugin()),
-        ],
-    )
-    flask_app = create_app(config, plugins)
+    flask_app = beamspot_app({"hand": handmade_path[0]}, ("exporttest", ExportTestPlugin()))
     yield flask_app
     state(flask_app).close()
 

@@ -14,19 +14,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import inspector_plugins.beamspot
-import inspector_plugins.schemas
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from handmade_diff import build_diff_db
+from web_apps import beamspot_app
 
-from inspector.config import Config, DatabaseConfig, parse_config
+from inspector.config import parse_config
 from inspector.engine import EngineSettings
 from inspector.errors import ConfigError
-from inspector.plugin import load_plugins
 from inspector.web import pages
-from inspector.web.app import create_app
 from inspector.web.openapi import openapi_document
 from inspector.web.state import state
 
@@ -56,18 +53,8 @@ def app(
     """The hand-built database with the diff one merged in by alias: two aliases."""
     diff_path = tmp_path_factory.mktemp("limits") / "diff.sqlite"
     build_diff_db(diff_path)
-    config = Config(
-        {
-            "hand": DatabaseConfig("hand", f"sqlite:///{handmade_path[0]}"),
-            "diff": DatabaseConfig("diff", f"sqlite:///{diff_path}"),
-        },
-        "hand",
-    )
-    plugins = load_plugins(
-        entry_points=False,
-        extra=[("schemas", inspector_plugins.schemas), ("beamspot", inspector_plugins.beamspot)],
-    )
-    flask_app = create_app(config, plugins, settings=EngineSettings(max_history_iovs=3))
+    databases = {"hand": handmade_path[0], "diff": diff_path}
+    flask_app = beamspot_app(databases, settings=EngineSettings(max_history_iovs=3))
     yield flask_app
     state(flask_app).close()
 
