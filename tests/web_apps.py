@@ -1,4 +1,4 @@
-"""Apps over hand-built SQLite files with the built-in schemas and beam-spot drawers.
+"""Apps over hand-built SQLite files with the built-in schemas, renderers and beam-spot drawers.
 
 What the web tests of diffs, exports and limits share: aliases mapped to
 files, the plugins they need registered explicitly (entry points off), and
@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import inspector_plugins.beamspot
+import inspector_plugins.renderers
 import inspector_plugins.schemas
 from flask import Flask
 
@@ -35,6 +36,7 @@ def beamspot_app(
         extra=[
             ("schemas", inspector_plugins.schemas),
             ("beamspot", inspector_plugins.beamspot),
+            ("renderers", inspector_plugins.renderers),
             *extra,
         ],
     )

@@ -9,6 +9,7 @@ supported types for the others.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 from collections.abc import Iterator, Mapping
@@ -116,6 +117,11 @@ def test_an_export_header_reproduces_the_views_permalink(client: FlaskClient, vi
         if line.startswith("# ") and ": " in line
     )
     assert _from_header(header["drawer"], header["query"]) == permalink
+    # The standalone page says it too (HTML text inside the HTML-escaped Bokeh document).
+    page_html = html.unescape(
+        html.unescape(_ok(client, f"/plot/{drawer_name}/export.html?{query}").decode())
+    )
+    assert "view: " + _from_header(provenance["drawer"], provenance["query"]) in page_html
     # The header's query, opened again, is the same plot.
     again = json.loads(_ok(client, f"/plot/{drawer_name}/export.json?{header['query']}"))
     assert again["provenance"] == provenance
