@@ -54,7 +54,15 @@ def _window(total: int) -> tuple[int, int, int]:
 
 
 def _args() -> dict[str, str]:
-    """The arguments that pin a diff; others (``all``, ``page``) are read apart."""
+    """The arguments that pin a diff (``all`` and ``page`` are read apart).
+
+    An unknown name is a 400 rather than ignored: a mistyped ``snaphot``
+    would otherwise show the latest contents as if pinned.
+    """
+    for key in request.args:
+        if key not in (*_PINNING, "all", "page"):
+            known = ", ".join((*_PINNING, "all", "page"))
+            raise InvalidParameter(key, f"is not a parameter of this page (known: {known})")
     return {k: v for k, v in request.args.items() if k in _PINNING}
 
 

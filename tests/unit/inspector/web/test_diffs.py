@@ -213,6 +213,8 @@ def test_diff_pages_show_a_form_and_readable_errors(client: FlaskClient) -> None
     assert client.get("/diff/tags?a=DIFF_A&b=DIFF_LUMI").status_code == 400
     assert client.get("/diff/tags?a=DIFF_A&b=DIFF_B&page=9").status_code == 404
     assert client.get("/diff/tags?a=DIFF_A&b=DIFF_B&all=yes").status_code == 400
+    typo = client.get("/diff/tags?a=DIFF_A&b=DIFF_B&snaphot=2024-01-01")
+    assert typo.status_code == 400 and b"snaphot" in typo.data
     assert client.get("/diff/globaltags").status_code == 200
 
 
