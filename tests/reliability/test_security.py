@@ -119,6 +119,10 @@ _QUERY: Final[dict[str, str]] = {
     "pages.plot_item": "tag=BS_run",
     "pages.plot_export": "tag=BS_run",
     "api.plot_resource": "tag=BS_run",
+    "api.diff_tags": "a=BS_run&b=BS_run",
+    "api.diff_global_tags": "a=GT_v1&b=GT_v2",
+    "diffs.tag_diff_page": "a=BS_run&b=BS_run",
+    "diffs.global_tag_diff_page": "a=GT_v1&b=GT_v2",
 }
 
 
