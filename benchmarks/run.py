@@ -14,6 +14,7 @@ BENCHMARKS = [
     "bench_backends",
     "bench_jobs",
     "bench_serve",
+    "bench_diff",
 ]
 
 

@@ -81,6 +81,7 @@ class EngineConfig:
     reduction_cache_mb: float | None = None
     iov_cache_entries: int | None = None
     iov_cache_seconds: float | None = None
+    max_history_iovs: int | None = None
 
     def settings_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ``EngineSettings`` of the keys the file set."""
@@ -97,6 +98,8 @@ class EngineConfig:
             out["iov_cache_entries"] = self.iov_cache_entries
         if self.iov_cache_seconds is not None:
             out["iov_cache_seconds"] = self.iov_cache_seconds
+        if self.max_history_iovs is not None:
+            out["max_history_iovs"] = self.max_history_iovs
         return out
 
 
@@ -110,6 +113,7 @@ _ENGINE_KEYS: Final[Mapping[str, tuple[bool, float, bool]]] = {
     "reduction_cache_mb": (False, 0.0, False),
     "iov_cache_entries": (True, 0.0, False),
     "iov_cache_seconds": (False, 0.0, False),
+    "max_history_iovs": (True, 1.0, False),
 }
 
 

@@ -15,12 +15,13 @@ from inspector.cli.progress import TerminalProgress
 from inspector.engine import Engine, EngineSettings, PlotRequest
 from inspector.errors import InvalidParameter
 from inspector.plots import PlotObject
+from inspector.plots.cmspi import to_cmspi_bytes
 from inspector.render import RendererRegistry, standalone_html
 from inspector.render.png import DEFAULT_SIZE, PngRenderer, PngSettings, png_html
 
 __all__ = ["plot_command"]
 
-FORMATS = ("json", "csv", "html", "png")
+FORMATS = ("json", "csv", "html", "png", "cmspi")
 
 
 def _params(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -59,7 +60,15 @@ def render(plot: PlotObject, fmt: str, renderers: RendererRegistry) -> bytes:
     metavar="KEY=VALUE",
     help="A drawer parameter (repeatable).",
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="json", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="json",
+    show_default=True,
+    help="cmspi: the JSON of the CMS Payload Inspector (docs/export-formats.md).",
+)
+@click.option("--series", help="cmspi: the History series to write (when it has several).")
 @click.option(
     "-o",
     "--output",
@@ -94,6 +103,7 @@ def plot_command(
     snapshot: str | None,
     param_pairs: tuple[str, ...],
     fmt: str,
+    series: str | None,
     output: Path | None,
     width: int,
     height: int,
@@ -120,6 +130,7 @@ def plot_command(
     engine = Engine(cli.config, cli.plugins, EngineSettings(**cli.config.engine.settings_kwargs()))
     try:
         plot = engine.plot(request, progress=TerminalProgress())
+        payload_type = engine.database(db_alias).tag(tag).object_type
     finally:
         engine.close()
     renderers = RendererRegistry(cli.plugins.renderers)
@@ -128,6 +139,8 @@ def plot_command(
             data = png.render(png_html(plot, renderers, {}, (width, height)), (width, height))
         finally:
             png.close()
+    elif fmt == "cmspi":
+        data = to_cmspi_bytes(plot, payload_type, series=series)
     else:
         data = render(plot, fmt, renderers)
     if output is None and png is not None:

@@ -73,6 +73,9 @@ class EngineSettings:
     iov_cache_seconds: float = 30.0
     drawer_timeout: float = 60.0
     workers: int = 4
+    #: Most IOVs one history (or tag timeline) may hold; more is a 400 that
+    #: names this limit and asks for since/until, never a silent truncation.
+    max_history_iovs: int = 200_000
 
 
 class Engine:
@@ -132,6 +135,17 @@ class Engine:
         return self.iov_lists.get_or_compute(
             key, lambda: db.iovs(tag, since=since, until=until, snapshot=snapshot)
         )
+
+    def check_history_size(self, iovs: IovList) -> None:
+        """Refuse a history over more IOVs than ``max_history_iovs`` (400, naming the limit)."""
+        limit = self.settings.max_history_iovs
+        if len(iovs) > limit:
+            raise InvalidParameter(
+                "since",
+                f"tag {iovs.tag!r} has {len(iovs):,} IOVs in this range, more than the "
+                f"{limit:,} one history may hold ([engine] max_history_iovs); "
+                "narrow the range with since and until",
+            )
 
     def decoded_payload(self, alias: str | None, payload_hash: str) -> DecodedPayload:
         """A payload decoded with its declared schema, once per hash."""
@@ -275,6 +289,7 @@ class Engine:
         iovs = self.iovs(db.alias, tag.name, since=since, until=until, snapshot=request.snapshot)
         if len(iovs) == 0:
             raise NotFound(f"tag {tag.name!r} has no IOVs in the requested range")
+        self.check_history_size(iovs)
         hashes, inverse = iovs.distinct_hashes()
         results = self._run(
             drawer,
@@ -471,6 +486,7 @@ class Engine:
             parameters=dict(params),
             time_type=tag.time_type.value,
             labels=tuple(labels),
+            query=request.query_string(db.alias),
         )
 
 

@@ -6,6 +6,9 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
+
+from inspector.conddb.timetypes import format_snapshot
 
 __all__ = ["PlotRequest"]
 
@@ -30,3 +33,23 @@ class PlotRequest:
     until: str | None = None
     snapshot: dt.datetime | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
+
+    def query_items(self, db: str) -> list[tuple[str, str]]:
+        """The canonical data query of this request, ``db`` being its resolved alias.
+
+        Data-pinning arguments in a fixed order, then the drawer parameters
+        sorted by name: the query string of the plot page's permalink, and
+        what every export states in its provenance.
+        """
+        items = [("db", db), ("tag", self.tag)]
+        for key in ("iov", "tag2", "iov2", "since", "until"):
+            value = getattr(self, key)
+            if value:
+                items.append((key, value))
+        if self.snapshot is not None:
+            items.append(("snapshot", format_snapshot(self.snapshot)))
+        return items + sorted((k, str(v)) for k, v in self.params.items())
+
+    def query_string(self, db: str) -> str:
+        """:meth:`query_items` URL-encoded, ``:`` and ``*`` left readable."""
+        return urlencode(self.query_items(db), safe=":*")

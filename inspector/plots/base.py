@@ -324,11 +324,16 @@ class Provenance:
     parameters: Mapping[str, JsonScalar] = field(default_factory=dict)
     time_type: str | None = None
     labels: tuple[str, ...] = ()
+    #: The canonical data query string of the view the plot was made for
+    #: (``db=…&tag=…&since=…&snapshot=…&bins=50``; ``""`` when unknown), so
+    #: an export alone reproduces the permalink ``/plot/<drawer>?<query>``.
+    query: str = ""
 
     def __post_init__(self) -> None:
         owner = "Provenance"
         put = self._put
         put("db", _text(owner, "db", self.db))
+        put("query", _text(owner, "query", self.query))
         put("drawer", _text(owner, "drawer", self.drawer))
         put("tags", _texts(owner, "tags", self.tags))
         put("payload_hashes", _texts(owner, "payload_hashes", self.payload_hashes))
@@ -359,6 +364,7 @@ class Provenance:
             "parameters": dict(self.parameters),
             "time_type": self.time_type,
             "labels": list(self.labels),
+            "query": self.query,
         }
 
     @classmethod
@@ -406,6 +412,8 @@ class Provenance:
         ]
         if self.time_type is not None:
             lines.append(f"time_type: {self.time_type}")
+        if self.query:
+            lines.append(f"query: {self.query}")
         return lines
 
 

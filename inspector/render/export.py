@@ -41,5 +41,10 @@ def standalone_html(
         f"{html.escape(provenance_text(plot))}</p>"
         + (f"<ul style='font:12px sans-serif'>{notes}</ul>" if notes else "")
     )
+    prov = plot.provenance
+    if prov.query:
+        # The exact view (tags, IOVs, range, snapshot, parameters): opens it again.
+        view = html.escape(f"/plot/{prov.drawer}?{prov.query}")
+        caption += f"<p style='font:12px monospace;color:#555'>view: {view}</p>"
     page = column(model, Div(text=caption), sizing_mode="stretch_width")
     return file_html(page, INLINE, title=plot.title or plot.plot_type)

@@ -50,6 +50,8 @@ def create_app(
     app.extensions[EXTENSION] = web
 
     from inspector.web.api import api
+    from inspector.web.diff_api import STATUS_FILTER  # noqa: F401  (adds the diff routes to api)
+    from inspector.web.diff_pages import diffs
     from inspector.web.health import health
     from inspector.web.metrics import install_metrics
     from inspector.web.pages import pages
@@ -57,6 +59,7 @@ def create_app(
 
     app.register_blueprint(assets)
     app.register_blueprint(pages)
+    app.register_blueprint(diffs)
     app.register_blueprint(api, url_prefix="/api/v1")
     app.register_blueprint(stats)
     app.register_blueprint(health)

@@ -27,6 +27,8 @@ LIMITS: Final = {
     "drawers": (50, 1000),
     "globaltags": (50, 1000),
     "runs": (50, 1000),
+    "tagdiff": (1000, 10_000),
+    "globaltagdiff": (100, 1000),
 }
 #: The largest run number (CondDB stores runs as unsigned 32-bit numbers).
 MAX_RUN: Final = (1 << 32) - 1
@@ -565,6 +567,7 @@ def _components() -> dict[str, Any]:
         _job_schemas,
         _global_tag_schemas,
         _run_schemas,
+        _diff_schemas,
     ):
         schemas.update(part())
     error_content = {MEDIA_TYPE: {"schema": _ref("ErrorDocument")}}
@@ -832,6 +835,151 @@ def openapi_document(version: str) -> dict[str, Any]:
             "Every GET answers If-None-Match with 304 and is gzipped on request. "
             "See docs/api.md.",
         },
-        "paths": {**_other_paths(), **_tag_paths()},
+        "paths": {**_other_paths(), **_tag_paths(), **_diff_paths()},
         "components": _components(),
+    }
+
+
+# -- diffs --------------------------------------------------------------------------------------
+
+_STATUS: Final[_Schema] = {"enum": ["same", "differs", "only_a", "only_b"]}
+
+
+def _diff_meta(extra: dict[str, Any]) -> _Schema:
+    counts = _obj({name: {"type": "integer", "minimum": 0} for name in _STATUS["enum"]})
+    return {
+        "allOf": [_ref("PageMeta")],
+        **_obj(
+            {
+                "rows": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "rows before the status filter (total counts the kept ones)",
+                },
+                "counts": {**counts, "description": "rows of each status, before the filter"},
+                "statuses": {**_array(_STATUS), "description": "the statuses kept"},
+                **extra,
+            },
+            closed=False,
+        ),
+    }
+
+
+def _diff_list(resource: str, meta: _Schema) -> _Schema:
+    links = _obj(
+        {
+            "self": _STR,
+            "first": _STR,
+            "prev": {"type": ["string", "null"]},
+            "next": {"type": ["string", "null"]},
+            "last": _STR,
+            "html": {"type": "string", "description": "the same view as a page"},
+        }
+    )
+    return _obj(
+        {
+            "data": _array(_ref(resource)),
+            "links": links,
+            "meta": meta,
+            "jsonapi": _ref("JsonApi"),
+        }
+    )
+
+
+def _diff_schemas() -> dict[str, _Schema]:
+    hash_or_null: _Schema = {"type": ["string", "null"], "pattern": "^[0-9a-f]{40}$"}
+    row = _obj(
+        {
+            "since": _SINCE,
+            "since_text": _STR,
+            "until": {**_SINCE, "description": "exclusive end: the next boundary of either tag"},
+            "until_text": _STR,
+            "status": _STATUS,
+            "payload_hash_a": {**hash_or_null, "description": "null: A has no IOV valid here"},
+            "payload_hash_b": {**hash_or_null, "description": "null: B has no IOV valid here"},
+        }
+    )
+    tag_row = _resource("tagdiffrows", row)
+    tag_row["properties"]["links"] = _obj(
+        {"compare": {"type": "string", "description": "plot page of a compare drawer"}}
+    )
+    side = _obj({"tag": _STR, "object_type": _STR})
+    tag_meta = _diff_meta(
+        {
+            "a": side,
+            "b": side,
+            "time_type": {"enum": [t.value for t in TimeType]},
+            "snapshot": {"type": ["string", "null"], "format": "date-time"},
+            "compare_drawers": {
+                **_array(_STR),
+                "description": "compare drawers reading both payload types",
+            },
+            "compare_note": {
+                "type": ["string", "null"],
+                "description": "why no row has a compare link, when none applies",
+            },
+            "units": _units({"since": _STR, "until": _STR}),
+        }
+    )
+    gt_row = _resource(
+        "globaltagdiffrows",
+        _obj(
+            {
+                "record": _STR,
+                "label": _STR,
+                "tag_a": {"type": ["string", "null"]},
+                "tag_b": {"type": ["string", "null"]},
+                "status": _STATUS,
+            }
+        ),
+    )
+    gt_row["properties"]["links"] = _obj(
+        {"tag_diff": _STR, "html": {"type": "string", "description": "the tag diff page"}}
+    )
+    return {
+        "TagDiffRow": tag_row,
+        "TagDiffListDocument": _diff_list("TagDiffRow", tag_meta),
+        "GlobalTagDiffRow": gt_row,
+        "GlobalTagDiffListDocument": _diff_list("GlobalTagDiffRow", _diff_meta({})),
+    }
+
+
+def _diff_paths() -> dict[str, Any]:
+    statuses = _query(
+        "filter[status]",
+        {"type": "string", "examples": ["differs,only_a,only_b"]},
+        "comma-separated statuses to keep (same, differs, only_a, only_b); default: all",
+    )
+    tag_params = [
+        _db(),
+        _query("a", _STR, "the first tag (A)", required=True),
+        _query("b", _STR, "the second tag (B), of the same time type", required=True),
+        _since_param("since", "first row: the IOVs valid here"),
+        _since_param("until", "last boundary"),
+        _snapshot_param(),
+        statuses,
+        *_paging("tagdiff"),
+    ]
+    gt_params = [
+        _db(),
+        _query("a", _STR, "the first global tag (A)", required=True),
+        _query("b", _STR, "the second global tag (B)", required=True),
+        statuses,
+        *_paging("globaltagdiff"),
+    ]
+    return {
+        "/api/v1/diff/tags": _get(
+            "diff_tags",
+            "Two tags aligned on since: which payload each has valid at every boundary",
+            tag_params,
+            _responses("TagDiffListDocument", 400, 404, 503),
+            "diffs",
+        ),
+        "/api/v1/diff/globaltags": _get(
+            "diff_global_tags",
+            "Records of two global tags with the tag each one names",
+            gt_params,
+            _responses("GlobalTagDiffListDocument", 400, 404, 503),
+            "diffs",
+        ),
     }

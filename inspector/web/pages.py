@@ -19,6 +19,7 @@ from inspector.drawers import Drawer
 from inspector.errors import InvalidParameter, NotFound
 from inspector.plots import History, Series
 from inspector.render import json_item_bytes
+from inspector.web.cmspi_export import CMSPI, cmspi_export
 from inspector.web.permalinks import PlotQuery
 from inspector.web.plot_jobs import job_url, plot_job
 from inspector.web.responses import serve
@@ -29,6 +30,10 @@ __all__ = ["pages"]
 pages = Blueprint("pages", __name__)
 
 IOV_PAGE: Final = 100
+#: Global tags per page of /globaltags (the page states the total and links the next).
+GLOBAL_TAG_PAGE: Final = 50
+#: Tags offered in a comparison's "another tag" list (the page says when there are more).
+TAG2_CHOICES: Final = 200
 EXPORTS: Final = ("json", "csv", "html")
 
 
@@ -115,6 +120,7 @@ def tag_page(name: str) -> str:
         first_since=first_since,
         last_since=last_since,
         end=format_since(tag.end, tag.time_type),
+        timeline_limit=state().engine.settings.max_history_iovs,
     )
 
 
@@ -136,6 +142,7 @@ def tag_timeline(name: str) -> Response:
     iovs = state().engine.iovs(db.alias, name)
     if len(iovs) == 0:
         raise NotFound(f"tag {name!r} has no IOVs")
+    state().engine.check_history_size(iovs)
     _, inverse = iovs.distinct_hashes()
     # Number payloads in order of first appearance, so the steps climb.
     order = np.unique(inverse, return_index=True)[1]
@@ -177,7 +184,8 @@ def plot_page(drawer: str) -> str:
     job = plot_job(query, now)
     plot = None if job else web.plot(query)  # errors become 404/400 pages, not in the browser
     pinned = query.pinned_at(now)
-    same_type = [t for t in db.search_tags(object_type=tag.object_type, page_size=200).items]
+    same_type_page = db.search_tags(object_type=tag.object_type, page_size=TAG2_CHOICES)
+    same_type = list(same_type_page.items)
     return render_template(
         "plot.html",
         db=db,
@@ -187,6 +195,7 @@ def plot_page(drawer: str) -> str:
         plot=plot,
         params=dict(query.params),
         same_type=same_type,
+        same_type_total=same_type_page.total,
         item_url=url_for("pages.plot_item", drawer=drawer)
         + "?"
         + (pinned if job else query).query_string(),
@@ -228,7 +237,9 @@ def plot_item(drawer: str) -> Response:
 
 @pages.get("/plot/<drawer>/export.<fmt>")
 def plot_export(drawer: str, fmt: str) -> Response:
-    """The plot object as JSON or CSV, or a standalone HTML page."""
+    """The plot object as JSON or CSV, a standalone HTML page, or CMS Payload Inspector JSON."""
+    if fmt == CMSPI:
+        return cmspi_export(drawer)
     if fmt not in EXPORTS:
         raise NotFound(f"no export format {fmt!r} (available: {', '.join(EXPORTS)})")
     query = _query(drawer)
@@ -257,7 +268,7 @@ def global_tags_page() -> str:
     """Every global tag, paged."""
     db = _db()
     q = request.args.get("q", "").strip()
-    result = db.global_tags(q or None, page=_int_arg("page", 1), page_size=50)
+    result = db.global_tags(q or None, page=_int_arg("page", 1), page_size=GLOBAL_TAG_PAGE)
     result.require_exists("global tags")
     return render_template("globaltags.html", db=db, q=q, results=result)
 

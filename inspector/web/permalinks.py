@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
-from inspector.conddb.timetypes import format_snapshot, parse_snapshot
+from inspector.conddb.timetypes import parse_snapshot
 from inspector.engine import PlotRequest
 from inspector.errors import InvalidParameter
 
@@ -103,14 +103,7 @@ class PlotQuery:
 
     def data_items(self) -> list[tuple[str, str]]:
         """The data-pinning arguments in canonical order, then the parameters."""
-        items = [("db", self.db), ("tag", self.tag)]
-        for key in ("iov", "tag2", "iov2", "since", "until"):
-            value = getattr(self, key)
-            if value:
-                items.append((key, value))
-        if self.snapshot is not None:
-            items.append(("snapshot", format_snapshot(self.snapshot)))
-        return items + list(self.params)
+        return self.to_request().query_items(self.db)
 
     def query_string(self, *, view: bool = True, **overrides: str | None) -> str:
         """Canonical query string; ``overrides`` replace or (with ``None``) drop keys."""

@@ -142,6 +142,10 @@ def _every_url(web: WebState) -> list[str]:
         ]
     for gt in db.global_tags(page_size=1000).items:
         urls += [f"/globaltags/{quote(gt.name, safe='')}", f"/api/v1/globaltags/{gt.name}"]
+    gts = [g.name for g in db.global_tags(page_size=2).items]
+    gt_pair, tag_pair = _query(a=gts[0], b=gts[-1]), _query(a=tags[0].name, b=tags[0].name)
+    urls += [f"/diff/globaltags?{gt_pair}", f"/api/v1/diff/globaltags?{gt_pair}"]
+    urls += [f"/diff/tags?{tag_pair}&all=1", f"/api/v1/diff/tags?{tag_pair}"]
     for drawer in web.plugins.drawers:
         urls.append(f"/api/v1/drawers/{drawer.name}")
         if not EVERY_DRAWER and drawer.name not in DRAWERS:

@@ -126,6 +126,10 @@ _QUERY: Final[dict[str, str]] = {
     "api.plot_resource": "tag=BS_run",
     "pages.plot_png": "tag=BS_run&width=200&height=150",
     "api.get_job": f"drawer=beamspot.position_x&{_PINNED}",
+    "api.diff_tags": "a=BS_run&b=BS_run",
+    "api.diff_global_tags": "a=GT_v1&b=GT_v2",
+    "diffs.tag_diff_page": "a=BS_run&b=BS_run",
+    "diffs.global_tag_diff_page": "a=GT_v1&b=GT_v2",
 }
 
 

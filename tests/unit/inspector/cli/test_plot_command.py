@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from jsonschema import Draft202012Validator
 
 from inspector.cli.main import cli
 from inspector.plots import History, from_json
+from inspector.plots.cmspi import CMSPI_SCHEMA
 
 
 @pytest.fixture
@@ -110,3 +113,41 @@ def test_bad_input_exit_code_2_one_line(config: Path, args: list[str], message: 
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert result.stdout == ""
+
+
+# -- the CMS Payload Inspector form (docs/export-formats.md) ------------------------------------
+
+
+def test_a_history_in_the_cmssw_shape(config: Path) -> None:
+    result = run(
+        config, "beamspot.position_x", "--tag", "BeamSpotObjects_PCL_byLumi_v1", "--format", "cmspi"
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    Draft202012Validator(dict(CMSPI_SCHEMA)).validate(doc)
+    assert doc["annotations"]["payload_type"] == "BeamSpotObjects"
+    assert len(doc["data"]) > 100
+    assert "db=demo&tag=BeamSpotObjects_PCL_byLumi_v1" in doc["annotations"]["info"]
+
+
+def test_series_and_unsupported_types_are_one_line_errors(config: Path) -> None:
+    several = run(
+        config, "beamspot.width", "--tag", "BeamSpotObjects_PCL_byLumi_v1", "--format", "cmspi"
+    )
+    assert several.exit_code == 2 and "width_x, width_y" in several.stderr
+    chosen = run(
+        config,
+        "beamspot.width",
+        "--tag",
+        "BeamSpotObjects_PCL_byLumi_v1",
+        "--format",
+        "cmspi",
+        "--series",
+        "width_x",
+    )
+    assert chosen.exit_code == 0 and json.loads(chosen.stdout)["data"]
+    table = run(
+        config, "beamspot.parameters", "--tag", "BeamSpotObjects_PCL_byLumi_v1", "--format", "cmspi"
+    )
+    assert table.exit_code == 2 and "Table" in table.stderr
+    assert len(table.stderr.strip().splitlines()) == 1
