@@ -17,7 +17,9 @@ class PlotRequest:
     ``iov``/``iov2``/``since``/``until`` are user-written ``since`` values
     (run, ``run:ls``, ISO time or raw integers), parsed with the tag's time
     type.  ``snapshot`` pins the tag contents; ``params`` are the drawer's
-    parameters as given (validated by the engine).
+    parameters as given (validated by the engine).  ``cert`` names a
+    configured certification file: a history keeps only the IOVs that
+    overlap certified data (docs/certification.md).
     """
 
     drawer: str
@@ -30,3 +32,4 @@ class PlotRequest:
     until: str | None = None
     snapshot: dt.datetime | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
+    cert: str | None = None

@@ -311,8 +311,11 @@ class Provenance:
     decoded; ``snapshot`` is the ISO UTC time the tag contents were frozen at
     (``None`` = latest).  ``labels`` name the two sides of a comparison,
     first then second, e.g. ``("IOV 379100", "IOV 380200")``; empty for a
-    single input.  Drawers leave provenance empty; the engine fills it in
-    with :meth:`PlotObject.with_provenance`.
+    single input.  ``certification`` names the certification file that
+    filtered a history (``{"name", "file", "sha256"}``), ``None`` when none
+    did; it is written to JSON only when set, and documents without it
+    (older ones included) read as ``None``.  Drawers leave provenance
+    empty; the engine fills it in with :meth:`PlotObject.with_provenance`.
     """
 
     db: str = ""
@@ -324,6 +327,7 @@ class Provenance:
     parameters: Mapping[str, JsonScalar] = field(default_factory=dict)
     time_type: str | None = None
     labels: tuple[str, ...] = ()
+    certification: Mapping[str, str] | None = None
 
     def __post_init__(self) -> None:
         owner = "Provenance"
@@ -343,6 +347,8 @@ class Provenance:
                 put("time_type", TimeType.parse(_text(owner, "time_type", self.time_type)).value)
             except InvalidParameter as exc:
                 _fail(owner, "time_type", exc.reason)
+        if self.certification is not None:
+            put("certification", _certification(self.certification))
 
     def _put(self, name: str, value: object) -> None:
         object.__setattr__(self, name, value)
@@ -359,6 +365,7 @@ class Provenance:
             "parameters": dict(self.parameters),
             "time_type": self.time_type,
             "labels": list(self.labels),
+            **({"certification": dict(self.certification)} if self.certification else {}),
         }
 
     @classmethod
@@ -406,7 +413,26 @@ class Provenance:
         ]
         if self.time_type is not None:
             lines.append(f"time_type: {self.time_type}")
+        if self.certification:
+            c = self.certification
+            lines.append(f"certification: {c['name']} ({c['file']}, sha256 {c['sha256']})")
         return lines
+
+
+#: The keys of ``Provenance.certification``, all strings.
+CERTIFICATION_KEYS: Final = ("name", "file", "sha256")
+
+
+def _certification(value: Any) -> Mapping[str, str]:
+    if not isinstance(value, Mapping) or set(value) != set(CERTIFICATION_KEYS):
+        _fail(
+            "Provenance",
+            "certification",
+            f"must be an object with exactly the keys {', '.join(CERTIFICATION_KEYS)}",
+        )
+    if not all(isinstance(value[k], str) and value[k] for k in CERTIFICATION_KEYS):
+        _fail("Provenance", "certification", "values must be non-empty strings")
+    return types.MappingProxyType({k: str(value[k]) for k in CERTIFICATION_KEYS})
 
 
 def _since_tuple(values: Any) -> tuple[int, ...]:

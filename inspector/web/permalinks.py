@@ -5,8 +5,9 @@ A plot is addressed by a readable query string::
     /plot/beamspot.position_x?db=demo&tag=BeamSpotObjects_PCL_byLumi_v1
         &since=379100&until=380000&snapshot=2024-10-01T12:00:00Z&xaxis=time
 
-``db``, ``tag``, ``iov``, ``tag2``, ``iov2``, ``since``, ``until`` and
-``snapshot`` pin the data; every other name is a drawer parameter, except the
+``db``, ``tag``, ``iov``, ``tag2``, ``iov2``, ``since``, ``until``,
+``snapshot`` and ``cert`` (a certification file: history plots keep only
+certified IOVs) pin the data; every other name is a drawer parameter, except the
 view options ``xaxis``, ``width`` and ``height``, which change only the drawing.
 A link with a ``snapshot`` in the past always shows the same plot.
 """
@@ -27,7 +28,7 @@ from inspector.errors import InvalidParameter
 
 __all__ = ["DATA_KEYS", "VIEW_KEYS", "PlotQuery"]
 
-DATA_KEYS: Final = ("db", "tag", "iov", "tag2", "iov2", "since", "until", "snapshot")
+DATA_KEYS: Final = ("db", "tag", "iov", "tag2", "iov2", "since", "until", "snapshot", "cert")
 VIEW_KEYS: Final = ("xaxis", "width", "height")
 MAX_VALUE: Final = 500
 
@@ -47,6 +48,7 @@ class PlotQuery:
     snapshot: dt.datetime | None = None
     params: tuple[tuple[str, str], ...] = ()
     view: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    cert: str | None = None
 
     @classmethod
     def from_args(cls, drawer: str, args: MultiDict[str, str], default_db: str) -> PlotQuery:
@@ -84,6 +86,7 @@ class PlotQuery:
             snapshot=parse_snapshot(single.get("snapshot")),
             params=params,
             view=view,
+            cert=single.get("cert") or None,
         )
 
     def to_request(self) -> PlotRequest:
@@ -99,6 +102,7 @@ class PlotQuery:
             until=self.until,
             snapshot=self.snapshot,
             params=dict(self.params),
+            cert=self.cert,
         )
 
     def data_items(self) -> list[tuple[str, str]]:
@@ -108,6 +112,8 @@ class PlotQuery:
             value = getattr(self, key)
             if value:
                 items.append((key, value))
+        if self.cert:
+            items.append(("cert", self.cert))
         if self.snapshot is not None:
             items.append(("snapshot", format_snapshot(self.snapshot)))
         return items + list(self.params)
