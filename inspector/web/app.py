@@ -50,6 +50,7 @@ def create_app(
     app.extensions[EXTENSION] = web
 
     from inspector.web.api import api
+    from inspector.web.notes import notes_forms  # also adds /api/v1/annotations to `api`
     from inspector.web.pages import pages
     from inspector.web.stats import stats
 
@@ -57,6 +58,7 @@ def create_app(
     app.register_blueprint(pages)
     app.register_blueprint(api, url_prefix="/api/v1")
     app.register_blueprint(stats)
+    app.register_blueprint(notes_forms)
     install_error_handlers(app)
 
     @app.context_processor

@@ -19,6 +19,7 @@ from inspector.drawers import Drawer
 from inspector.errors import InvalidParameter, NotFound
 from inspector.plots import History, Series
 from inspector.render import json_item_bytes
+from inspector.web.notes import current_writer, markers_fingerprint, plot_markers, tag_notes
 from inspector.web.permalinks import PlotQuery
 from inspector.web.responses import serve
 from inspector.web.state import Rendered, state
@@ -114,7 +115,21 @@ def tag_page(name: str) -> str:
         first_since=first_since,
         last_since=last_since,
         end=format_since(tag.end, tag.time_type),
+        **_notes_context(db.alias, tag.name, drawers),
     )
+
+
+def _notes_context(alias: str, tag: str, drawers: list[Drawer]) -> dict[str, Any]:
+    """What the notes list and form of a tag page need (IOV notes link to a history)."""
+    notes, total = tag_notes(alias, tag)
+    history = [d for d in drawers if d.kind == "history"]
+    return {
+        "notes": notes,
+        "notes_total": total,
+        "writer": current_writer(),
+        "notes_api": url_for("api.list_annotations", **{"filter[db]": alias, "filter[tag]": tag}),
+        "history_drawer": history[0].name if history else None,
+    }
 
 
 def _iov_row(iovs: IovList, i: int) -> dict[str, Any]:
@@ -175,6 +190,7 @@ def plot_page(drawer: str) -> str:
     now = _now()
     pinned = query.pinned_at(now)
     same_type = [t for t in db.search_tags(object_type=tag.object_type, page_size=200).items]
+    fingerprint = markers_fingerprint(plot_markers(query))
     return render_template(
         "plot.html",
         db=db,
@@ -184,7 +200,12 @@ def plot_page(drawer: str) -> str:
         plot=plot,
         params=dict(query.params),
         same_type=same_type,
-        item_url=url_for("pages.plot_item", drawer=drawer) + "?" + query.query_string(),
+        item_url=url_for("pages.plot_item", drawer=drawer)
+        + "?"
+        + query.query_string(notes=fingerprint),
+        certifications=web.config.certifications,
+        writer=current_writer(),
+        plot_link=url_for("pages.plot_page", drawer=drawer) + "?" + pinned.query_string(),
         exports={
             fmt: url_for("pages.plot_export", drawer=drawer, fmt=fmt) + "?" + query.query_string()
             for fmt in EXPORTS
@@ -215,7 +236,12 @@ def plot_item(drawer: str) -> Response:
     """The rendered Bokeh document (``json_item``), cached per pinned request."""
     query = _query(drawer)
     now = _now()
-    return serve(state().rendered(query, "item", now), pinned=query.is_pinned(now))
+    markers = plot_markers(query)
+    # Pinned drawings are cached for good by browsers: only when their URL
+    # carries the fingerprint of the notes drawn (the plot page adds it).
+    current = dict(query.view).get("notes") == markers_fingerprint(markers)
+    rendered = state().rendered(query, "item", now, markers)
+    return serve(rendered, pinned=query.is_pinned(now) and current)
 
 
 @pages.get("/plot/<drawer>/export.<fmt>")

@@ -8,13 +8,16 @@ A plot is addressed by a readable query string::
 ``db``, ``tag``, ``iov``, ``tag2``, ``iov2``, ``since``, ``until``,
 ``snapshot`` and ``cert`` (a certification file: history plots keep only
 certified IOVs) pin the data; every other name is a drawer parameter, except the
-view options ``xaxis``, ``width`` and ``height``, which change only the drawing.
+view options ``xaxis``, ``width`` and ``height``, which change only the drawing,
+and ``notes``, a fingerprint of the annotation markers that the plot page
+adds to its drawing's URL so browsers refetch it when notes change.
 A link with a ``snapshot`` in the past always shows the same plot.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Final
@@ -29,7 +32,7 @@ from inspector.errors import InvalidParameter
 __all__ = ["DATA_KEYS", "VIEW_KEYS", "PlotQuery"]
 
 DATA_KEYS: Final = ("db", "tag", "iov", "tag2", "iov2", "since", "until", "snapshot", "cert")
-VIEW_KEYS: Final = ("xaxis", "width", "height")
+VIEW_KEYS: Final = ("xaxis", "width", "height", "notes")
 MAX_VALUE: Final = 500
 
 
@@ -139,6 +142,8 @@ class PlotQuery:
         """Rendering options: x axis and size."""
         opts: dict[str, str | int] = {}
         for key, value in self.view:
+            if key == "notes":  # fingerprints the annotation markers: a cache key, no option
+                continue
             opts["x_axis" if key == "xaxis" else key] = int(value) if key != "xaxis" else value
         return opts
 
@@ -162,6 +167,8 @@ class PlotQuery:
 def _check_view(view: Mapping[str, str]) -> None:
     if "xaxis" in view and view["xaxis"] not in ("since", "time"):
         raise InvalidParameter("xaxis", f"{view['xaxis']!r} is not 'since' or 'time'")
+    if "notes" in view and not re.fullmatch(r"[0-9a-f]{1,16}", view["notes"]):
+        raise InvalidParameter("notes", f"{view['notes']!r} is not a notes fingerprint")
     for key in ("width", "height"):
         if key in view:
             try:
