@@ -73,13 +73,16 @@ class Authenticator:
         self._users = sorted(config.token_digests.items())
 
     def identify(self, peer: str | None, headers: Mapping[str, str]) -> Identity | None:
-        """The user behind a request, ``None`` if anonymous; a bad token is a 401."""
-        authorization = headers.get("Authorization", "")
+        """The user behind a request, ``None`` if anonymous; a bad token is a 401.
+
+        ``headers`` are keyed by lower-case name (HTTP header names ignore case).
+        """
+        authorization = headers.get("authorization", "")
         if authorization:
             return Identity(self._token_user(authorization), "token")
         header = self.config.proxy_user_header
         if header and self._trusted(peer):
-            name = headers.get(header, "").strip()
+            name = headers.get(header.lower(), "").strip()
             if name:
                 if not USER_NAME.match(name):
                     raise Unauthorized("the proxy's user name is not a valid user name")

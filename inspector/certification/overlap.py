@@ -124,4 +124,5 @@ def overlap_mask(
     j = np.searchsorted(intervals.ends, lo, side="right")
     inside = j < len(intervals)
     candidate = intervals.starts[np.minimum(j, len(intervals) - 1)]
-    return inside & (candidate < hi)
+    kept: npt.NDArray[np.bool_] = inside & (candidate < hi)
+    return kept

@@ -23,6 +23,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, redirect, request, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from inspector.annotations import (
     Annotation,
@@ -40,7 +41,16 @@ from inspector.conddb.timetypes import parse_since
 from inspector.errors import BadRequest, InspectorError, InvalidParameter
 from inspector.render.bokeh_renderers import AnnotationMarker
 from inspector.web.api import _args, _paging, api
-from inspector.web.jsonapi import MEDIA_TYPE, document, dumps, iso, page_links, page_meta, resource
+from inspector.web.jsonapi import (
+    MEDIA_TYPE,
+    document,
+    dumps,
+    iso,
+    page_links,
+    page_meta,
+    resource,
+    url,
+)
 from inspector.web.permalinks import PlotQuery
 from inspector.web.responses import serve
 from inspector.web.state import Rendered, state
@@ -78,17 +88,22 @@ class UnsupportedMediaType(InspectorError):
 def current_writer() -> Identity | None:
     """The identified user of this request, ``None`` when anonymous or not valid."""
     try:
-        return state().auth.identify(request.remote_addr, request.headers)
+        return state().auth.identify(request.remote_addr, _headers())
     except Unauthorized:
         return None
 
 
 def _writer() -> Identity:
     """The authenticated writer; a 401 for anonymous requests, a 403 for cross-site ones."""
-    identity = state().auth.require(request.remote_addr, request.headers)
+    identity = state().auth.require(request.remote_addr, _headers())
     if identity.ambient:
         _require_same_origin()
     return identity
+
+
+def _headers() -> dict[str, str]:
+    """This request's headers by lower-case name, as the authenticator reads them."""
+    return {name.lower(): value for name, value in request.headers.items()}
 
 
 def _require_same_origin() -> None:
@@ -262,8 +277,8 @@ def add_annotation() -> Response:
         status=201,
         mimetype=MEDIA_TYPE,
     )
-    response.headers["Location"] = url_for(
-        "api.list_annotations", **{"filter[db]": note.db, "filter[tag]": note.tag}
+    response.headers["Location"] = url(
+        url_for("api.list_annotations"), [("filter[db]", note.db), ("filter[tag]", note.tag)]
     )
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -296,7 +311,7 @@ def _attributes(body: bytes) -> dict[str, Any]:
 
 
 @notes_forms.post("/annotations")
-def add_annotation_form() -> Response:
+def add_annotation_form() -> WerkzeugResponse:
     """The tag and plot pages' form: add the note, then go back to the page."""
     identity = _writer()
     fields = {k: request.form.get(k, "") for k in ("db", "tag", "target", "since", "plot", "text")}

@@ -19,6 +19,7 @@ from inspector.drawers import Drawer
 from inspector.errors import InvalidParameter, NotFound
 from inspector.plots import History, Series
 from inspector.render import json_item_bytes
+from inspector.web.jsonapi import url
 from inspector.web.notes import current_writer, markers_fingerprint, plot_markers, tag_notes
 from inspector.web.permalinks import PlotQuery
 from inspector.web.responses import serve
@@ -127,7 +128,9 @@ def _notes_context(alias: str, tag: str, drawers: list[Drawer]) -> dict[str, Any
         "notes": notes,
         "notes_total": total,
         "writer": current_writer(),
-        "notes_api": url_for("api.list_annotations", **{"filter[db]": alias, "filter[tag]": tag}),
+        "notes_api": url(
+            url_for("api.list_annotations"), [("filter[db]", alias), ("filter[tag]", tag)]
+        ),
         "history_drawer": history[0].name if history else None,
     }
 

@@ -120,7 +120,7 @@ class WebState:
 
     def _render(self, query: PlotQuery, fmt: str, markers: tuple[Any, ...] = ()) -> Rendered:
         plot = self.plot(query)
-        inline = {**query.view_options(), "geometry_registry": self.geometry}
+        inline: dict[str, Any] = {**query.view_options(), "geometry_registry": self.geometry}
         if markers:
             inline["annotations"] = markers
         paged = {**inline, "geometry_url": self.geometry_url}
