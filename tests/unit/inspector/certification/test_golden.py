@@ -63,7 +63,7 @@ def test_loading_names_the_file_and_fingerprints_it(tmp_path: Path) -> None:
     path.write_bytes(b"\xff\xfe{}")
     with pytest.raises(ConfigError, match="not UTF-8"):
         load_certification("g", path)
-    with pytest.raises(ConfigError, match="cannot read .*missing.json"):
+    with pytest.raises(ConfigError, match=r"cannot read .*missing\.json"):
         load_certification("g", tmp_path / "missing.json")
 
 
