@@ -244,7 +244,9 @@ ANNOTATION_COLOUR: Final = "#8e44ad"
 def add_annotation_markers(
     fig: Any, plot: History, x: npt.NDArray[np.float64], markers: Sequence[AnnotationMarker]
 ) -> None:
-    """A dashed vertical line at each note's IOV and a triangle on top that shows the note.
+    """A dashed vertical line at each note's IOV and a triangle at its foot that shows the note.
+
+    The triangles sit at the bottom of the data, clear of the legend (top left).
 
     ``x`` are the drawn IOV starts (whatever the axis).  A note whose
     ``since`` lies outside every drawn IOV (filtered out, or another range)
@@ -262,7 +264,7 @@ def add_annotation_markers(
     xs = x[index[inside]]
     values = np.concatenate([s.values for s in plot.series.values()])
     finite = values[np.isfinite(values)]
-    top = float(finite.max()) if finite.size else 1.0
+    bottom = float(finite.min()) if finite.size else 0.0
     for position in xs.tolist():
         fig.add_layout(
             Span(
@@ -276,7 +278,7 @@ def add_annotation_markers(
     source = ColumnDataSource(
         {
             "x": xs,
-            "y": np.full(xs.size, top),
+            "y": np.full(xs.size, bottom),
             "text": [m.text for m in shown],
             "author": [m.author for m in shown],
             "created": [m.created for m in shown],
@@ -286,7 +288,7 @@ def add_annotation_markers(
         "x",
         "y",
         source=source,
-        marker="inverted_triangle",
+        marker="triangle",
         size=14,
         fill_color=ANNOTATION_COLOUR,
         line_color="white",
