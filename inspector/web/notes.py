@@ -22,7 +22,8 @@ from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, redirect, request, url_for
+from flask import Blueprint, Response, current_app, redirect, request, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from inspector.annotations import (
@@ -94,7 +95,13 @@ def current_writer() -> Identity | None:
 
 
 def _writer() -> Identity:
-    """The authenticated writer; a 401 for anonymous requests, a 403 for cross-site ones."""
+    """The authenticated writer; a 401 for anonymous requests, a 403 for cross-site ones.
+
+    An oversized body is refused (413) first, before anything else is read.
+    """
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit and (request.content_length or 0) > limit:
+        raise RequestEntityTooLarge()
     identity = state().auth.require(request.remote_addr, _headers())
     if identity.ambient:
         _require_same_origin()

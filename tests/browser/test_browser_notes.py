@@ -9,26 +9,22 @@ trusts it from 127.0.0.1 only (the browser itself connects from there).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import pytest
 from playwright.sync_api import Page, expect
-from werkzeug.serving import BaseWSGIServer, make_server
 
 from inspector.annotations import AnnotationsConfig
 from inspector.annotations.settings import parse_auth_table
 from inspector.certification import Certifications, load_certification
 from inspector.config import Config, DatabaseConfig
 from inspector.demo.golden import golden_path
-from inspector.plugin import load_plugins
-from inspector.web.app import create_app
-from inspector.web.state import EXTENSION, WebState
 
 if TYPE_CHECKING:
-    from tests.browser.conftest import Browsing, PageRecord
+    from tests.browser.conftest import Browsing, LiveServer, PageRecord
 
 TAG: Final = "BeamSpotObjects_PCL_byLumi_v1"
 NOTE: Final = "<script>window.__pwned = 1</script> beam moved <b>2 µm</b>"
@@ -36,7 +32,11 @@ Screenshot = Callable[[Page, str], Path]
 
 
 @pytest.fixture(scope="module")
-def notes_server(demo_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def notes_server(
+    demo_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    serve_app: Callable[[Config], AbstractContextManager[LiveServer]],
+) -> Iterator[str]:
     """The app with notes (own SQLite file), the demo golden JSON and a trusted local proxy."""
     folder = tmp_path_factory.mktemp("notes")
     config = Config(
@@ -50,19 +50,8 @@ def notes_server(demo_path: Path, tmp_path_factory: pytest.TempPathFactory) -> I
             {"proxy_user_header": "X-Remote-User", "trusted_proxies": ["127.0.0.1"]}, "test"
         ),
     )
-    app = create_app(config, load_plugins())
-    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="notes-test-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        web = app.extensions[EXTENSION]
-        assert isinstance(web, WebState)
-        web.close()
+    with serve_app(config) as server:
+        yield server.origin
 
 
 @pytest.fixture
