@@ -119,10 +119,10 @@ def test_cert_keeps_certified_iovs_and_names_unknown_files(demo_path: Path, tmp_
         f'[databases.demo]\npath = "{demo_path}"\n[certification.golden]\npath = "{golden}"\n'
     )
     tag = ("beamspot.position_x", "--tag", "BeamSpotObjects_PCL_byLumi_v1")
-    everything = from_json(run(path, *tag).output)
+    everything = from_json(run(path, *tag).stdout)
     result = run(path, *tag, "--cert", "golden")
     assert result.exit_code == 0, result.output
-    plot = from_json(result.output)
+    plot = from_json(result.stdout)
     assert isinstance(plot, History) and isinstance(everything, History)
     assert 0 < plot.iov_count < everything.iov_count
     assert plot.provenance.certification is not None
