@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from inspector.certification.golden import Certification, load_certification
+from inspector.config_tables import checked_table
 from inspector.errors import ConfigError, InvalidParameter
 
 __all__ = ["Certifications", "parse_certification_table"]
@@ -65,14 +66,7 @@ def parse_certification_table(entry: Any, base_dir: Path, where: str) -> Certifi
                 f"{where}: [certification.{name}]: a name uses letters, digits, '_', '.', '-' "
                 "(at most 64 characters)"
             )
-        if not isinstance(spec, Mapping):
-            raise ConfigError(f"{where}: [certification.{name}] must be a table")
-        unknown = set(spec) - _KEYS
-        if unknown:
-            raise ConfigError(
-                f"{where}: [certification.{name}] unknown key(s) {', '.join(sorted(unknown))} "
-                f"(known: {', '.join(sorted(_KEYS))})"
-            )
+        spec = checked_table(spec, _KEYS, where, f"certification.{name}")
         path = spec.get("path")
         if not isinstance(path, str) or not path:
             raise ConfigError(f"{where}: [certification.{name}] needs 'path', a file name")
