@@ -28,11 +28,16 @@ $(STAMP): $(BIN)/python pyproject.toml
 $(DEMO_DB): | $(STAMP)
 	$(BIN)/inspector demo-db $(DEMO_DB)
 
+# The golden JSON is written with the database; one built before it existed is rebuilt.
+DEMO_GOLDEN := var/demo-golden.json
+$(DEMO_GOLDEN): | $(DEMO_DB)
+	test -f $@ || $(BIN)/inspector demo-db $(DEMO_DB) --force
+
 demo-db: $(DEMO_DB)
 
 PORT ?= 8000
 
-run: $(STAMP) $(DEMO_DB)
+run: $(STAMP) $(DEMO_DB) $(DEMO_GOLDEN)
 	$(BIN)/inspector --config inspector.toml serve --port $(PORT)
 
 lint: $(STAMP)

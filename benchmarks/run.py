@@ -15,6 +15,7 @@ BENCHMARKS = [
     "bench_jobs",
     "bench_serve",
     "bench_diff",
+    "bench_certification",
 ]
 
 

@@ -39,6 +39,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from inspector.annotations.settings import (
+    DEFAULT_FILENAME as ANNOTATIONS_FILENAME,
+)
+from inspector.annotations.settings import (
+    AnnotationsConfig,
+    AuthConfig,
+    parse_annotations_table,
+    parse_auth_table,
+)
+from inspector.certification import Certifications, load_certification, parse_certification_table
 from inspector.database_config import DatabaseConfig, PoolConfig
 from inspector.database_config import parse_database as _parse_database
 from inspector.errors import ConfigError, NotFound
@@ -57,8 +67,12 @@ __all__ = [
 CONFIG_ENV: Final = "INSPECTOR_CONFIG"
 CONFIG_FILENAME: Final = "inspector.toml"
 DEMO_FILENAME: Final = "demo.sqlite"
+DEMO_GOLDEN_FILENAME: Final = "demo-golden.json"
+DEMO_CERTIFICATION: Final = "golden_2024"
 
-_TOP_KEYS: Final = frozenset({"default_database", "databases", "engine", "cache"})
+_TOP_KEYS: Final = frozenset(
+    {"default_database", "databases", "engine", "cache", "certification", "annotations", "auth"}
+)
 #: Tables kept as they are in ``Config.extra`` and checked by the part they
 #: configure: ``[jobs]`` (inspector.jobs) and ``[png]`` (inspector.render.png).
 _EXTRA_TABLES: Final = ("jobs", "png")
@@ -165,6 +179,12 @@ class Config:
     extra: Mapping[str, Any] = field(default_factory=dict)
     engine: EngineConfig = field(default_factory=EngineConfig)
     cache: CacheConfig = field(default_factory=CacheConfig)
+    #: ``[certification]``: golden JSON files by name (docs/certification.md).
+    certifications: Certifications = field(default_factory=Certifications)
+    #: ``[annotations]``: the notes database; ``None`` keeps notes in memory only.
+    annotations: AnnotationsConfig | None = None
+    #: ``[auth]``: who may write notes (docs/annotations.md).
+    auth: AuthConfig = field(default_factory=AuthConfig)
 
     def database(self, alias: str | None = None) -> DatabaseConfig:
         """The database of ``alias`` (default: the configured default)."""
@@ -242,6 +262,13 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path, source: Path | None
         engine=engine,
         extra=extra,
         cache=cache,
+        certifications=parse_certification_table(data.get("certification", {}), base_dir, where),
+        annotations=(
+            parse_annotations_table(data["annotations"], base_dir, where)
+            if "annotations" in data
+            else _default_annotations()
+        ),
+        auth=parse_auth_table(data.get("auth", {}), where),
     )
 
 
@@ -297,4 +324,25 @@ def _parse_cache(entry: Any, where: str) -> CacheConfig:
 def _builtin_config() -> Config:
     demo = default_data_dir() / DEMO_FILENAME
     db = DatabaseConfig("demo", f"sqlite:///{demo}", "Demo conditions database")
-    return Config(databases={"demo": db}, default_database="demo", source=None)
+    golden = demo.with_name(DEMO_GOLDEN_FILENAME)
+    certifications = Certifications(
+        {
+            DEMO_CERTIFICATION: load_certification(
+                DEMO_CERTIFICATION, golden, "Certified runs of the demo database"
+            )
+        }
+        if golden.is_file()
+        else {}
+    )
+    return Config(
+        databases={"demo": db},
+        default_database="demo",
+        source=None,
+        certifications=certifications,
+        annotations=_default_annotations(),
+    )
+
+
+def _default_annotations() -> AnnotationsConfig:
+    """Notes go to the user data folder unless ``[annotations]`` says otherwise."""
+    return AnnotationsConfig(f"sqlite:///{default_data_dir() / ANNOTATIONS_FILENAME}")

@@ -65,3 +65,5 @@ def demo_db(path: Path | None, seed: int, scale: float, force: bool, **target: A
         f"demo database written to {summary.path} "
         f"({human_bytes(summary.path.stat().st_size)}, {summary.seconds:.1f} s)"
     )
+    if summary.golden is not None:
+        click.echo(f"certified runs (golden JSON) written to {summary.golden}")

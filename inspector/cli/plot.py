@@ -53,6 +53,11 @@ def render(plot: PlotObject, fmt: str, renderers: RendererRegistry) -> bytes:
 @click.option("--until", help="End of a history's range (inclusive).")
 @click.option("--snapshot", help="Ignore IOVs inserted after this UTC time.")
 @click.option(
+    "--cert",
+    metavar="NAME",
+    help="History: keep only IOVs overlapping data certified by this [certification] file.",
+)
+@click.option(
     "--param",
     "-p",
     "param_pairs",
@@ -101,6 +106,7 @@ def plot_command(
     since: str | None,
     until: str | None,
     snapshot: str | None,
+    cert: str | None,
     param_pairs: tuple[str, ...],
     fmt: str,
     series: str | None,
@@ -121,6 +127,7 @@ def plot_command(
         until=until,
         snapshot=parse_snapshot(snapshot),
         params=_params(param_pairs),
+        cert=cert,
     )
     png = PngRenderer(PngSettings.from_table(cli.config.extra.get("png"))) if fmt == "png" else None
     if png is not None:

@@ -33,6 +33,7 @@ from inspector.conddb.writer import ConditionsWriter
 from inspector.demo import alignment, beamspot, ecal, pixels, strips
 from inspector.demo.calendar import RunCalendar, make_calendar, to_datetimes
 from inspector.demo.globaltags import demo_global_tags
+from inspector.demo.golden import demo_golden, golden_path, write_golden_json
 from inspector.demo.model import DemoTag, SharedPayload, content_rng
 from inspector.errors import BadRequest, InvalidParameter
 from inspector.payload import SchemaRegistry, encode
@@ -225,6 +226,8 @@ class DemoSummary:
     payload_bytes: int
     file_bytes: int
     seconds: float
+    #: The certification file written beside the database (docs/certification.md).
+    golden: Path | None = None
 
     @property
     def iov_count(self) -> int:
@@ -423,6 +426,10 @@ def build_demo_database(
     except BaseException:
         _remove(temporary)
         raise
+    calendar = demo_calendar(int(seed), the_plan)
+    golden = write_golden_json(
+        golden_path(target), demo_golden(calendar.run, calendar.lumisections)
+    )
     return DemoSummary(
         path=target,
         seed=int(seed),
@@ -433,4 +440,5 @@ def build_demo_database(
         payload_bytes=written.payload_bytes,
         file_bytes=target.stat().st_size,
         seconds=time.perf_counter() - started,
+        golden=golden,
     )

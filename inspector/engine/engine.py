@@ -13,6 +13,7 @@ thin edges over :meth:`Engine.plot`.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import functools
 import json
 import math
@@ -38,6 +39,7 @@ from inspector.conddb.timetypes import TimeType
 from inspector.config import Config
 from inspector.drawers import Drawer, ParamValue, validate_params
 from inspector.engine.cache import CacheStats, SingleFlight, byte_cache, ttl_cache
+from inspector.engine.certified import CertifiedIovs, keep_certified
 from inspector.engine.observe import PlotObserver, observed
 from inspector.engine.request import PlotRequest
 from inspector.engine.shared_cache import attach_shared_reductions
@@ -206,6 +208,10 @@ class Engine:
         db = self.database(request.db)
         tag = db.tag(request.tag)
         _check_applies(drawer, tag, "tag")
+        if request.cert:
+            self.config.certifications.get_named(request.cert)  # unknown: a 400 naming it
+            if drawer.kind != "history":
+                raise InvalidParameter("cert", "certification filters history plots only")
         if drawer.kind == "history":
             return self._history(drawer, db, tag, request, params, progress, time_limit)
         if drawer.kind == "compare":
@@ -290,6 +296,10 @@ class Engine:
         if len(iovs) == 0:
             raise NotFound(f"tag {tag.name!r} has no IOVs in the requested range")
         self.check_history_size(iovs)
+        certified: CertifiedIovs | None = None
+        if request.cert:
+            certified = keep_certified(self.config.certifications, db, iovs, request.cert)
+            iovs = certified.iovs
         hashes, inverse = iovs.distinct_hashes()
         results = self._run(
             drawer,
@@ -321,6 +331,9 @@ class Engine:
             [],
             (),
         )
+        if certified is not None:
+            prov = dataclasses.replace(prov, certification=certified.certification.provenance())
+            return plot.with_provenance(prov).with_notes(certified.note)
         return plot.with_provenance(prov)
 
     def _reduce_all(

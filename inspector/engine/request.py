@@ -20,7 +20,9 @@ class PlotRequest:
     ``iov``/``iov2``/``since``/``until`` are user-written ``since`` values
     (run, ``run:ls``, ISO time or raw integers), parsed with the tag's time
     type.  ``snapshot`` pins the tag contents; ``params`` are the drawer's
-    parameters as given (validated by the engine).
+    parameters as given (validated by the engine).  ``cert`` names a
+    configured certification file: a history keeps only the IOVs that
+    overlap certified data (docs/certification.md).
     """
 
     drawer: str
@@ -33,6 +35,7 @@ class PlotRequest:
     until: str | None = None
     snapshot: dt.datetime | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
+    cert: str | None = None
 
     def query_items(self, db: str) -> list[tuple[str, str]]:
         """The canonical data query of this request, ``db`` being its resolved alias.
@@ -42,7 +45,7 @@ class PlotRequest:
         what every export states in its provenance.
         """
         items = [("db", db), ("tag", self.tag)]
-        for key in ("iov", "tag2", "iov2", "since", "until"):
+        for key in ("iov", "tag2", "iov2", "since", "until", "cert"):
             value = getattr(self, key)
             if value:
                 items.append((key, value))

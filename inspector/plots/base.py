@@ -311,8 +311,11 @@ class Provenance:
     decoded; ``snapshot`` is the ISO UTC time the tag contents were frozen at
     (``None`` = latest).  ``labels`` name the two sides of a comparison,
     first then second, e.g. ``("IOV 379100", "IOV 380200")``; empty for a
-    single input.  Drawers leave provenance empty; the engine fills it in
-    with :meth:`PlotObject.with_provenance`.
+    single input.  ``certification`` names the certification file that
+    filtered a history (``{"name", "file", "sha256"}``), ``None`` when none
+    did; it is written to JSON only when set, and documents without it
+    (older ones included) read as ``None``.  Drawers leave provenance
+    empty; the engine fills it in with :meth:`PlotObject.with_provenance`.
     """
 
     db: str = ""
@@ -328,6 +331,7 @@ class Provenance:
     #: (``db=…&tag=…&since=…&snapshot=…&bins=50``; ``""`` when unknown), so
     #: an export alone reproduces the permalink ``/plot/<drawer>?<query>``.
     query: str = ""
+    certification: Mapping[str, str] | None = None
 
     def __post_init__(self) -> None:
         owner = "Provenance"
@@ -348,6 +352,8 @@ class Provenance:
                 put("time_type", TimeType.parse(_text(owner, "time_type", self.time_type)).value)
             except InvalidParameter as exc:
                 _fail(owner, "time_type", exc.reason)
+        if self.certification is not None:
+            put("certification", _certification(self.certification))
 
     def _put(self, name: str, value: object) -> None:
         object.__setattr__(self, name, value)
@@ -365,6 +371,7 @@ class Provenance:
             "time_type": self.time_type,
             "labels": list(self.labels),
             "query": self.query,
+            **({"certification": dict(self.certification)} if self.certification else {}),
         }
 
     @classmethod
@@ -414,7 +421,26 @@ class Provenance:
             lines.append(f"time_type: {self.time_type}")
         if self.query:
             lines.append(f"query: {self.query}")
+        if self.certification:
+            c = self.certification
+            lines.append(f"certification: {c['name']} ({c['file']}, sha256 {c['sha256']})")
         return lines
+
+
+#: The keys of ``Provenance.certification``, all strings.
+CERTIFICATION_KEYS: Final = ("name", "file", "sha256")
+
+
+def _certification(value: Any) -> Mapping[str, str]:
+    if not isinstance(value, Mapping) or set(value) != set(CERTIFICATION_KEYS):
+        _fail(
+            "Provenance",
+            "certification",
+            f"must be an object with exactly the keys {', '.join(CERTIFICATION_KEYS)}",
+        )
+    if not all(isinstance(value[k], str) and value[k] for k in CERTIFICATION_KEYS):
+        _fail("Provenance", "certification", "values must be non-empty strings")
+    return types.MappingProxyType({k: str(value[k]) for k in CERTIFICATION_KEYS})
 
 
 def _since_tuple(values: Any) -> tuple[int, ...]:

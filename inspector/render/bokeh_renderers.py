@@ -9,13 +9,13 @@ whose JavaScript numbers would lose precision) is converted first.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
-from typing import Any, Final
+from collections.abc import Mapping, Sequence
+from typing import Any, Final, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 from bokeh.layouts import column
-from bokeh.models.annotations import ColorBar
+from bokeh.models.annotations import ColorBar, Span
 from bokeh.models.formatters import (
     BasicTickFormatter,
     DatetimeTickFormatter,
@@ -41,7 +41,13 @@ from inspector.plots import (
 from inspector.render.geometry_json import quantise_values
 from inspector.render.registry import RenderError
 
-__all__ = ["BUILTIN_RENDERERS", "DETECTOR_MAP_SOURCE", "provenance_text"]
+__all__ = [
+    "BUILTIN_RENDERERS",
+    "DETECTOR_MAP_SOURCE",
+    "AnnotationMarker",
+    "add_annotation_markers",
+    "provenance_text",
+]
 
 WEBGL_ABOVE: Final = 10_000
 _TOOLS: Final = "pan,wheel_zoom,box_zoom,reset,save"
@@ -214,7 +220,87 @@ def render_history(plot: History, options: Mapping[str, Any]) -> Any:
     )
     fig.legend.click_policy = "hide"
     fig.legend.location = "top_left"
+    if options.get("annotations"):
+        add_annotation_markers(fig, plot, x, options["annotations"])
     return fig
+
+
+class AnnotationMarker(NamedTuple):
+    """A note shown on a history: at the IOV valid at ``since``, text on hover.
+
+    A view option (``options["annotations"]``), passed by the web layer; plot
+    objects never hold notes.
+    """
+
+    since: int
+    text: str
+    author: str
+    created: str
+
+
+ANNOTATION_COLOUR: Final = "#8e44ad"
+
+
+def add_annotation_markers(
+    fig: Any, plot: History, x: npt.NDArray[np.float64], markers: Sequence[AnnotationMarker]
+) -> None:
+    """A dashed vertical line at each note's IOV and a triangle at its foot that shows the note.
+
+    The triangles sit at the bottom of the data, clear of the legend (top left).
+
+    ``x`` are the drawn IOV starts (whatever the axis).  A note whose
+    ``since`` lies outside every drawn IOV (filtered out, or another range)
+    is not drawn.  Hover text is escaped by Bokeh (no ``{safe}``): notes are
+    text, never markup.
+    """
+    if not markers or plot.iov_count == 0:
+        return
+    since = np.array([m.since for m in markers], dtype=np.uint64)
+    index = np.searchsorted(plot.since, since, side="right") - 1
+    inside = (index >= 0) & (since < plot.until[np.maximum(index, 0)])
+    if not inside.any():
+        return
+    shown = [m for m, ok in zip(markers, inside.tolist(), strict=True) if ok]
+    xs = x[index[inside]]
+    values = np.concatenate([s.values for s in plot.series.values()])
+    finite = values[np.isfinite(values)]
+    bottom = float(finite.min()) if finite.size else 0.0
+    for position in xs.tolist():
+        fig.add_layout(
+            Span(
+                location=position,
+                dimension="height",
+                line_color=ANNOTATION_COLOUR,
+                line_dash="dashed",
+                line_width=1.5,
+            )
+        )
+    source = ColumnDataSource(
+        {
+            "x": xs,
+            "y": np.full(xs.size, bottom),
+            "text": [m.text for m in shown],
+            "author": [m.author for m in shown],
+            "created": [m.created for m in shown],
+        }
+    )
+    glyph = fig.scatter(
+        "x",
+        "y",
+        source=source,
+        marker="triangle",
+        size=14,
+        fill_color=ANNOTATION_COLOUR,
+        line_color="white",
+        legend_label="notes",
+        name="annotation_markers",
+    )
+    fig.add_tools(
+        HoverTool(
+            renderers=[glyph],
+            tooltips=[("note", "@text"), ("by", "@author"), ("at", "@created UTC")],
+        )
+    )
 
 
 _JS_UTC: Final = (

@@ -54,6 +54,7 @@ def create_app(
     from inspector.web.diff_pages import diffs
     from inspector.web.health import health
     from inspector.web.metrics import install_metrics
+    from inspector.web.notes import notes_forms  # also adds /api/v1/annotations to `api`
     from inspector.web.pages import pages
     from inspector.web.stats import stats
 
@@ -63,6 +64,7 @@ def create_app(
     app.register_blueprint(api, url_prefix="/api/v1")
     app.register_blueprint(stats)
     app.register_blueprint(health)
+    app.register_blueprint(notes_forms)
     install_metrics(app)  # after the blueprints: it counts their caches too
     install_error_handlers(app)
 

@@ -47,6 +47,8 @@ def install_error_handlers(app: Flask) -> None:
         response = make_response(_answer(exc.http_status, exc.title, exc.public_message, parameter))
         if exc.http_status == 503:
             response.headers["Retry-After"] = "5"
+        if exc.http_status == 401:  # writing notes without (valid) credentials
+            response.headers["WWW-Authenticate"] = 'Bearer realm="payload-inspector"'
         return response
 
     @app.errorhandler(HTTPException)

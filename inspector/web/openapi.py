@@ -29,6 +29,7 @@ LIMITS: Final = {
     "runs": (50, 1000),
     "tagdiff": (1000, 10_000),
     "globaltagdiff": (100, 1000),
+    "annotations": (50, 500),
 }
 #: The largest run number (CondDB stores runs as unsigned 32-bit numbers).
 MAX_RUN: Final = (1 << 32) - 1
@@ -331,7 +332,22 @@ def _plot_schemas() -> dict[str, _Schema]:
             "parameters": {"type": "object"},
             "time_type": {"type": ["string", "null"]},
             "labels": _array(_STR),
+            "certification": _obj(
+                {"name": _STR, "file": _STR, "sha256": _STR},
+                description="the certification file that filtered a history (only then)",
+            ),
         },
+        required=[
+            "db",
+            "tags",
+            "iovs",
+            "payload_hashes",
+            "snapshot",
+            "drawer",
+            "parameters",
+            "time_type",
+            "labels",
+        ],
         closed=False,
     )
     plot = _obj(
@@ -450,6 +466,56 @@ def _run_schemas() -> dict[str, _Schema]:
     return {"Run": _resource("runs", attributes), "RunListDocument": _list("Run", meta)}
 
 
+def _annotation_schemas() -> dict[str, _Schema]:
+    nullable: _Schema = {"type": ["string", "null"]}
+    attributes = _obj(
+        {
+            "db": _STR,
+            "tag": _STR,
+            "target": {"enum": ["tag", "iov", "plot"]},
+            "since": {**_SINCE, "type": ["integer", "null"], "description": "IOV notes only"},
+            "since_text": nullable,
+            "plot": {"type": ["string", "null"], "description": "plot notes: /plot/... link"},
+            "text": {"type": "string", "minLength": 1, "maxLength": 1000},
+            "author": {"type": "string", "description": "the authenticated writer"},
+            "created": _DATE_TIME,
+        }
+    )
+    links = {"tag": _STR, "html": _STR}
+    new_attributes = _obj(
+        {
+            "db": {"type": "string", "description": "alias (default: the default database)"},
+            "tag": _STR,
+            "target": {
+                "enum": ["tag", "iov", "plot"],
+                "description": "default: iov with since, plot with plot, else tag",
+            },
+            "since": {
+                "type": ["string", "integer"],
+                "description": "the IOV valid here: run, run:lumisection, ISO time or integer",
+            },
+            "plot": {"type": "string", "description": "a plot link of this server, /plot/..."},
+            "text": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 1000,
+                "description": "one line of plain text",
+            },
+            "author": {"type": "string", "description": "ignored: the author is who signed in"},
+        },
+        required=["tag", "text"],
+    )
+    new = _obj(
+        {"data": _obj({"type": {"const": "annotations"}, "attributes": new_attributes})},
+    )
+    return {
+        "Annotation": _resource("annotations", attributes, links=links),
+        "AnnotationDocument": _single("Annotation"),
+        "AnnotationListDocument": _list("Annotation"),
+        "NewAnnotationDocument": new,
+    }
+
+
 def _index_schemas() -> dict[str, _Schema]:
     database = _obj({"alias": _STR, "description": _STR})
     attributes = _obj({"version": _STR, "default_database": _STR, "databases": _array(database)})
@@ -551,6 +617,9 @@ _ERRORS: Final = {
     422: ("Unprocessable", "the payload cannot be decoded"),
     500: ("DrawerFailed", "the drawer failed (the detail names it and the cause)"),
     503: ("Unavailable", "the database cannot be reached (Retry-After is set)"),
+    401: ("Unauthorized", "writing needs an identified user (WWW-Authenticate is set)"),
+    403: ("Forbidden", "a cross-site request from a signed-in browser"),
+    415: ("UnsupportedMediaType", "the body is not application/vnd.api+json"),
 }
 
 
@@ -568,6 +637,7 @@ def _components() -> dict[str, Any]:
         _global_tag_schemas,
         _run_schemas,
         _diff_schemas,
+        _annotation_schemas,
     ):
         schemas.update(part())
     error_content = {MEDIA_TYPE: {"schema": _ref("ErrorDocument")}}
@@ -819,6 +889,51 @@ def _other_paths() -> dict[str, Any]:
     }
 
 
+def _annotation_paths() -> dict[str, Any]:
+    since: _Schema = {"type": "string"}
+    list_params = [
+        _query("filter[db]", _STR, "database alias"),
+        _query("filter[tag]", _STR, "tag name"),
+        _query("filter[target]", {"enum": ["tag", "iov", "plot"]}, "what the notes are on"),
+        _query(
+            "filter[since_min]",
+            since,
+            "IOV notes from this since (raw integer; other forms with filter[tag])",
+        ),
+        _query("filter[since_max]", since, "IOV notes up to this since, inclusive"),
+        *_paging("annotations"),
+    ]
+    listing = _get(
+        "list_annotations",
+        "Notes on tags, IOVs and plots, newest first",
+        list_params,
+        _responses("AnnotationListDocument", 400, 404, 503),
+        "annotations",
+    )
+    created = {
+        "description": "Created: the stored note, author set to the signed-in user",
+        "headers": {"Location": {"description": "the tag's notes", "schema": _STR}},
+        "content": {MEDIA_TYPE: {"schema": _ref("AnnotationDocument")}},
+    }
+    errors = {
+        str(status): {"$ref": f"#/components/responses/{_ERRORS[status][0]}"}
+        for status in (400, 401, 403, 404, 415, 503)
+    }
+    listing["post"] = {
+        "operationId": "add_annotation",
+        "summary": "Add a note (needs a bearer token or single sign-on)",
+        "tags": ["annotations"],
+        "security": [{"bearer": []}, {"proxy": []}],
+        "parameters": [],
+        "requestBody": {
+            "required": True,
+            "content": {MEDIA_TYPE: {"schema": _ref("NewAnnotationDocument")}},
+        },
+        "responses": {"201": created, **errors},
+    }
+    return {"/api/v1/annotations": listing}
+
+
 def openapi_document(version: str) -> dict[str, Any]:
     """The whole OpenAPI 3.1 document (a fresh dict each call: callers may change it)."""
     return {
@@ -835,8 +950,26 @@ def openapi_document(version: str) -> dict[str, Any]:
             "Every GET answers If-None-Match with 304 and is gzipped on request. "
             "See docs/api.md.",
         },
-        "paths": {**_other_paths(), **_tag_paths(), **_diff_paths()},
-        "components": _components(),
+        "paths": {**_other_paths(), **_tag_paths(), **_diff_paths(), **_annotation_paths()},
+        "components": {**_components(), "securitySchemes": _security_schemes()},
+    }
+
+
+def _security_schemes() -> dict[str, Any]:
+    """How writers identify themselves (reading needs nothing)."""
+    return {
+        "bearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "a per-user API token from the server's [auth.tokens]",
+        },
+        "proxy": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-Remote-User",
+            "description": "set by a trusted single-sign-on proxy only (the header name is "
+            "configurable; from other addresses it is ignored)",
+        },
     }
 
 

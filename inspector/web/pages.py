@@ -20,6 +20,8 @@ from inspector.errors import InvalidParameter, NotFound
 from inspector.plots import History, Series
 from inspector.render import json_item_bytes
 from inspector.web.cmspi_export import CMSPI, cmspi_export
+from inspector.web.jsonapi import url
+from inspector.web.notes import current_writer, markers_fingerprint, plot_markers, tag_notes
 from inspector.web.permalinks import PlotQuery
 from inspector.web.plot_jobs import job_url, plot_job
 from inspector.web.responses import serve
@@ -121,7 +123,23 @@ def tag_page(name: str) -> str:
         last_since=last_since,
         end=format_since(tag.end, tag.time_type),
         timeline_limit=state().engine.settings.max_history_iovs,
+        **_notes_context(db.alias, tag.name, drawers),
     )
+
+
+def _notes_context(alias: str, tag: str, drawers: list[Drawer]) -> dict[str, Any]:
+    """What the notes list and form of a tag page need (IOV notes link to a history)."""
+    notes, total = tag_notes(alias, tag)
+    history = [d for d in drawers if d.kind == "history"]
+    return {
+        "notes": notes,
+        "notes_total": total,
+        "writer": current_writer(),
+        "notes_api": url(
+            url_for("api.list_annotations"), [("filter[db]", alias), ("filter[tag]", tag)]
+        ),
+        "history_drawer": history[0].name if history else None,
+    }
 
 
 def _iov_row(iovs: IovList, i: int) -> dict[str, Any]:
@@ -186,6 +204,7 @@ def plot_page(drawer: str) -> str:
     pinned = query.pinned_at(now)
     same_type_page = db.search_tags(object_type=tag.object_type, page_size=TAG2_CHOICES)
     same_type = list(same_type_page.items)
+    fingerprint = markers_fingerprint(plot_markers(query))
     return render_template(
         "plot.html",
         db=db,
@@ -198,10 +217,13 @@ def plot_page(drawer: str) -> str:
         same_type_total=same_type_page.total,
         item_url=url_for("pages.plot_item", drawer=drawer)
         + "?"
-        + (pinned if job else query).query_string(),
+        + (pinned if job else query).query_string(notes=fingerprint),
         job=job,
         job_url=job_url(job) if job else None,
         png_url=url_for("pages.plot_png", drawer=drawer) + "?" + query.query_string(),
+        certifications=web.config.certifications,
+        writer=current_writer(),
+        plot_link=url_for("pages.plot_page", drawer=drawer) + "?" + pinned.query_string(),
         exports={
             fmt: url_for("pages.plot_export", drawer=drawer, fmt=fmt) + "?" + query.query_string()
             for fmt in EXPORTS
@@ -232,7 +254,12 @@ def plot_item(drawer: str) -> Response:
     """The rendered Bokeh document (``json_item``), cached per pinned request."""
     query = _query(drawer)
     now = _now()
-    return serve(state().rendered(query, "item", now), pinned=query.is_pinned(now))
+    markers = plot_markers(query)
+    # Pinned drawings are cached for good by browsers: only when their URL
+    # carries the fingerprint of the notes drawn (the plot page adds it).
+    current = dict(query.view).get("notes") == markers_fingerprint(markers)
+    rendered = state().rendered(query, "item", now, markers)
+    return serve(rendered, pinned=query.is_pinned(now) and current)
 
 
 @pages.get("/plot/<drawer>/export.<fmt>")

@@ -5,15 +5,19 @@ A plot is addressed by a readable query string::
     /plot/beamspot.position_x?db=demo&tag=BeamSpotObjects_PCL_byLumi_v1
         &since=379100&until=380000&snapshot=2024-10-01T12:00:00Z&xaxis=time
 
-``db``, ``tag``, ``iov``, ``tag2``, ``iov2``, ``since``, ``until`` and
-``snapshot`` pin the data; every other name is a drawer parameter, except the
-view options ``xaxis``, ``width`` and ``height``, which change only the drawing.
+``db``, ``tag``, ``iov``, ``tag2``, ``iov2``, ``since``, ``until``,
+``snapshot`` and ``cert`` (a certification file: history plots keep only
+certified IOVs) pin the data; every other name is a drawer parameter, except the
+view options ``xaxis``, ``width`` and ``height``, which change only the drawing,
+and ``notes``, a fingerprint of the annotation markers that the plot page
+adds to its drawing's URL so browsers refetch it when notes change.
 A link with a ``snapshot`` in the past always shows the same plot.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Final
@@ -27,8 +31,8 @@ from inspector.errors import InvalidParameter
 
 __all__ = ["DATA_KEYS", "VIEW_KEYS", "PlotQuery"]
 
-DATA_KEYS: Final = ("db", "tag", "iov", "tag2", "iov2", "since", "until", "snapshot")
-VIEW_KEYS: Final = ("xaxis", "width", "height")
+DATA_KEYS: Final = ("db", "tag", "iov", "tag2", "iov2", "since", "until", "snapshot", "cert")
+VIEW_KEYS: Final = ("xaxis", "width", "height", "notes")
 MAX_VALUE: Final = 500
 
 
@@ -47,6 +51,7 @@ class PlotQuery:
     snapshot: dt.datetime | None = None
     params: tuple[tuple[str, str], ...] = ()
     view: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    cert: str | None = None
 
     @classmethod
     def from_args(cls, drawer: str, args: MultiDict[str, str], default_db: str) -> PlotQuery:
@@ -84,6 +89,7 @@ class PlotQuery:
             snapshot=parse_snapshot(single.get("snapshot")),
             params=params,
             view=view,
+            cert=single.get("cert") or None,
         )
 
     def to_request(self) -> PlotRequest:
@@ -99,6 +105,7 @@ class PlotQuery:
             until=self.until,
             snapshot=self.snapshot,
             params=dict(self.params),
+            cert=self.cert,
         )
 
     def data_items(self) -> list[tuple[str, str]]:
@@ -126,6 +133,8 @@ class PlotQuery:
         """Rendering options: x axis and size."""
         opts: dict[str, str | int] = {}
         for key, value in self.view:
+            if key == "notes":  # fingerprints the annotation markers: a cache key, no option
+                continue
             opts["x_axis" if key == "xaxis" else key] = int(value) if key != "xaxis" else value
         return opts
 
@@ -149,6 +158,8 @@ class PlotQuery:
 def _check_view(view: Mapping[str, str]) -> None:
     if "xaxis" in view and view["xaxis"] not in ("since", "time"):
         raise InvalidParameter("xaxis", f"{view['xaxis']!r} is not 'since' or 'time'")
+    if "notes" in view and not re.fullmatch(r"[0-9a-f]{1,16}", view["notes"]):
+        raise InvalidParameter("notes", f"{view['notes']!r} is not a notes fingerprint")
     for key in ("width", "height"):
         if key in view:
             try:

@@ -19,6 +19,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from inspector.annotations import AnnotationStore, Authenticator
 from inspector.config import Config
 from inspector.engine import CacheStats, Engine, EngineSettings, SingleFlight, byte_cache, ttl_cache
 from inspector.engine.shared_cache import SharedTier
@@ -115,6 +116,10 @@ class WebState:
         where = str(config.source) if config.source else "configuration"
         self.jobs = JobManager(JobSettings.from_table(config.extra.get("jobs"), where))
         self.png = PngRenderer(PngSettings.from_table(config.extra.get("png"), where))
+        # Notes: the app's own database (never a conditions database) and who may write.
+        notes_url = config.annotations.url if config.annotations else "sqlite://"
+        self.annotations = AnnotationStore(notes_url)
+        self.auth = Authenticator(config.auth)
 
     def geometry_json(self, name: str) -> EncodedGeometry:
         """A layout's compact JSON, encoded once per app (layouts never change)."""
@@ -136,6 +141,7 @@ class WebState:
         self.jobs.close()
         self.png.close()
         self.engine.close()
+        self.annotations.close()
 
     def plot(self, query: PlotQuery) -> PlotObject:
         """The plot object of a query (briefly cached: one page load, several formats)."""
@@ -143,15 +149,22 @@ class WebState:
             query.cache_key, lambda: self.engine.plot(query.to_request())
         )
 
-    def rendered(self, query: PlotQuery, fmt: str, now: dt.datetime) -> Rendered:
-        """The bytes of a plot in ``fmt`` (``item``, ``json``, ``csv``, ``html``, ``png``)."""
-        cache = self.pinned if query.is_pinned(now) else self.latest
-        key = (fmt, query.cache_key, query.view)
-        return cache.get_or_compute(key, lambda: self._render(query, fmt))
+    def rendered(
+        self, query: PlotQuery, fmt: str, now: dt.datetime, markers: tuple[Any, ...] = ()
+    ) -> Rendered:
+        """The bytes of a plot in ``fmt`` (``item``, ``json``, ``csv``, ``html``, ``png``).
 
-    def _render(self, query: PlotQuery, fmt: str) -> Rendered:
+        ``markers`` (annotation markers, a view option) are part of the key.
+        """
+        cache = self.pinned if query.is_pinned(now) else self.latest
+        key = (fmt, query.cache_key, query.view, markers)
+        return cache.get_or_compute(key, lambda: self._render(query, fmt, markers))
+
+    def _render(self, query: PlotQuery, fmt: str, markers: tuple[Any, ...] = ()) -> Rendered:
         plot = self.plot(query)
-        inline = {**query.view_options(), "geometry_registry": self.geometry}
+        inline: dict[str, Any] = {**query.view_options(), "geometry_registry": self.geometry}
+        if markers:
+            inline["annotations"] = markers
         paged = {**inline, "geometry_url": self.geometry_url}
         makers: dict[str, Callable[[], tuple[bytes, str]]] = {
             "item": lambda: (json_item_bytes(plot, self.renderers, paged), "application/json"),

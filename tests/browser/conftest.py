@@ -9,6 +9,7 @@ a green run always means the pages were really drawn.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from collections.abc import Callable, Collection, Iterator
@@ -142,14 +143,13 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-@pytest.fixture(scope="session")
-def live_server(demo_path: Path) -> Iterator[LiveServer]:
-    """The real app over the demo database, served from a thread for the whole session.
+@contextlib.contextmanager
+def serving(config: Config) -> Iterator[LiveServer]:
+    """The production app over ``config``, on an ephemeral loopback port, until the block ends.
 
     Threaded, because a page loads its scripts and its plot in parallel, just
     as it does against ``inspector serve``.
     """
-    config = Config({"demo": DatabaseConfig("demo", f"sqlite:///{demo_path}")}, "demo")
     app = create_app(config, load_plugins())
     server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="browser-test-server", daemon=True)
@@ -163,6 +163,19 @@ def live_server(demo_path: Path) -> Iterator[LiveServer]:
         web = app.extensions[EXTENSION]
         assert isinstance(web, WebState)
         web.close()
+
+
+@pytest.fixture(scope="session")
+def serve_app() -> Callable[[Config], contextlib.AbstractContextManager[LiveServer]]:
+    """Serve another app with its own configuration: ``with serve_app(config) as server:``."""
+    return serving
+
+
+@pytest.fixture(scope="session")
+def live_server(demo_path: Path) -> Iterator[LiveServer]:
+    """The real app over the demo database, served from a thread for the whole session."""
+    with serving(Config({"demo": DatabaseConfig("demo", f"sqlite:///{demo_path}")}, "demo")) as s:
+        yield s
 
 
 @pytest.fixture(scope="session")

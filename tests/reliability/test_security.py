@@ -415,7 +415,11 @@ def test_every_answer_has_csp_and_nosniff(
 def test_large_bodies_and_other_methods_are_refused(
     client: FlaskClient, app: Flask, hashes: dict[str, str], rule: Rule
 ) -> None:
-    """Every route is read-only: a 1 MiB body with POST/PUT/PATCH/DELETE is 405 (or 413)."""
+    """Other methods are refused: a 1 MiB body with POST/PUT/PATCH/DELETE is 405 (or 413).
+
+    The one collection that takes POST (``/api/v1/annotations``) refuses the
+    oversized body with 413 before looking at anything else.
+    """
     url = _url(rule, app, hashes)
     body = b"x" * (1 << 20)
     for method in ("POST", "PUT", "PATCH", "DELETE"):

@@ -151,3 +151,23 @@ def test_series_and_unsupported_types_are_one_line_errors(config: Path) -> None:
     )
     assert table.exit_code == 2 and "Table" in table.stderr
     assert len(table.stderr.strip().splitlines()) == 1
+
+
+def test_cert_keeps_certified_iovs_and_names_unknown_files(demo_path: Path, tmp_path: Path) -> None:
+    golden = demo_path.with_name("demo-golden.json")
+    path = tmp_path / "inspector.toml"
+    path.write_text(
+        f'[databases.demo]\npath = "{demo_path}"\n[certification.golden]\npath = "{golden}"\n'
+    )
+    tag = ("beamspot.position_x", "--tag", "BeamSpotObjects_PCL_byLumi_v1")
+    everything = from_json(run(path, *tag).stdout)
+    result = run(path, *tag, "--cert", "golden")
+    assert result.exit_code == 0, result.output
+    plot = from_json(result.stdout)
+    assert isinstance(plot, History) and isinstance(everything, History)
+    assert 0 < plot.iov_count < everything.iov_count
+    assert plot.provenance.certification is not None
+    assert plot.provenance.certification["file"] == "demo-golden.json"
+    unknown = run(path, *tag, "--cert", "silver")
+    assert unknown.exit_code == 2
+    assert "unknown certification 'silver' (known: golden)" in unknown.output

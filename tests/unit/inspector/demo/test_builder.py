@@ -129,8 +129,11 @@ def test_summary_describes_the_file(built: tuple[Path, DemoSummary, Any]) -> Non
 
 
 def test_no_temporary_file_is_left(built: tuple[Path, DemoSummary, Any], folder: Path) -> None:
-    assert sorted(p.name for p in folder.iterdir() if p.name.startswith("demo")) == ["demo.sqlite"]
+    names = sorted(p.name for p in folder.iterdir() if p.name.startswith("demo"))
+    assert names == ["demo-golden.json", "demo.sqlite"]  # the database and its certified runs
+    assert built[1].golden == folder / "demo-golden.json"
     assert not [p for p in folder.iterdir() if p.name.endswith((".tmp", "-journal"))]
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]
 
 
 def test_progress_is_reported_per_step(built: tuple[Path, DemoSummary, Any]) -> None:

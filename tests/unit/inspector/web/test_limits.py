@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 from handmade_diff import build_diff_db
 from web_apps import beamspot_app
 
+from inspector.annotations.model import NewAnnotation, Target
 from inspector.config import parse_config
 from inspector.engine import EngineSettings
 from inspector.errors import ConfigError
@@ -33,7 +34,11 @@ EXAMPLES = {
     "/api/v1/tags/{name}/iovs": ("/api/v1/tags/BS_run/iovs", ""),
     "/api/v1/diff/tags": ("/api/v1/diff/tags", "a=DIFF_A&b=DIFF_B&"),
     "/api/v1/diff/globaltags": ("/api/v1/diff/globaltags", "a=GT_A&b=GT_B&"),
+    # notes are the app's own, across databases: filtered, not scoped by ``db``
+    "/api/v1/annotations": ("/api/v1/annotations", "filter[tag]=BS_run&"),
 }
+#: Listings that take no ``db`` argument.
+NO_DB = {"/api/v1/annotations"}
 
 
 def _listings() -> list[str]:
@@ -55,6 +60,9 @@ def app(
     build_diff_db(diff_path)
     databases = {"hand": handmade_path[0], "diff": diff_path}
     flask_app = beamspot_app(databases, settings=EngineSettings(max_history_iovs=3))
+    notes = state(flask_app).annotations
+    for text in ("first note", "second note", "third note"):
+        notes.add(NewAnnotation("hand", "BS_run", Target.TAG, text), author="alice")
     yield flask_app
     state(flask_app).close()
 
@@ -73,6 +81,7 @@ def test_every_listing_is_a_documented_paged_list() -> None:
         "/api/v1/runs",
         "/api/v1/diff/tags",
         "/api/v1/diff/globaltags",
+        "/api/v1/annotations",
     }
 
 
@@ -82,7 +91,8 @@ def test_walking_a_listing_one_item_per_page_finds_exactly_its_total(
 ) -> None:
     path, required = EXAMPLES.get(template, (template, ""))
     db = "diff" if "diff" in template else "hand"
-    link: str | None = f"{path}?{required}db={db}&page[size]=1"
+    scope = "" if template in NO_DB else f"db={db}&"
+    link: str | None = f"{path}?{required}{scope}page[size]=1"
     seen: list[str] = []
     previous_self = None
     total = None

@@ -1,0 +1,125 @@
+"""Who is writing: a trusted proxy's user header, or a per-user API token.
+
+Reading is open; writing needs an identity, found in this order:
+
+1. ``Authorization: Bearer <token>``: the token's sha256 digest is compared,
+   in constant time, with every configured user's digest (all of them, so
+   the time taken does not tell which user nearly matched).  A token that
+   matches nobody is a 401, even if a proxy header is present too.
+2. The proxy user header (e.g. ``X-Remote-User``), honoured **only** when the
+   request's peer address is one of ``trusted_proxies``: a single-sign-on
+   proxy in front of the server sets it; from anywhere else it is ignored,
+   so nobody can claim a name by sending the header themselves.
+
+Pure: the web layer passes the peer address and headers in.  Tokens are
+never logged or echoed; errors say what kind of credential failed, no more.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from inspector.annotations.settings import USER_NAME, AuthConfig
+from inspector.errors import InspectorError
+
+__all__ = ["Authenticator", "Forbidden", "Identity", "Unauthorized"]
+
+
+class Unauthorized(InspectorError):
+    """Writing needs an identified user, and none (or a wrong token) was given."""
+
+    http_status: ClassVar[int] = 401
+    exit_code: ClassVar[int] = 2
+    title: ClassVar[str] = "Authentication required"
+
+
+class Forbidden(InspectorError):
+    """The user is known, but the request may not do this (e.g. a cross-site form)."""
+
+    http_status: ClassVar[int] = 403
+    exit_code: ClassVar[int] = 2
+    title: ClassVar[str] = "Forbidden"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """An authenticated user and how they were recognised.
+
+    ``ambient`` identities (the proxy's, carried by the browser's single
+    sign-on session) come with every request the browser makes, including
+    ones another site triggers, so writes made with them are checked for
+    cross-site forgery; a bearer token is never sent by a browser on its own.
+    """
+
+    user: str
+    method: Literal["proxy", "token"]
+
+    @property
+    def ambient(self) -> bool:
+        """Whether the browser attaches this credential by itself."""
+        return self.method == "proxy"
+
+
+class Authenticator:
+    """Recognises users from the ``[auth]`` configuration (see the module docstring)."""
+
+    def __init__(self, config: AuthConfig) -> None:
+        self.config = config
+        self._users = sorted(config.token_digests.items())
+
+    def identify(self, peer: str | None, headers: Mapping[str, str]) -> Identity | None:
+        """The user behind a request, ``None`` if anonymous; a bad token is a 401.
+
+        ``headers`` are keyed by lower-case name (HTTP header names ignore case).
+        """
+        authorization = headers.get("authorization", "")
+        if authorization:
+            return Identity(self._token_user(authorization), "token")
+        header = self.config.proxy_user_header
+        if header and self._trusted(peer):
+            name = headers.get(header.lower(), "").strip()
+            if name:
+                if not USER_NAME.match(name):
+                    raise Unauthorized("the proxy's user name is not a valid user name")
+                return Identity(name, "proxy")
+        return None
+
+    def require(self, peer: str | None, headers: Mapping[str, str]) -> Identity:
+        """The user behind a request; anonymous requests are a 401."""
+        identity = self.identify(peer, headers)
+        if identity is None:
+            how = []
+            if self.config.proxy_user_header:
+                how.append("sign in through the site's single sign-on")
+            if self.config.token_digests:
+                how.append("send 'Authorization: Bearer <your API token>'")
+            hint = " or ".join(how) if how else "this server has no writers configured ([auth])"
+            raise Unauthorized(f"adding notes needs an identified user: {hint}")
+        return identity
+
+    def _token_user(self, authorization: str) -> str:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("the Authorization header must be 'Bearer <token>'")
+        digest = hashlib.sha256(token.strip().encode("utf-8")).digest()
+        found: str | None = None
+        for user, expected in self._users:  # no early exit: same time whoever matches
+            if hmac.compare_digest(digest, expected) and found is None:
+                found = user
+        if found is None:
+            raise Unauthorized("the API token is not valid")
+        return found
+
+    def _trusted(self, peer: str | None) -> bool:
+        if not peer:
+            return False
+        try:
+            address = ipaddress.ip_address(peer)
+        except ValueError:
+            return False
+        return any(address in network for network in self.config.trusted_proxies)
