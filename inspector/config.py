@@ -20,6 +20,15 @@ Example::
     drawer_timeout = 30             # seconds a drawer may run (its own `timeout` wins)
     workers = 4
 
+    [[watch]]                       # optional, repeatable: the calibration watch
+    db = "demo"                     # optional: the default database
+    tag = "BeamSpotObjects_PCL_byLumi_v1"
+    max_latency_hours = 48          # expected within 48 h of a run's end
+    stale_after_hours = 168         # optional: beyond this, STALE instead of LATE
+
+    [watch_clock]                   # optional: archived databases (the demo)
+    after_newest_run_hours = 72     # "now" = 72 h after the newest run's end
+
 Unknown keys are rejected with their name, so a typo never silently falls
 back to a default.
 """
@@ -40,6 +49,8 @@ __all__ = [
     "Config",
     "DatabaseConfig",
     "EngineConfig",
+    "WatchConfig",
+    "WatchedTag",
     "default_data_dir",
     "load_config",
 ]
@@ -48,7 +59,7 @@ CONFIG_ENV: Final = "INSPECTOR_CONFIG"
 CONFIG_FILENAME: Final = "inspector.toml"
 DEMO_FILENAME: Final = "demo.sqlite"
 
-_TOP_KEYS: Final = frozenset({"default_database", "databases", "engine"})
+_TOP_KEYS: Final = frozenset({"default_database", "databases", "engine", "watch", "watch_clock"})
 _DB_KEYS: Final = frozenset({"url", "path", "description"})
 _MiB: Final = 1 << 20
 
@@ -117,6 +128,33 @@ _ENGINE_KEYS: Final[Mapping[str, tuple[bool, float, bool]]] = {
 
 
 @dataclass(frozen=True)
+class WatchedTag:
+    """One ``[[watch]]`` entry: a tag expected to follow the runs (docs/runs-and-watch.md)."""
+
+    db: str
+    tag: str
+    max_latency_hours: float
+    stale_after_hours: float | None = None
+
+
+@dataclass(frozen=True)
+class WatchConfig:
+    """The calibration watch: watched tags and, for archived databases, the clock.
+
+    ``after_newest_run_hours`` set means "now" is that long after the end of
+    each database's newest run (a frozen demo database stays meaningful);
+    unset, "now" is the real UTC time.
+    """
+
+    tags: tuple[WatchedTag, ...] = ()
+    after_newest_run_hours: float | None = None
+
+
+_WATCH_KEYS: Final = frozenset({"db", "tag", "max_latency_hours", "stale_after_hours"})
+_WATCH_CLOCK_KEYS: Final = frozenset({"after_newest_run_hours"})
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration; built by :func:`load_config`."""
 
@@ -125,6 +163,7 @@ class Config:
     source: Path | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
     engine: EngineConfig = field(default_factory=EngineConfig)
+    watch: WatchConfig = field(default_factory=WatchConfig)
 
     def database(self, alias: str | None = None) -> DatabaseConfig:
         """The database of ``alias`` (default: the configured default)."""
@@ -177,7 +216,12 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path, source: Path | None
     if default not in databases:
         raise ConfigError(f"{where}: default_database {default!r} is not in [databases]")
     engine = _parse_engine(data.get("engine", {}), where)
-    return Config(databases=databases, default_database=default, source=source, engine=engine)
+    watch = _parse_watch(
+        data.get("watch", []), data.get("watch_clock", {}), databases, default, where
+    )
+    return Config(
+        databases=databases, default_database=default, source=source, engine=engine, watch=watch
+    )
 
 
 def _parse_engine(entry: Any, where: str) -> EngineConfig:
@@ -205,6 +249,78 @@ def _parse_engine(entry: Any, where: str) -> EngineConfig:
             raise ConfigError(f"{where}: [engine] {key} must be {bound}, not {value!r}")
         values[key] = value if whole else float(value)
     return EngineConfig(**values)
+
+
+def _parse_watch(
+    entries: Any, clock: Any, databases: Mapping[str, DatabaseConfig], default: str, where: str
+) -> WatchConfig:
+    """The ``[[watch]]`` entries and the ``[watch_clock]`` table, each value checked."""
+    if not isinstance(entries, list) or not all(isinstance(e, Mapping) for e in entries):
+        raise ConfigError(f"{where}: watch must be an array of tables ([[watch]])")
+    tags = tuple(
+        _parse_watched(n, entry, databases, default, where) for n, entry in enumerate(entries, 1)
+    )
+    seen: set[tuple[str, str]] = set()
+    for t in tags:
+        if (t.db, t.tag) in seen:
+            raise ConfigError(f"{where}: [[watch]] tag {t.tag!r} of database {t.db!r} is twice")
+        seen.add((t.db, t.tag))
+    if not isinstance(clock, Mapping):
+        raise ConfigError(f"{where}: [watch_clock] must be a table")
+    _reject_unknown(clock, _WATCH_CLOCK_KEYS, "[watch_clock]", where)
+    after = clock.get("after_newest_run_hours")
+    hours = None if after is None else _hours(after, "[watch_clock] after_newest_run_hours", where)
+    return WatchConfig(tags, hours)
+
+
+def _reject_unknown(
+    entry: Mapping[str, Any], known: frozenset[str], table: str, where: str
+) -> None:
+    unknown = set(entry) - known
+    if unknown:
+        raise ConfigError(
+            f"{where}: {table} unknown key(s) {', '.join(sorted(unknown))} "
+            f"(known: {', '.join(sorted(known))})"
+        )
+
+
+def _hours(value: Any, name: str, where: str, *, positive: bool = False) -> float:
+    """A finite number of hours (not negative; ``positive``: above zero)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ConfigError(f"{where}: {name} must be a finite number of hours, not {value!r}")
+    if value < 0 or (positive and value == 0):
+        bound = "greater than 0" if positive else "at least 0"
+        raise ConfigError(f"{where}: {name} must be {bound}, not {value!r}")
+    return float(value)
+
+
+def _parse_watched(
+    n: int,
+    entry: Mapping[str, Any],
+    databases: Mapping[str, DatabaseConfig],
+    default: str,
+    where: str,
+) -> WatchedTag:
+    table = f"[[watch]] #{n}"
+    _reject_unknown(entry, _WATCH_KEYS, table, where)
+    db = entry.get("db", default)
+    if db not in databases:
+        known = ", ".join(sorted(databases))
+        raise ConfigError(f"{where}: {table} db {db!r} is not in [databases] ({known})")
+    tag = entry.get("tag")
+    if not isinstance(tag, str) or not tag.strip():
+        raise ConfigError(f'{where}: {table} needs tag = "<tag name>"')
+    if "max_latency_hours" not in entry:
+        raise ConfigError(f"{where}: {table} needs max_latency_hours")
+    latency = _hours(entry["max_latency_hours"], f"{table} max_latency_hours", where, positive=True)
+    stale = entry.get("stale_after_hours")
+    stale_hours = None if stale is None else _hours(stale, f"{table} stale_after_hours", where)
+    if stale_hours is not None and stale_hours <= latency:
+        raise ConfigError(
+            f"{where}: {table} stale_after_hours ({stale_hours:g}) must be greater than "
+            f"max_latency_hours ({latency:g})"
+        )
+    return WatchedTag(str(db), tag.strip(), latency, stale_hours)
 
 
 def _parse_database(alias: str, entry: Any, base_dir: Path, where: str) -> DatabaseConfig:

@@ -4,6 +4,10 @@ Names are lower case on purpose: SQLAlchemy then emits them unquoted, so they
 match the upper-case ``TAG``/``IOV``/... tables of CMS Oracle accounts and CMS
 SQLite files (both case-insensitive for unquoted names) as well as lower-case
 PostgreSQL tables.  Column names and meanings are those of CondDB v2.
+
+``run_fill`` is not part of CondDB v2: an optional table of this product
+mapping each run to its LHC fill.  Readers never require it (a CMS database
+without it simply has no fill information); writers create it with the rest.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ __all__ = [
     "iov",
     "metadata",
     "payload",
+    "run_fill",
     "run_info",
     "tag",
 ]
@@ -95,3 +100,13 @@ run_info = Table(
     Column("start_time", DateTime, nullable=False),
     Column("end_time", DateTime, nullable=False),
 )
+
+#: Optional (not CondDB v2): the LHC fill of each run, e.g. copied from the
+#: Run Registry.  A fill's span is that of its runs in ``run_info``.
+run_fill = Table(
+    "run_fill",
+    metadata,
+    Column("run_number", Integer, primary_key=True),
+    Column("fill_number", Integer, nullable=False),
+)
+Index("run_fill_fill_number_idx", run_fill.c.fill_number)

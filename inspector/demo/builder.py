@@ -30,7 +30,7 @@ from sqlalchemy import Connection, Engine, event, update
 
 from inspector.conddb import schema as s
 from inspector.conddb.writer import ConditionsWriter
-from inspector.demo import alignment, beamspot, ecal, pixels, strips
+from inspector.demo import alignment, beamspot, ecal, pixels, strips, watch
 from inspector.demo.calendar import RunCalendar, make_calendar, to_datetimes
 from inspector.demo.globaltags import demo_global_tags
 from inspector.demo.model import DemoTag, SharedPayload, content_rng
@@ -101,6 +101,9 @@ class DemoPlan:
             alignment.RERECO_TAG: TagCounts(self.alignment_rereco_iovs, self.alignment_rereco_iovs),
             pixels.TAG: TagCounts(self.pixel_iovs, self.pixel_iovs),
             ecal.TAG: TagCounts(self.ecal_iovs, self.ecal_iovs),
+            # At most: these depend on where the calendar puts the last fill and the stop.
+            watch.EXPRESS_TAG: TagCounts(self.runs - 1, self.fills),
+            watch.HLT_TAG: TagCounts(self.runs, self.fills),
         }
 
 
@@ -154,7 +157,7 @@ def _check_seed(seed: int) -> None:
 
 
 def demo_calendar(seed: int, the_plan: DemoPlan) -> RunCalendar:
-    """The run calendar of a build (``RUN_INFO``; fills for later use)."""
+    """The run calendar of a build (``RUN_INFO`` and the optional ``RUN_FILL``)."""
     return make_calendar(content_rng(seed, "calendar"), the_plan.runs, the_plan.fills)
 
 
@@ -175,6 +178,8 @@ def demo_tags(seed: int, the_plan: DemoPlan, calendar: RunCalendar) -> Iterator[
     )
     yield beamspot.by_run_tag(content_rng(seed, "beamspot.run"), calendar, truth)
     yield beamspot.legacy_tag(content_rng(seed, "beamspot.legacy"), p.beamspot_legacy_iovs)
+    yield watch.express_tag(content_rng(seed, "watch.express"), calendar)
+    yield watch.hlt_tag(content_rng(seed, "watch.hlt"), calendar)
 
     noise = strips.noise_model(content_rng(seed, "strips.model"))
     prompt = strips.prompt_tag(
@@ -330,6 +335,7 @@ def _write_all(
         calendar = demo_calendar(seed, the_plan)
         with writer.engine.begin() as conn:
             writer.add_runs(conn, calendar.rows())
+            writer.add_run_fills(conn, calendar.fill_rows())
         report("RUN_INFO", len(calendar), len(calendar))
         registry = SchemaRegistry.builtin()
         written = _Written()

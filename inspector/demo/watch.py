@@ -1,0 +1,85 @@
+"""Prompt-style tags for the calibration watch: one keeps up, two fall behind.
+
+The watch (``/watch``) compares each watched tag's newest IOV with the runs
+that have ended.  The demo's own prompt tags keep up (uploads a few hours
+after each run); these two tags fall behind in the two ways a watch exists
+to catch, in a way that holds for every seed and scale:
+
+- :data:`EXPRESS_TAG`: one IOV per run, uploaded 1-6 h after the run,
+  except for the newest run, whose upload never came;
+- :data:`HLT_TAG`: one IOV per run until the technical stop, after which
+  the upload workflow was never restarted.
+
+Both reuse the fill-averaged beam-spot payloads of
+:data:`~inspector.demo.beamspot.RUN_TAG` (no new payload data), so their
+plots look like every other beam-spot tag.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+
+from inspector.conddb.timetypes import TimeType
+from inspector.demo import beamspot
+from inspector.demo.calendar import RunCalendar
+from inspector.demo.model import DemoTag, IovTable, SharedPayload, TagInfo
+
+__all__ = ["EXPRESS_TAG", "HLT_TAG", "express_tag", "hlt_tag"]
+
+EXPRESS_TAG: Final = "BeamSpotObjects_Express_byRun_v1"
+HLT_TAG: Final = "BeamSpotObjects_HLT_byRun_v1"
+
+
+def express_tag(rng: np.random.Generator, calendar: RunCalendar) -> DemoTag:
+    """Every run but the newest, uploaded 1-6 h after each run's end."""
+    covered = len(calendar) - 1
+    info = TagInfo(
+        name=EXPRESS_TAG,
+        time_type=TimeType.RUN,
+        object_type=beamspot.OBJECT_TYPE,
+        version=2,
+        synchronization="express",
+        description="Beam spot per run from the express stream; the upload for the newest "
+        "run is overdue (a LATE tag on the calibration watch)",
+    )
+    return _per_run_tag(info, rng, calendar, covered, (1.0, 6.0))
+
+
+def hlt_tag(rng: np.random.Generator, calendar: RunCalendar) -> DemoTag:
+    """Every run before the technical stop, uploaded 0.2-1 h after each run."""
+    info = TagInfo(
+        name=HLT_TAG,
+        time_type=TimeType.RUN,
+        object_type=beamspot.OBJECT_TYPE,
+        version=2,
+        synchronization="hlt",
+        description="Beam spot per run for the HLT; its upload was not restarted after the "
+        "technical stop (a STALE tag on the calibration watch)",
+    )
+    return _per_run_tag(info, rng, calendar, calendar.after_technical_stop, (0.2, 1.0))
+
+
+def _per_run_tag(
+    info: TagInfo,
+    rng: np.random.Generator,
+    calendar: RunCalendar,
+    covered: int,
+    delay_hours: tuple[float, float],
+) -> DemoTag:
+    """IOVs for the first ``covered`` runs, sharing the by-run tag's payload of each fill."""
+    fill = calendar.fill_index[:covered]
+    fills_used = np.unique(fill)
+    delay = rng.uniform(*delay_hours, covered) * 3600
+    uploaded = calendar.end[:covered] + delay.astype("timedelta64[s]")
+    return DemoTag(
+        info,
+        IovTable(
+            calendar.run[:covered].astype(np.uint64),
+            np.searchsorted(fills_used, fill).astype(np.int64),
+            uploaded,
+        ),
+        int(fills_used.size),
+        lambda i: SharedPayload(beamspot.RUN_TAG, int(fills_used[i])),
+    )
