@@ -7,13 +7,18 @@ See docs/runs-and-watch.md for the definitions.
 """
 
 from inspector.watch.evaluate import Clock, system_clock, watch_now, watch_report, watch_reports
+from inspector.watch.readiness import Readiness, RecordReadiness, run_position, run_readiness
 from inspector.watch.status import Status, WatchReport, classify, waiting_point
 
 __all__ = [
     "Clock",
+    "Readiness",
+    "RecordReadiness",
     "Status",
     "WatchReport",
     "classify",
+    "run_position",
+    "run_readiness",
     "system_clock",
     "waiting_point",
     "watch_now",

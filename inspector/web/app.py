@@ -51,10 +51,12 @@ def create_app(
 
     from inspector.web.api import api
     from inspector.web.pages import pages
+    from inspector.web.runs_pages import runs_pages
     from inspector.web.stats import stats
 
     app.register_blueprint(assets)
     app.register_blueprint(pages)
+    app.register_blueprint(runs_pages)
     app.register_blueprint(api, url_prefix="/api/v1")
     app.register_blueprint(stats)
     install_error_handlers(app)
