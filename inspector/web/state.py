@@ -26,6 +26,7 @@ from inspector.plugin import Plugins
 from inspector.render import RendererRegistry, json_item_bytes, standalone_html
 from inspector.render.geometry_json import EncodedGeometry, encode_geometry
 from inspector.web.permalinks import PlotQuery
+from inspector.web.run_context import fill_view_options
 
 __all__ = ["Rendered", "WebState", "state"]
 
@@ -109,7 +110,11 @@ class WebState:
 
     def _render(self, query: PlotQuery, fmt: str) -> Rendered:
         plot = self.plot(query)
-        inline = {**query.view_options(), "geometry_registry": self.geometry}
+        inline = {
+            **query.view_options(),
+            "geometry_registry": self.geometry,
+            **fill_view_options(self.engine.database(query.db), plot),
+        }
         paged = {**inline, "geometry_url": self.geometry_url}
         makers: dict[str, Callable[[], tuple[bytes, str]]] = {
             "item": lambda: (json_item_bytes(plot, self.renderers, paged), "application/json"),
