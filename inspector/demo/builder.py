@@ -101,9 +101,9 @@ class DemoPlan:
             alignment.RERECO_TAG: TagCounts(self.alignment_rereco_iovs, self.alignment_rereco_iovs),
             pixels.TAG: TagCounts(self.pixel_iovs, self.pixel_iovs),
             ecal.TAG: TagCounts(self.ecal_iovs, self.ecal_iovs),
-            # At most: these depend on where the calendar puts the last fill and the stop.
-            watch.EXPRESS_TAG: TagCounts(self.runs - 1, self.fills),
-            watch.HLT_TAG: TagCounts(self.runs, self.fills),
+            watch.EXPRESS_TAG: TagCounts(self.runs - 1, self.runs - 1),
+            # At most: the runs before the technical stop (where the calendar puts it).
+            watch.HLT_TAG: TagCounts(self.runs, self.runs),
         }
 
 
@@ -178,8 +178,8 @@ def demo_tags(seed: int, the_plan: DemoPlan, calendar: RunCalendar) -> Iterator[
     )
     yield beamspot.by_run_tag(content_rng(seed, "beamspot.run"), calendar, truth)
     yield beamspot.legacy_tag(content_rng(seed, "beamspot.legacy"), p.beamspot_legacy_iovs)
-    yield watch.express_tag(content_rng(seed, "watch.express"), calendar)
-    yield watch.hlt_tag(content_rng(seed, "watch.hlt"), calendar)
+    yield watch.express_tag(content_rng(seed, "watch.express"), calendar, truth)
+    yield watch.hlt_tag(content_rng(seed, "watch.hlt"), calendar, truth)
 
     noise = strips.noise_model(content_rng(seed, "strips.model"))
     prompt = strips.prompt_tag(

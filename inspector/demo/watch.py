@@ -10,9 +10,8 @@ to catch, in a way that holds for every seed and scale:
 - :data:`HLT_TAG`: one IOV per run until the technical stop, after which
   the upload workflow was never restarted.
 
-Both reuse the fill-averaged beam-spot payloads of
-:data:`~inspector.demo.beamspot.RUN_TAG` (no new payload data), so their
-plots look like every other beam-spot tag.
+Both hold one beam-spot fit per run of the same true beam as the other
+beam-spot tags (a few hundred bytes each), so their plots agree with them.
 """
 
 from __future__ import annotations
@@ -23,8 +22,9 @@ import numpy as np
 
 from inspector.conddb.timetypes import TimeType
 from inspector.demo import beamspot
+from inspector.demo.beamspot import BeamTruth
 from inspector.demo.calendar import RunCalendar
-from inspector.demo.model import DemoTag, IovTable, SharedPayload, TagInfo
+from inspector.demo.model import DemoTag, IovTable, TagInfo
 
 __all__ = ["EXPRESS_TAG", "HLT_TAG", "express_tag", "hlt_tag"]
 
@@ -32,7 +32,7 @@ EXPRESS_TAG: Final = "BeamSpotObjects_Express_byRun_v1"
 HLT_TAG: Final = "BeamSpotObjects_HLT_byRun_v1"
 
 
-def express_tag(rng: np.random.Generator, calendar: RunCalendar) -> DemoTag:
+def express_tag(rng: np.random.Generator, calendar: RunCalendar, truth: BeamTruth) -> DemoTag:
     """Every run but the newest, uploaded 1-6 h after each run's end."""
     covered = len(calendar) - 1
     info = TagInfo(
@@ -44,10 +44,10 @@ def express_tag(rng: np.random.Generator, calendar: RunCalendar) -> DemoTag:
         description="Beam spot per run from the express stream; the upload for the newest "
         "run is overdue (a LATE tag on the calibration watch)",
     )
-    return _per_run_tag(info, rng, calendar, covered, (1.0, 6.0))
+    return _per_run_tag(info, rng, calendar, truth, covered, (1.0, 6.0))
 
 
-def hlt_tag(rng: np.random.Generator, calendar: RunCalendar) -> DemoTag:
+def hlt_tag(rng: np.random.Generator, calendar: RunCalendar, truth: BeamTruth) -> DemoTag:
     """Every run before the technical stop, uploaded 0.2-1 h after each run."""
     info = TagInfo(
         name=HLT_TAG,
@@ -58,28 +58,24 @@ def hlt_tag(rng: np.random.Generator, calendar: RunCalendar) -> DemoTag:
         description="Beam spot per run for the HLT; its upload was not restarted after the "
         "technical stop (a STALE tag on the calibration watch)",
     )
-    return _per_run_tag(info, rng, calendar, calendar.after_technical_stop, (0.2, 1.0))
+    return _per_run_tag(info, rng, calendar, truth, calendar.after_technical_stop, (0.2, 1.0))
 
 
 def _per_run_tag(
     info: TagInfo,
     rng: np.random.Generator,
     calendar: RunCalendar,
+    truth: BeamTruth,
     covered: int,
     delay_hours: tuple[float, float],
 ) -> DemoTag:
-    """IOVs for the first ``covered`` runs, sharing the by-run tag's payload of each fill."""
-    fill = calendar.fill_index[:covered]
-    fills_used = np.unique(fill)
+    """One IOV and one payload for each of the first ``covered`` runs."""
+    runs = np.arange(covered, dtype=np.int64)
     delay = rng.uniform(*delay_hours, covered) * 3600
     uploaded = calendar.end[:covered] + delay.astype("timedelta64[s]")
     return DemoTag(
         info,
-        IovTable(
-            calendar.run[:covered].astype(np.uint64),
-            np.searchsorted(fills_used, fill).astype(np.int64),
-            uploaded,
-        ),
-        int(fills_used.size),
-        lambda i: SharedPayload(beamspot.RUN_TAG, int(fills_used[i])),
+        IovTable(calendar.run[:covered].astype(np.uint64), runs, uploaded),
+        covered,
+        beamspot.per_run_payloads(rng, calendar, truth, runs),
     )
