@@ -69,7 +69,7 @@ def waiting_point(time_type: TimeType, newest: Iov | None) -> WaitingPoint:
         run, lumisection = unpack_lumi(newest.since)
         return WaitingPoint(after_run=run if lumisection >= 1 else run - 1)
     if time_type is TimeType.TIME:
-        return WaitingPoint(started_after=since_to_datetime(newest.since))
+        return WaitingPoint(started_after=since_to_datetime(newest.since).replace(tzinfo=None))
     raise ValueError(f"{time_type.value} IOVs cannot be compared with runs")
 
 
@@ -129,10 +129,8 @@ class WatchReport:
         draft = cls(rule, now, Status.OK, "", time_type, newest_iov, newest_run, waiting)
         lag = draft.lag or dt.timedelta(0)
         status = classify(rule, lag)
-        return cls(
-            rule, now, status, _reason(rule, status, waiting, lag), time_type, newest_iov,
-            newest_run, waiting,
-        )  # fmt: skip
+        reason = _reason(rule, status, waiting, lag)
+        return cls(rule, now, status, reason, time_type, newest_iov, newest_run, waiting)
 
     @classmethod
     def unknown(cls, rule: WatchedTag, now: dt.datetime, reason: str) -> WatchReport:
