@@ -21,10 +21,12 @@ import numpy.typing as npt
 from bokeh.models.annotations import LabelSet
 from bokeh.models.sources import ColumnDataSource
 
-__all__ = ["FILL_COLOURS", "FillSpan", "add_fill_bands", "fill_band_edges"]
+__all__ = ["FILL_BANDS", "FILL_COLOURS", "FillSpan", "add_fill_bands", "fill_band_edges"]
 
+#: Name of the bands' renderer in the Bokeh document (for pages and tests to find).
+FILL_BANDS: Final = "lhc_fills"
 #: Alternating band tints (light blue, light sand), drawn under everything.
-FILL_COLOURS: Final = ("#dfe9f5", "#f2ecdc")
+FILL_COLOURS: Final = ("#d6e4f5", "#f3e6c8")
 
 
 class FillSpan(Protocol):
@@ -95,6 +97,7 @@ def add_fill_bands(fig: Any, fills: Sequence[FillSpan], kind: str, lo: float, hi
         line_color=None,
         level="underlay",
         legend_label="LHC fills",
+        name=FILL_BANDS,
     )
     labels = LabelSet(
         x="x0",
