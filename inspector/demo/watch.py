@@ -34,31 +34,36 @@ HLT_TAG: Final = "BeamSpotObjects_HLT_byRun_v1"
 
 def express_tag(rng: np.random.Generator, calendar: RunCalendar, truth: BeamTruth) -> DemoTag:
     """Every run but the newest, uploaded 1-6 h after each run's end."""
-    covered = len(calendar) - 1
-    info = TagInfo(
-        name=EXPRESS_TAG,
-        time_type=TimeType.RUN,
-        object_type=beamspot.OBJECT_TYPE,
-        version=2,
-        synchronization="express",
-        description="Beam spot per run from the express stream; the upload for the newest "
-        "run is overdue (a LATE tag on the calibration watch)",
+    info = _info(
+        EXPRESS_TAG,
+        "express",
+        "Beam spot per run from the express stream; the upload for the newest run is "
+        "overdue (a LATE tag on the calibration watch)",
     )
-    return _per_run_tag(info, rng, calendar, truth, covered, (1.0, 6.0))
+    return _per_run_tag(info, rng, calendar, truth, len(calendar) - 1, (1.0, 6.0))
 
 
 def hlt_tag(rng: np.random.Generator, calendar: RunCalendar, truth: BeamTruth) -> DemoTag:
     """Every run before the technical stop, uploaded 0.2-1 h after each run."""
-    info = TagInfo(
-        name=HLT_TAG,
+    info = _info(
+        HLT_TAG,
+        "hlt",
+        "Beam spot per run for the HLT; its upload was not restarted after the technical "
+        "stop (a STALE tag on the calibration watch)",
+    )
+    return _per_run_tag(info, rng, calendar, truth, calendar.after_technical_stop, (0.2, 1.0))
+
+
+def _info(name: str, synchronization: str, description: str) -> TagInfo:
+    """A run-based BeamSpotObjects v2 tag."""
+    return TagInfo(
+        name=name,
         time_type=TimeType.RUN,
         object_type=beamspot.OBJECT_TYPE,
         version=2,
-        synchronization="hlt",
-        description="Beam spot per run for the HLT; its upload was not restarted after the "
-        "technical stop (a STALE tag on the calibration watch)",
+        synchronization=synchronization,
+        description=description,
     )
-    return _per_run_tag(info, rng, calendar, truth, calendar.after_technical_stop, (0.2, 1.0))
 
 
 def _per_run_tag(

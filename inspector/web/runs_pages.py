@@ -13,9 +13,9 @@ from flask import Blueprint, render_template, request
 
 from inspector.conddb import ConditionsDB, GlobalTag
 from inspector.conddb.timetypes import format_since
-from inspector.errors import InvalidParameter
 from inspector.watch import Readiness, Status, run_readiness, watch_reports
-from inspector.web.openapi import MAX_RUN
+from inspector.web.api import _int_filter
+from inspector.web.pages import _int_arg
 from inspector.web.run_context import check_range, date_bound, watch_clock
 from inspector.web.state import state
 
@@ -33,19 +33,6 @@ def _db() -> ConditionsDB:
     return state().engine.database(request.args.get("db") or None)
 
 
-def _number(name: str, hi: int = MAX_RUN, lo: int = 0) -> int | None:
-    raw = request.args.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidParameter(name, f"{raw!r} is not a whole number") from None
-    if not lo <= value <= hi:
-        raise InvalidParameter(name, f"{value} is not within {lo}..{hi}")
-    return value
-
-
 def duration_text(delta: dt.timedelta) -> str:
     """``3 h 05 min``: run lengths as people say them."""
     minutes = int(delta.total_seconds() // 60)
@@ -56,7 +43,8 @@ def duration_text(delta: dt.timedelta) -> str:
 def runs_page() -> str:
     """Runs by number range, fill and start date, paged, with their fills."""
     db = _db()
-    first, last = _number("first"), _number("last")
+    args = {k: request.args.get(k, "").strip() for k in _FILTERS}
+    first, last = _int_filter(args, "first"), _int_filter(args, "last")
     check_range(first, last, "first", "last")
     started_from = date_bound(request.args.get("from"), "from", end=False)
     started_to = date_bound(request.args.get("to"), "to", end=True)
@@ -64,22 +52,21 @@ def runs_page() -> str:
     result = db.runs(
         first=first,
         last=last,
-        fill=_number("fill"),
+        fill=_int_filter(args, "fill"),
         started_from=started_from,
         started_to=started_to,
-        page=_number("page", hi=10**9, lo=1) or 1,
+        page=_int_arg("page", 1),
         page_size=RUNS_PER_PAGE,
     )
     result.require_exists("runs")
-    filters = {k: request.args.get(k, "").strip() for k in _FILTERS}
-    kept = {k: v for k, v in filters.items() if v}
+    kept = {k: v for k, v in args.items() if v}
     if db.alias != state().config.default_database:
         kept["db"] = db.alias
     return render_template(
         "runs.html",
         db=db,
         result=result,
-        filters=filters,
+        filters=args,
         kept=kept,
         has_fills=db.has_fills(),
         duration_text=duration_text,
