@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["bench_decode", "bench_history", "bench_map"]
+BENCHMARKS = ["bench_decode", "bench_history", "bench_map", "bench_readiness"]
 
 
 def main() -> int:
