@@ -603,40 +603,40 @@ class ConditionsDB:
 
     def newest_iov(self, tag: Tag, *, snapshot: dt.datetime | None = None) -> Iov | None:
         """The IOV with the largest ``since`` as seen at ``snapshot`` (``None``: no IOV)."""
-        return self._iov_before(tag, None, snapshot)
+        return self.iovs_at([(tag, None)], snapshot=snapshot)[0]
 
     def iov_at(self, tag: Tag, since: int, *, snapshot: dt.datetime | None = None) -> Iov | None:
-        """The IOV of ``tag`` valid at ``since`` as seen at ``snapshot``, or ``None``.
+        """The IOV of ``tag`` valid at ``since`` as seen at ``snapshot``, or ``None``."""
+        return self.iovs_at([(tag, since)], snapshot=snapshot)[0]
 
-        Indexed queries (the latest ``since`` not after the point with its
-        latest insertion, then the next ``since``) instead of listing the
-        tag: what a poller of run readiness needs to stay fast.  Past the
-        tag's end of validity nothing is valid.
+    def iovs_at(
+        self, points: Sequence[tuple[Tag, int | None]], *, snapshot: dt.datetime | None = None
+    ) -> list[Iov | None]:
+        """For each ``(tag, since)``, the IOV valid there (``since`` ``None``: the newest).
+
+        Two indexed queries per point (the latest ``since`` not after it with
+        its latest insertion, then the next ``since``) on one connection,
+        instead of listing the tags: what a poller of run readiness needs to
+        stay fast.  Past a tag's end of validity nothing is valid.
         """
-        if since >= tag.end:
-            return None
-        return self._iov_before(tag, since, snapshot)
-
-    def _iov_before(self, tag: Tag, since: int | None, snapshot: dt.datetime | None) -> Iov | None:
-        v = s.iov.c
-        base: list[Any] = [v.tag_name == tag.name]
-        if snapshot is not None:
-            base.append(v.insertion_time <= snapshot)
-        at = [v.since <= since] if since is not None else []
-        query = (
-            select(v.since, v.insertion_time, v.payload_hash)
-            .where(*base, *at)
-            .order_by(v.since.desc(), v.insertion_time.desc(), v.payload_hash.desc())
-            .limit(1)
-        )
         with self._connect() as conn:
-            row = conn.execute(query).first()
-            if row is None:
-                return None
-            found = int(row[0])
-            nxt = conn.scalar(select(func.min(v.since)).where(*base, v.since > found))
-        until = tag.end if nxt is None else int(nxt)
-        return Iov(found, until, str(row[2]), _as_datetime(row[1]))
+            return [
+                None
+                if since is not None and since >= tag.end
+                else _iov_before(conn, tag, since, snapshot)
+                for tag, since in points
+            ]
+
+    def tags_named(self, names: Sequence[str]) -> dict[str, Tag]:
+        """Several tags by exact name in one query; :class:`NotFound` names a missing one."""
+        wanted = sorted(set(names))
+        with self._connect() as conn:
+            rows = conn.execute(select(s.tag).where(s.tag.c.name.in_(wanted)))
+            found = {t.name: t for t in (_tag(row._mapping) for row in rows)}
+        for name in wanted:
+            if name not in found:
+                raise NotFound(f"tag {name!r} does not exist in database {self.alias!r}")
+        return found
 
     def recent_global_tags(self, limit: int = 200) -> list[GlobalTag]:
         """The most recently inserted global tags, newest first (for choosers)."""
@@ -684,6 +684,30 @@ def _run(row: Any) -> RunInfo:
         _as_datetime(row[2]),
         None if fill is None else int(fill),
     )
+
+
+def _iov_before(
+    conn: Connection, tag: Tag, since: int | None, snapshot: dt.datetime | None
+) -> Iov | None:
+    """The IOV of ``tag`` valid at ``since`` (``None``: the newest), as seen at ``snapshot``."""
+    v = s.iov.c
+    base: list[Any] = [v.tag_name == tag.name]
+    if snapshot is not None:
+        base.append(v.insertion_time <= snapshot)
+    at = [v.since <= since] if since is not None else []
+    query = (
+        select(v.since, v.insertion_time, v.payload_hash)
+        .where(*base, *at)
+        .order_by(v.since.desc(), v.insertion_time.desc(), v.payload_hash.desc())
+        .limit(1)
+    )
+    row = conn.execute(query).first()
+    if row is None:
+        return None
+    found = int(row[0])
+    nxt = conn.scalar(select(func.min(v.since)).where(*base, v.since > found))
+    until = tag.end if nxt is None else int(nxt)
+    return Iov(found, until, str(row[2]), _as_datetime(row[1]))
 
 
 def _payload(m: Any) -> Payload:

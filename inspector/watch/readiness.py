@@ -69,14 +69,11 @@ def run_readiness(db: ConditionsDB, run_number: int, global_tag: str) -> Readine
     gt = db.global_tag(global_tag)
     run = db.run(run_number)
     entries = db.global_tag_map(gt.name)
-    tags = {name: db.tag(name) for name in sorted({e.tag_name for e in entries})}
-    records = []
-    for entry in entries:
-        tag = tags[entry.tag_name]
-        position = run_position(run, tag.time_type)
-        if position is None:
-            iov = db.newest_iov(tag, snapshot=gt.snapshot_time)
-        else:
-            iov = db.iov_at(tag, position, snapshot=gt.snapshot_time)
-        records.append(RecordReadiness(entry.record, entry.label, tag, position, iov))
+    tags = db.tags_named([e.tag_name for e in entries])
+    points = [(tags[e.tag_name], run_position(run, tags[e.tag_name].time_type)) for e in entries]
+    iovs = db.iovs_at(points, snapshot=gt.snapshot_time)
+    records = (
+        RecordReadiness(e.record, e.label, tag, position, iov)
+        for e, (tag, position), iov in zip(entries, points, iovs, strict=True)
+    )
     return Readiness(run, gt, tuple(records))

@@ -157,3 +157,14 @@ def test_iov_at_a_point_with_its_end(db: ConditionsDB) -> None:
 def test_recent_global_tags_newest_first(db: ConditionsDB) -> None:
     assert [g.name for g in db.recent_global_tags()] == ["GT_closed", "GT_frozen", "GT_run"]
     assert [g.name for g in db.recent_global_tags(1)] == ["GT_closed"]
+
+
+def test_several_points_and_tags_in_one_go(db: ConditionsDB) -> None:
+    tags = db.tags_named(["Prompt_run", "Closed_run", "Prompt_run"])
+    assert sorted(tags) == ["Closed_run", "Prompt_run"]
+    found = db.iovs_at(
+        [(tags["Prompt_run"], 1003), (tags["Closed_run"], 1005), (tags["Prompt_run"], None)]
+    )
+    assert [None if i is None else i.since for i in found] == [1001, None, 1005]
+    with pytest.raises(NotFound, match="tag 'Nope'"):
+        db.tags_named(["Prompt_run", "Nope"])
