@@ -139,6 +139,12 @@ def _every_url(web: WebState) -> list[str]:
         ]
     for gt in db.global_tags(page_size=1000).items:
         urls += [f"/globaltags/{quote(gt.name, safe='')}", f"/api/v1/globaltags/{gt.name}"]
+    for run in db.runs(page_size=3).items:
+        n = run.run_number
+        urls += [f"/runs/{n}", f"/api/v1/runs/{n}", f"/runs?fill={run.fill_number}"]
+        urls += [
+            f"/api/v1/runs/{n}/readiness?globaltag={gt.name}" for gt in db.recent_global_tags()
+        ]
     for drawer in web.plugins.drawers:
         urls.append(f"/api/v1/drawers/{drawer.name}")
         if not EVERY_DRAWER and drawer.name not in DRAWERS:
