@@ -111,6 +111,7 @@ _VALID: Final[dict[str, str]] = {
     "drawer": "beamspot.position_x",
     "name": "BS_run",
     "payload_hash": "HASH",  # replaced by a real payload hash
+    "number": "101",  # a run of the hand-built database
 }
 
 #: Query strings a route needs to answer 200 (plots need a tag).
@@ -119,6 +120,7 @@ _QUERY: Final[dict[str, str]] = {
     "pages.plot_item": "tag=BS_run",
     "pages.plot_export": "tag=BS_run",
     "api.plot_resource": "tag=BS_run",
+    "api.run_readiness": "globaltag=GT_v1",
 }
 
 
