@@ -198,6 +198,7 @@ class ConditionsDB:
         self.location = location or engine.url.render_as_string(hide_password=True)
         self._checked = False
         self._fills: bool | None = None
+        event.listen(engine, "connect", self._forget_fills)
 
     def __repr__(self) -> str:
         return f"ConditionsDB({self.alias!r}, {self.location!r})"
@@ -433,20 +434,31 @@ class ConditionsDB:
         return RunTimeline.from_runs(runs)
 
     def has_fills(self) -> bool:
-        """Whether the database has the optional ``run_fill`` table (checked once).
+        """Whether the database has the optional ``run_fill`` table.
 
         CMS databases do not: their runs simply have no fill number.
         """
+        with self._connect() as conn:
+            return self._has_fills(conn)
+
+    def _has_fills(self, conn: Connection) -> bool:
+        """:meth:`has_fills` on ``conn``, cached until a new connection is opened.
+
+        A new connection may read another file (the old one was replaced,
+        perhaps by one with or without the table), so each one forgets.
+        """
         if self._fills is None:
-            with self._connect() as conn:
-                names = {n.lower() for n in inspect(conn).get_table_names()}
+            names = {n.lower() for n in inspect(conn).get_table_names()}
             self._fills = s.run_fill.name in names
         return self._fills
 
-    def _run_select(self) -> Select[Any]:
+    def _forget_fills(self, *_: Any) -> None:
+        self._fills = None
+
+    def _run_select(self, conn: Connection) -> Select[Any]:
         """RUN_INFO rows with their fill number (NULL without fill information)."""
         ri = s.run_info
-        if not self.has_fills():
+        if not self._has_fills(conn):
             return select(
                 ri.c.run_number, ri.c.start_time, ri.c.end_time, null().label("fill_number")
             )
@@ -483,11 +495,11 @@ class ConditionsDB:
         if started_to is not None:
             conds.append(ri.c.start_time <= started_to)
         if fill is not None:
-            if not self.has_fills():
-                return Page([], 0, page, page_size)
             conds.append(s.run_fill.c.fill_number == fill)
-        query = self._run_select().where(*conds)
         with self._connect() as conn:
+            if fill is not None and not self._has_fills(conn):
+                return Page([], 0, page, page_size)
+            query = self._run_select(conn).where(*conds)
             total = conn.scalar(select(func.count()).select_from(query.subquery())) or 0
             rows = conn.execute(
                 query.order_by(ri.c.run_number).limit(page_size).offset((page - 1) * page_size)
@@ -497,8 +509,8 @@ class ConditionsDB:
 
     def run(self, number: int) -> RunInfo:
         """One run from RUN_INFO, with its fill number when known."""
-        query = self._run_select().where(s.run_info.c.run_number == number)
         with self._connect() as conn:
+            query = self._run_select(conn).where(s.run_info.c.run_number == number)
             row = conn.execute(query).first()
         if row is None:
             raise NotFound(f"run {number} is not in RUN_INFO of database {self.alias!r}")
@@ -520,9 +532,8 @@ class ConditionsDB:
         ri = s.run_info
         conds = [] if ended_by is None else [ri.c.end_time <= ended_by]
         newest = select(func.max(ri.c.run_number)).where(*conds).scalar_subquery()
-        query = self._run_select().where(ri.c.run_number == newest)
         with self._connect() as conn:
-            row = conn.execute(query).first()
+            row = conn.execute(self._run_select(conn).where(ri.c.run_number == newest)).first()
         return None if row is None else _run(row)
 
     def latest_run_end(self) -> dt.datetime | None:
@@ -559,23 +570,19 @@ class ConditionsDB:
 
     def fill(self, number: int) -> Fill:
         """One LHC fill with its runs; :class:`NotFound` if unknown (or no fill table)."""
-        fills = self._fills_where(s.run_fill.c.fill_number == number) if self.has_fills() else []
+        fills = self._fills_where(s.run_fill.c.fill_number == number)
         if not fills:
             raise NotFound(f"fill {number} is not known in database {self.alias!r}")
         return fills[0]
 
     def fills_of_runs(self, first: int, last: int) -> list[Fill]:
         """Fills with a run in ``[first, last]``, each with all its runs."""
-        if not self.has_fills():
-            return []
         rf = s.run_fill
         inside = select(rf.c.fill_number).where(rf.c.run_number.between(first, last))
         return self._fills_where(rf.c.fill_number.in_(inside))
 
     def fills_between(self, start: dt.datetime, end: dt.datetime) -> list[Fill]:
         """Fills with a run overlapping ``[start, end]``, each with all its runs."""
-        if not self.has_fills():
-            return []
         ri, rf = s.run_info, s.run_fill
         overlapping = (
             select(rf.c.fill_number)
@@ -585,6 +592,8 @@ class ConditionsDB:
         return self._fills_where(rf.c.fill_number.in_(overlapping))
 
     def _fills_where(self, condition: Any) -> list[Fill]:
+        """Fills (with their runs) of the ``run_fill`` rows matching ``condition``; none
+        without the table."""
         ri, rf = s.run_info, s.run_fill
         query = (
             select(ri.c.run_number, ri.c.start_time, ri.c.end_time, rf.c.fill_number)
@@ -593,6 +602,8 @@ class ConditionsDB:
             .order_by(rf.c.fill_number, ri.c.run_number)
         )
         with self._connect() as conn:
+            if not self._has_fills(conn):
+                return []
             runs = [_run(row) for row in conn.execute(query)]
         grouped: dict[int, list[RunInfo]] = {}
         for run in runs:

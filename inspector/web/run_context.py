@@ -29,6 +29,7 @@ __all__ = [
     "check_range",
     "date_bound",
     "fill_attributes",
+    "fill_number",
     "fill_view_options",
     "run_attributes",
     "watch_clock",
@@ -78,6 +79,19 @@ def date_bound(raw: str | None, parameter: str, *, end: bool) -> dt.datetime | N
     if end and len(raw.strip()) == len("2024-06-01"):
         return when + dt.timedelta(days=1) - dt.timedelta(microseconds=1)
     return when
+
+
+def fill_number(raw: str | None, parameter: str) -> int | None:
+    """A fill number argument (a whole number, 0 or more); empty means none."""
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidParameter(parameter, f"{raw!r} is not a whole number") from None
+    if not 0 <= value < 1 << 31:
+        raise InvalidParameter(parameter, f"{value} is not a fill number (0..{(1 << 31) - 1})")
+    return value
 
 
 def check_range(lo: Any, hi: Any, low_name: str, high_name: str) -> None:

@@ -39,6 +39,7 @@ from inspector.web.run_context import (
     check_range,
     date_bound,
     fill_attributes,
+    fill_number,
     run_attributes,
     watch_clock,
 )
@@ -78,7 +79,7 @@ def list_runs() -> Response:
     result = db.runs(
         first=first,
         last=last,
-        fill=_int_filter(args, "filter[fill]"),
+        fill=fill_number(args.get("filter[fill]"), "filter[fill]"),
         started_from=started_from,
         started_to=started_to,
         page=paging.number,

@@ -16,7 +16,7 @@ from inspector.conddb.timetypes import format_since
 from inspector.watch import Readiness, Status, run_readiness, watch_reports
 from inspector.web.api import _int_filter
 from inspector.web.pages import _int_arg
-from inspector.web.run_context import check_range, date_bound, watch_clock
+from inspector.web.run_context import check_range, date_bound, fill_number, watch_clock
 from inspector.web.state import state
 
 __all__ = ["runs_pages"]
@@ -52,7 +52,7 @@ def runs_page() -> str:
     result = db.runs(
         first=first,
         last=last,
-        fill=_int_filter(args, "fill"),
+        fill=fill_number(args.get("fill"), "fill"),
         started_from=started_from,
         started_to=started_to,
         page=_int_arg("page", 1),

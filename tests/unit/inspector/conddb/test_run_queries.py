@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -168,3 +169,23 @@ def test_several_points_and_tags_in_one_go(db: ConditionsDB) -> None:
     assert [None if i is None else i.since for i in found] == [1001, None, 1005]
     with pytest.raises(NotFound, match="tag 'Nope'"):
         db.tags_named(["Prompt_run", "Nope"])
+
+
+def test_a_replaced_file_is_read_with_or_without_its_fills(tmp_path: Path) -> None:
+    """Swapping the database file for one without RUN_FILL (and back) needs no restart."""
+    build_runs_db(tmp_path / "fills.sqlite")
+    build_runs_db(tmp_path / "cms.sqlite", fills=False)
+    live = tmp_path / "live.sqlite"
+    shutil.copy(tmp_path / "fills.sqlite", live)
+    db = _open(live, "live")
+    try:
+        assert db.run(1001).fill_number == 7
+        shutil.copy(tmp_path / "cms.sqlite", tmp_path / "next.sqlite")
+        (tmp_path / "next.sqlite").replace(live)
+        assert db.run(1001).fill_number is None and db.fills_of_runs(0, 2000) == []
+        assert not db.has_fills() and db.runs(fill=7).total == 0
+        shutil.copy(tmp_path / "fills.sqlite", tmp_path / "next.sqlite")
+        (tmp_path / "next.sqlite").replace(live)
+        assert db.runs(fill=7).total == 2 and db.fill(7).last_run == 1001
+    finally:
+        db.close()

@@ -152,6 +152,11 @@ def test_bad_run_filters_are_named(client: FlaskClient, query: str, parameter: s
         _bad(client, f"{API}/runs?{query}", parameter)
 
 
+def test_a_bad_fill_says_so(client: FlaskClient) -> None:
+    detail = _bad(client, f"{API}/runs?filter[fill]=-1", "filter[fill]")
+    assert "-1 is not a fill number" in detail
+
+
 def test_without_fill_table_fills_are_null_and_say_so(client: FlaskClient) -> None:
     doc = _json(client, f"{API}/runs?db=cms")
     assert [d["attributes"]["fill_number"] for d in doc["data"]] == [None] * 5
