@@ -48,7 +48,7 @@ from inspector.web.jsonapi import (
     resource,
     url,
 )
-from inspector.web.openapi import LIMITS, MAX_RUN, openapi_document
+from inspector.web.openapi import LIMITS, openapi_document
 from inspector.web.permalinks import PlotQuery
 from inspector.web.responses import serve
 from inspector.web.state import Rendered, state
@@ -127,19 +127,6 @@ def _paging(args: dict[str, str], listing: str) -> Paging:
 def _db(args: dict[str, str]) -> ConditionsDB:
     """The database named by ``db`` (default: the configured one); 404 names an unknown alias."""
     return state().engine.database(args.get("db") or None)
-
-
-def _int_filter(args: dict[str, str], name: str) -> int | None:
-    raw = args.get(name)
-    if not raw:
-        return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidParameter(name, f"{raw!r} is not a whole number") from None
-    if not 0 <= value <= MAX_RUN:
-        raise InvalidParameter(name, f"{value} is not a run number (0..{MAX_RUN})")
-    return value
 
 
 def _link_args(args: dict[str, str], alias: str, keys: Sequence[str]) -> list[tuple[str, str]]:

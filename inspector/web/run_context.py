@@ -10,7 +10,7 @@ renderer as a view option, so plot objects never carry them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 import numpy as np
@@ -22,6 +22,7 @@ from inspector.errors import DatabaseUnavailable, InvalidParameter
 from inspector.plots import History, PlotObject
 from inspector.watch import Clock, system_clock
 from inspector.web.jsonapi import iso
+from inspector.web.openapi import MAX_RUN
 
 __all__ = [
     "FILLS_OPTION",
@@ -29,14 +30,17 @@ __all__ = [
     "check_range",
     "date_bound",
     "fill_attributes",
-    "fill_number",
     "fill_view_options",
     "run_attributes",
+    "run_filters",
     "watch_clock",
+    "whole_number",
 ]
 
 #: ``app.extensions`` key of the :data:`~inspector.watch.Clock` the watch uses.
 WATCH_CLOCK: Final = "payload_inspector.watch_clock"
+#: The largest fill number (stored as a signed 32-bit integer).
+MAX_FILL: Final = (1 << 31) - 1
 #: Renderer option holding the fills to shade (see ``add_fill_bands``).
 FILLS_OPTION: Final = "fills"
 
@@ -81,17 +85,36 @@ def date_bound(raw: str | None, parameter: str, *, end: bool) -> dt.datetime | N
     return when
 
 
-def fill_number(raw: str | None, parameter: str) -> int | None:
-    """A fill number argument (a whole number, 0 or more); empty means none."""
+def whole_number(raw: str | None, parameter: str, what: str, upper: int) -> int | None:
+    """A ``0..upper`` number argument (``what`` names it in errors); empty means none."""
     if not raw:
         return None
     try:
         value = int(raw)
     except ValueError:
         raise InvalidParameter(parameter, f"{raw!r} is not a whole number") from None
-    if not 0 <= value < 1 << 31:
-        raise InvalidParameter(parameter, f"{value} is not a fill number (0..{(1 << 31) - 1})")
+    if not 0 <= value <= upper:
+        raise InvalidParameter(parameter, f"{value} is not {what} (0..{upper})")
     return value
+
+
+def run_filters(args: Mapping[str, str], name: Callable[[str], str]) -> dict[str, Any]:
+    """Keyword arguments of ``ConditionsDB.runs`` from ``first``, ``last``, ``fill``,
+    ``from`` and ``to``, each read (and named in errors) as ``name(key)``."""
+    first = whole_number(args.get(name("first")), name("first"), "a run number", MAX_RUN)
+    last = whole_number(args.get(name("last")), name("last"), "a run number", MAX_RUN)
+    check_range(first, last, name("first"), name("last"))
+    started_from = date_bound(args.get(name("from")), name("from"), end=False)
+    started_to = date_bound(args.get(name("to")), name("to"), end=True)
+    check_range(started_from, started_to, name("from"), name("to"))
+    fill = whole_number(args.get(name("fill")), name("fill"), "a fill number", MAX_FILL)
+    return {
+        "first": first,
+        "last": last,
+        "fill": fill,
+        "started_from": started_from,
+        "started_to": started_to,
+    }
 
 
 def check_range(lo: Any, hi: Any, low_name: str, high_name: str) -> None:

@@ -24,7 +24,7 @@ from inspector.errors import InvalidParameter
 from inspector.watch import Readiness, RecordReadiness, Status, WatchReport
 from inspector.watch import run_readiness as readiness_of
 from inspector.watch import watch_reports as measure_watch
-from inspector.web.api import _args, _db, _int_filter, _link_args, _paging, _send, api
+from inspector.web.api import _args, _db, _link_args, _paging, _send, api
 from inspector.web.jsonapi import (
     PAGE_NUMBER,
     PAGE_SIZE,
@@ -35,14 +35,7 @@ from inspector.web.jsonapi import (
     resource,
     url,
 )
-from inspector.web.run_context import (
-    check_range,
-    date_bound,
-    fill_attributes,
-    fill_number,
-    run_attributes,
-    watch_clock,
-)
+from inspector.web.run_context import fill_attributes, run_attributes, run_filters, watch_clock
 from inspector.web.state import state
 
 __all__ = ["iov_attributes", "watch_attributes"]
@@ -70,21 +63,9 @@ def list_runs() -> Response:
     """Runs with start/end time, duration and LHC fill, filtered and paged by the database."""
     args = _args("db", *_RUN_FILTERS, PAGE_NUMBER, PAGE_SIZE)
     paging = _paging(args, "runs")
-    first, last = _int_filter(args, "filter[first]"), _int_filter(args, "filter[last]")
-    check_range(first, last, "filter[first]", "filter[last]")
-    started_from = date_bound(args.get("filter[from]"), "filter[from]", end=False)
-    started_to = date_bound(args.get("filter[to]"), "filter[to]", end=True)
-    check_range(started_from, started_to, "filter[from]", "filter[to]")
+    filters = run_filters(args, lambda key: f"filter[{key}]")
     db = _db(args)
-    result = db.runs(
-        first=first,
-        last=last,
-        fill=fill_number(args.get("filter[fill]"), "filter[fill]"),
-        started_from=started_from,
-        started_to=started_to,
-        page=paging.number,
-        page_size=paging.size,
-    )
+    result = db.runs(**filters, page=paging.number, page_size=paging.size)
     paging.require_exists(result.total, "runs")
     data = [_run_resource(r, db.alias) for r in result.items]
     links = page_links(

@@ -14,9 +14,8 @@ from flask import Blueprint, render_template, request
 from inspector.conddb import ConditionsDB, GlobalTag
 from inspector.conddb.timetypes import format_since
 from inspector.watch import Readiness, Status, run_readiness, watch_reports
-from inspector.web.api import _int_filter
 from inspector.web.pages import _int_arg
-from inspector.web.run_context import check_range, date_bound, fill_number, watch_clock
+from inspector.web.run_context import run_filters, watch_clock
 from inspector.web.state import state
 
 __all__ = ["runs_pages"]
@@ -44,20 +43,7 @@ def runs_page() -> str:
     """Runs by number range, fill and start date, paged, with their fills."""
     db = _db()
     args = {k: request.args.get(k, "").strip() for k in _FILTERS}
-    first, last = _int_filter(args, "first"), _int_filter(args, "last")
-    check_range(first, last, "first", "last")
-    started_from = date_bound(request.args.get("from"), "from", end=False)
-    started_to = date_bound(request.args.get("to"), "to", end=True)
-    check_range(started_from, started_to, "from", "to")
-    result = db.runs(
-        first=first,
-        last=last,
-        fill=fill_number(args.get("fill"), "fill"),
-        started_from=started_from,
-        started_to=started_to,
-        page=_int_arg("page", 1),
-        page_size=RUNS_PER_PAGE,
-    )
+    result = db.runs(**run_filters(args, str), page=_int_arg("page", 1), page_size=RUNS_PER_PAGE)
     result.require_exists("runs")
     kept = {k: v for k, v in args.items() if v}
     if db.alias != state().config.default_database:
