@@ -16,6 +16,7 @@ BENCHMARKS = [
     "bench_serve",
     "bench_diff",
     "bench_certification",
+    "bench_readiness",
 ]
 
 

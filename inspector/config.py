@@ -24,6 +24,15 @@ Example::
     [cache]                         # optional: a Redis cache shared by server processes
     redis_url = "redis://127.0.0.1:6379/0"
 
+    [[watch]]                       # optional, repeatable: the calibration watch
+    db = "demo"                     # optional: the default database
+    tag = "BeamSpotObjects_PCL_byLumi_v1"
+    max_latency_hours = 48          # expected within 48 h of a run's end
+    stale_after_hours = 168         # optional: beyond this, STALE instead of LATE
+
+    [watch_clock]                   # optional: archived databases (the demo)
+    after_newest_run_hours = 72     # "now" = 72 h after the newest run's end
+
 Unknown keys are rejected with their name, so a typo never silently falls
 back to a default.
 """
@@ -34,7 +43,7 @@ import math
 import os
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -49,6 +58,7 @@ from inspector.annotations.settings import (
     parse_auth_table,
 )
 from inspector.certification import Certifications, load_certification, parse_certification_table
+from inspector.config_tables import check_table, reject_unknown
 from inspector.database_config import DatabaseConfig, PoolConfig
 from inspector.database_config import parse_database as _parse_database
 from inspector.errors import ConfigError, NotFound
@@ -59,6 +69,8 @@ __all__ = [
     "DatabaseConfig",
     "EngineConfig",
     "PoolConfig",
+    "WatchConfig",
+    "WatchedTag",
     "check_table",
     "default_data_dir",
     "load_config",
@@ -71,7 +83,17 @@ DEMO_GOLDEN_FILENAME: Final = "demo-golden.json"
 DEMO_CERTIFICATION: Final = "golden_2024"
 
 _TOP_KEYS: Final = frozenset(
-    {"default_database", "databases", "engine", "cache", "certification", "annotations", "auth"}
+    {
+        "default_database",
+        "databases",
+        "engine",
+        "cache",
+        "certification",
+        "annotations",
+        "auth",
+        "watch",
+        "watch_clock",
+    }
 )
 #: Tables kept as they are in ``Config.extra`` and checked by the part they
 #: configure: ``[jobs]`` (inspector.jobs) and ``[png]`` (inspector.render.png).
@@ -170,6 +192,33 @@ _KEY_PREFIX: Final = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 
 @dataclass(frozen=True)
+class WatchedTag:
+    """One ``[[watch]]`` entry: a tag expected to follow the runs (docs/runs-and-watch.md)."""
+
+    db: str
+    tag: str
+    max_latency_hours: float
+    stale_after_hours: float | None = None
+
+
+@dataclass(frozen=True)
+class WatchConfig:
+    """The calibration watch: watched tags and, for archived databases, the clock.
+
+    ``after_newest_run_hours`` set means "now" is that long after the end of
+    each database's newest run (a frozen demo database stays meaningful);
+    unset, "now" is the real UTC time.
+    """
+
+    tags: tuple[WatchedTag, ...] = ()
+    after_newest_run_hours: float | None = None
+
+
+_WATCH_KEYS: Final = frozenset({"db", "tag", "max_latency_hours", "stale_after_hours"})
+_WATCH_CLOCK_KEYS: Final = frozenset({"after_newest_run_hours"})
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration; built by :func:`load_config`."""
 
@@ -185,6 +234,7 @@ class Config:
     annotations: AnnotationsConfig | None = None
     #: ``[auth]``: who may write notes (docs/annotations.md).
     auth: AuthConfig = field(default_factory=AuthConfig)
+    watch: WatchConfig = field(default_factory=WatchConfig)
 
     def database(self, alias: str | None = None) -> DatabaseConfig:
         """The database of ``alias`` (default: the configured default)."""
@@ -194,22 +244,6 @@ class Config:
         except KeyError:
             known = ", ".join(sorted(self.databases)) or "none"
             raise NotFound(f"unknown database alias {name!r} (configured: {known})") from None
-
-
-def check_table(entry: Any, name: str, known: Iterable[str], where: str) -> Mapping[str, Any]:
-    """An optional ``[name]`` table: a table (``None`` is empty) with known keys only."""
-    if entry is None:
-        return {}
-    if not isinstance(entry, Mapping):
-        raise ConfigError(f"{where}: [{name}] must be a table")
-    names = list(known)
-    unknown = set(entry) - set(names)
-    if unknown:
-        raise ConfigError(
-            f"{where}: [{name}] unknown key(s) {', '.join(sorted(unknown))} "
-            f"(known: {', '.join(names)})"
-        )
-    return entry
 
 
 def default_data_dir() -> Path:
@@ -255,6 +289,9 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path, source: Path | None
     engine = _parse_engine(data.get("engine", {}), where)
     extra = {key: data[key] for key in _EXTRA_TABLES if key in data}
     cache = _parse_cache(data.get("cache", {}), where)
+    watch = _parse_watch(
+        data.get("watch", []), data.get("watch_clock", {}), databases, default, where
+    )
     return Config(
         databases=databases,
         default_database=default,
@@ -269,6 +306,7 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path, source: Path | None
             else _default_annotations()
         ),
         auth=parse_auth_table(data.get("auth", {}), where),
+        watch=watch,
     )
 
 
@@ -319,6 +357,67 @@ def _parse_cache(entry: Any, where: str) -> CacheConfig:
             )
         values["key_prefix"] = prefix
     return CacheConfig(**values)
+
+
+def _parse_watch(
+    entries: Any, clock: Any, databases: Mapping[str, DatabaseConfig], default: str, where: str
+) -> WatchConfig:
+    """The ``[[watch]]`` entries and the ``[watch_clock]`` table, each value checked."""
+    if not isinstance(entries, list) or not all(isinstance(e, Mapping) for e in entries):
+        raise ConfigError(f"{where}: watch must be an array of tables ([[watch]])")
+    tags = tuple(
+        _parse_watched(n, entry, databases, default, where) for n, entry in enumerate(entries, 1)
+    )
+    seen: set[tuple[str, str]] = set()
+    for t in tags:
+        if (t.db, t.tag) in seen:
+            raise ConfigError(f"{where}: [[watch]] tag {t.tag!r} of database {t.db!r} is twice")
+        seen.add((t.db, t.tag))
+    if not isinstance(clock, Mapping):
+        raise ConfigError(f"{where}: [watch_clock] must be a table")
+    reject_unknown(clock, _WATCH_CLOCK_KEYS, "[watch_clock]", where)
+    after = clock.get("after_newest_run_hours")
+    hours = None if after is None else _hours(after, "[watch_clock] after_newest_run_hours", where)
+    return WatchConfig(tags, hours)
+
+
+def _hours(value: Any, name: str, where: str, *, positive: bool = False) -> float:
+    """A finite number of hours (not negative; ``positive``: above zero)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ConfigError(f"{where}: {name} must be a finite number of hours, not {value!r}")
+    if value < 0 or (positive and value == 0):
+        bound = "greater than 0" if positive else "at least 0"
+        raise ConfigError(f"{where}: {name} must be {bound}, not {value!r}")
+    return float(value)
+
+
+def _parse_watched(
+    n: int,
+    entry: Mapping[str, Any],
+    databases: Mapping[str, DatabaseConfig],
+    default: str,
+    where: str,
+) -> WatchedTag:
+    table = f"[[watch]] #{n}"
+    reject_unknown(entry, _WATCH_KEYS, table, where)
+    db = entry.get("db", default)
+    if db not in databases:
+        known = ", ".join(sorted(databases))
+        raise ConfigError(f"{where}: {table} db {db!r} is not in [databases] ({known})")
+    tag = entry.get("tag")
+    if not isinstance(tag, str) or not tag.strip():
+        raise ConfigError(f'{where}: {table} needs tag = "<tag name>"')
+    if "max_latency_hours" not in entry:
+        raise ConfigError(f"{where}: {table} needs max_latency_hours")
+    latency = _hours(entry["max_latency_hours"], f"{table} max_latency_hours", where, positive=True)
+    stale = entry.get("stale_after_hours")
+    stale_hours = None if stale is None else _hours(stale, f"{table} stale_after_hours", where)
+    if stale_hours is not None and stale_hours <= latency:
+        raise ConfigError(
+            f"{where}: {table} stale_after_hours ({stale_hours:g}) must be greater than "
+            f"max_latency_hours ({latency:g})"
+        )
+    return WatchedTag(str(db), tag.strip(), latency, stale_hours)
 
 
 def _builtin_config() -> Config:

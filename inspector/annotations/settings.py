@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from inspector.config_tables import checked_table
+from inspector.config_tables import check_table
 from inspector.errors import ConfigError
 
 __all__ = [
@@ -78,7 +78,7 @@ class AuthConfig:
 
 def parse_annotations_table(entry: Any, base_dir: Path, where: str) -> AnnotationsConfig:
     """``[annotations]``: exactly one of ``path`` or ``url``."""
-    entry = checked_table(entry, ("path", "url"), where, "annotations")
+    entry = check_table(entry, "annotations", ("path", "url"), where)
     if ("path" in entry) == ("url" in entry):
         raise ConfigError(f"{where}: [annotations] needs exactly one of 'path' or 'url'")
     value = entry.get("path", entry.get("url"))
@@ -91,7 +91,7 @@ def parse_annotations_table(entry: Any, base_dir: Path, where: str) -> Annotatio
 
 def parse_auth_table(entry: Any, where: str) -> AuthConfig:
     """``[auth]``: the proxy header with its trusted addresses, and ``[auth.tokens]``."""
-    entry = checked_table(entry, ("proxy_user_header", "trusted_proxies", "tokens"), where, "auth")
+    entry = check_table(entry, "auth", ("proxy_user_header", "trusted_proxies", "tokens"), where)
     header = entry.get("proxy_user_header")
     if header is not None and (not isinstance(header, str) or not _HEADER.match(header)):
         raise ConfigError(f"{where}: [auth] proxy_user_header must be an HTTP header name")

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from inspector.certification.golden import Certification, load_certification
-from inspector.config_tables import checked_table
+from inspector.config_tables import check_table
 from inspector.errors import ConfigError, InspectorError, InvalidParameter
 
 __all__ = ["CertificationUnavailable", "Certifications", "parse_certification_table"]
@@ -99,7 +99,7 @@ def parse_certification_table(entry: Any, base_dir: Path, where: str) -> Certifi
                 f"{where}: [certification.{name}]: a name uses letters, digits, '_', '.', '-' "
                 "(at most 64 characters)"
             )
-        spec = checked_table(spec, _KEYS, where, f"certification.{name}")
+        spec = check_table(spec, f"certification.{name}", _KEYS, where)
         path = spec.get("path")
         if not isinstance(path, str) or not path:
             raise ConfigError(f"{where}: [certification.{name}] needs 'path', a file name")

@@ -11,11 +11,12 @@ from inspector.conddb.models import (
     PayloadInfo,
     Tag,
 )
-from inspector.conddb.runs import RunInfo, RunTimeline
+from inspector.conddb.runs import Fill, RunInfo, RunTimeline
 from inspector.conddb.timetypes import TimeType, format_since, parse_since
 
 __all__ = [
     "ConditionsDB",
+    "Fill",
     "GlobalTag",
     "GlobalTagEntry",
     "Iov",

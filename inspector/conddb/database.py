@@ -25,9 +25,11 @@ from sqlalchemy import (
     Connection,
     Engine,
     Select,
+    event,
     func,
     inspect,
     literal,
+    null,
     select,
 )
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
@@ -37,13 +39,14 @@ from inspector.conddb.engines import LONG_RESULT, reader_engine, table_owner
 from inspector.conddb.models import (
     GlobalTag,
     GlobalTagEntry,
+    Iov,
     IovList,
     Page,
     Payload,
     PayloadInfo,
     Tag,
 )
-from inspector.conddb.runs import RunInfo, RunTimeline
+from inspector.conddb.runs import Fill, RunInfo, RunTimeline, WaitingRuns
 from inspector.conddb.timetypes import TimeType
 from inspector.config import DatabaseConfig
 from inspector.errors import DatabaseUnavailable, InvalidParameter, NotFound
@@ -119,6 +122,8 @@ class ConditionsDB:
         self.schema = schema
         self._secret = secret
         self._checked = False
+        self._fills: bool | None = None
+        event.listen(engine, "connect", self._forget_fills)
 
     def __repr__(self) -> str:
         return f"ConditionsDB({self.alias!r}, {self.location!r})"
@@ -378,9 +383,228 @@ class ConditionsDB:
             runs = [RunInfo(*row) for row in conn.execute(query)]
         return RunTimeline.from_runs(runs)
 
+    def has_fills(self) -> bool:
+        """Whether the database has the optional ``run_fill`` table.
+
+        CMS databases do not: their runs simply have no fill number.
+        """
+        with self._connect() as conn:
+            return self._has_fills(conn)
+
+    def _has_fills(self, conn: Connection) -> bool:
+        """:meth:`has_fills` on ``conn``, cached until a new connection is opened.
+
+        A new connection may read another file (the old one was replaced,
+        perhaps by one with or without the table), so each one forgets.
+        """
+        if self._fills is None:
+            names = {n.lower() for n in inspect(conn).get_table_names()}
+            self._fills = s.run_fill.name in names
+        return self._fills
+
+    def _forget_fills(self, *_: Any) -> None:
+        self._fills = None
+
+    def _run_select(self, conn: Connection) -> Select[Any]:
+        """RUN_INFO rows with their fill number (NULL without fill information)."""
+        ri = s.run_info
+        if not self._has_fills(conn):
+            return select(
+                ri.c.run_number, ri.c.start_time, ri.c.end_time, null().label("fill_number")
+            )
+        rf = s.run_fill
+        return select(
+            ri.c.run_number, ri.c.start_time, ri.c.end_time, rf.c.fill_number
+        ).select_from(ri.outerjoin(rf, rf.c.run_number == ri.c.run_number))
+
+    def runs(
+        self,
+        *,
+        first: int | None = None,
+        last: int | None = None,
+        fill: int | None = None,
+        started_from: dt.datetime | None = None,
+        started_to: dt.datetime | None = None,
+        page: int = 1,
+        page_size: int = 50,
+    ) -> Page[RunInfo]:
+        """Runs by number range, fill and start-time range, paged by the database.
+
+        Ordered by run number; ``fill`` matches nothing when the database
+        has no fill information.
+        """
+        _check_paging(page, page_size)
+        ri = s.run_info
+        conds: list[Any] = []
+        if first is not None:
+            conds.append(ri.c.run_number >= first)
+        if last is not None:
+            conds.append(ri.c.run_number <= last)
+        if started_from is not None:
+            conds.append(ri.c.start_time >= started_from)
+        if started_to is not None:
+            conds.append(ri.c.start_time <= started_to)
+        if fill is not None:
+            conds.append(s.run_fill.c.fill_number == fill)
+        with self._connect() as conn:
+            if fill is not None and not self._has_fills(conn):
+                return Page([], 0, page, page_size)
+            query = self._run_select(conn).where(*conds)
+            total = conn.scalar(select(func.count()).select_from(query.subquery())) or 0
+            rows = conn.execute(
+                query.order_by(ri.c.run_number).limit(page_size).offset((page - 1) * page_size)
+            )
+            items = [_run(row) for row in rows]
+        return Page(items, int(total), page, page_size)
+
     def run(self, number: int) -> RunInfo:
-        """One run from RUN_INFO."""
-        return self.run_timeline(number, number).find(number)
+        """One run from RUN_INFO, with its fill number when known."""
+        with self._connect() as conn:
+            query = self._run_select(conn).where(s.run_info.c.run_number == number)
+            row = conn.execute(query).first()
+        if row is None:
+            raise NotFound(f"run {number} is not in RUN_INFO of database {self.alias!r}")
+        return _run(row)
+
+    def neighbour_runs(self, number: int) -> tuple[int | None, int | None]:
+        """The run numbers just before and just after ``number`` in RUN_INFO."""
+        ri = s.run_info.c.run_number
+        with self._connect() as conn:
+            before = conn.scalar(select(func.max(ri)).where(ri < number))
+            after = conn.scalar(select(func.min(ri)).where(ri > number))
+        return (
+            None if before is None else int(before),
+            None if after is None else int(after),
+        )
+
+    def newest_run(self, *, ended_by: dt.datetime | None = None) -> RunInfo | None:
+        """The highest-numbered run (that had ended by ``ended_by``), or ``None``."""
+        ri = s.run_info
+        conds = [] if ended_by is None else [ri.c.end_time <= ended_by]
+        newest = select(func.max(ri.c.run_number)).where(*conds).scalar_subquery()
+        with self._connect() as conn:
+            row = conn.execute(self._run_select(conn).where(ri.c.run_number == newest)).first()
+        return None if row is None else _run(row)
+
+    def latest_run_end(self) -> dt.datetime | None:
+        """When the last run of RUN_INFO ended (``None`` without runs)."""
+        with self._connect() as conn:
+            value = conn.scalar(select(func.max(s.run_info.c.end_time)))
+        return _datetime(value)
+
+    def waiting_runs(
+        self,
+        *,
+        ended_by: dt.datetime,
+        after_run: int | None = None,
+        started_after: dt.datetime | None = None,
+    ) -> WaitingRuns:
+        """Runs ended by ``ended_by`` beyond a point: how many, the first, the earliest end.
+
+        The point is a run number (runs above it) or a time (runs that
+        started after it); neither means every run.  What the calibration
+        watch asks: how many runs still wait for conditions, since when.
+        """
+        ri = s.run_info
+        conds: list[Any] = [ri.c.end_time <= ended_by]
+        if after_run is not None:
+            conds.append(ri.c.run_number > after_run)
+        if started_after is not None:
+            conds.append(ri.c.start_time > started_after)
+        query = select(func.count(), func.min(ri.c.run_number), func.min(ri.c.end_time))
+        with self._connect() as conn:
+            count, first, ended = conn.execute(query.where(*conds)).one()
+        return WaitingRuns(int(count or 0), None if first is None else int(first), _datetime(ended))
+
+    # -- fills ----------------------------------------------------------------
+
+    def fill(self, number: int) -> Fill:
+        """One LHC fill with its runs; :class:`NotFound` if unknown (or no fill table)."""
+        fills = self._fills_where(s.run_fill.c.fill_number == number)
+        if not fills:
+            raise NotFound(f"fill {number} is not known in database {self.alias!r}")
+        return fills[0]
+
+    def fills_of_runs(self, first: int, last: int) -> list[Fill]:
+        """Fills with a run in ``[first, last]``, each with all its runs."""
+        rf = s.run_fill
+        inside = select(rf.c.fill_number).where(rf.c.run_number.between(first, last))
+        return self._fills_where(rf.c.fill_number.in_(inside))
+
+    def fills_between(self, start: dt.datetime, end: dt.datetime) -> list[Fill]:
+        """Fills with a run overlapping ``[start, end]``, each with all its runs."""
+        ri, rf = s.run_info, s.run_fill
+        overlapping = (
+            select(rf.c.fill_number)
+            .select_from(rf.join(ri, ri.c.run_number == rf.c.run_number))
+            .where(ri.c.start_time <= end, ri.c.end_time >= start)
+        )
+        return self._fills_where(rf.c.fill_number.in_(overlapping))
+
+    def _fills_where(self, condition: Any) -> list[Fill]:
+        """Fills (with their runs) of the ``run_fill`` rows matching ``condition``; none
+        without the table."""
+        ri, rf = s.run_info, s.run_fill
+        query = (
+            select(ri.c.run_number, ri.c.start_time, ri.c.end_time, rf.c.fill_number)
+            .select_from(rf.join(ri, ri.c.run_number == rf.c.run_number))
+            .where(condition)
+            .order_by(rf.c.fill_number, ri.c.run_number)
+        )
+        with self._connect() as conn:
+            if not self._has_fills(conn):
+                return []
+            runs = [_run(row) for row in conn.execute(query)]
+        grouped: dict[int, list[RunInfo]] = {}
+        for run in runs:
+            grouped.setdefault(int(run.fill_number or 0), []).append(run)
+        return [Fill(number, tuple(members)) for number, members in grouped.items()]
+
+    # -- newest and covering IOVs ---------------------------------------------
+
+    def newest_iov(self, tag: Tag, *, snapshot: dt.datetime | None = None) -> Iov | None:
+        """The IOV with the largest ``since`` as seen at ``snapshot`` (``None``: no IOV)."""
+        return self.iovs_at([(tag, None)], snapshot=snapshot)[0]
+
+    def iov_at(self, tag: Tag, since: int, *, snapshot: dt.datetime | None = None) -> Iov | None:
+        """The IOV of ``tag`` valid at ``since`` as seen at ``snapshot``, or ``None``."""
+        return self.iovs_at([(tag, since)], snapshot=snapshot)[0]
+
+    def iovs_at(
+        self, points: Sequence[tuple[Tag, int | None]], *, snapshot: dt.datetime | None = None
+    ) -> list[Iov | None]:
+        """For each ``(tag, since)``, the IOV valid there (``since`` ``None``: the newest).
+
+        Two indexed queries per point (the latest ``since`` not after it with
+        its latest insertion, then the next ``since``) on one connection,
+        instead of listing the tags: what a poller of run readiness needs to
+        stay fast.  Past a tag's end of validity nothing is valid.
+        """
+        with self._connect() as conn:
+            return [
+                None
+                if since is not None and since >= tag.end
+                else _iov_before(conn, tag, since, snapshot)
+                for tag, since in points
+            ]
+
+    def tags_named(self, names: Sequence[str]) -> dict[str, Tag]:
+        """Several tags by exact name in one query; :class:`NotFound` names a missing one."""
+        wanted = sorted(set(names))
+        with self._connect() as conn:
+            rows = conn.execute(select(s.tag).where(s.tag.c.name.in_(wanted)))
+            found = {t.name: t for t in (_tag(row._mapping) for row in rows)}
+        for name in wanted:
+            if name not in found:
+                raise NotFound(f"tag {name!r} does not exist in database {self.alias!r}")
+        return found
+
+    def recent_global_tags(self, limit: int = 200) -> list[GlobalTag]:
+        """The most recently inserted global tags, newest first (for choosers)."""
+        g = s.global_tag
+        query = select(g).order_by(g.c.insertion_time.desc(), g.c.name).limit(limit)
+        with self._connect() as conn:
+            return [GlobalTag(**row._mapping) for row in conn.execute(query)]
 
     # -- overview -------------------------------------------------------------
 
@@ -401,6 +625,50 @@ class ConditionsDB:
             size = conn.scalar(select(func.sum(s.blob_length(s.payload.c.data))))
         counts["payload_bytes"] = int(size or 0)
         return counts
+
+
+def _as_datetime(value: Any) -> dt.datetime:
+    """A datetime column or aggregate: SQLite may return ``max()`` of dates as text."""
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+
+
+def _datetime(value: Any) -> dt.datetime | None:
+    return None if value is None else _as_datetime(value)
+
+
+def _run(row: Any) -> RunInfo:
+    """A ``(run_number, start_time, end_time, fill_number)`` row."""
+    fill = row[3]
+    return RunInfo(
+        int(row[0]),
+        _as_datetime(row[1]),
+        _as_datetime(row[2]),
+        None if fill is None else int(fill),
+    )
+
+
+def _iov_before(
+    conn: Connection, tag: Tag, since: int | None, snapshot: dt.datetime | None
+) -> Iov | None:
+    """The IOV of ``tag`` valid at ``since`` (``None``: the newest), as seen at ``snapshot``."""
+    v = s.iov.c
+    base: list[Any] = [v.tag_name == tag.name]
+    if snapshot is not None:
+        base.append(v.insertion_time <= snapshot)
+    at = [v.since <= since] if since is not None else []
+    query = (
+        select(v.since, v.insertion_time, v.payload_hash)
+        .where(*base, *at)
+        .order_by(v.since.desc(), v.insertion_time.desc(), v.payload_hash.desc())
+        .limit(1)
+    )
+    row = conn.execute(query).first()
+    if row is None:
+        return None
+    found = int(row[0])
+    nxt = conn.scalar(select(func.min(v.since)).where(*base, v.since > found))
+    until = tag.end if nxt is None else int(nxt)
+    return Iov(found, until, str(row[2]), _as_datetime(row[1]))
 
 
 def _payload(m: Any) -> Payload:

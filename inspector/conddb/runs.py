@@ -15,23 +15,80 @@ import numpy.typing as npt
 from inspector.conddb.timetypes import LUMISECTION_SECONDS, TimeType
 from inspector.errors import NotFound
 
-__all__ = ["RunInfo", "RunTimeline"]
+__all__ = ["Fill", "RunInfo", "RunTimeline", "WaitingRuns"]
 
 _US_PER_LS = round(LUMISECTION_SECONDS * 1e6)
 
 
 @dataclass(frozen=True)
 class RunInfo:
-    """One run with its start and end time (UTC)."""
+    """One run with its start and end time (UTC) and, when known, its LHC fill.
+
+    ``fill_number`` is ``None`` when the database has no fill table or the
+    table does not list the run (see :meth:`ConditionsDB.has_fills
+    <inspector.conddb.ConditionsDB.has_fills>` to tell the two apart).
+    """
 
     run_number: int
     start_time: dt.datetime
     end_time: dt.datetime
+    fill_number: int | None = None
 
     @property
     def duration(self) -> dt.timedelta:
         """How long the run lasted."""
         return self.end_time - self.start_time
+
+
+@dataclass(frozen=True)
+class WaitingRuns:
+    """Runs that ended but lie beyond a tag's newest IOV (see the calibration watch)."""
+
+    count: int
+    first_run: int | None
+    earliest_end: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class Fill:
+    """An LHC fill and its runs (in run order, at least one).
+
+    Its span is that of its runs: from the first run's start to the last
+    run's end.  That is what the run context needs (which runs belong
+    together, where to shade a plot), and it cannot disagree with RUN_INFO.
+    """
+
+    number: int
+    runs: tuple[RunInfo, ...]
+
+    def __post_init__(self) -> None:
+        if not self.runs:
+            raise ValueError(f"fill {self.number} has no runs")
+
+    @property
+    def first_run(self) -> int:
+        """The fill's lowest run number."""
+        return self.runs[0].run_number
+
+    @property
+    def last_run(self) -> int:
+        """The fill's highest run number."""
+        return self.runs[-1].run_number
+
+    @property
+    def start(self) -> dt.datetime:
+        """Start of the fill's first run."""
+        return min(r.start_time for r in self.runs)
+
+    @property
+    def end(self) -> dt.datetime:
+        """End of the fill's last run."""
+        return max(r.end_time for r in self.runs)
+
+    @property
+    def duration(self) -> dt.timedelta:
+        """From the first run's start to the last run's end."""
+        return self.end - self.start
 
 
 @dataclass(frozen=True)

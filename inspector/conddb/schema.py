@@ -15,6 +15,9 @@ accounts use), so every value round-trips exactly; SQLite keeps its
 
 Payload sizes are measured with :class:`blob_length`, which each backend
 spells its own way (Oracle's ``LENGTH`` does not take a BLOB).
+``run_fill`` is not part of CondDB v2: an optional table of this product
+mapping each run to its LHC fill.  Readers never require it (a CMS database
+without it simply has no fill information); writers create it with the rest.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ __all__ = [
     "iov",
     "metadata",
     "payload",
+    "run_fill",
     "run_info",
     "tag",
     "timestamp_text",
@@ -185,3 +189,13 @@ run_info = Table(
     Column("start_time", DateTime, nullable=False),
     Column("end_time", DateTime, nullable=False),
 )
+
+#: Optional (not CondDB v2): the LHC fill of each run, e.g. copied from the
+#: Run Registry.  A fill's span is that of its runs in ``run_info``.
+run_fill = Table(
+    "run_fill",
+    metadata,
+    Column("run_number", Integer, primary_key=True),
+    Column("fill_number", Integer, nullable=False),
+)
+Index("run_fill_fill_number_idx", run_fill.c.fill_number)

@@ -151,3 +151,9 @@ class ConditionsWriter:
         rows = [{"run_number": r, "start_time": a, "end_time": b} for r, a, b in runs]
         if rows:
             conn.execute(insert(s.run_info), rows)
+
+    def add_run_fills(self, conn: Connection, rows: Iterable[tuple[int, int]]) -> None:
+        """Insert RUN_FILL rows ``(run_number, fill_number)`` (the optional fill table)."""
+        values = [{"run_number": r, "fill_number": f} for r, f in rows]
+        if values:
+            conn.execute(insert(s.run_fill), values)

@@ -10,7 +10,7 @@ ones do, and history plots show the features experts look for.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -31,6 +31,7 @@ __all__ = [
     "legacy_tag",
     "lumi_blocks",
     "pcl_by_lumi_tag",
+    "per_run_payloads",
 ]
 
 PCL_TAG: Final = "BeamSpotObjects_PCL_byLumi_v1"
@@ -185,6 +186,16 @@ def _measured(rng: np.random.Generator, true: BeamSeries, precision: float) -> B
         errors=errors,
         width_y_error=width_y_error,
     )
+
+
+def per_run_payloads(
+    rng: np.random.Generator, calendar: RunCalendar, truth: BeamTruth, runs: Ints
+) -> Callable[[int], Mapping[str, Any]]:
+    """v2 payload values of one fit per run (at mid-run) for the run indices ``runs``."""
+    middle = calendar.start[runs] + (calendar.end[runs] - calendar.start[runs]) // 2
+    series = _measured(rng, truth.at(middle, runs), 0.5)
+    covariance = series.covariance()
+    return lambda i: series.v2_values(i, covariance)
 
 
 # --------------------------------------------------------------------------- PCL by lumi

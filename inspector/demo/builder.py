@@ -30,7 +30,7 @@ from sqlalchemy import Connection, Engine, event, update
 
 from inspector.conddb import schema as s
 from inspector.conddb.writer import ConditionsWriter
-from inspector.demo import alignment, beamspot, ecal, pixels, strips
+from inspector.demo import alignment, beamspot, ecal, pixels, strips, watch
 from inspector.demo.calendar import RunCalendar, make_calendar, to_datetimes
 from inspector.demo.globaltags import demo_global_tags
 from inspector.demo.golden import demo_golden, golden_path, write_golden_json
@@ -102,6 +102,9 @@ class DemoPlan:
             alignment.RERECO_TAG: TagCounts(self.alignment_rereco_iovs, self.alignment_rereco_iovs),
             pixels.TAG: TagCounts(self.pixel_iovs, self.pixel_iovs),
             ecal.TAG: TagCounts(self.ecal_iovs, self.ecal_iovs),
+            watch.EXPRESS_TAG: TagCounts(self.runs - 1, self.runs - 1),
+            # At most: the runs before the technical stop (where the calendar puts it).
+            watch.HLT_TAG: TagCounts(self.runs, self.runs),
         }
 
 
@@ -155,7 +158,7 @@ def _check_seed(seed: int) -> None:
 
 
 def demo_calendar(seed: int, the_plan: DemoPlan) -> RunCalendar:
-    """The run calendar of a build (``RUN_INFO``; fills for later use)."""
+    """The run calendar of a build (``RUN_INFO`` and the optional ``RUN_FILL``)."""
     return make_calendar(content_rng(seed, "calendar"), the_plan.runs, the_plan.fills)
 
 
@@ -176,6 +179,8 @@ def demo_tags(seed: int, the_plan: DemoPlan, calendar: RunCalendar) -> Iterator[
     )
     yield beamspot.by_run_tag(content_rng(seed, "beamspot.run"), calendar, truth)
     yield beamspot.legacy_tag(content_rng(seed, "beamspot.legacy"), p.beamspot_legacy_iovs)
+    yield watch.express_tag(content_rng(seed, "watch.express"), calendar, truth)
+    yield watch.hlt_tag(content_rng(seed, "watch.hlt"), calendar, truth)
 
     noise = strips.noise_model(content_rng(seed, "strips.model"))
     prompt = strips.prompt_tag(
@@ -333,6 +338,7 @@ def _write_all(
         calendar = demo_calendar(seed, the_plan)
         with writer.engine.begin() as conn:
             writer.add_runs(conn, calendar.rows())
+            writer.add_run_fills(conn, calendar.fill_rows())
         report("RUN_INFO", len(calendar), len(calendar))
         registry = SchemaRegistry.builtin()
         written = _Written()

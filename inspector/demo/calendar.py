@@ -107,6 +107,10 @@ class RunCalendar:
         starts, ends = to_datetimes(self.start), to_datetimes(self.end)
         return [(int(r), a, b) for r, a, b in zip(self.run, starts, ends, strict=True)]
 
+    def fill_rows(self) -> list[tuple[int, int]]:
+        """RUN_FILL rows ``(run_number, fill_number)``."""
+        return [(int(r), int(f)) for r, f in zip(self.run, self.fill, strict=True)]
+
 
 def to_datetimes(times: Times) -> list[dt.datetime]:
     """``datetime64`` values → naive UTC ``datetime`` objects (for the database)."""

@@ -38,6 +38,7 @@ from inspector.plots import (
     Scatter,
     Table,
 )
+from inspector.render.fill_bands import add_fill_bands
 from inspector.render.geometry_json import quantise_values
 from inspector.render.registry import RenderError
 
@@ -134,6 +135,8 @@ def render_history(plot: History, options: Mapping[str, Any]) -> Any:
         use_scientific=True, power_limit_high=6, power_limit_low=-4
     )
     edges = _step_edges(x, plot, kind)
+    if options.get("fills") and edges.size:  # run context from the web layer
+        add_fill_bands(fig, options["fills"], kind, float(edges[0]), float(edges[-1]))
     data: dict[str, Any] = {"x": x, "x_end": edges[1:]}
     source = ColumnDataSource(data)
     tooltips: list[tuple[str, str]] = []

@@ -48,7 +48,7 @@ from inspector.web.jsonapi import (
     resource,
     url,
 )
-from inspector.web.openapi import LIMITS, MAX_RUN, openapi_document
+from inspector.web.openapi import LIMITS, openapi_document
 from inspector.web.permalinks import PlotQuery
 from inspector.web.plot_jobs import find_job, job_response, plot_job, prefers_async
 from inspector.web.responses import serve
@@ -130,19 +130,6 @@ def _db(args: dict[str, str]) -> ConditionsDB:
     return state().engine.database(args.get("db") or None)
 
 
-def _int_filter(args: dict[str, str], name: str) -> int | None:
-    raw = args.get(name)
-    if not raw:
-        return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidParameter(name, f"{raw!r} is not a whole number") from None
-    if not 0 <= value <= MAX_RUN:
-        raise InvalidParameter(name, f"{value} is not a run number (0..{MAX_RUN})")
-    return value
-
-
 def _link_args(args: dict[str, str], alias: str, keys: Sequence[str]) -> list[tuple[str, str]]:
     """``db`` (always, so links stand on their own) and the given non-empty arguments."""
     return [("db", alias), *((k, args[k]) for k in keys if args.get(k))]
@@ -184,6 +171,7 @@ def index() -> Response:
         "drawers": url_for("api.list_drawers"),
         "globaltags": url_for("api.list_global_tags"),
         "runs": url_for("api.list_runs"),
+        "watch": url_for("api.watch"),
     }
     return _send(document(data, links=links))
 
@@ -629,40 +617,6 @@ def get_global_tag(name: str) -> Response:
     return _send(document(data, links={"self": self_link}))
 
 
-# -- runs -----------------------------------------------------------------------------------
-
-
-@api.get("/runs")
-def list_runs() -> Response:
-    """RUN_INFO: start and end time of each run in ``[filter[first], filter[last]]``, paged."""
-    filters = ("filter[first]", "filter[last]")
-    args = _args("db", *filters, *_PAGING)
-    paging = _paging(args, "runs")
-    first, last = _int_filter(args, "filter[first]"), _int_filter(args, "filter[last]")
-    if first is not None and last is not None and last < first:
-        raise InvalidParameter("filter[last]", f"{last} is before filter[first] {first}")
-    db = _db(args)
-    runs = db.run_timeline(first, last)
-    total = len(runs)
-    paging.require_exists(total, "runs")
-    window = slice(paging.offset, paging.offset + paging.size)
-    starts, ends = runs.start[window], runs.end[window]
-    seconds = ((ends - starts) / np.timedelta64(1, "s")).tolist()
-    data = [
-        resource(
-            "runs",
-            str(number),
-            {
-                "run_number": number,
-                "start_time": start,
-                "end_time": end,
-                "duration_seconds": duration,
-            },
-        )
-        for number, start, end, duration in zip(
-            runs.run[window].tolist(), iso_many(starts), iso_many(ends), seconds, strict=True
-        )
-    ]
-    links = page_links(url_for("api.list_runs"), _link_args(args, db.alias, filters), paging, total)
-    meta = {**page_meta(paging, total), "units": {"duration_seconds": "s"}}
-    return _send(document(data, links=links, meta=meta))
+# -- runs and watch ------------------------------------------------------------------------
+# The run context and calibration watch routes live in their own module, on this blueprint.
+from inspector.web import runs_api as _runs_api  # noqa: E402, F401

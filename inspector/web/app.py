@@ -56,11 +56,13 @@ def create_app(
     from inspector.web.metrics import install_metrics
     from inspector.web.notes import notes_forms  # also adds /api/v1/annotations to `api`
     from inspector.web.pages import pages
+    from inspector.web.runs_pages import runs_pages
     from inspector.web.stats import stats
 
     app.register_blueprint(assets)
     app.register_blueprint(pages)
     app.register_blueprint(diffs)
+    app.register_blueprint(runs_pages)
     app.register_blueprint(api, url_prefix="/api/v1")
     app.register_blueprint(stats)
     app.register_blueprint(health)

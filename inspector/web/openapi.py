@@ -16,6 +16,7 @@ from inspector.conddb.database import TAG_SORT_KEYS
 from inspector.conddb.timetypes import TimeType
 from inspector.drawers import KINDS
 from inspector.plots import SCHEMA, VERSION
+from inspector.watch import Status
 from inspector.web.jsonapi import MEDIA_TYPE, PAGE_NUMBER, PAGE_SIZE
 
 __all__ = ["LIMITS", "MAX_RUN", "openapi_document"]
@@ -451,19 +452,149 @@ def _global_tag_schemas() -> dict[str, _Schema]:
 
 
 def _run_schemas() -> dict[str, _Schema]:
-    attributes = _obj(
+    duration = {"type": "number", "minimum": 0}
+    common = {
+        "run_number": {"type": "integer", "minimum": 0},
+        "start_time": _DATE_TIME,
+        "end_time": _DATE_TIME,
+        "duration_seconds": duration,
+        "fill_number": {
+            "type": ["integer", "null"],
+            "description": "LHC fill; null without fill information (see meta.fills_available)",
+        },
+    }
+    fill = _obj(
         {
-            "run_number": {"type": "integer", "minimum": 0},
-            "start_time": _DATE_TIME,
-            "end_time": _DATE_TIME,
-            "duration_seconds": {"type": "number"},
+            "fill_number": _INT,
+            "start_time": {**_DATE_TIME, "description": "start of the fill's first run"},
+            "end_time": {**_DATE_TIME, "description": "end of the fill's last run"},
+            "duration_seconds": duration,
+            "runs": _array(_INT),
         }
     )
-    meta = {
+    fill_info = {"type": "boolean", "description": "whether the database has fill information"}
+    units = _units({"duration_seconds": {"const": "s"}})
+    list_meta = {
         "allOf": [_ref("PageMeta")],
-        **_obj({"units": _units({"duration_seconds": {"const": "s"}})}, closed=False),
+        **_obj({"units": units, "fills_available": fill_info}, closed=False),
     }
-    return {"Run": _resource("runs", attributes), "RunListDocument": _list("Run", meta)}
+    run_links = {"self": _STR, "html": {"type": "string", "description": "the run page"}}
+    run = _resource("runs", _obj(common), links=run_links)
+    detail = _resource(
+        "runs",
+        _obj({**common, "fill": {"oneOf": [fill, {"type": "null"}]}}),
+        links=run_links,
+    )
+    nullable_link: _Schema = {"type": ["string", "null"]}
+    detail_document = _obj(
+        {
+            "data": detail,
+            "links": _obj({"self": _STR, "prev": nullable_link, "next": nullable_link}),
+            "meta": _obj({"units": units, "fills_available": fill_info}),
+            "jsonapi": _ref("JsonApi"),
+        }
+    )
+    return {
+        "Run": run,
+        "RunListDocument": _list("Run", list_meta),
+        "RunDocument": detail_document,
+        "FoundIov": _obj(
+            {
+                "since": _SINCE,
+                "since_text": _STR,
+                "payload_hash": {"type": "string", "pattern": "^[0-9a-f]{40}$"},
+                "insertion_time": _DATE_TIME,
+            }
+        ),
+        **_readiness_schemas(),
+        **_watch_schemas(),
+    }
+
+
+def _readiness_schemas() -> dict[str, _Schema]:
+    found: _Schema = {"oneOf": [_ref("FoundIov"), {"type": "null"}]}
+    record = _obj(
+        {
+            "record": _STR,
+            "label": _STR,
+            "tag": _STR,
+            "time_type": {"enum": [t.value for t in TimeType]},
+            "at": {
+                **_SINCE,
+                "type": ["integer", "null"],
+                "description": "the since looked up: the run, its first lumisection or its "
+                "start time; null for Hash/User tags (their newest IOV counts)",
+            },
+            "at_text": {"type": ["string", "null"]},
+            "covered": {"type": "boolean"},
+            "iov": found,
+        }
+    )
+    attributes = _obj(
+        {
+            "run_number": _INT,
+            "global_tag": _STR,
+            "snapshot_time": {
+                **_DATE_TIME,
+                "description": "the global tag's snapshot: later insertions are ignored",
+            },
+            "ready": {"type": "boolean", "description": "every record has an IOV for the run"},
+            "missing": {**_array(_STR), "description": "record or record/label without one"},
+            "records": _array(record),
+        }
+    )
+    return {
+        "Readiness": _resource("readiness", attributes, links={"self": _STR}),
+        "ReadinessDocument": _single("Readiness"),
+    }
+
+
+def _watch_schemas() -> dict[str, _Schema]:
+    hours: _Schema = {"type": ["number", "null"], "minimum": 0}
+    attributes = _obj(
+        {
+            "db": _STR,
+            "tag": _STR,
+            "status": {"enum": [s.value for s in Status]},
+            "reason": _STR,
+            "now": {**_DATE_TIME, "description": "the moment the status refers to"},
+            "max_latency_hours": {"type": "number"},
+            "stale_after_hours": hours,
+            "time_type": {"enum": [*(t.value for t in TimeType), None]},
+            "newest_iov": {"oneOf": [_ref("FoundIov"), {"type": "null"}]},
+            "newest_run": {
+                "oneOf": [_obj({"run_number": _INT, "end_time": _DATE_TIME}), {"type": "null"}]
+            },
+            "lag_runs": {"type": ["integer", "null"], "minimum": 0},
+            "lag_hours": {
+                **hours,
+                "description": "how long the oldest waiting run has waited since its end",
+            },
+            "first_waiting_run": {"type": ["integer", "null"]},
+        }
+    )
+    meta = _obj(
+        {
+            "total": {"type": "integer", "minimum": 0},
+            "statuses": _obj({s.value: {"type": "integer", "minimum": 0} for s in Status}),
+            "clock_after_newest_run_hours": {"type": ["number", "null"]},
+            "units": _units({k: {"const": "h"} for k in _HOUR_ATTRIBUTES}),
+        }
+    )
+    return {
+        "WatchedTag": _resource("watch", attributes, links={"tag": _STR}),
+        "WatchDocument": _obj(
+            {
+                "data": _array(_ref("WatchedTag")),
+                "links": _ref("SelfLinks"),
+                "meta": meta,
+                "jsonapi": _ref("JsonApi"),
+            }
+        ),
+    }
+
+
+_HOUR_ATTRIBUTES: Final = ("max_latency_hours", "stale_after_hours", "lag_hours")
 
 
 def _annotation_schemas() -> dict[str, _Schema]:
@@ -520,7 +651,10 @@ def _index_schemas() -> dict[str, _Schema]:
     database = _obj({"alias": _STR, "description": _STR})
     attributes = _obj({"version": _STR, "default_database": _STR, "databases": _array(database)})
     links = _obj(
-        {name: _STR for name in ("self", "describedby", "tags", "drawers", "globaltags", "runs")}
+        {
+            name: _STR
+            for name in ("self", "describedby", "tags", "drawers", "globaltags", "runs", "watch")
+        }
     )
     return {
         "Index": _resource("api", attributes, links={"self": _STR}),
@@ -801,13 +935,6 @@ def _other_paths() -> dict[str, Any]:
         _query("filter[kind]", {"enum": list(KINDS)}, "drawer kind"),
         *_paging("drawers"),
     ]
-    run: _Schema = {"type": "integer", "minimum": 0, "maximum": MAX_RUN}
-    run_filters = [
-        _db(),
-        _query("filter[first]", run, "lowest run number"),
-        _query("filter[last]", run, "highest run number"),
-        *_paging("runs"),
-    ]
     gt_filters = [
         _db(),
         _query("filter[name]", _STR, "glob or substring of the name"),
@@ -879,12 +1006,56 @@ def _other_paths() -> dict[str, Any]:
             _responses("GlobalTagDocument", 400, 404, 503),
             "globaltags",
         ),
+    }
+
+
+def _run_paths() -> dict[str, Any]:
+    run: _Schema = {"type": "integer", "minimum": 0, "maximum": MAX_RUN}
+    date: _Schema = {"type": "string", "examples": ["2024-06-01", "2024-06-01T12:00:00Z"]}
+    run_filters = [
+        _db(),
+        _query("filter[first]", run, "lowest run number"),
+        _query("filter[last]", run, "highest run number"),
+        _query("filter[fill]", run, "LHC fill number (no run matches without fill information)"),
+        _query("filter[from]", date, "runs that started at or after this UTC date or time"),
+        _query(
+            "filter[to]", date, "runs that started at or before this UTC time (a date: that day)"
+        ),
+        *_paging("runs"),
+    ]
+    number = {**_path("number", "run number"), "schema": run}
+    return {
         "/api/v1/runs": _get(
             "list_runs",
-            "Runs with start and end times",
+            "Runs with start and end times, duration and LHC fill",
             run_filters,
             _responses("RunListDocument", 400, 404, 503),
             "runs",
+        ),
+        "/api/v1/runs/{number}": _get(
+            "get_run",
+            "One run with its fill and the fill's runs",
+            [_db(), number],
+            _responses("RunDocument", 400, 404, 503),
+            "runs",
+        ),
+        "/api/v1/runs/{number}/readiness": _get(
+            "run_readiness",
+            "Whether every record of a global tag has conditions for the run",
+            [
+                _db(),
+                number,
+                _query("globaltag", _STR, "the global tag to check the run against", required=True),
+            ],
+            _responses("ReadinessDocument", 400, 404, 503),
+            "runs",
+        ),
+        "/api/v1/watch": _get(
+            "watch",
+            "Calibration watch: each watched tag's newest IOV, lag and status",
+            [],
+            _responses("WatchDocument", 400),
+            "watch",
         ),
     }
 
@@ -950,7 +1121,13 @@ def openapi_document(version: str) -> dict[str, Any]:
             "Every GET answers If-None-Match with 304 and is gzipped on request. "
             "See docs/api.md.",
         },
-        "paths": {**_other_paths(), **_tag_paths(), **_diff_paths(), **_annotation_paths()},
+        "paths": {
+            **_other_paths(),
+            **_tag_paths(),
+            **_diff_paths(),
+            **_annotation_paths(),
+            **_run_paths(),
+        },
         "components": {**_components(), "securitySchemes": _security_schemes()},
     }
 

@@ -31,6 +31,7 @@ from inspector.render import RendererRegistry, json_item_bytes, standalone_html
 from inspector.render.geometry_json import EncodedGeometry, encode_geometry
 from inspector.render.png import PngRenderer, PngSettings, png_html, png_size
 from inspector.web.permalinks import PlotQuery
+from inspector.web.run_context import fill_view_options
 
 __all__ = ["Rendered", "RenderedCodec", "WebState", "state"]
 
@@ -162,7 +163,11 @@ class WebState:
 
     def _render(self, query: PlotQuery, fmt: str, markers: tuple[Any, ...] = ()) -> Rendered:
         plot = self.plot(query)
-        inline: dict[str, Any] = {**query.view_options(), "geometry_registry": self.geometry}
+        inline: dict[str, Any] = {
+            **query.view_options(),
+            "geometry_registry": self.geometry,
+            **fill_view_options(self.engine.database(query.db), plot),
+        }
         if markers:
             inline["annotations"] = markers
         paged = {**inline, "geometry_url": self.geometry_url}

@@ -146,6 +146,12 @@ def _every_url(web: WebState) -> list[str]:
     gt_pair, tag_pair = _query(a=gts[0], b=gts[-1]), _query(a=tags[0].name, b=tags[0].name)
     urls += [f"/diff/globaltags?{gt_pair}", f"/api/v1/diff/globaltags?{gt_pair}"]
     urls += [f"/diff/tags?{tag_pair}&all=1", f"/api/v1/diff/tags?{tag_pair}"]
+    for run in db.runs(page_size=3).items:
+        n = run.run_number
+        urls += [f"/runs/{n}", f"/api/v1/runs/{n}", f"/runs?fill={run.fill_number}"]
+        urls += [
+            f"/api/v1/runs/{n}/readiness?globaltag={gt.name}" for gt in db.recent_global_tags()
+        ]
     for drawer in web.plugins.drawers:
         urls.append(f"/api/v1/drawers/{drawer.name}")
         if not EVERY_DRAWER and drawer.name not in DRAWERS:

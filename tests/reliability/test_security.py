@@ -116,6 +116,7 @@ _VALID: Final[dict[str, str]] = {
     "name": "BS_run",
     "payload_hash": "HASH",  # replaced by a real payload hash
     "api.get_job.ident": job_id(f"beamspot.position_x?{_PINNED}"),
+    "number": "101",  # a run of the hand-built database
 }
 
 #: Query strings a route needs to answer 200 (plots need a tag).
@@ -130,6 +131,7 @@ _QUERY: Final[dict[str, str]] = {
     "api.diff_global_tags": "a=GT_v1&b=GT_v2",
     "diffs.tag_diff_page": "a=BS_run&b=BS_run",
     "diffs.global_tag_diff_page": "a=GT_v1&b=GT_v2",
+    "api.run_readiness": "globaltag=GT_v1",
 }
 
 

@@ -42,8 +42,9 @@ def test_copy_refuses_a_filled_target_unless_forced(
 ) -> None:
     source = str(handmade_path[0])
     first = run("copy-db", source, *_as_admin(postgres, empty_database), "--batch-size", "3")
+    # tag, iov, payload, global_tag, global_tag_map, run_info and run_fill (empty here)
     assert first.exit_code == 0, first.output
-    assert "copied 27 rows in 6 tables" in first.stdout
+    assert "copied 27 rows in 7 tables" in first.stdout
     assert "iov: 10/10" in first.stderr and "payload: 5/5" in first.stderr
     assert postgres.password(ADMIN) not in first.output
     target = open_database(postgres.config("t", empty_database, user=ADMIN))
@@ -73,12 +74,15 @@ def test_tables_absent_from_the_source_are_skipped(
     minimal = tmp_path / "minimal.sqlite"
     with sqlite3.connect(handmade_path[0]) as src, sqlite3.connect(minimal) as dst:
         src.backup(dst)
-        dst.executescript("DROP TABLE global_tag_map; DROP TABLE global_tag; DROP TABLE run_info;")
+        dst.executescript(
+            "DROP TABLE global_tag_map; DROP TABLE global_tag; DROP TABLE run_info; "
+            "DROP TABLE run_fill;"
+        )
     result = run("copy-db", str(minimal), *_as_admin(postgres, empty_database))
     assert result.exit_code == 0, result.output
     assert "in 3 tables" in result.stdout
     skipped = result.stdout.rsplit("absent from the source: ", 1)[1].strip()
-    assert sorted(skipped.split(", ")) == ["global_tag", "global_tag_map", "run_info"]
+    assert sorted(skipped.split(", ")) == ["global_tag", "global_tag_map", "run_fill", "run_info"]
 
 
 def test_copy_from_a_configured_server_alias_back_to_a_sqlite_file(

@@ -32,6 +32,7 @@ from inspector.demo import (
     pixels,
     plan,
     strips,
+    watch,
 )
 from inspector.errors import BadRequest, InvalidParameter
 from inspector.geometry.detid import strips_per_module
@@ -107,6 +108,9 @@ def test_summary_counts_match_the_plan(built: tuple[Path, DemoSummary, Any]) -> 
     assert set(summary.tags) == set(expected)
     for name, counts in expected.items():
         got = summary.tags[name]
+        if name == watch.HLT_TAG:  # the runs before the technical stop
+            assert 1 <= got.iovs == got.payloads < counts.iovs
+            continue
         assert got.iovs == counts.iovs, name
         if name == strips.RERECO_TAG:  # shared prompt payloads may coincide
             assert 2 <= got.payloads <= counts.payloads

@@ -694,6 +694,7 @@ def test_runs_with_times_durations_and_units(client: FlaskClient) -> None:
         "start_time": "2024-05-01T09:30:00Z",
         "end_time": "2024-05-01T11:00:00Z",
         "duration_seconds": 5400.0,
+        "fill_number": None,
     }
     assert doc["meta"]["units"] == {"duration_seconds": "s"}
     ranged = _json(client, f"{API}/runs?filter[first]=101&filter[last]=200&page[size]=1")

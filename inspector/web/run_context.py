@@ -1,0 +1,153 @@
+"""What the run pages and the run API share: the watch clock, run and fill shapes, plot fills.
+
+The watch clock is an app extension so tests can pin "now"
+(``app.extensions[WATCH_CLOCK] = lambda: fixed``); the real one is the
+system clock.  Fills shown on history plots are *run context*, not plot
+data: they are looked up here over the plotted range and handed to the
+renderer as a view option, so plot objects never carry them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+import numpy as np
+from flask import current_app
+
+from inspector.conddb import ConditionsDB, Fill, RunInfo
+from inspector.conddb.timetypes import parse_snapshot
+from inspector.errors import DatabaseUnavailable, InvalidParameter
+from inspector.plots import History, PlotObject
+from inspector.watch import Clock, system_clock
+from inspector.web.jsonapi import iso
+from inspector.web.openapi import MAX_RUN
+
+__all__ = [
+    "FILLS_OPTION",
+    "WATCH_CLOCK",
+    "check_range",
+    "date_bound",
+    "fill_attributes",
+    "fill_view_options",
+    "run_attributes",
+    "run_filters",
+    "watch_clock",
+    "whole_number",
+]
+
+#: ``app.extensions`` key of the :data:`~inspector.watch.Clock` the watch uses.
+WATCH_CLOCK: Final = "payload_inspector.watch_clock"
+#: The largest fill number (stored as a signed 32-bit integer).
+MAX_FILL: Final = (1 << 31) - 1
+#: Renderer option holding the fills to shade (see ``add_fill_bands``).
+FILLS_OPTION: Final = "fills"
+
+
+def watch_clock() -> Clock:
+    """The current app's clock (the system clock unless a test pinned one)."""
+    clock: Clock = current_app.extensions.get(WATCH_CLOCK, system_clock)
+    return clock
+
+
+def run_attributes(run: RunInfo) -> dict[str, Any]:
+    """The attributes of a run resource."""
+    return {
+        "run_number": run.run_number,
+        "start_time": iso(run.start_time),
+        "end_time": iso(run.end_time),
+        "duration_seconds": run.duration.total_seconds(),
+        "fill_number": run.fill_number,
+    }
+
+
+def fill_attributes(fill: Fill) -> dict[str, Any]:
+    """A fill with its span and its runs' numbers."""
+    return {
+        "fill_number": fill.number,
+        "start_time": iso(fill.start),
+        "end_time": iso(fill.end),
+        "duration_seconds": fill.duration.total_seconds(),
+        "runs": [r.run_number for r in fill.runs],
+    }
+
+
+def date_bound(raw: str | None, parameter: str, *, end: bool) -> dt.datetime | None:
+    """A UTC date or date-time bound; a bare date as an ``end`` includes that whole day."""
+    if not raw:
+        return None
+    when = parse_snapshot(raw, parameter=parameter)
+    if when is None:
+        return None
+    if end and len(raw.strip()) == len("2024-06-01"):
+        return when + dt.timedelta(days=1) - dt.timedelta(microseconds=1)
+    return when
+
+
+def whole_number(raw: str | None, parameter: str, what: str, upper: int) -> int | None:
+    """A ``0..upper`` number argument (``what`` names it in errors); empty means none."""
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidParameter(parameter, f"{raw!r} is not a whole number") from None
+    if not 0 <= value <= upper:
+        raise InvalidParameter(parameter, f"{value} is not {what} (0..{upper})")
+    return value
+
+
+def run_filters(args: Mapping[str, str], name: Callable[[str], str]) -> dict[str, Any]:
+    """Keyword arguments of ``ConditionsDB.runs`` from ``first``, ``last``, ``fill``,
+    ``from`` and ``to``, each read (and named in errors) as ``name(key)``."""
+    first = whole_number(args.get(name("first")), name("first"), "a run number", MAX_RUN)
+    last = whole_number(args.get(name("last")), name("last"), "a run number", MAX_RUN)
+    check_range(first, last, name("first"), name("last"))
+    started_from = date_bound(args.get(name("from")), name("from"), end=False)
+    started_to = date_bound(args.get(name("to")), name("to"), end=True)
+    check_range(started_from, started_to, name("from"), name("to"))
+    fill = whole_number(args.get(name("fill")), name("fill"), "a fill number", MAX_FILL)
+    return {
+        "first": first,
+        "last": last,
+        "fill": fill,
+        "started_from": started_from,
+        "started_to": started_to,
+    }
+
+
+def check_range(lo: Any, hi: Any, low_name: str, high_name: str) -> None:
+    """``hi`` before ``lo`` is a 400 naming the upper bound."""
+    if lo is not None and hi is not None and hi < lo:
+        raise InvalidParameter(high_name, f"{hi} is before {low_name} {lo}")
+
+
+def fill_view_options(db: ConditionsDB, plot: PlotObject) -> Mapping[str, Any]:
+    """``{"fills": [...]}`` for a history over runs or time, ``{}`` otherwise.
+
+    Run and Lumi histories look fills up by run range, Time histories by
+    time range; a database without fill information (or unreachable for
+    this extra) simply gives no bands.
+    """
+    if not isinstance(plot, History) or plot.iov_count == 0:
+        return {}
+    try:
+        fills = _fills_over(db, plot)
+    except DatabaseUnavailable:
+        return {}
+    return {FILLS_OPTION: fills} if fills else {}
+
+
+def _fills_over(db: ConditionsDB, plot: History) -> list[Fill]:
+    first, last = int(plot.since[0]), int(plot.since[-1])
+    if plot.time_type == "Run":
+        return db.fills_of_runs(first, last)
+    if plot.time_type == "Lumi":
+        return db.fills_of_runs(first >> 32, last >> 32)
+    if plot.time_type == "Time":
+        seconds = (plot.since >> np.uint64(32)).astype(np.int64)
+        start = dt.datetime.fromtimestamp(int(seconds[0]), dt.UTC).replace(tzinfo=None)
+        end = dt.datetime.fromtimestamp(int(seconds[-1]), dt.UTC).replace(tzinfo=None)
+        return db.fills_between(start, end)
+    return []
