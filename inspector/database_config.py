@@ -35,6 +35,7 @@ from typing import Any, Final
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from inspector.config_tables import reject_unknown
 from inspector.errors import ConfigError
 
 __all__ = ["DatabaseConfig", "PoolConfig", "parse_database"]
@@ -144,10 +145,7 @@ def parse_database(alias: str, entry: Any, base_dir: Path, where: str) -> Databa
     what = f"{where}: [databases.{alias}]"
     if not isinstance(entry, Mapping):
         raise ConfigError(f"{what} must be a table")
-    unknown = set(entry) - DB_KEYS - set(_POOL_KEYS)
-    if unknown:
-        known = ", ".join(sorted(DB_KEYS | set(_POOL_KEYS)))
-        raise ConfigError(f"{what} unknown key(s) {', '.join(sorted(unknown))} (known: {known})")
+    reject_unknown(entry, DB_KEYS | set(_POOL_KEYS), f"[databases.{alias}]", where)
     given = [k for k in _LOCATION_KEYS if k in entry]
     if len(given) != 1:
         raise ConfigError(f"{what} needs exactly one of 'url', 'path' or 'dsn'")

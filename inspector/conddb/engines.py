@@ -36,7 +36,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection, QueuePool
 
 from inspector.config import DatabaseConfig
-from inspector.errors import DatabaseUnavailable
+from inspector.errors import ConfigError, DatabaseUnavailable
 
 __all__ = ["LONG_RESULT", "SQLITE_BUSY_TIMEOUT", "reader_engine", "table_owner", "writer_engine"]
 
@@ -104,10 +104,19 @@ def _server_engine(config: DatabaseConfig) -> Engine:
 
 
 def _password_injector(config: DatabaseConfig) -> Any:
-    """A ``do_connect`` listener handing the driver the password read just now."""
+    """A ``do_connect`` listener handing the driver the password read just now.
+
+    A secret that went away while the server runs (variable unset, file
+    removed) makes the database unavailable (503, the operator's log names
+    the variable or file), like any other failure to connect: it is not the
+    request's fault, and the server recovers once the secret is back.
+    """
 
     def inject(dialect: Any, record: Any, cargs: Any, cparams: dict[str, Any]) -> None:
-        password = config.password()
+        try:
+            password = config.password()
+        except ConfigError as exc:
+            raise DatabaseUnavailable(str(exc), alias=config.alias) from None
         if password is not None:
             cparams["password"] = password
 

@@ -79,6 +79,27 @@ def test_a_password_rotated_in_its_file_is_used_by_new_connections(
         db.close()
 
 
+def test_a_secret_gone_while_serving_is_a_503_until_it_is_back(
+    hand_pg: DatabaseConfig, postgres: PostgresServer, tmp_path: Path
+) -> None:
+    """Not the request's fault, so no 500: the database is unavailable, and recovers."""
+    secret = tmp_path / "secret"
+    secret.write_text(postgres.password(READER))
+    db = open_database(dataclasses.replace(hand_pg, password_file=secret))
+    try:
+        assert db.tag("BS_run").name == "BS_run"
+        secret.unlink()  # the secret goes away while the server runs
+        db.engine.dispose()  # and the pooled connections are recycled
+        with pytest.raises(DatabaseUnavailable, match=r"password_file") as caught:
+            db.tag("BS_run")
+        assert caught.value.http_status == 503
+        assert str(secret) not in caught.value.public_message
+        secret.write_text(postgres.password(READER))
+        assert db.tag("BS_run").name == "BS_run"
+    finally:
+        db.close()
+
+
 def test_sessions_are_read_only_even_for_a_login_that_may_write(
     postgres: PostgresServer, handmade_path: tuple[Path, dict[str, str]]
 ) -> None:
