@@ -18,7 +18,7 @@ import struct
 import sys
 
 import numpy as np
-from common import Target, best_of
+from common import Target, best_of, report
 
 from inspector.geometry.detid import strips_per_module
 from inspector.geometry.shipped import strip_module_ids
@@ -110,10 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         Target("speed-up over the struct loop (x)", t_struct / t_decode, 100, at_least=True),
         Target("decoder time / memcpy time (x)", t_decode / t_memcpy, 10, at_least=False),
     ]
-    for target in targets:
-        print(target.line())
-    ok = all(t.met for t in targets) and zero_copy
-    return 0 if ok else 1
+    met = report(targets) == 0
+    return 0 if met and zero_copy else 1
 
 
 if __name__ == "__main__":

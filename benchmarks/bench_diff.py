@@ -21,7 +21,7 @@ import bisect
 import sys
 
 import numpy as np
-from common import Target, best_of
+from common import Target, best_of, report
 
 from inspector.conddb import IovList
 from inspector.conddb.diff import diff_tags
@@ -69,9 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         Target("diff time / sort time (x)", t_diff / t_sort, 30, at_least=False),
         Target("speed-up over the Python merge (x)", t_python / t_diff, 5, at_least=True),
     ]
-    for target in targets:
-        print(target.line())
-    return 0 if all(t.met for t in targets) else 1
+    return report(targets)
 
 
 if __name__ == "__main__":

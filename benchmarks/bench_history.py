@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import Target, best_of
+from common import Target, best_of, report
 
 from inspector.config import Config, DatabaseConfig
 from inspector.engine import Engine, PlotRequest
@@ -87,9 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         Target("warm time (ms)", warm * 1e3, 20, at_least=False),
         Target("cold speed-up over the baseline (x)", t_base / cold, 20, at_least=True),
     ]
-    for target in targets:
-        print(target.line())
-    return 0 if all(t.met for t in targets) else 1
+    return report(targets)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from bench_history import ROOT, demo_database
-from common import Target
+from common import Target, report
 
 from inspector.config import Config, DatabaseConfig
 from inspector.engine import Engine, PlotRequest
@@ -73,9 +73,7 @@ def main(argv: list[str] | None = None) -> int:
             Target(f"{name}: estimate overhead (%)", 100 * (estimated / cold - 1), 10, False),
             Target(f"{name}: progress overhead (%)", 100 * (followed / cold - 1), 10, False),
         ]
-    for target in targets:
-        print(target.line())
-    return 0 if all(t.met for t in targets) else 1
+    return report(targets)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from common import Target
+from common import Target, report
 
 from inspector.config import Config, DatabaseConfig
 from inspector.drawers import Drawer, drawer
@@ -133,9 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         Target("values-only update, gzip (kB)", values_gz / 1e3, 70, at_least=False),
         Target("first paint / empty figure (x)", t_map / t_empty, 1.5, at_least=False),
     ]
-    for target in targets:
-        print(target.line())
-    return 0 if all(t.met for t in targets) else 1
+    return report(targets)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import Target, best_of
+from common import Target, best_of, report
 
 from inspector.conddb import open_database
 from inspector.conddb.timetypes import TimeType
@@ -93,9 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         Target("readiness speed-up over listing (x)", t_list / t_ready, 5, at_least=True),
         Target("paged runs speed-up over reading all (x)", t_all / t_page, 5, at_least=True),
     ]
-    for target in targets:
-        print(target.line())
-    return 0 if all(t.met for t in targets) else 1
+    return report(targets)
 
 
 if __name__ == "__main__":

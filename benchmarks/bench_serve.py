@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Final
 
 from bench_history import demo_database
-from common import Target
+from common import Target, report
 
 ROOT: Final = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -183,9 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         Target("shared-cache speed-up, second server (x)", cold / shared, 5, at_least=True),
         Target("non-2xx responses", plot.non_2xx + trivial.non_2xx, 0, at_least=False),
     ]
-    for target in targets:
-        print(target.line())
-    return 0 if all(t.met for t in targets) else 1
+    return report(targets)
 
 
 if __name__ == "__main__":

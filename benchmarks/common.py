@@ -28,6 +28,13 @@ class Target:
         return f"  {self.name:<44} {self.value:>10.1f}   target {op} {self.bound:g}   {verdict}"
 
 
+def report(targets: list[Target]) -> int:
+    """Print every target's line; the exit status: 0 when all are met."""
+    for target in targets:
+        print(target.line())
+    return 0 if all(t.met for t in targets) else 1
+
+
 def best_of(func: Callable[[], object], repeat: int = 5) -> float:
     """Smallest wall time of ``repeat`` calls, in seconds (least disturbed run)."""
     best = float("inf")
