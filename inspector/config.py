@@ -47,6 +47,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 from inspector.annotations.settings import (
     DEFAULT_FILENAME as ANNOTATIONS_FILENAME,
@@ -171,6 +172,11 @@ class CacheConfig:
     timeout_seconds: float = 0.5
     retry_after_seconds: float = 5.0
     max_value_mb: float = 16.0
+    #: Redis 6 ACL user; the password comes from ``password_env`` or
+    #: ``password_file`` (never from the URL), read at each new connection.
+    user: str | None = None
+    password_env: str | None = None
+    password_file: Path | None = None
 
     @property
     def enabled(self) -> bool:
@@ -186,7 +192,8 @@ _CACHE_NUMBERS: Final[Mapping[str, tuple[bool, float, bool]]] = {
     "retry_after_seconds": (False, 0.0, True),
     "max_value_mb": (False, 0.0, False),
 }
-_CACHE_KEYS: Final = frozenset({"redis_url", "key_prefix", *_CACHE_NUMBERS})
+_CACHE_SECRET_KEYS: Final = ("user", "password_env", "password_file")
+_CACHE_KEYS: Final = frozenset({"redis_url", "key_prefix", *_CACHE_SECRET_KEYS, *_CACHE_NUMBERS})
 _REDIS_SCHEMES: Final = ("redis://", "rediss://", "unix://")
 _KEY_PREFIX: Final = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
@@ -288,7 +295,7 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path, source: Path | None
         raise ConfigError(f"{where}: default_database {default!r} is not in [databases]")
     engine = _parse_engine(data.get("engine", {}), where)
     extra = {key: data[key] for key in _EXTRA_TABLES if key in data}
-    cache = _parse_cache(data.get("cache", {}), where)
+    cache = _parse_cache(data.get("cache", {}), base_dir, where)
     watch = _parse_watch(
         data.get("watch", []), data.get("watch_clock", {}), databases, default, where
     )
@@ -335,7 +342,7 @@ def _number(table: str, key: str, value: Any, spec: tuple[bool, float, bool], wh
     return value if whole else float(value)
 
 
-def _parse_cache(entry: Any, where: str) -> CacheConfig:
+def _parse_cache(entry: Any, base_dir: Path, where: str) -> CacheConfig:
     """The ``[cache]`` table, every value checked and named when wrong."""
     entry = check_table(entry, "cache", sorted(_CACHE_KEYS), where)
     values: dict[str, Any] = {
@@ -348,7 +355,20 @@ def _parse_cache(entry: Any, where: str) -> CacheConfig:
         if not isinstance(url, str) or not url.startswith(_REDIS_SCHEMES):
             schemes = ", ".join(_REDIS_SCHEMES)
             raise ConfigError(f"{where}: [cache] redis_url must start with {schemes}, not {url!r}")
+        if urlsplit(url).password is not None:
+            raise ConfigError(
+                f"{where}: [cache] redis_url carries a password: remove it from the URL and set "
+                'password_env = "VARIABLE" (or password_file = "/run/secrets/redis") in [cache]'
+            )
         values["redis_url"] = url
+    for key in _CACHE_SECRET_KEYS:
+        if key in entry:
+            text = entry[key]
+            if not isinstance(text, str) or not text:
+                raise ConfigError(f"{where}: [cache] {key} must be a non-empty string")
+            values[key] = base_dir / Path(text).expanduser() if key == "password_file" else text
+    if "password_env" in values and "password_file" in values:
+        raise ConfigError(f"{where}: [cache] give one of password_env or password_file, not both")
     prefix = entry.get("key_prefix")
     if prefix is not None:
         if not isinstance(prefix, str) or not _KEY_PREFIX.fullmatch(prefix):

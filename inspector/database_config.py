@@ -26,7 +26,6 @@ alias (:attr:`DatabaseConfig.url`, logs, errors) therefore holds no password.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +36,7 @@ from sqlalchemy.exc import ArgumentError
 
 from inspector.config_tables import reject_unknown
 from inspector.errors import ConfigError
+from inspector.secrets import read_secret
 
 __all__ = ["DatabaseConfig", "PoolConfig", "parse_database"]
 
@@ -114,25 +114,7 @@ class DatabaseConfig:
         variable or unreadable file is a :class:`ConfigError` that names the
         alias and the variable or file, never the secret.
         """
-        if self.password_env is not None:
-            value = os.environ.get(self.password_env)
-            if value is None:
-                raise ConfigError(
-                    f"database {self.alias!r}: environment variable {self.password_env} "
-                    "(password_env) is not set"
-                )
-            return value
-        if self.password_file is not None:
-            try:
-                text = self.password_file.read_text(encoding="utf-8")
-            except OSError as exc:
-                raise ConfigError(
-                    f"database {self.alias!r}: cannot read password_file "
-                    f"{self.password_file}: {exc.strerror}"
-                ) from None
-            # One trailing newline is what editors and `echo` add, not part of the secret.
-            return text.removesuffix("\n").removesuffix("\r")
-        return None
+        return read_secret(self.password_env, self.password_file, f"database {self.alias!r}")
 
     def connect_url(self) -> URL:
         """The URL to connect with: the configured user, still without password."""

@@ -101,6 +101,8 @@ class RedisServer:
     folder: Path
     port: int
     process: subprocess.Popen[bytes] | None = None
+    #: ``requirepass`` of the server (``None``: no password).
+    password: str | None = None
 
     @property
     def url(self) -> str:
@@ -120,6 +122,7 @@ class RedisServer:
                     "--appendonly", "no",
                     "--dir", str(self.folder),
                     "--protected-mode", "yes",
+                    *(["--requirepass", self.password] if self.password else []),
                 ],
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -136,6 +139,9 @@ class RedisServer:
     def _pong(self) -> bool:
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                if self.password:  # answered -NOAUTH otherwise: up, but not a PONG
+                    sock.sendall(f"AUTH {self.password}\r\n".encode())
+                    sock.recv(16)
                 sock.sendall(b"PING\r\n")
                 return sock.recv(16).startswith(b"+PONG")
         except OSError:
@@ -155,10 +161,10 @@ class RedisServer:
 
 
 @contextlib.contextmanager
-def redis_server(folder: Path) -> Iterator[RedisServer]:
-    """A running Redis in ``folder``; killed on exit."""
+def redis_server(folder: Path, password: str | None = None) -> Iterator[RedisServer]:
+    """A running Redis in ``folder`` (requiring ``password`` when given); killed on exit."""
     folder.mkdir(parents=True, exist_ok=True)
-    server = RedisServer(folder, free_port())
+    server = RedisServer(folder, free_port(), password=password)
     server.start()
     try:
         yield server

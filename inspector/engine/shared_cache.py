@@ -38,6 +38,7 @@ import datetime as dt
 import hashlib
 import importlib.metadata
 import json
+import logging
 import math
 import os
 import threading
@@ -48,11 +49,14 @@ from typing import Any, Final, Generic, Protocol, TypeVar
 
 import redis
 from redis.backoff import NoBackoff
+from redis.credentials import CredentialProvider
 from redis.retry import Retry
 
 from inspector.config import CacheConfig, Config
 from inspector.engine.cache import CacheListener, SingleFlight
+from inspector.errors import ConfigError
 from inspector.plugin import Plugins
+from inspector.secrets import read_secret
 
 __all__ = [
     "FORMAT_VERSION",
@@ -74,6 +78,29 @@ QUEUE_BYTES: Final = 64 << 20
 
 #: Everything a Redis call can raise when the server is away or misbehaves.
 _REDIS_FAILURES: Final = (redis.RedisError, OSError)
+
+log = logging.getLogger("inspector.cache")
+
+
+class _SecretCredentials(CredentialProvider):
+    """``[cache]`` user and password, the password read at each new connection.
+
+    A secret that cannot be read fails that connection like a wrong one would
+    (the server computes locally and says why in its log), never a request.
+    """
+
+    def __init__(self, config: CacheConfig) -> None:
+        self.config = config
+
+    def get_credentials(self) -> tuple[str] | tuple[str, str]:
+        try:
+            password = read_secret(self.config.password_env, self.config.password_file, "[cache]")
+        except ConfigError as exc:
+            raise redis.AuthenticationError(str(exc)) from None
+        if self.config.user is not None:
+            return self.config.user, password or ""
+        return (password or "",)
+
 
 V = TypeVar("V")
 
@@ -159,8 +186,10 @@ class SharedCache:
         self.config = config
         self._prefix = f"{config.key_prefix}:"
         self._suffix = f":v{FORMAT_VERSION}:{code}:"
+        secret = config.password_env or config.password_file or config.user
         self._client = redis.Redis.from_url(
             config.redis_url,
+            credential_provider=_SecretCredentials(config) if secret else None,
             socket_timeout=config.timeout_seconds,
             socket_connect_timeout=config.timeout_seconds,
             # One attempt: the breaker, not a retry loop, decides when to try again.
@@ -207,11 +236,21 @@ class SharedCache:
 
     def _succeeded(self) -> None:
         with self._lock:
+            was_open = self._open_until is not None
             self._open_until = None
+        if was_open:
+            log.warning("shared cache available again")
 
-    def _failed(self) -> None:
+    def _failed(self, error: BaseException | None = None) -> None:
         with self._lock:
+            was_closed = self._open_until is None
             self._open_until = time.monotonic() + self.config.retry_after_seconds
+        if was_closed:  # once per outage, not once per request
+            log.warning(
+                "shared cache unavailable (%s); computing locally, next try in %g s",
+                error or "Redis failed",
+                self.config.retry_after_seconds,
+            )
 
     @property
     def available(self) -> bool:
@@ -239,8 +278,8 @@ class SharedCache:
         names = [self.redis_key(namespace, k) for k in keys]
         try:
             raw: list[Any] = self._client.mget(names)
-        except _REDIS_FAILURES:
-            self._failed()
+        except _REDIS_FAILURES as exc:
+            self._failed(exc)
             self._count(namespace, "error", len(keys))
             return [None] * len(keys), "error"
         self._succeeded()
@@ -319,8 +358,8 @@ class SharedCache:
                 for _, name, data in batch:
                     pipe.set(name, data, px=ttl)
                 pipe.execute()
-            except _REDIS_FAILURES:
-                self._failed()
+            except _REDIS_FAILURES as exc:
+                self._failed(exc)
                 outcome = "store_error"
             else:
                 self._succeeded()

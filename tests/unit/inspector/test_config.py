@@ -164,6 +164,19 @@ def test_cache_table_is_parsed() -> None:
     assert cache.enabled and not CacheConfig().enabled
 
 
+def test_cache_credentials_come_from_a_variable_or_a_file() -> None:
+    base = "[databases.a]\npath = 'x'\n[cache]\nredis_url = 'redis://h:1/2'\n"
+    cache = parse_config(
+        tomllib.loads(base + "user = 'inspector'\npassword_file = 'secrets/redis'\n"),
+        base_dir=Path("/etc/inspector"),
+    ).cache
+    assert cache.user == "inspector"
+    assert cache.password_file == Path("/etc/inspector/secrets/redis")
+    both = base + "password_env = 'R'\npassword_file = 'f'\n"
+    with pytest.raises(ConfigError, match="one of password_env or password_file"):
+        parse_config(tomllib.loads(both), base_dir=Path("/"))
+
+
 def test_cache_must_be_a_table() -> None:
     with pytest.raises(ConfigError, match=r"\[cache\] must be a table"):
         parse_config({"cache": 1, "databases": {"a": {"path": "x"}}}, base_dir=Path("/"))

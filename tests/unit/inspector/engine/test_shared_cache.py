@@ -8,6 +8,7 @@ no failed lookup: the value is computed locally and the breaker stops asking.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 import signal
 import time
@@ -17,8 +18,9 @@ from typing import Any
 
 import pytest
 from live_servers import RedisServer
+from live_servers import redis_server as live_redis
 
-from inspector.config import CacheConfig, Config, DatabaseConfig
+from inspector.config import CacheConfig, Config, DatabaseConfig, parse_config
 from inspector.engine import Engine, PlotRequest, byte_cache
 from inspector.engine.shared_cache import (
     ReductionCodec,
@@ -27,6 +29,7 @@ from inspector.engine.shared_cache import (
     code_fingerprint,
     key_digest,
 )
+from inspector.errors import ConfigError
 from inspector.plugin import load_plugins
 
 #: Short enough that the tests wait little for the breaker to let a probe through.
@@ -120,6 +123,38 @@ def test_two_caches_share_through_redis(shared: SharedCache) -> None:
     assert "k1" in third and "k22" in third and "absent" not in third
     stats = shared.stats()["namespaces"]["reductions"]
     assert stats["hit"] == 3 and stats["stored"] == 2 and stats["miss"] >= 2
+
+
+def test_a_password_comes_from_its_file_and_is_read_at_each_connection(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Never in the URL; gone or wrong, Redis is skipped (logged), no lookup fails."""
+    secret = tmp_path / "redis-secret"
+    secret.write_text("Redis-Secret-7\n")
+    with live_redis(tmp_path / "redis", password="Redis-Secret-7") as server:
+        shared = shared_for(server, password_file=secret)
+        try:
+            assert shared.put("reductions", "k", b"{}") == "queued"
+            assert shared.flush()
+            assert shared.get_many("reductions", ["k"]) == ([b"{}"], "ok")
+            secret.unlink()  # the secret goes away while serving
+            shared._client.connection_pool.disconnect()  # new connections from now on
+            with caplog.at_level(logging.WARNING, logger="inspector.cache"):
+                assert shared.get_many("reductions", ["k"]) == ([None], "error")
+            assert "cannot read password_file" in caplog.text
+            assert "Redis-Secret-7" not in caplog.text
+            secret.write_text("Redis-Secret-7")
+            time.sleep(RETRY_AFTER * 1.5)  # the breaker lets a probe through
+            assert shared.get_many("reductions", ["k"]) == ([b"{}"], "ok")
+        finally:
+            shared.close()
+
+
+def test_a_password_in_the_url_is_refused(tmp_path: Path) -> None:
+    data = {"databases": {"d": {"path": "d.sqlite"}}, "cache": {"redis_url": "redis://:pw@h/0"}}
+    with pytest.raises(ConfigError, match=r"carries a password.*password_env") as caught:
+        parse_config(data, base_dir=tmp_path)
+    assert ":pw@" not in str(caught.value)  # the refused secret is not repeated
 
 
 def test_values_over_the_size_limit_are_not_shared(redis_server: RedisServer) -> None:
