@@ -50,9 +50,12 @@ class WatchServer:
 @pytest.fixture(scope="module")
 def live_server(demo_path: Path) -> Iterator[WatchServer]:
     """Overrides the suite's server for this module: same app, the repository's watch."""
+    # The repository's watch; notes in memory, never in the repository's var/.
     config = load_config(REPO / "inspector.toml")
     demo = DatabaseConfig("demo", f"sqlite:///{demo_path}")
-    app = create_app(dataclasses.replace(config, databases={"demo": demo}), load_plugins())
+    app = create_app(
+        dataclasses.replace(config, databases={"demo": demo}, annotations=None), load_plugins()
+    )
     server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="watch-test-server", daemon=True)
     thread.start()

@@ -256,9 +256,12 @@ def test_index_links_the_watch(client: FlaskClient) -> None:
 
 def test_the_demo_shows_each_status(demo_path: Path) -> None:
     """The repository's configuration over the demo database: OK, LATE and STALE."""
+    # The repository's watch; notes in memory, never in the repository's var/.
     config = load_config(REPO / "inspector.toml")
     demo = DatabaseConfig("demo", f"sqlite:///{demo_path}")
-    flask_app = create_app(dataclasses.replace(config, databases={"demo": demo}), load_plugins())
+    flask_app = create_app(
+        dataclasses.replace(config, databases={"demo": demo}, annotations=None), load_plugins()
+    )
     try:
         doc = flask_app.test_client().get(f"{API}/watch").get_json(force=True)
     finally:
