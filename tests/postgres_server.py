@@ -18,13 +18,13 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from live_servers import free_port
 from sqlalchemy import create_engine, text
 
 from inspector.conddb import open_database
@@ -50,12 +50,6 @@ def postgres_bindir() -> Path:
             "'postgresql' (make system-deps installs it)"
         )
     return found[-1].parent
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -86,7 +80,7 @@ class PostgresServer:
     def create(cls) -> PostgresServer:
         """initdb a new cluster and start it."""
         root = Path(tempfile.mkdtemp(prefix="inspector-pg-"))
-        server = cls(root=root, port=_free_port())
+        server = cls(root=root, port=free_port())
         for user in (ADMIN, READER):
             server.secret_file(user).write_text(secrets.token_urlsafe(18) + "\n")
         (root / "sock").mkdir()

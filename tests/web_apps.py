@@ -17,7 +17,7 @@ from flask import Flask
 
 from inspector.config import Config, DatabaseConfig
 from inspector.engine import EngineSettings
-from inspector.plugin import load_plugins
+from inspector.plugin import Plugins, load_plugins
 from inspector.web.app import create_app
 
 
@@ -31,7 +31,12 @@ def beamspot_app(
         {alias: DatabaseConfig(alias, f"sqlite:///{path}") for alias, path in databases.items()},
         next(iter(databases)),
     )
-    plugins = load_plugins(
+    return create_app(config, beamspot_plugins(*extra), settings=settings)
+
+
+def beamspot_plugins(*extra: tuple[str, object]) -> Plugins:
+    """The schemas, beam spot drawers and renderers, plus ``extra`` (no entry points)."""
+    return load_plugins(
         entry_points=False,
         extra=[
             ("schemas", inspector_plugins.schemas),
@@ -40,4 +45,3 @@ def beamspot_app(
             *extra,
         ],
     )
-    return create_app(config, plugins, settings=settings)

@@ -15,22 +15,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-import inspector_plugins.beamspot
-import inspector_plugins.renderers
-import inspector_plugins.schemas
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+from web_apps import beamspot_plugins
 from werkzeug.test import TestResponse
 
 from inspector.annotations.settings import parse_auth_table
 from inspector.certification import Certifications, load_certification
 from inspector.conddb.timetypes import pack_lumi
 from inspector.config import Config, DatabaseConfig
-from inspector.plugin import load_plugins
 from inspector.web.app import create_app
 from inspector.web.jsonapi import MEDIA_TYPE
 from inspector.web.openapi import openapi_document
@@ -66,15 +63,7 @@ def app(handmade_path: tuple[Path, dict[str, str]], tmp_path: Path) -> Iterator[
         ),
         auth=auth,
     )
-    plugins = load_plugins(
-        entry_points=False,
-        extra=[
-            ("schemas", inspector_plugins.schemas),
-            ("beamspot", inspector_plugins.beamspot),
-            ("renderers", inspector_plugins.renderers),
-        ],
-    )
-    flask_app = create_app(config, plugins)
+    flask_app = create_app(config, beamspot_plugins())
     yield flask_app
     state(flask_app).close()
 

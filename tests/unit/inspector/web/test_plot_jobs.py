@@ -16,15 +16,13 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import inspector_plugins.beamspot
-import inspector_plugins.renderers
-import inspector_plugins.schemas
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+from web_apps import beamspot_plugins
 from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
@@ -32,7 +30,7 @@ from inspector.config import Config, DatabaseConfig
 from inspector.drawers import Drawer, Param, drawer
 from inspector.jobs import job_id
 from inspector.payload import DecodedPayload
-from inspector.plugin import hookimpl, load_plugins
+from inspector.plugin import hookimpl
 from inspector.web.app import create_app
 from inspector.web.openapi import openapi_document
 from inspector.web.state import state
@@ -79,16 +77,7 @@ def _app(handmade: Path, **jobs: Any) -> Flask:
         "hand",
         extra={"jobs": {"heavy_mb": 0, **jobs}},
     )
-    plugins = load_plugins(
-        entry_points=False,
-        extra=[
-            ("schemas", inspector_plugins.schemas),
-            ("beamspot", inspector_plugins.beamspot),
-            ("renderers", inspector_plugins.renderers),
-            ("jobtest", JobTestPlugin()),
-        ],
-    )
-    return create_app(config, plugins)
+    return create_app(config, beamspot_plugins(("jobtest", JobTestPlugin())))
 
 
 @pytest.fixture
