@@ -13,7 +13,7 @@ SHORT = "public, max-age=30"
 
 
 def serve(rendered: Rendered, *, pinned: bool, download: str | None = None) -> Response:
-    """A response for ``rendered``: 304 on a matching ETag, gzip if accepted.
+    """A response for ``rendered``: 304 on a matching ETag, gzip if accepted (and useful).
 
     Pinned plots (a snapshot in the past) never change: they are cacheable
     for a year.  Others may change when new IOVs arrive: 30 seconds.
@@ -27,7 +27,7 @@ def serve(rendered: Rendered, *, pinned: bool, download: str | None = None) -> R
     if request.if_none_match.contains(rendered.etag):
         response.status_code = 304
         return response
-    if request.accept_encodings["gzip"]:
+    if rendered.gzipped and request.accept_encodings["gzip"]:
         response.set_data(rendered.gzipped)
         response.headers["Content-Encoding"] = "gzip"
     else:

@@ -15,7 +15,7 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from flask import Flask, current_app
 
@@ -38,9 +38,16 @@ __all__ = ["Rendered", "RenderedCodec", "WebState", "state"]
 EXTENSION = "payload_inspector"
 
 
+#: Media types that are compressed already: gzip would cost time and gain nothing.
+COMPRESSED: Final = frozenset({"image/png"})
+
+
 @dataclass(frozen=True)
 class Rendered:
-    """A response body ready to serve, with its compressed form and ETag."""
+    """A response body ready to serve, with its compressed form and ETag.
+
+    ``gzipped`` is empty for media that are compressed already (PNG).
+    """
 
     body: bytes
     gzipped: bytes
@@ -49,9 +56,10 @@ class Rendered:
 
     @classmethod
     def of(cls, body: bytes, mimetype: str) -> Rendered:
-        """Compress once and fingerprint the bytes."""
+        """Compress once (unless the media type is compressed) and fingerprint the bytes."""
         etag = hashlib.sha256(body).hexdigest()[:32]
-        return cls(body, gzip.compress(body, 6, mtime=0), etag, mimetype)
+        zipped = b"" if mimetype in COMPRESSED else gzip.compress(body, 6, mtime=0)
+        return cls(body, zipped, etag, mimetype)
 
     @property
     def nbytes(self) -> int:
