@@ -54,7 +54,18 @@ from inspector.web.plot_jobs import find_job, job_response, plot_job, prefers_as
 from inspector.web.responses import serve
 from inspector.web.state import Rendered, state
 
-__all__ = ["SINCE_UNITS", "UndecodablePayload", "api", "since_texts"]
+__all__ = [
+    "SINCE_UNITS",
+    "UndecodablePayload",
+    "api",
+    "api_args",
+    "api_database",
+    "api_paging",
+    "link_arguments",
+    "request_time",
+    "send_document",
+    "since_texts",
+]
 
 api = Blueprint("api", __name__)
 
@@ -92,12 +103,12 @@ def _setup(setup: BlueprintSetupState) -> None:
 # -- request helpers --------------------------------------------------------------------------
 
 
-def _now() -> dt.datetime:
+def request_time() -> dt.datetime:
     """Naive UTC now, as snapshots are compared (whole seconds, like the pages)."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
-def _args(*allowed: str) -> dict[str, str]:
+def api_args(*allowed: str) -> dict[str, str]:
     """The query arguments, each once; an unknown name is a 400 rather than ignored.
 
     A typo such as ``filter[nmae]`` would otherwise return the unfiltered
@@ -118,19 +129,20 @@ def _args(*allowed: str) -> dict[str, str]:
     return out
 
 
-def _paging(args: dict[str, str], listing: str) -> Paging:
+def api_paging(args: dict[str, str], listing: str) -> Paging:
+    """``page[number]`` and ``page[size]`` within the documented limits of ``listing``."""
     default, maximum = LIMITS[listing]
     return Paging.parse(
         args.get(PAGE_NUMBER), args.get(PAGE_SIZE), default_size=default, max_size=maximum
     )
 
 
-def _db(args: dict[str, str]) -> ConditionsDB:
+def api_database(args: dict[str, str]) -> ConditionsDB:
     """The database named by ``db`` (default: the configured one); 404 names an unknown alias."""
     return state().engine.database(args.get("db") or None)
 
 
-def _link_args(args: dict[str, str], alias: str, keys: Sequence[str]) -> list[tuple[str, str]]:
+def link_arguments(args: dict[str, str], alias: str, keys: Sequence[str]) -> list[tuple[str, str]]:
     """``db`` (always, so links stand on their own) and the given non-empty arguments."""
     return [("db", alias), *((k, args[k]) for k in keys if args.get(k))]
 
@@ -139,7 +151,8 @@ def _api_root() -> str:
     return url_for("api.index")
 
 
-def _send(doc: dict[str, Any], *, pinned: bool = False) -> Response:
+def send_document(doc: dict[str, Any], *, pinned: bool = False) -> Response:
+    """A JSON:API document as a response (ETag, gzip, cache lifetime by ``pinned``)."""
     return serve(Rendered.of(dumps(doc), MEDIA_TYPE), pinned=pinned)
 
 
@@ -173,13 +186,13 @@ def index() -> Response:
         "runs": url_for("api.list_runs"),
         "watch": url_for("api.watch"),
     }
-    return _send(document(data, links=links))
+    return send_document(document(data, links=links))
 
 
 @api.get("/openapi.json")
 def openapi_json() -> Response:
     """The OpenAPI 3.1 description of these routes."""
-    _args()
+    api_args()
     body = dumps(openapi_document(__version__))
     return serve(Rendered.of(body, "application/json"), pinned=False)
 
@@ -227,9 +240,9 @@ def _time_type_filter(args: dict[str, str]) -> TimeType | None:
 def list_tags() -> Response:
     """Tags by name (glob or substring), payload type and time type, sorted and paged."""
     filters = ("filter[name]", "filter[object_type]", "filter[time_type]")
-    args = _args("db", *filters, "sort", *_PAGING)
-    paging = _paging(args, "tags")
-    db = _db(args)
+    args = api_args("db", *filters, "sort", *_PAGING)
+    paging = api_paging(args, "tags")
+    db = api_database(args)
     result = db.search_tags(
         args.get("filter[name]") or None,
         object_type=args.get("filter[object_type]") or None,
@@ -242,20 +255,20 @@ def list_tags() -> Response:
     data = [_tag_resource(t, db.alias) for t in result.items]
     links = page_links(
         url_for("api.list_tags"),
-        _link_args(args, db.alias, (*filters, "sort")),
+        link_arguments(args, db.alias, (*filters, "sort")),
         paging,
         result.total,
     )
-    return _send(document(data, links=links, meta=page_meta(paging, result.total)))
+    return send_document(document(data, links=links, meta=page_meta(paging, result.total)))
 
 
 @api.get("/tags/<name>")
 def get_tag(name: str) -> Response:
     """One tag's metadata, with links to its IOVs and to the drawers that read it."""
-    args = _args("db")
-    db = _db(args)
+    args = api_args("db")
+    db = api_database(args)
     data = _tag_resource(db.tag(name), db.alias)
-    return _send(document(data, links={"self": data["links"]["self"]}))
+    return send_document(document(data, links={"self": data["links"]["self"]}))
 
 
 # -- IOVs -----------------------------------------------------------------------------------
@@ -327,9 +340,9 @@ def _iov_resources(tag: Tag, iovs: IovList, lo: int, hi: int, alias: str) -> lis
 @api.get("/tags/<name>/iovs")
 def list_iovs(name: str) -> Response:
     """A tag's IOVs in a range, as seen at a snapshot time, paged."""
-    args = _args("db", "since", "until", "snapshot", *_PAGING)
-    paging = _paging(args, "iovs")
-    db = _db(args)
+    args = api_args("db", "since", "until", "snapshot", *_PAGING)
+    paging = api_paging(args, "iovs")
+    db = api_database(args)
     tag = db.tag(name)
     since, until = _since_arg(args, "since", tag), _since_arg(args, "until", tag)
     snapshot = parse_snapshot(args.get("snapshot"))
@@ -347,10 +360,10 @@ def list_iovs(name: str) -> Response:
         "snapshot": iso(snapshot) if snapshot is not None else None,
         "units": {"since": unit, "until": unit},
     }
-    link_args = _link_args(args, db.alias, ("since", "until", "snapshot"))
+    link_args = link_arguments(args, db.alias, ("since", "until", "snapshot"))
     links = page_links(url_for("api.list_iovs", name=tag.name), link_args, paging, total)
-    pinned = snapshot is not None and snapshot <= _now()
-    return _send(document(data, links=links, meta=meta), pinned=pinned)
+    pinned = snapshot is not None and snapshot <= request_time()
+    return send_document(document(data, links=links, meta=meta), pinned=pinned)
 
 
 # -- payloads -------------------------------------------------------------------------------
@@ -391,8 +404,8 @@ def _summaries(alias: str, info: PayloadInfo) -> list[FieldSummary]:
 @api.get("/payloads/<payload_hash>")
 def get_payload(payload_hash: str) -> Response:
     """A payload's metadata and a summary of every decoded field, with units."""
-    args = _args("db")
-    db = _db(args)
+    args = api_args("db")
+    db = api_database(args)
     info = db.payload_info(payload_hash)
     summaries = _summaries(db.alias, info)
     drawers = state().plugins.drawers.for_payload_type(info.object_type)
@@ -417,7 +430,7 @@ def get_payload(payload_hash: str) -> Response:
         },
     )
     units = {"size": "byte", "fields": {s.name: s.unit for s in summaries if s.unit}}
-    return _send(document(data, links={"self": self_link}, meta={"units": units}))
+    return send_document(document(data, links={"self": self_link}, meta={"units": units}))
 
 
 # -- drawers --------------------------------------------------------------------------------
@@ -444,8 +457,8 @@ def _drawer_resource(drawer: Drawer) -> dict[str, Any]:
 def list_drawers() -> Response:
     """The installed drawers, by payload type and kind, paged."""
     filters = ("filter[payload_type]", "filter[kind]")
-    args = _args("db", *filters, *_PAGING)
-    paging = _paging(args, "drawers")
+    args = api_args("db", *filters, *_PAGING)
+    paging = api_paging(args, "drawers")
     state().config.database(args.get("db") or None)  # drawers are the same for every alias
     kind = args.get("filter[kind]")
     if kind and kind not in KINDS:
@@ -465,16 +478,16 @@ def list_drawers() -> Response:
         len(matches),
     )
     data = [_drawer_resource(d) for d in page]
-    return _send(document(data, links=links, meta=page_meta(paging, len(matches))))
+    return send_document(document(data, links=links, meta=page_meta(paging, len(matches))))
 
 
 @api.get("/drawers/<name>")
 def get_drawer(name: str) -> Response:
     """One drawer: kind, payload types, typed parameters with defaults."""
-    args = _args("db")
+    args = api_args("db")
     state().config.database(args.get("db") or None)
     data = _drawer_resource(state().plugins.drawers.get(name))
-    return _send(document(data, links={"self": data["links"]["self"]}))
+    return send_document(document(data, links={"self": data["links"]["self"]}))
 
 
 # -- plots ----------------------------------------------------------------------------------
@@ -533,7 +546,7 @@ def plot_resource(drawer: str) -> Response:
     web = state()
     web.plugins.drawers.get(drawer)  # an unknown drawer is a 404 before any argument is read
     query = PlotQuery.from_args(drawer, request.args, web.config.default_database)
-    now = _now()
+    now = request_time()
     job = plot_job(query, now, prefers_async())
     if job is not None:  # heavy: computed in the background, polled at /jobs/{id}
         return job_response(job, 202)
@@ -572,9 +585,9 @@ def _global_tag_link(name: str, alias: str) -> str:
 @api.get("/globaltags")
 def list_global_tags() -> Response:
     """Global tags by name (glob or substring), paged; records are on each one's own page."""
-    args = _args("db", "filter[name]", *_PAGING)
-    paging = _paging(args, "globaltags")
-    db = _db(args)
+    args = api_args("db", "filter[name]", *_PAGING)
+    paging = api_paging(args, "globaltags")
+    db = api_database(args)
     result = db.global_tags(
         args.get("filter[name]") or None, page=paging.number, page_size=paging.size
     )
@@ -590,18 +603,18 @@ def list_global_tags() -> Response:
     ]
     links = page_links(
         url_for("api.list_global_tags"),
-        _link_args(args, db.alias, ("filter[name]",)),
+        link_arguments(args, db.alias, ("filter[name]",)),
         paging,
         result.total,
     )
-    return _send(document(data, links=links, meta=page_meta(paging, result.total)))
+    return send_document(document(data, links=links, meta=page_meta(paging, result.total)))
 
 
 @api.get("/globaltags/<name>")
 def get_global_tag(name: str) -> Response:
     """A global tag with every (record, label) → tag line, related to those tags."""
-    args = _args("db")
-    db = _db(args)
+    args = api_args("db")
+    db = api_database(args)
     gt = db.global_tag(name)
     entries = db.global_tag_map(name)
     records = [{"record": e.record, "label": e.label, "tag": e.tag_name} for e in entries]
@@ -614,7 +627,7 @@ def get_global_tag(name: str) -> Response:
         links={"self": self_link},
         relationships={"tags": relationship(data=tags)},
     )
-    return _send(document(data, links={"self": self_link}))
+    return send_document(document(data, links={"self": self_link}))
 
 
 # -- runs and watch ------------------------------------------------------------------------

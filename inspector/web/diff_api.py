@@ -14,7 +14,15 @@ from typing import Any, Final
 from flask import Response, url_for
 
 from inspector.conddb.diff import DIFF_STATUSES, parse_statuses
-from inspector.web.api import SINCE_UNITS, _args, _now, _paging, _send, api, since_texts
+from inspector.web.api import (
+    SINCE_UNITS,
+    api,
+    api_args,
+    api_paging,
+    request_time,
+    send_document,
+    since_texts,
+)
 from inspector.web.diff_views import global_tag_diff_view, tag_diff_view
 from inspector.web.jsonapi import (
     PAGE_NUMBER,
@@ -37,8 +45,8 @@ _TAG_DIFF_ARGS: Final = ("db", "a", "b", "since", "until", "snapshot")
 @api.get("/diff/tags")
 def diff_tags() -> Response:
     """Two tags' IOVs aligned on since: same, differs, only in A, only in B; paged."""
-    args = _args(*_TAG_DIFF_ARGS, STATUS_FILTER, PAGE_NUMBER, PAGE_SIZE)
-    paging = _paging(args, "tagdiff")
+    args = api_args(*_TAG_DIFF_ARGS, STATUS_FILTER, PAGE_NUMBER, PAGE_SIZE)
+    paging = api_paging(args, "tagdiff")
     statuses = parse_statuses(args.get(STATUS_FILTER), STATUS_FILTER)
     view = tag_diff_view(args)
     diff = view.diff
@@ -95,8 +103,8 @@ def diff_tags() -> Response:
         **page_links(url_for("api.diff_tags"), kept, paging, total),
         "html": url(url_for("diffs.tag_diff_page"), pinned),
     }
-    pinned_now = view.snapshot is not None and view.snapshot <= _now()
-    return _send(document(data, links=doc_links, meta=meta), pinned=pinned_now)
+    pinned_now = view.snapshot is not None and view.snapshot <= request_time()
+    return send_document(document(data, links=doc_links, meta=meta), pinned=pinned_now)
 
 
 def _side(name: str, object_type: str) -> dict[str, str]:
@@ -106,8 +114,8 @@ def _side(name: str, object_type: str) -> dict[str, str]:
 @api.get("/diff/globaltags")
 def diff_global_tags() -> Response:
     """Records (record, label) whose tag differs between two global tags; paged."""
-    args = _args("db", "a", "b", STATUS_FILTER, PAGE_NUMBER, PAGE_SIZE)
-    paging = _paging(args, "globaltagdiff")
+    args = api_args("db", "a", "b", STATUS_FILTER, PAGE_NUMBER, PAGE_SIZE)
+    paging = api_paging(args, "globaltagdiff")
     statuses = parse_statuses(args.get(STATUS_FILTER), STATUS_FILTER)
     view = global_tag_diff_view(args)
     rows = view.diff.select(statuses)
@@ -148,4 +156,4 @@ def diff_global_tags() -> Response:
         **page_links(url_for("api.diff_global_tags"), kept, paging, total),
         "html": url(url_for("diffs.global_tag_diff_page"), pinned),
     }
-    return _send(document(data, links=doc_links, meta=meta))
+    return send_document(document(data, links=doc_links, meta=meta))

@@ -41,7 +41,7 @@ from inspector.conddb import ConditionsDB, Tag, format_since
 from inspector.conddb.timetypes import parse_since
 from inspector.errors import BadRequest, InspectorError, InvalidParameter
 from inspector.render.bokeh_renderers import AnnotationMarker
-from inspector.web.api import _args, _paging, api
+from inspector.web.api import api, api_args, api_paging
 from inspector.web.jsonapi import (
     MEDIA_TYPE,
     document,
@@ -242,8 +242,8 @@ def list_annotations() -> Response:
         "filter[since_min]",
         "filter[since_max]",
     )
-    args = _args(*filters, "page[number]", "page[size]")
-    paging = _paging(args, "annotations")
+    args = api_args(*filters, "page[number]", "page[size]")
+    paging = api_paging(args, "annotations")
     alias = args.get("filter[db]")
     if alias:
         state().config.database(alias)  # an unknown alias is a 404, not an empty list

@@ -27,7 +27,7 @@ from inspector.web.plot_jobs import job_url, plot_job
 from inspector.web.responses import serve
 from inspector.web.state import Rendered, state
 
-__all__ = ["pages"]
+__all__ = ["int_arg", "page_database", "pages"]
 
 pages = Blueprint("pages", __name__)
 
@@ -43,7 +43,8 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
-def _int_arg(name: str, default: int, lo: int = 1, hi: int = 1_000_000) -> int:
+def int_arg(name: str, default: int, lo: int = 1, hi: int = 1_000_000) -> int:
+    """A whole-number page argument within ``lo..hi``; anything else is a 400 naming it."""
     raw = request.args.get(name, "")
     if raw == "":
         return default
@@ -56,7 +57,8 @@ def _int_arg(name: str, default: int, lo: int = 1, hi: int = 1_000_000) -> int:
     return value
 
 
-def _db() -> ConditionsDB:
+def page_database() -> ConditionsDB:
+    """The database the page asks for (``db=``; default: the configured default)."""
     return state().engine.database(request.args.get("db") or None)
 
 
@@ -66,11 +68,11 @@ def _db() -> ConditionsDB:
 @pages.get("/")
 def home() -> str:
     """Search tags; drawers by payload type; global tags."""
-    db = _db()
+    db = page_database()
     q = request.args.get("q", "").strip()
     object_type = request.args.get("object_type", "").strip() or None
     time_type = request.args.get("time_type", "").strip() or None
-    page = _int_arg("page", 1)
+    page = int_arg("page", 1)
     results = db.search_tags(
         q or None, object_type=object_type, time_type=time_type, page=page, page_size=25
     )
@@ -96,10 +98,10 @@ def home() -> str:
 @pages.get("/tags/<path:name>")
 def tag_page(name: str) -> str:
     """Metadata, IOV timeline, paged IOV table and the drawers that apply."""
-    db = _db()
+    db = page_database()
     tag = db.tag(name)
     iovs = state().engine.iovs(db.alias, name)
-    page = _int_arg("page", 1)
+    page = int_arg("page", 1)
     pages_total = max(1, -(-len(iovs) // IOV_PAGE))
     if page > pages_total:
         raise NotFound(f"IOV page {page} is past the last page ({pages_total})")
@@ -155,7 +157,7 @@ def _iov_row(iovs: IovList, i: int) -> dict[str, Any]:
 @pages.get("/tags/<path:name>/timeline.json")
 def tag_timeline(name: str) -> Response:
     """The IOV timeline as a Bokeh document: each payload change is a step."""
-    db = _db()
+    db = page_database()
     tag = db.tag(name)
     iovs = state().engine.iovs(db.alias, name)
     if len(iovs) == 0:
@@ -293,9 +295,9 @@ def plot_png(drawer: str) -> Response:
 @pages.get("/globaltags")
 def global_tags_page() -> str:
     """Every global tag, paged."""
-    db = _db()
+    db = page_database()
     q = request.args.get("q", "").strip()
-    result = db.global_tags(q or None, page=_int_arg("page", 1), page_size=GLOBAL_TAG_PAGE)
+    result = db.global_tags(q or None, page=int_arg("page", 1), page_size=GLOBAL_TAG_PAGE)
     result.require_exists("global tags")
     return render_template("globaltags.html", db=db, q=q, results=result)
 
@@ -303,7 +305,7 @@ def global_tags_page() -> str:
 @pages.get("/globaltags/<path:name>")
 def global_tag_page(name: str) -> str:
     """Records, labels and tags of one global tag."""
-    db = _db()
+    db = page_database()
     gt = db.global_tag(name)
     entries = db.global_tag_map(name)
     tags = {e.tag_name: db.tag(e.tag_name) for e in entries}

@@ -24,7 +24,7 @@ from inspector.errors import InvalidParameter
 from inspector.watch import Readiness, RecordReadiness, Status, WatchReport
 from inspector.watch import run_readiness as readiness_of
 from inspector.watch import watch_reports as measure_watch
-from inspector.web.api import _args, _db, _link_args, _paging, _send, api
+from inspector.web.api import api, api_args, api_database, api_paging, link_arguments, send_document
 from inspector.web.jsonapi import (
     PAGE_NUMBER,
     PAGE_SIZE,
@@ -61,25 +61,25 @@ def _run_resource(run: RunInfo, alias: str) -> dict[str, Any]:
 @api.get("/runs")
 def list_runs() -> Response:
     """Runs with start/end time, duration and LHC fill, filtered and paged by the database."""
-    args = _args("db", *_RUN_FILTERS, PAGE_NUMBER, PAGE_SIZE)
-    paging = _paging(args, "runs")
+    args = api_args("db", *_RUN_FILTERS, PAGE_NUMBER, PAGE_SIZE)
+    paging = api_paging(args, "runs")
     filters = run_filters(args, lambda key: f"filter[{key}]")
-    db = _db(args)
+    db = api_database(args)
     result = db.runs(**filters, page=paging.number, page_size=paging.size)
     paging.require_exists(result.total, "runs")
     data = [_run_resource(r, db.alias) for r in result.items]
     links = page_links(
-        url_for("api.list_runs"), _link_args(args, db.alias, _RUN_FILTERS), paging, result.total
+        url_for("api.list_runs"), link_arguments(args, db.alias, _RUN_FILTERS), paging, result.total
     )
     meta = {**page_meta(paging, result.total), "units": _UNITS, "fills_available": db.has_fills()}
-    return _send(document(data, links=links, meta=meta))
+    return send_document(document(data, links=links, meta=meta))
 
 
 @api.get("/runs/<int:number>")
 def get_run(number: int) -> Response:
     """One run, its fill (with the fill's runs) and links to the runs before and after."""
-    args = _args("db")
-    db = _db(args)
+    args = api_args("db")
+    db = api_database(args)
     run = db.run(number)
     fill = db.fill(run.fill_number) if run.fill_number is not None else None
     before, after = db.neighbour_runs(number)
@@ -91,7 +91,7 @@ def get_run(number: int) -> Response:
         "next": _run_links(after, db.alias)["self"] if after is not None else None,
     }
     meta = {"units": _UNITS, "fills_available": db.has_fills()}
-    return _send(document(data, links=links, meta=meta))
+    return send_document(document(data, links=links, meta=meta))
 
 
 def iov_attributes(iov: Iov | None, record: RecordReadiness) -> dict[str, Any] | None:
@@ -140,12 +140,12 @@ def _readiness_document(result: Readiness, alias: str) -> dict[str, Any]:
 @api.get("/runs/<int:number>/readiness")
 def run_readiness(number: int) -> Response:
     """Whether every record of a global tag has an IOV for the run, and when it was inserted."""
-    args = _args("db", "globaltag")
+    args = api_args("db", "globaltag")
     name = args.get("globaltag")
     if not name:
         raise InvalidParameter("globaltag", "is required (the global tag to check the run against)")
-    db = _db(args)
-    return _send(_readiness_document(readiness_of(db, number, name), db.alias))
+    db = api_database(args)
+    return send_document(_readiness_document(readiness_of(db, number, name), db.alias))
 
 
 def watch_attributes(report: WatchReport) -> dict[str, Any]:
@@ -186,7 +186,7 @@ def _open(alias: str) -> ConditionsDB:
 @api.get("/watch")
 def watch() -> Response:
     """Every watched tag of the configuration with its newest IOV, lag and status."""
-    _args()
+    api_args()
     web = state()
     reports = measure_watch(_open, web.config.watch, watch_clock())
     data = [
@@ -205,4 +205,4 @@ def watch() -> Response:
         "clock_after_newest_run_hours": web.config.watch.after_newest_run_hours,
         "units": {"max_latency_hours": "h", "stale_after_hours": "h", "lag_hours": "h"},
     }
-    return _send(document(data, links={"self": url_for("api.watch")}, meta=meta))
+    return send_document(document(data, links={"self": url_for("api.watch")}, meta=meta))

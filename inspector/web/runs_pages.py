@@ -14,7 +14,7 @@ from flask import Blueprint, render_template, request
 from inspector.conddb import ConditionsDB, GlobalTag
 from inspector.conddb.timetypes import format_since
 from inspector.watch import Readiness, Status, run_readiness, watch_reports
-from inspector.web.pages import _int_arg
+from inspector.web.pages import int_arg, page_database
 from inspector.web.run_context import run_filters, watch_clock
 from inspector.web.state import state
 
@@ -28,10 +28,6 @@ GLOBAL_TAG_CHOICES: Final = 200
 _FILTERS: Final = ("first", "last", "fill", "from", "to")
 
 
-def _db() -> ConditionsDB:
-    return state().engine.database(request.args.get("db") or None)
-
-
 def duration_text(delta: dt.timedelta) -> str:
     """``3 h 05 min``: run lengths as people say them."""
     minutes = int(delta.total_seconds() // 60)
@@ -41,9 +37,9 @@ def duration_text(delta: dt.timedelta) -> str:
 @runs_pages.get("/runs")
 def runs_page() -> str:
     """Runs by number range, fill and start date, paged, with their fills."""
-    db = _db()
+    db = page_database()
     args = {k: request.args.get(k, "").strip() for k in _FILTERS}
-    result = db.runs(**run_filters(args, str), page=_int_arg("page", 1), page_size=RUNS_PER_PAGE)
+    result = db.runs(**run_filters(args, str), page=int_arg("page", 1), page_size=RUNS_PER_PAGE)
     result.require_exists("runs")
     kept = {k: v for k, v in args.items() if v}
     if db.alias != state().config.default_database:
@@ -74,7 +70,7 @@ def _chosen_global_tag(db: ConditionsDB) -> tuple[list[GlobalTag], GlobalTag | N
 @runs_pages.get("/runs/<int:number>")
 def run_page(number: int) -> str:
     """A run, its fill with the fill's other runs, and its conditions in a global tag."""
-    db = _db()
+    db = page_database()
     run = db.run(number)
     fill = db.fill(run.fill_number) if run.fill_number is not None else None
     before, after = db.neighbour_runs(number)
