@@ -12,7 +12,7 @@ from inspector.conddb.models import (
     Tag,
 )
 from inspector.conddb.runs import Fill, RunInfo, RunTimeline
-from inspector.conddb.timetypes import TimeType, format_since, parse_since
+from inspector.conddb.timetypes import TimeType, format_since, parse_since, since_texts
 
 __all__ = [
     "ConditionsDB",
@@ -31,4 +31,5 @@ __all__ = [
     "format_since",
     "open_database",
     "parse_since",
+    "since_texts",
 ]

@@ -34,6 +34,7 @@ __all__ = [
     "pack_lumi",
     "parse_since",
     "parse_snapshot",
+    "since_texts",
     "since_to_datetime",
     "since_to_unix_seconds",
     "unpack_lumi",
@@ -204,3 +205,24 @@ def format_snapshot(when: dt.datetime) -> str:
         if when.microsecond == 0
         else when.isoformat() + "Z"
     )
+
+
+def since_texts(values: npt.NDArray[np.uint64], time_type: TimeType) -> list[str]:
+    """:func:`format_since` for a whole column, in numpy.
+
+    A page holds up to 10,000 IOVs, two bounds each: one call per value
+    would cost more than the database query.
+    """
+    infinite = (values >= np.uint64(time_type.max_since)).tolist()
+    if time_type is TimeType.LUMI:
+        runs = (values >> np.uint64(32)).tolist()
+        lumis = (values & np.uint64(0xFFFFFFFF)).tolist()
+        text = [f"{r}:{ls}" for r, ls in zip(runs, lumis, strict=True)]
+    elif time_type is TimeType.TIME:
+        seconds = (values >> np.uint64(32)).astype(np.int64)
+        micros = (values & np.uint64(0xFFFFFFFF)).astype(np.int64) // 1000
+        stamps = (seconds * 1_000_000 + micros).astype("datetime64[us]")
+        text = [f"{s}Z" for s in np.datetime_as_string(stamps, unit="us").tolist()]
+    else:
+        text = [str(v) for v in values.tolist()]
+    return ["inf" if inf else t for t, inf in zip(text, infinite, strict=True)]

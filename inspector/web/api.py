@@ -20,13 +20,12 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
 import numpy as np
-import numpy.typing as npt
 from flask import Blueprint, Response, current_app, request, url_for
 from flask.blueprints import BlueprintSetupState
 
 from inspector import __version__
 from inspector.conddb import ConditionsDB, GlobalTag, IovList, PayloadInfo, Tag
-from inspector.conddb.timetypes import TimeType, parse_since, parse_snapshot
+from inspector.conddb.timetypes import TimeType, parse_since, parse_snapshot, since_texts
 from inspector.drawers import KINDS, Drawer
 from inspector.engine import SingleFlight, byte_cache
 from inspector.errors import InspectorError, InvalidParameter, NotFound
@@ -64,7 +63,6 @@ __all__ = [
     "link_arguments",
     "request_time",
     "send_document",
-    "since_texts",
 ]
 
 api = Blueprint("api", __name__)
@@ -277,27 +275,6 @@ def get_tag(name: str) -> Response:
 def _since_arg(args: dict[str, str], name: str, tag: Tag) -> int | None:
     text = args.get(name)
     return parse_since(text, tag.time_type, parameter=name) if text else None
-
-
-def since_texts(values: npt.NDArray[np.uint64], time_type: TimeType) -> list[str]:
-    """:func:`~inspector.conddb.format_since` for a whole column, in numpy.
-
-    A page holds up to 10,000 IOVs, two bounds each: one call per value
-    would cost more than the database query.
-    """
-    infinite = (values >= np.uint64(time_type.max_since)).tolist()
-    if time_type is TimeType.LUMI:
-        runs = (values >> np.uint64(32)).tolist()
-        lumis = (values & np.uint64(0xFFFFFFFF)).tolist()
-        text = [f"{r}:{ls}" for r, ls in zip(runs, lumis, strict=True)]
-    elif time_type is TimeType.TIME:
-        seconds = (values >> np.uint64(32)).astype(np.int64)
-        micros = (values & np.uint64(0xFFFFFFFF)).astype(np.int64) // 1000
-        stamps = (seconds * 1_000_000 + micros).astype("datetime64[us]")
-        text = [f"{s}Z" for s in np.datetime_as_string(stamps, unit="us").tolist()]
-    else:
-        text = [str(v) for v in values.tolist()]
-    return ["inf" if inf else t for t, inf in zip(text, infinite, strict=True)]
 
 
 def _iov_resources(tag: Tag, iovs: IovList, lo: int, hi: int, alias: str) -> list[dict[str, Any]]:

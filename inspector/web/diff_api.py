@@ -14,6 +14,7 @@ from typing import Any, Final
 from flask import Response, url_for
 
 from inspector.conddb.diff import DIFF_STATUSES, parse_statuses
+from inspector.conddb.timetypes import since_texts
 from inspector.web.api import (
     SINCE_UNITS,
     api,
@@ -21,7 +22,6 @@ from inspector.web.api import (
     api_paging,
     request_time,
     send_document,
-    since_texts,
 )
 from inspector.web.diff_views import global_tag_diff_view, tag_diff_view
 from inspector.web.jsonapi import (

@@ -13,8 +13,8 @@ from typing import Any, Final
 from flask import Blueprint, render_template, request, url_for
 
 from inspector.conddb.diff import CHANGED, DIFF_STATUSES
+from inspector.conddb.timetypes import since_texts
 from inspector.errors import InvalidParameter, NotFound
-from inspector.web.api import since_texts
 from inspector.web.diff_views import global_tag_diff_view, tag_diff_view
 from inspector.web.jsonapi import url
 from inspector.web.state import state

@@ -15,6 +15,7 @@ from inspector.conddb.timetypes import (
     format_since,
     pack_lumi,
     parse_since,
+    since_texts,
     since_to_datetime,
     since_to_unix_seconds,
     unpack_lumi,
@@ -83,3 +84,12 @@ def test_unix_seconds_is_vectorised() -> None:
         [datetime_to_since(dt.datetime(2024, 1, 1, s)) for s in range(3)], dtype=np.uint64
     )
     assert np.diff(since_to_unix_seconds(values)).tolist() == [3600.0, 3600.0]
+
+
+@pytest.mark.parametrize("time_type", list(TimeType))
+def test_since_texts_of_a_page_match_format_since(time_type: TimeType) -> None:
+    values = [0, 1, 379_100, pack_lumi(379_100, 17), (1_714_550_400 << 32) | 123_456_789]
+    values += [(1 << 32) - 1, (1 << 32) | 4_294_967_295, time_type.max_since - 1]
+    values += [time_type.max_since, (1 << 64) - 1]
+    column = np.array(values, dtype=np.uint64)
+    assert since_texts(column, time_type) == [format_since(v, time_type) for v in values]

@@ -28,14 +28,17 @@ from referencing.jsonschema import DRAFT202012
 from sqlalchemy import create_engine
 from werkzeug.test import TestResponse
 
-from inspector.conddb.timetypes import TimeType, format_since, format_snapshot, pack_lumi
+from inspector.conddb.timetypes import (
+    TimeType,
+    format_snapshot,
+    pack_lumi,
+)
 from inspector.conddb.writer import ConditionsWriter
 from inspector.config import Config, DatabaseConfig
 from inspector.drawers import Drawer, Param, drawer
 from inspector.payload import DecodedPayload, SchemaRegistry, encode
 from inspector.plots import Table
 from inspector.plugin import hookimpl, load_plugins
-from inspector.web.api import since_texts
 from inspector.web.app import create_app
 from inspector.web.jsonapi import MEDIA_TYPE
 from inspector.web.openapi import openapi_document
@@ -374,15 +377,6 @@ def test_iovs_lumi_and_time_are_readable_and_exact(client: FlaskClient) -> None:
     assert time[1]["attributes"]["since_text"] == "2024-05-01T13:00:00.000000Z"
     # The id keeps the exact 64-bit since, which a JavaScript number cannot.
     assert time[1]["id"] == f"BS_time@{time[1]['attributes']['since']}"
-
-
-@pytest.mark.parametrize("time_type", list(TimeType))
-def test_since_texts_of_a_page_match_format_since(time_type: TimeType) -> None:
-    values = [0, 1, 379_100, pack_lumi(379_100, 17), (1_714_550_400 << 32) | 123_456_789]
-    values += [(1 << 32) - 1, (1 << 32) | 4_294_967_295, time_type.max_since - 1]
-    values += [time_type.max_since, (1 << 64) - 1]
-    column = np.array(values, dtype=np.uint64)
-    assert since_texts(column, time_type) == [format_since(v, time_type) for v in values]
 
 
 def test_iovs_range_snapshot_and_paging(client: FlaskClient, hashes: dict[str, str]) -> None:
