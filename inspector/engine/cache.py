@@ -262,6 +262,18 @@ def byte_cache(name: str, max_bytes: int) -> SingleFlight[Any]:
     return SingleFlight(name, cachetools.LRUCache(maxsize=max_bytes, getsizeof=nbytes_of))
 
 
-def ttl_cache(name: str, max_entries: int, ttl_seconds: float) -> SingleFlight[Any]:
-    """A cache whose entries expire after ``ttl_seconds`` (IOV lists)."""
-    return SingleFlight(name, cachetools.TTLCache(maxsize=max_entries, ttl=ttl_seconds))
+def ttl_cache(
+    name: str, max_entries: int, ttl_seconds: float, *, max_bytes: int | None = None
+) -> SingleFlight[Any]:
+    """A cache whose entries expire after ``ttl_seconds`` (IOV lists, plots of latest data).
+
+    Bounded by ``max_entries``, or by the bytes its values hold when
+    ``max_bytes`` is given (values of very different sizes, such as
+    rendered plots: 500 large ones must not fit where 500 small ones do).
+    """
+    if max_bytes is None:
+        return SingleFlight(name, cachetools.TTLCache(maxsize=max_entries, ttl=ttl_seconds))
+    cache: cachetools.TTLCache[Hashable, Any] = cachetools.TTLCache(
+        maxsize=max_bytes, ttl=ttl_seconds, getsizeof=nbytes_of
+    )
+    return SingleFlight(name, cache)

@@ -115,8 +115,10 @@ class WebState:
         self.pinned: SingleFlight[Rendered] = byte_cache("rendered_pinned", rendered_cache_bytes)
         if self.engine.shared is not None:  # pinned plots never change: share them
             self.pinned.attach(SharedTier(self.engine.shared, self.pinned.name, RenderedCodec()))
+        # Latest data may change within the IOV lifetime: short-lived, and
+        # bounded by bytes (a quarter of the pinned budget), not by count.
         self.latest: SingleFlight[Rendered] = ttl_cache(
-            "rendered_latest", 512, settings.iov_cache_seconds
+            "rendered_latest", 0, settings.iov_cache_seconds, max_bytes=rendered_cache_bytes // 4
         )
         self.plots: SingleFlight[PlotObject] = ttl_cache("plots", 256, 5.0)
         self.geometry = GeometryRegistry.from_plugins(plugins)

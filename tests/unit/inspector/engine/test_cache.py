@@ -88,3 +88,15 @@ def test_hit_rate() -> None:
     cache.get_or_compute(1, lambda: b"a")
     cache.get_or_compute(1, lambda: b"a")
     assert cache.stats().hit_rate == pytest.approx(2 / 3)
+
+
+def test_a_ttl_cache_with_a_byte_budget_keeps_what_fits_by_size() -> None:
+    cache = ttl_cache("latest", 0, 60.0, max_bytes=1000)
+    for key in "abc":
+        cache.get_or_compute(key, lambda: b"x" * 400)  # two fit in 1,000 bytes, not three
+    assert cache.stats().size <= 1000
+    assert cache.stats().entries == 2 and "a" not in cache
+    cache.get_or_compute("small", lambda: b"y" * 10)
+    assert "small" in cache
+    assert cache.get_or_compute("huge", lambda: b"z" * 5000) == b"z" * 5000  # served, not kept
+    assert "huge" not in cache
