@@ -6,13 +6,16 @@ Like CMS ``getPayloadData.py``, but one command for every kind of drawer.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import click
 
 from inspector.cli.context import CliContext, db_option, parse_snapshot, pass_cli
 from inspector.cli.progress import TerminalProgress
 from inspector.engine import Engine, EngineSettings, PlotRequest
+from inspector.engine.fills import fill_view_options
 from inspector.errors import InvalidParameter
 from inspector.plots import PlotObject
 from inspector.plots.cmspi import to_cmspi_bytes
@@ -34,13 +37,18 @@ def _params(pairs: tuple[str, ...]) -> dict[str, str]:
     return params
 
 
-def render(plot: PlotObject, fmt: str, renderers: RendererRegistry) -> bytes:
-    """The plot in one of the export formats."""
+def render(
+    plot: PlotObject,
+    fmt: str,
+    renderers: RendererRegistry,
+    options: Mapping[str, Any] | None = None,
+) -> bytes:
+    """The plot in one of the export formats (``options``: view options of drawings)."""
     if fmt == "json":
         return plot.to_json()
     if fmt == "csv":
         return plot.to_csv().encode("utf-8")
-    return standalone_html(plot, renderers).encode("utf-8")
+    return standalone_html(plot, renderers, options).encode("utf-8")
 
 
 @click.command("plot")
@@ -137,19 +145,22 @@ def plot_command(
     engine = Engine(cli.config, cli.plugins, EngineSettings(**cli.config.engine.settings_kwargs()))
     try:
         plot = engine.plot(request, progress=TerminalProgress())
-        payload_type = engine.database(db_alias).tag(tag).object_type
+        database = engine.database(db_alias)
+        payload_type = database.tag(tag).object_type
+        # Drawings shade the LHC fills, as the web pages do (run context, not plot data).
+        drawn = fill_view_options(database, plot) if fmt in ("html", "png") else {}
     finally:
         engine.close()
     renderers = RendererRegistry(cli.plugins.renderers)
     if png is not None:
         try:
-            data = png.render(png_html(plot, renderers, {}, (width, height)), (width, height))
+            data = png.render(png_html(plot, renderers, drawn, (width, height)), (width, height))
         finally:
             png.close()
     elif fmt == "cmspi":
         data = to_cmspi_bytes(plot, payload_type, series=series)
     else:
-        data = render(plot, fmt, renderers)
+        data = render(plot, fmt, renderers, drawn)
     if output is None and png is not None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

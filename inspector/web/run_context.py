@@ -1,10 +1,9 @@
-"""What the run pages and the run API share: the watch clock, run and fill shapes, plot fills.
+"""What the run pages and the run API share: the watch clock, run and fill shapes.
 
 The watch clock is an app extension so tests can pin "now"
 (``app.extensions[WATCH_CLOCK] = lambda: fixed``); the real one is the
-system clock.  Fills shown on history plots are *run context*, not plot
-data: they are looked up here over the plotted range and handed to the
-renderer as a view option, so plot objects never carry them.
+system clock.  Fills shown on history plots are looked up by
+:mod:`inspector.engine.fills` (shared with the command line).
 """
 
 from __future__ import annotations
@@ -13,24 +12,20 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-import numpy as np
 from flask import current_app
 
-from inspector.conddb import ConditionsDB, Fill, RunInfo
+from inspector.conddb import Fill, RunInfo
 from inspector.conddb.timetypes import parse_snapshot
-from inspector.errors import DatabaseUnavailable, InvalidParameter
-from inspector.plots import History, PlotObject
+from inspector.errors import InvalidParameter
 from inspector.watch import Clock, system_clock
 from inspector.web.jsonapi import iso
 from inspector.web.openapi import MAX_RUN
 
 __all__ = [
-    "FILLS_OPTION",
     "WATCH_CLOCK",
     "check_range",
     "date_bound",
     "fill_attributes",
-    "fill_view_options",
     "run_attributes",
     "run_filters",
     "watch_clock",
@@ -41,8 +36,6 @@ __all__ = [
 WATCH_CLOCK: Final = "payload_inspector.watch_clock"
 #: The largest fill number (stored as a signed 32-bit integer).
 MAX_FILL: Final = (1 << 31) - 1
-#: Renderer option holding the fills to shade (see ``add_fill_bands``).
-FILLS_OPTION: Final = "fills"
 
 
 def watch_clock() -> Clock:
@@ -121,33 +114,3 @@ def check_range(lo: Any, hi: Any, low_name: str, high_name: str) -> None:
     """``hi`` before ``lo`` is a 400 naming the upper bound."""
     if lo is not None and hi is not None and hi < lo:
         raise InvalidParameter(high_name, f"{hi} is before {low_name} {lo}")
-
-
-def fill_view_options(db: ConditionsDB, plot: PlotObject) -> Mapping[str, Any]:
-    """``{"fills": [...]}`` for a history over runs or time, ``{}`` otherwise.
-
-    Run and Lumi histories look fills up by run range, Time histories by
-    time range; a database without fill information (or unreachable for
-    this extra) simply gives no bands.
-    """
-    if not isinstance(plot, History) or plot.iov_count == 0:
-        return {}
-    try:
-        fills = _fills_over(db, plot)
-    except DatabaseUnavailable:
-        return {}
-    return {FILLS_OPTION: fills} if fills else {}
-
-
-def _fills_over(db: ConditionsDB, plot: History) -> list[Fill]:
-    first, last = int(plot.since[0]), int(plot.since[-1])
-    if plot.time_type == "Run":
-        return db.fills_of_runs(first, last)
-    if plot.time_type == "Lumi":
-        return db.fills_of_runs(first >> 32, last >> 32)
-    if plot.time_type == "Time":
-        seconds = (plot.since >> np.uint64(32)).astype(np.int64)
-        start = dt.datetime.fromtimestamp(int(seconds[0]), dt.UTC).replace(tzinfo=None)
-        end = dt.datetime.fromtimestamp(int(seconds[-1]), dt.UTC).replace(tzinfo=None)
-        return db.fills_between(start, end)
-    return []

@@ -22,6 +22,7 @@ from flask import Flask, current_app
 from inspector.annotations import AnnotationStore, Authenticator
 from inspector.config import Config
 from inspector.engine import CacheStats, Engine, EngineSettings, SingleFlight, byte_cache, ttl_cache
+from inspector.engine.fills import fill_view_options
 from inspector.engine.shared_cache import SharedTier
 from inspector.geometry import GeometryRegistry
 from inspector.jobs import JobManager, JobSettings
@@ -31,7 +32,6 @@ from inspector.render import RendererRegistry, json_item_bytes, standalone_html
 from inspector.render.geometry_json import EncodedGeometry, encode_geometry
 from inspector.render.png import PngRenderer, PngSettings, png_html, png_size
 from inspector.web.permalinks import PlotQuery
-from inspector.web.run_context import fill_view_options
 
 __all__ = ["Rendered", "RenderedCodec", "WebState", "state"]
 

@@ -76,6 +76,16 @@ def test_single_to_standalone_html(config: Path, tmp_path: Path) -> None:
     assert page.startswith("<!DOCTYPE html>") and "Bokeh" in page
 
 
+def test_a_history_drawing_shades_the_lhc_fills_as_the_pages_do(config: Path) -> None:
+    """Run context in drawings only: the HTML has the bands, the JSON never carries them."""
+    args = ("beamspot.position_x", "--tag", "BeamSpotObjects_Realistic_byRun_v1")
+    html = run(config, *args, "--format", "html")
+    assert html.exit_code == 0, html.output
+    assert "LHC fills" in html.stdout
+    as_json = run(config, *args)
+    assert as_json.exit_code == 0 and "fill" not in as_json.stdout.lower()
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
