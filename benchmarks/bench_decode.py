@@ -22,7 +22,7 @@ from common import Target, best_of, report
 
 from inspector.geometry.detid import strips_per_module
 from inspector.geometry.shipped import strip_module_ids
-from inspector.payload import SchemaRegistry, decode, encode
+from inspector.payload import PayloadSchema, SchemaRegistry, decode, encode
 
 
 def noise_payload(seed: int = 1) -> bytes:
@@ -87,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     assert check == noise[:1000].tolist(), "baseline and decoder disagree"
 
     ecal = SchemaRegistry.builtin().get("EcalPedestals", 1)
+    assert isinstance(ecal, PayloadSchema)
     columns = {m.name: np.full(61200, 200.0, "<f4") for m in ecal.field("barrel").members}
     ecal_blob = encode(
         ecal, {"barrel": columns, "endcap": {k: v[:14648] for k, v in columns.items()}}

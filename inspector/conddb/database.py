@@ -307,12 +307,13 @@ class ConditionsDB:
             s.payload.c.version,
             s.blob_length(s.payload.c.data),
             s.payload.c.insertion_time,
+            s.payload.c.streamer_info,
         ).where(s.payload.c.hash == payload_hash)
         with self._connect() as conn:
             row = conn.execute(query).first()
         if row is None:
             raise NotFound(f"payload {payload_hash!r} does not exist in database {self.alias!r}")
-        return PayloadInfo(row[0], row[1], str(row[2]), int(row[3]), row[4])
+        return PayloadInfo(row[0], row[1], str(row[2]), int(row[3]), row[4], bytes(row[5] or b""))
 
     def payload_sizes(self, hashes: Sequence[str]) -> dict[str, int]:
         """Blob sizes in bytes by hash, without fetching the blobs (batches of 500).

@@ -12,7 +12,7 @@ from inspector.errors import PayloadDecodeError
 from inspector.payload import PayloadSchema, SchemaRegistry, decode, encode
 
 NOISE_SCHEMA = SchemaRegistry.builtin().get("SiStripNoises", 1)
-BUILTIN = list(SchemaRegistry.builtin())
+BUILTIN = SchemaRegistry.builtin().flat()
 
 
 def _noise_blob(n_modules: int = 2, strips: int = 8) -> bytes:

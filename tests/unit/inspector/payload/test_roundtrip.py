@@ -12,7 +12,7 @@ from strategies import values_for
 
 from inspector.payload import PayloadSchema, SchemaRegistry, decode, encode
 
-BUILTIN = list(SchemaRegistry.builtin())
+BUILTIN = SchemaRegistry.builtin().flat()
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -72,6 +72,7 @@ def test_builtin_schemas_cover_the_demo_payload_types() -> None:
     assert registry.object_types() == [
         "BeamSpotObjects",
         "EcalPedestals",
+        "JME::JetResolutionObject",
         "SiPixelGainCalibration",
         "SiStripNoises",
         "TrackerAlignment",
