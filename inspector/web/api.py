@@ -29,6 +29,7 @@ from inspector.conddb.timetypes import TimeType, parse_since, parse_snapshot, si
 from inspector.drawers import KINDS, Drawer
 from inspector.engine import SingleFlight, byte_cache
 from inspector.errors import InspectorError, InvalidParameter, NotFound
+from inspector.payload import parse_streamer_info
 from inspector.payload.decoded import FieldSummary
 from inspector.web.jsonapi import (
     JSONAPI,
@@ -391,6 +392,7 @@ def get_payload(payload_hash: str) -> Response:
         "version": info.version,
         "size": info.size,
         "insertion_time": iso(info.insertion_time),
+        "streamer_info": parse_streamer_info(info.streamer_info).as_dict(),
         "fields": [_field(s) for s in summaries],
     }
     self_link = url(url_for("api.get_payload", payload_hash=info.hash), [("db", db.alias)])

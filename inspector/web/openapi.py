@@ -257,6 +257,17 @@ def _payload_schemas() -> dict[str, _Schema]:
             "version": _STR,
             "size": {"type": "integer", "minimum": 0, "description": "blob size"},
             "insertion_time": _DATE_TIME,
+            "streamer_info": _obj(
+                {
+                    "release": _STR,
+                    "architecture": _STR,
+                    "technology": _STR,
+                    "tech_version": _STR,
+                    "boost_version": _STR,
+                },
+                description="PAYLOAD.STREAMER_INFO: what wrote the blob (empty strings "
+                "where it says nothing)",
+            ),
             "fields": _array(_ref("FieldSummary")),
         }
     )

@@ -16,7 +16,8 @@ from flask import Blueprint, Response, render_template, request, url_for
 from inspector.conddb import ConditionsDB, IovList, format_since
 from inspector.conddb.timetypes import TimeType, format_snapshot
 from inspector.drawers import Drawer
-from inspector.errors import InvalidParameter, NotFound
+from inspector.errors import InvalidParameter, NotFound, PayloadDecodeError
+from inspector.payload import ArchiveLayout, FieldSummary, Layout, parse_streamer_info
 from inspector.plots import History, Series
 from inspector.render import json_item_bytes
 from inspector.web.cmspi_export import CMSPI, cmspi_export
@@ -126,6 +127,41 @@ def tag_page(name: str) -> str:
         end=format_since(tag.end, tag.time_type),
         timeline_limit=state().engine.settings.max_history_iovs,
         **_notes_context(db.alias, tag.name, drawers),
+    )
+
+
+# -- payloads -------------------------------------------------------------------
+
+
+@pages.get("/payloads/<payload_hash>")
+def payload_page(payload_hash: str) -> str:
+    """What wrote a payload (STREAMER_INFO), its layout and every decoded member, summarised.
+
+    A payload whose bytes do not match its layout still gets its page: the
+    metadata, and the decoder's message naming the member and byte offset.
+    """
+    db = page_database()
+    info = db.payload_info(payload_hash)
+    streamer = parse_streamer_info(info.streamer_info)
+    summaries: list[FieldSummary] = []
+    error = ""
+    layout: Layout | None = None
+    try:
+        layout = state().plugins.schemas.get(info.object_type, info.version)
+        summaries = state().engine.decoded_payload(db.alias, info.hash).summaries()
+    except (NotFound, PayloadDecodeError) as exc:
+        error = exc.message
+    return render_template(
+        "payload.html",
+        db=db,
+        info=info,
+        streamer=streamer,
+        layout=layout,
+        archive=isinstance(layout, ArchiveLayout),
+        summaries=summaries,
+        error=error,
+        drawers=state().plugins.drawers.for_payload_type(info.object_type),
+        api=url(url_for("api.get_payload", payload_hash=info.hash), [("db", db.alias)]),
     )
 
 
