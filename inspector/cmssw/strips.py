@@ -61,7 +61,8 @@ def decode_noises(
         raise ValueError(f"a module's byte range lies outside v_noises ({data.size} bytes)")
     counts = strips_per_module(begin, end)
     first, second, shift = _strip_bytes(end, counts)
-    word = data[first].astype(np.uint16) | (data[second].astype(np.uint16) << 8)
+    word: npt.NDArray[np.uint16] = data[first].astype(np.uint16)
+    word |= data[second].astype(np.uint16) << 8
     word >>= shift
     word &= _MASK
     return word, counts
