@@ -32,6 +32,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from inspector.cmssw.strips import strip_noises
 from inspector.drawers import Drawer, Param, ParamValue, drawer
 from inspector.errors import InvalidParameter
 from inspector.geometry import detector_map, partition_mask
@@ -134,8 +135,8 @@ def module_noise(
     The mean runs on the integer noise codes (exact sums) and is converted
     once, since the declared conversion is linear.
     """
-    ids = checked_ids(payload["modules"]["detid"], what=f"module ids of {which}")
-    return ids, payload.range_means("modules")
+    table = strip_noises(payload)
+    return checked_ids(table.detid, what=f"module ids of {which}"), table.module_means()
 
 
 def _no_value_note(count: int, reason: str) -> list[str]:

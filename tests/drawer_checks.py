@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
+
+from inspector.cmssw.strips import decode_noises
 from inspector.engine import Engine
 from inspector.payload import DecodedPayload, SchemaRegistry, decode
 
@@ -19,3 +22,17 @@ def payload_at(engine: Engine, tag: str, since: int) -> DecodedPayload:
     payload = engine.database("demo").payload(iov.payload_hash)
     schema = SCHEMAS.get(payload.object_type, payload.version)
     return decode(payload.data, schema, streamer_info=payload.streamer_info)
+
+
+def strip_modules(payload: DecodedPayload) -> dict[str, np.ndarray]:
+    """A SiStripNoises payload's modules with ``ibegin``/``iend`` as strip (not byte) ranges."""
+    indexes = payload["indexes"]
+    _, counts = decode_noises(payload["v_noises"], indexes["ibegin"], indexes["iend"])
+    end = np.cumsum(counts)
+    return {"detid": np.asarray(indexes["detid"]), "ibegin": end - counts, "iend": end}
+
+
+def strip_codes(payload: DecodedPayload) -> np.ndarray:
+    """Every strip's 9-bit noise code, module after module (SiStripNoises::decode)."""
+    indexes = payload["indexes"]
+    return decode_noises(payload["v_noises"], indexes["ibegin"], indexes["iend"])[0]

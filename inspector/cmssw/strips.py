@@ -13,12 +13,23 @@ gather (decode) or one ``bincount`` (encode), never a loop over strips.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["BITS_PER_STRIP", "NOISE_SCALE", "decode_noises", "encode_noises", "strips_per_module"]
+__all__ = [
+    "BITS_PER_STRIP",
+    "NOISE_SCALE",
+    "StripNoises",
+    "decode_noises",
+    "encode_noises",
+    "members",
+    "strip_noises",
+    "strips_per_module",
+]
 
 BITS_PER_STRIP: Final = 9
 #: physical noise = code × 0.1 ADC counts (``SiStripNoises::getNoise``)
@@ -97,6 +108,48 @@ def encode_noises(
     return low, ibegin.astype(np.uint32), iend.astype(np.uint32)
 
 
-def noise(codes: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
-    """Codes as ADC counts (divided by 10, exact to the written decimal)."""
-    return np.asarray(codes, np.float64) / 10.0
+def members(detids: npt.ArrayLike, codes: npt.ArrayLike, counts: npt.ArrayLike) -> dict[str, Any]:
+    """A SiStripNoises payload's members from per-strip codes, module after module."""
+    v_noises, ibegin, iend = encode_noises(codes, counts)
+    return {
+        "v_noises": v_noises,
+        "indexes": {"detid": np.asarray(detids, np.uint32), "ibegin": ibegin, "iend": iend},
+    }
+
+
+@dataclass(frozen=True, eq=False)
+class StripNoises:
+    """A SiStripNoises payload unpacked: per-module strip ranges into per-strip codes."""
+
+    detid: npt.NDArray[np.uint32]
+    begin: npt.NDArray[np.int64]  # first strip of each module in ``codes``
+    end: npt.NDArray[np.int64]
+    codes: npt.NDArray[np.uint16]
+
+    @property
+    def strips(self) -> npt.NDArray[np.int64]:
+        """Strips per module."""
+        return self.end - self.begin
+
+    def noise(self) -> npt.NDArray[np.float64]:
+        """Per-strip noise in ADC counts (code / 10: exact to the written decimal)."""
+        return self.codes / 10.0
+
+    def module_means(self) -> npt.NDArray[np.float64]:
+        """Mean noise of each module (NaN for a module without strips), exact integer sums."""
+        csum = np.zeros(self.codes.size + 1, np.int64)
+        np.cumsum(self.codes, dtype=np.int64, out=csum[1:])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray((csum[self.end] - csum[self.begin]) / self.strips) / 10.0
+
+
+def strip_noises(payload: Any) -> StripNoises:
+    """The unpacked noises of a decoded SiStripNoises payload (computed once per payload)."""
+    return payload.derived("SiStripNoises.codes", lambda: _unpack(payload))  # type: ignore[no-any-return]
+
+
+def _unpack(payload: Mapping[str, Any]) -> StripNoises:
+    indexes = payload["indexes"]
+    codes, counts = decode_noises(payload["v_noises"], indexes["ibegin"], indexes["iend"])
+    end = np.cumsum(counts)
+    return StripNoises(np.asarray(indexes["detid"], np.uint32), end - counts, end, codes)

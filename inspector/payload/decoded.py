@@ -9,7 +9,7 @@ numpy arrays).  The per-field conversions (``physical``, ``ranges``,
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,6 +65,7 @@ class DecodedPayload(Mapping[str, Any]):
         self.streamer = streamer or StreamerInfo()
         self._values = values
         self._nbytes: int | None = None
+        self._derived: dict[str, Any] = {}
 
     def __getitem__(self, name: str) -> Any:
         return self._values[name]
@@ -90,6 +91,20 @@ class DecodedPayload(Mapping[str, Any]):
         if self._nbytes is None:
             self._nbytes = sum(archive_values.nbytes(v) for v in self._values.values())
         return self._nbytes
+
+    def derived(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A value computed from this payload once and kept with it (counted in ``nbytes``).
+
+        For what a class's methods compute from its members (SiStripNoises'
+        unpacked noise codes): a cached payload then carries it, and every
+        drawer reading it pays once.  Two threads asking at once may both
+        compute; the values are equal.
+        """
+        if key not in self._derived:
+            value = compute()
+            self._derived[key] = value
+            self._nbytes = self.nbytes + archive_values.nbytes(value)
+        return self._derived[key]
 
     def plain(self) -> dict[str, Any]:
         """Every value in JSON types, nested as in the class (``decode --values``)."""
