@@ -32,6 +32,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from inspector.cmssw.alignment import columns
 from inspector.cmssw.strips import strip_noises
 from inspector.drawers import Drawer, Param, ParamValue, drawer
 from inspector.errors import InvalidParameter
@@ -254,8 +255,8 @@ def alignment_delta(
     ``alignment.delta_distribution``. The tracker map draws the older pixel
     detector, so Phase-1 pixel modules have no polygon (a note counts them).
     """
-    checked_ids(first["modules"]["detid"], what="module ids of the first input")
-    checked_ids(second["modules"]["detid"], what="module ids of the second input")
+    checked_ids(columns(first)["detid"], what="module ids of the first input")
+    checked_ids(columns(second)["detid"], what="module ids of the second input")
     moved = deltas(first, second)
     coordinate = str(params["coordinate"])
     unit = "µrad" if coordinate == "phi" else "µm"

@@ -36,3 +36,10 @@ def strip_codes(payload: DecodedPayload) -> np.ndarray:
     """Every strip's 9-bit noise code, module after module (SiStripNoises::decode)."""
     indexes = payload["indexes"]
     return decode_noises(payload["v_noises"], indexes["ibegin"], indexes["iend"])[0]
+
+
+def alignment_modules(payload: DecodedPayload) -> dict[str, np.ndarray]:
+    """An Alignments payload's DetIds and positions, read from the AlignTransform members."""
+    align = payload["m_align"]
+    shift = align["m_translation"]
+    return {"detid": align["m_rawId"], "x": shift["dx"], "y": shift["dy"], "z": shift["dz"]}

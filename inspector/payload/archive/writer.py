@@ -213,9 +213,9 @@ def _is_columns(value: Any) -> bool:
 
 
 def _length(items: Any) -> int:
-    if isinstance(items, Mapping):  # columns of a flat vector
+    if isinstance(items, Mapping):  # columns of a flat vector (nested for member classes)
         first: Any = next(iter(items.values()), [])
-        return len(first)
+        return _length(first)
     return len(items)
 
 
@@ -227,7 +227,7 @@ def _rows(items: Any) -> Any:
 
 def _row(items: Any, i: int) -> Any:
     if isinstance(items, Mapping):
-        return {k: v[i] for k, v in items.items()}
+        return {k: _row(v, i) if isinstance(v, Mapping) else v[i] for k, v in items.items()}
     row = items[i]
     if isinstance(row, np.void) and row.dtype.names:
         return _void_dict(row)

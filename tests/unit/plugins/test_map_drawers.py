@@ -15,7 +15,7 @@ import inspector_plugins.maps
 import inspector_plugins.schemas
 import numpy as np
 import pytest
-from drawer_checks import iov_sinces, payload_at, strip_codes, strip_modules
+from drawer_checks import alignment_modules, iov_sinces, payload_at, strip_codes, strip_modules
 
 from inspector.config import Config, DatabaseConfig
 from inspector.engine import Engine, PlotRequest
@@ -244,7 +244,7 @@ def test_noise_ratio_between_two_tags(engine: Engine) -> None:
 
 
 def positions(payload: DecodedPayload) -> dict[int, tuple[float, float, float]]:
-    modules = payload["modules"]
+    modules = alignment_modules(payload)
     return {
         int(d): (float(x), float(y), float(z))
         for d, x, y, z in zip(

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from drawer_checks import alignment_modules
 from sqlalchemy import create_engine
 
 from inspector.cmssw import strips as sistrip
@@ -258,7 +259,7 @@ def _check_strips(p: Any) -> None:
 
 
 def _check_alignment(p: Any) -> None:
-    modules = p["modules"]
+    modules = alignment_modules(p)
     expected = np.sort(np.concatenate([strip_module_ids(), pixel_modules()[0]]))
     np.testing.assert_array_equal(modules["detid"], expected)
     radius = np.hypot(modules["x"], modules["y"])
@@ -292,7 +293,7 @@ def _check_ecal(p: Any) -> None:
 CHECKS = {
     ("BeamSpotObjects", "dummy"): _check_beamspot,
     ("SiStripNoises", "dummy"): _check_strips,
-    ("TrackerAlignment", "1"): _check_alignment,
+    ("Alignments", "dummy"): _check_alignment,
     ("SiPixelGainCalibration", "1"): _check_pixels,
     ("EcalCondObjectContainer<EcalPedestal>", "dummy"): _check_ecal,
 }
