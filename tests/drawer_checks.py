@@ -17,4 +17,5 @@ def payload_at(engine: Engine, tag: str, since: int) -> DecodedPayload:
     """Decode the payload valid at ``since`` directly, bypassing the engine cache."""
     iov = engine.database("demo").iovs(tag).covering(since)
     payload = engine.database("demo").payload(iov.payload_hash)
-    return decode(payload.data, SCHEMAS.get(payload.object_type, payload.version))
+    schema = SCHEMAS.get(payload.object_type, payload.version)
+    return decode(payload.data, schema, streamer_info=payload.streamer_info)

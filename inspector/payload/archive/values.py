@@ -59,8 +59,9 @@ class Leaf:
             return np.zeros(0)
         if self.kind == "string":
             return np.asarray([len(s) for s in self.parts], dtype=np.int64)
-        arrays = [np.asarray(p).reshape(-1) for p in self.parts]
-        return np.concatenate(arrays) if len(arrays) > 1 else arrays[0]
+        if len(self.parts) == 1:  # one value: keep its shape (a 7x7 covariance)
+            return np.asarray(self.parts[0])
+        return np.concatenate([np.asarray(p).reshape(-1) for p in self.parts])
 
 
 def leaves(layout: ArchiveLayout, root: dict[str, Any]) -> list[Leaf]:
