@@ -430,3 +430,23 @@ def test_alignments_bytes_by_hand() -> None:
         f"| 00 00 00 | {HALF} 00 00 | 04 04 06 01 12"  # no headers; rawId 0x12010604
     )
     _check_bytes(layout, {"m_align": items}, expected)
+
+
+def _shape(layout: ArchiveLayout) -> dict[str, list[tuple[str, str]]]:
+    """Every class as (member, canonical C++ type) pairs: what decides the bytes."""
+    return {
+        name: [(m.name, m.type.spelling) for m in cdef.members] + [("<bases>", str(cdef.bases))]
+        for name, cdef in layout.classes.items()
+    }
+
+
+#: the object types payload_schemas/ already ships a layout of (the lead moves ours there)
+_BUILTIN = {layout.object_type: layout for layout in SchemaRegistry.builtin().archives()}
+_SHIPPED = sorted(n for n, t in OBJECT_TYPES.items() if t in _BUILTIN)
+
+
+@pytest.mark.parametrize("name", _SHIPPED)
+def test_agrees_with_the_built_in_layout_of_the_same_object_type(name: str) -> None:
+    """Where payload_schemas/ ships this object type too, both layouts read the same bytes."""
+    mine = _layout(name)
+    assert _shape(_BUILTIN[mine.object_type]) == _shape(mine)
