@@ -269,8 +269,6 @@ def _parse_class(names: _Names, raw_name: str, raw: Any) -> ClassDef:
     if not isinstance(members_raw, list):
         raise SchemaError(f"{where}: members must be a list of {{ name, type }} tables")
     members = tuple(_parse_member(names, where, m) for m in members_raw)
-    if not members and not bases:
-        raise SchemaError(f"{where}: declares no members and no bases")
     return ClassDef(name, members, bases, tuple(versions), str(raw.get("description", "")))
 
 
@@ -370,5 +368,7 @@ def _flat_dtype(layout: ArchiveLayout, node: CType) -> np.dtype[Any] | None:
                 return None
             names.append(member.name)
             formats.append(dtype)
+        if not names:
+            return None  # an empty class writes only its header: nothing to hold in bulk
         return np.dtype({"names": names, "formats": formats})
     return None  # strings, containers and pairs are not flat

@@ -129,16 +129,20 @@ class _Writer:
     def instance(self, name: str, value: Any) -> None:
         if not isinstance(value, Mapping):
             raise self.fail(f"class {name} takes a mapping of its members")
-        self.header(name)
-        members = self.layout.members(name, 0)
-        unknown = set(value) - {m.name for _, m in members}
+        unknown = set(value) - {m.name for _, m in self.layout.members(name, 0)}
         if unknown:
             raise self.fail(f"class {name} has no member(s) {', '.join(sorted(unknown))}")
-        seen_bases: set[str] = set()
-        for owner, member in members:
-            if owner != name and owner not in seen_bases:
-                seen_bases.add(owner)
-                self.header(owner)
+        self.members_of(name, value)
+
+    def members_of(self, name: str, value: Mapping[str, Any]) -> None:
+        """Header, base classes (each a class of its own, even an empty one), then members."""
+        self.header(name)
+        cdef = self.layout.cls(name)
+        for base in cdef.bases:
+            self.members_of(base, value)
+        for member in cdef.members:
+            if not member.present(0):
+                continue
             if member.name not in value:
                 raise self.fail(f"class {name}: missing member {member.name!r}")
             self.path.append("." + member.name)
