@@ -101,30 +101,28 @@ def _scan(
 def _scan_bytes(
     buf: np.ndarray, pos: Any, count: int, signed: bool, out: np.ndarray
 ) -> tuple[int, int, int]:  # pragma: no cover - compiled; tested through read_tokens
-    """The common long run: one-byte integers (``00`` or ``±01 xx``), straight into ``out``.
+    """The common long run: one-byte integers (``00`` or ``±01 xx``) straight into ``out``.
 
-    Branch-free on the valid path: the value is ``buf[pos + s] * s`` for a size
-    byte s of 0 or 1, so the loop's only dependency is the position.
+    ``out`` is a uint8 view: a one-byte type keeps its byte whatever the sign.
+    Branch-free on the valid path (the value is ``buf[p + a] * a`` with a = 0
+    or 1), and with unsigned indices, which spare numba its negative-index
+    fix-up on every access: the loop's only dependency is the position.
     """
-    n = buf.shape[0]
-    last = n - 1
+    u = np.uint64
+    n, one, fold = u(buf.shape[0]), u(1), u(254 if signed else 0)
+    p = u(pos)
     for i in range(count):
-        if pos > last:
-            return 1, pos, i
-        s = np.int64(buf[pos])
-        if s > 1:
-            if not (signed and s == 255):
-                return 3 if s == 255 else 2, pos, i
-            if pos + 1 > last:
-                return 1, pos, i
-            out[i] = np.int64(buf[pos + 1]) - 256
-            pos += 2
-            continue
-        if pos + s > last:
-            return 1, pos, i
-        out[i] = buf[pos + s] * s
-        pos += 1 + s
-    return 0, pos, count
+        if p >= n:
+            return 1, np.int64(p), i
+        s = u(buf[p])
+        a = u(s != 0)
+        if (s ^ (fold * (s == 255))) > one:
+            return (3 if s == 255 else 2), np.int64(p), i
+        if p + a >= n:
+            return 1, np.int64(p), i
+        out[u(i)] = buf[p + a] * a
+        p += one + a
+    return 0, np.int64(p), count
 
 
 @numba.njit(cache=True, nogil=True)
@@ -161,7 +159,7 @@ def read_tokens(
     booleans = np.array([c == "?" for c in codes], np.bool_)
     if codes in ("B", "b"):
         out = np.empty(count, np.dtype(codes))
-        status, end, index = _scan_bytes(buf, pos, count, codes == "b", out)
+        status, end, index = _scan_bytes(buf, pos, count, codes == "b", out.view(np.uint8))
         if not status:
             return out, end
         raw = out  # only its failure is reported below
