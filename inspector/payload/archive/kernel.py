@@ -100,7 +100,7 @@ def _scan(
 @numba.njit(cache=True, nogil=True)
 def _scan_bytes(
     buf: np.ndarray, pos: Any, count: int, signed: bool, out: np.ndarray
-) -> tuple[int, int, int]:  # pragma: no cover - compiled; tested through read_tokens
+) -> tuple[int, Any, int]:  # pragma: no cover - compiled; tested through read_tokens
     """The common long run: one-byte integers (``00`` or ``±01 xx``) straight into ``out``.
 
     ``out`` is a uint8 view: a one-byte type keeps its byte whatever the sign.
