@@ -862,7 +862,11 @@ def _tag_paths() -> dict[str, Any]:
         ),
         *_paging("tags"),
     ]
-    name = _path("name", "tag name")
+    name = _path(
+        "name",
+        "tag name, percent-encoded; a / in it may be written as it is (tags/A/B/iovs is "
+        "the IOV list of tag A/B)",
+    )
     iov_params = [
         _db(),
         name,
