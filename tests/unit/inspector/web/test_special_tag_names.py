@@ -15,17 +15,16 @@ from __future__ import annotations
 import html
 import json
 import re
-import time
-from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Final
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
+from typing import Final
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from handmade import T0, beamspot_values, hours
+from link_crawl import JSON_TYPES, crawl, json_strings, named
 from web_apps import beamspot_plugins
 from werkzeug.test import TestResponse
 
@@ -123,71 +122,22 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-# -- reading links out of answers ---------------------------------------------------------------
-
-_ATTRIBUTE: Final = re.compile(r'(?:href|src|data-item-url|data-job-url)="([^"]*)"')
-
-
-def _html_links(body: str) -> list[str]:
-    return [html.unescape(link) for link in _ATTRIBUTE.findall(body)]
-
-
-def _json_links(value: Any, inside_links: bool = False) -> Iterator[str]:
-    """Every string under a ``links`` member (JSON:API links and relationship links)."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if inside_links and isinstance(item, str):
-                yield item
-            elif isinstance(item, dict | list):
-                yield from _json_links(item, inside_links or key == "links")
-    elif isinstance(value, list):
-        for item in value:
-            yield from _json_links(item, inside_links)
-
-
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield key
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
-
-
-_TAG_PATH: Final = re.compile(r"^(?:/api/v1)?/tags/(.+?)(?:/iovs|/timeline\.json)?$")
-_GT_PATH: Final = re.compile(r"^(?:/api/v1)?/globaltags/(.+)$")
-_TAG_ARGS: Final = ("tag", "tag2", "a", "b")
-
-
-def _named(link: str) -> set[str]:
-    """The tag and global tag names a link is about (from its path and query)."""
-    parts = urlsplit(link)
-    path = unquote(parts.path)
-    names: set[str] = set()
-    for pattern in (_TAG_PATH, _GT_PATH):
-        match = pattern.match(path)
-        if match:
-            names.add(match[1])
-    names.update(v for k, v in parse_qsl(parts.query, keep_blank_values=True) if k in _TAG_ARGS)
-    return names
+# -- the checks ------------------------------------------------------------------------------
 
 
 def _check_about(link: str, response: TestResponse) -> None:
     """The answer of ``link`` is about the names its URL carries."""
     body = response.get_data(as_text=True)
-    names = _named(link)
+    names = named(link)
     if urlsplit(link).path.endswith(("/item.json", "/export.html", "/export.cmspi")):
         # Bokeh documents hold the name in escaped JSON (their page shows it); the CMS
         # Payload Inspector form has no place for it.
         return
-    if response.mimetype in ("application/json", "application/vnd.api+json"):
-        strings = set(_strings(json.loads(body)))
+    if response.mimetype in JSON_TYPES:
+        strings = set(json_strings(json.loads(body)))
         # Named in the document, or in the links it carries (the diff of two
         # global tags names them only in its links).
-        linked = set().union(*(_named(s) for s in strings if s.startswith("/")))
+        linked = set().union(*(named(s) for s in strings if s.startswith("/")))
         for name in names:
             assert name in linked or any(name in s for s in strings), (link, name)
         path = unquote(urlsplit(link).path)
@@ -207,46 +157,16 @@ def _check_about(link: str, response: TestResponse) -> None:
 # -- the crawl ----------------------------------------------------------------------------------
 
 
-def _wait_for_job(client: FlaskClient, link: str) -> Any:
-    """A job document once the job has finished (its status is polled, as a client does)."""
-    deadline = time.monotonic() + 30
-    while True:
-        doc = client.get(link).get_json(force=True)
-        if doc["data"]["attributes"]["status"] in ("done", "failed") or time.monotonic() > deadline:
-            return doc
-        time.sleep(0.02)
+def _check(link: str, response: TestResponse) -> None:
+    assert response.status_code in (200, 202), (link, response.get_data(as_text=True)[:400])
+    _check_about(link, response)
 
 
-def _crawl(client: FlaskClient, starts: list[str]) -> dict[str, int]:
-    """Follow every link from ``starts``; the status of each URL visited."""
-    seen: dict[str, int] = {}
-    queue = deque(starts)
-    while queue:
-        link = queue.popleft()
-        parts = urlsplit(link)
-        if parts.scheme or parts.netloc:  # permalinks are absolute: keep them if they are ours
-            if parts.netloc != "localhost":
-                continue
-            link = parts.path + (f"?{parts.query}" if parts.query else "")
-        if not link.startswith("/") or SKIPPED.search(urlsplit(link).path) or link in seen:
-            continue
-        if link.startswith("/plot/") and "?" not in link:
-            continue  # a drawer resource's html link: the plot form, before a tag is chosen (400)
-        assert len(seen) < MAX_URLS, "the crawl does not end"
-        response = client.get(link)
-        seen[link] = response.status_code
-        assert response.status_code in (200, 202), (link, response.get_data(as_text=True)[:400])
-        _check_about(link, response)
-        if response.mimetype == "text/html":
-            queue.extend(_html_links(response.get_data(as_text=True)))
-        elif response.mimetype in ("application/json", "application/vnd.api+json"):
-            doc = response.get_json(force=True)
-            data = doc.get("data") if isinstance(doc, dict) else None
-            if isinstance(data, dict) and data.get("type") == "jobs":
-                doc = _wait_for_job(client, doc["links"]["self"])
-                assert doc["data"]["attributes"]["status"] == "done", doc
-            queue.extend(_json_links(doc))
-    return seen
+def _skip(link: str) -> bool:
+    # A drawer resource's html link is the plot form before a tag is chosen (a 400).
+    return bool(SKIPPED.search(urlsplit(link).path)) or (
+        link.startswith("/plot/") and "?" not in link
+    )
 
 
 def _q(path: str, **args: str) -> str:
@@ -273,7 +193,7 @@ def crawled(client: FlaskClient) -> dict[str, int]:
         "/api/v1/runs",
         "/api/v1/watch",
     ]
-    return _crawl(client, starts)
+    return crawl(client, starts, _check, skip=_skip, limit=MAX_URLS)
 
 
 def _visited(crawled: dict[str, int], pattern: str) -> set[str]:
@@ -281,7 +201,7 @@ def _visited(crawled: dict[str, int], pattern: str) -> set[str]:
     out: set[str] = set()
     for link in crawled:
         if re.search(pattern, urlsplit(link).path):
-            out.update(_named(link))
+            out.update(named(link))
     return out
 
 
@@ -313,7 +233,7 @@ def test_diffs_link_every_pair(crawled: dict[str, int]) -> None:
 
 def test_permalinks_pin_a_snapshot(crawled: dict[str, int]) -> None:
     pinned = [link for link in crawled if link.startswith("/plot/") and "snapshot=" in link]
-    assert set(NAMES) <= set().union(*(_named(link) for link in pinned))
+    assert set(NAMES) <= set().union(*(named(link) for link in pinned))
 
 
 def test_every_answer_was_a_success(crawled: dict[str, int]) -> None:
