@@ -96,7 +96,7 @@ def home() -> str:
 # -- tags -----------------------------------------------------------------------
 
 
-@pages.get("/tags/<path:name>")
+@pages.get("/tags/<path:name>", merge_slashes=False)
 def tag_page(name: str) -> str:
     """Metadata, IOV timeline, paged IOV table and the drawers that apply."""
     db = page_database()
@@ -190,7 +190,7 @@ def _iov_row(iovs: IovList, i: int) -> dict[str, Any]:
     }
 
 
-@pages.get("/tags/<path:name>/timeline.json")
+@pages.get("/tags/<path:name>/timeline.json", merge_slashes=False)
 def tag_timeline(name: str) -> Response:
     """The IOV timeline as a Bokeh document: each payload change is a step."""
     db = page_database()
@@ -338,7 +338,7 @@ def global_tags_page() -> str:
     return render_template("globaltags.html", db=db, q=q, results=result)
 
 
-@pages.get("/globaltags/<path:name>")
+@pages.get("/globaltags/<path:name>", merge_slashes=False)
 def global_tag_page(name: str) -> str:
     """Records, labels and tags of one global tag."""
     db = page_database()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import re
 import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -159,7 +160,7 @@ _REGISTRY: Registry[Any] = Registry().with_resource(
 def _openapi_path(app: Flask, path: str) -> str:
     """The OpenAPI path template of a request path (``/api/v1/tags/{name}``)."""
     rule, _ = app.url_map.bind("localhost").match(path, return_rule=True)
-    return str(rule.rule).replace("<", "{").replace(">", "}")
+    return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", str(rule.rule))
 
 
 def _response_schema(template: str, status: int, content_type: str) -> dict[str, Any]:
