@@ -20,7 +20,8 @@ __all__ = ["decode_command"]
 @click.option(
     "--values",
     is_flag=True,
-    help="With --json: also print every decoded value, nested as in the class.",
+    help="With --json: also print every decoded value, nested as in the class, and the "
+    "views plugins register for its type (a JER object as its text file rows).",
 )
 @db_option
 @pass_cli
@@ -55,6 +56,9 @@ def decode_command(
             doc["boost_library_version"] = decoded.library_version
         if values:
             doc["values"] = decoded.plain()
+            views = cli.plugins.payload_views(decoded)
+            if views:
+                doc["views"] = views
         click.echo(json.dumps(doc, indent=None if values else 2))
         return
     click.echo(

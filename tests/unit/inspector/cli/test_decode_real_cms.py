@@ -82,6 +82,15 @@ def test_every_payload_equals_its_text_file(config: Path, db: Path) -> None:
         rows = _rows(text, len(values["m_definition"]["m_bins_name"]))
         records = [_record(r) for r in values["m_records"]]
         assert len(records) == len(rows), tag
+        # The JER view prints the text file itself: header and every row, count column included.
+        view = doc["views"]["views"]
+        got = view["header"].strip("{}").split()
+        want = text.read_text().splitlines()[0].strip().strip("{}").split()
+        assert got[:-1] == want[: len(got) - 1], tag  # bins, variables (then formula and kind)
+        text_rows = [line.split() for line in text.read_text().splitlines()[1:] if line.strip()]
+        assert [np.float32(v) for r in view["rows"] for v in r] == [
+            np.float32(float(v)) for r in text_rows for v in r
+        ], tag
         for i, (got, want) in enumerate(zip(records, rows, strict=True)):
             assert np.array_equal(got, want), (tag, i, got, want)
         checked += 1
