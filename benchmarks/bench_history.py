@@ -49,7 +49,7 @@ def baseline(engine: Engine) -> int:
     for h in iovs.payload_hash:
         payload = db.payload(str(h))
         decoded = decode(payload.data, schemas.get(payload.object_type, payload.version))
-        total += float(decoded["x"]) > 0
+        total += float(decoded["position_"][0]) > 0
     return total
 
 

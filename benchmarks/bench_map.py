@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 from common import Target, report
 
+from inspector.cmssw.strips import strip_noises
 from inspector.config import Config, DatabaseConfig
 from inspector.drawers import Drawer, drawer
 from inspector.payload import DecodedPayload
@@ -44,10 +45,11 @@ TAG = "SiStripNoise_prompt_v1"
 )
 def noise_map(payload: DecodedPayload, params: Any) -> DetectorMap:
     """Mean strip noise of every module on the full tracker map."""
+    table = strip_noises(payload)
     return DetectorMap(
         geometry="tracker_map",
-        ids=np.asarray(payload["modules"]["detid"]),
-        values=payload.range_means("modules"),
+        ids=table.detid,
+        values=table.module_means(),
         value_label="noise",
         value_unit="ADC counts",
     )

@@ -1,4 +1,4 @@
-"""Built-in drawers for TrackerAlignment: module movements between two IOVs or tags."""
+"""Built-in drawers for Alignments (CMSSW AlignTransform members): module movements."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any, Final
 
 import numpy as np
 
+from inspector.cmssw.alignment import columns
 from inspector.drawers import Drawer, Param, ParamValue, drawer
 from inspector.payload import DecodedPayload
 from inspector.plots import Histogram1D, Table
@@ -14,7 +15,7 @@ from inspector.plugin import hookimpl
 
 from .partitions import PIXEL_PARTITIONS, STRIP_PARTITIONS, codes, mask, partition_param
 
-OBJECT_TYPE: Final = "TrackerAlignment"
+OBJECT_TYPE: Final = "Alignments"
 PARTITIONS: Final = (*PIXEL_PARTITIONS, *STRIP_PARTITIONS)
 CM_TO_UM: Final = 1e4
 COORDINATES: Final = ("x", "y", "z", "phi")
@@ -22,9 +23,10 @@ COORDINATES: Final = ("x", "y", "z", "phi")
 
 def deltas(first: DecodedPayload, second: DecodedPayload) -> dict[str, Any]:
     """Second − first per module present in both: Δx, Δy, Δz [µm], Δφ [µrad]."""
-    a, b = first["modules"], second["modules"]
+    a, b = columns(first), columns(second)
     ids, ia, ib = np.intersect1d(a["detid"], b["detid"], assume_unique=True, return_indices=True)
-    out: dict[str, Any] = {"detid": ids, "only_one": int(a.size + b.size - 2 * ids.size)}
+    only = int(a["detid"].size + b["detid"].size - 2 * ids.size)
+    out: dict[str, Any] = {"detid": ids, "only_one": only}
     for c in ("x", "y", "z"):
         out[c] = (np.asarray(b[c])[ib] - np.asarray(a[c])[ia]) * CM_TO_UM
     phi_a = np.arctan2(np.asarray(a["y"])[ia], np.asarray(a["x"])[ia])
@@ -124,7 +126,7 @@ def mean_position_history(
     payload: DecodedPayload, params: Mapping[str, ParamValue]
 ) -> dict[str, float]:
     """Mean x, y, z of the modules of one partition: coherent movements show up."""
-    modules = payload["modules"]
+    modules = columns(payload)
     sel = mask(modules["detid"], str(params["partition"]))
     return {
         c: float(np.asarray(modules[c])[sel].mean() * CM_TO_UM) if sel.any() else np.nan

@@ -1,7 +1,7 @@
 """Built-in drawers for BeamSpotObjects: histories with errors and tables.
 
-Both payload layouts are read (v1: legacy, one width; v2: current); values
-are taken from the named fields and errors from the covariance diagonal.
+They read CMSSW's ``BeamSpotObjects`` members (``payload_schemas/BeamSpotObjects.archive.toml``),
+so they draw real CMS beam spot tags as well as the demo's.
 """
 
 from __future__ import annotations
@@ -33,37 +33,32 @@ QUANTITIES: Final = {
 
 
 def quantities(payload: DecodedPayload) -> dict[str, tuple[float, float]]:
-    """Every beam spot quantity as (value, error), whichever layout version."""
-    cov = np.asarray(payload["covariance"], dtype=np.float64)
+    """Every beam spot quantity as (value, error), from CMSSW's BeamSpotObjects members.
+
+    Errors of the position, σz and slopes are the covariance diagonal
+    (``BeamSpotObjects::GetXError`` ...); the width errors are the stored
+    ``beamwidthXError_`` / ``beamwidthYError_``.
+    """
+    cov = np.asarray(payload["covariance_"], dtype=np.float64)
     errors = np.sqrt(np.clip(np.diag(cov), 0.0, None))
-    if payload.schema.version == 1:
-        position = np.asarray(payload["position"], dtype=np.float64)
-        x, y, z = (float(v) for v in position)
-        width = float(payload["beam_width"]) * CM_TO_UM
-        width_error = float(errors[6]) * CM_TO_UM
-        widths = {"width_x": (width, width_error), "width_y": (width, width_error)}
-    else:
-        x, y, z = (float(payload[k]) for k in ("x", "y", "z"))
-        widths = {
-            "width_x": (
-                float(payload["beam_width_x"]) * CM_TO_UM,
-                float(payload["beam_width_x_error"]) * CM_TO_UM,
-            ),
-            "width_y": (
-                float(payload["beam_width_y"]) * CM_TO_UM,
-                float(payload["beam_width_y_error"]) * CM_TO_UM,
-            ),
-        }
+    x, y, z = (float(v) for v in np.asarray(payload["position_"], dtype=np.float64))
     values = {
         "x": x,
         "y": y,
         "z": z,
-        "sigma_z": float(payload["sigma_z"]),
-        "dxdz": float(payload["dxdz"]),
-        "dydz": float(payload["dydz"]),
+        "sigma_z": float(payload["sigmaZ_"]),
+        "dxdz": float(payload["dxdz_"]),
+        "dydz": float(payload["dydz_"]),
     }
     out = {name: (value, float(errors[QUANTITIES[name][2] or 0])) for name, value in values.items()}
-    out.update(widths)
+    out["width_x"] = (
+        float(payload["beamwidthX_"]) * CM_TO_UM,
+        float(payload["beamwidthXError_"]) * CM_TO_UM,
+    )
+    out["width_y"] = (
+        float(payload["beamwidthY_"]) * CM_TO_UM,
+        float(payload["beamwidthYError_"]) * CM_TO_UM,
+    )
     return out
 
 

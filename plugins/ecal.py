@@ -1,4 +1,8 @@
-"""Built-in drawers for EcalPedestals: barrel and endcap maps, histories, differences."""
+"""Built-in drawers for EcalPedestals: barrel and endcap maps, histories, differences.
+
+They read CMSSW's ``EcalCondObjectContainer<EcalPedestal>`` (``eb_.m_items``,
+``ee_.m_items``: one EcalPedestal per crystal in hashed-index order).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,15 @@ from inspector.payload import DecodedPayload
 from inspector.plots import Histogram2D
 from inspector.plugin import hookimpl
 
-OBJECT_TYPE: Final = "EcalPedestals"
+#: CondDB's name of ``EcalPedestals`` (CondFormats/EcalObjects/interface/EcalPedestals.h)
+OBJECT_TYPE: Final = "EcalCondObjectContainer<EcalPedestal>"
+
+
+def crystals(payload: DecodedPayload, part: str) -> np.ndarray[Any, Any]:
+    """The ``EcalPedestal`` items of the barrel (``"EB"``) or endcap (``"EE"``), hashed order."""
+    return np.asarray(payload["eb_" if part == "EB" else "ee_"]["m_items"])
+
+
 UNIT: Final = "ADC counts"
 GAINS: Final = ("x12", "x6", "x1")
 _GAIN = Param.choice("gain", GAINS, help="amplification gain")
@@ -29,14 +41,14 @@ def barrel_grid(payload: DecodedPayload, name: str) -> np.ndarray[Any, Any]:
     """Barrel values on an (iφ 1..360) × (iη −85..85) grid, NaN at iη = 0."""
     ieta, iphi, _ = barrel_crystals()
     grid = np.full((360, 171), np.nan)
-    grid[iphi - 1, ieta + 85] = np.asarray(payload["barrel"][name], dtype=np.float64)
+    grid[iphi - 1, ieta + 85] = np.asarray(crystals(payload, "EB")[name], dtype=np.float64)
     return grid
 
 
 def endcap_grid(payload: DecodedPayload, name: str, side: int) -> np.ndarray[Any, Any]:
     """One endcap's values on the 100 × 100 (ix, iy) grid, NaN where no crystal."""
     zside, ix, iy, _ = endcap_crystals()
-    values = np.asarray(payload["endcap"][name], dtype=np.float64)
+    values = np.asarray(crystals(payload, "EE")[name], dtype=np.float64)
     if values.size != zside.size:
         raise ValueError(f"endcap has {values.size} crystals, the layout {zside.size}")
     sel = zside == side
@@ -112,8 +124,8 @@ def pedestal_history(
     """Mean over barrel and endcap crystals, with the spread over crystals as error."""
     name = member(params)
     out = {}
-    for part, field in (("EB", "barrel"), ("EE", "endcap")):
-        v = np.asarray(payload[field][name], dtype=np.float64)
+    for part in ("EB", "EE"):
+        v = np.asarray(crystals(payload, part)[name], dtype=np.float64)
         out[part] = (float(v.mean()), float(v.std())) if v.size else (np.nan, np.nan)
     return out
 

@@ -32,6 +32,8 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from inspector.cmssw.alignment import columns
+from inspector.cmssw.strips import strip_noises
 from inspector.drawers import Drawer, Param, ParamValue, drawer
 from inspector.errors import InvalidParameter
 from inspector.geometry import detector_map, partition_mask
@@ -134,8 +136,8 @@ def module_noise(
     The mean runs on the integer noise codes (exact sums) and is converted
     once, since the declared conversion is linear.
     """
-    ids = checked_ids(payload["modules"]["detid"], what=f"module ids of {which}")
-    return ids, payload.range_means("modules")
+    table = strip_noises(payload)
+    return checked_ids(table.detid, what=f"module ids of {which}"), table.module_means()
 
 
 def _no_value_note(count: int, reason: str) -> list[str]:
@@ -253,8 +255,8 @@ def alignment_delta(
     ``alignment.delta_distribution``. The tracker map draws the older pixel
     detector, so Phase-1 pixel modules have no polygon (a note counts them).
     """
-    checked_ids(first["modules"]["detid"], what="module ids of the first input")
-    checked_ids(second["modules"]["detid"], what="module ids of the second input")
+    checked_ids(columns(first)["detid"], what="module ids of the first input")
+    checked_ids(columns(second)["detid"], what="module ids of the second input")
     moved = deltas(first, second)
     coordinate = str(params["coordinate"])
     unit = "µrad" if coordinate == "phi" else "µm"

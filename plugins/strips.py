@@ -1,4 +1,8 @@
-"""Built-in drawers for SiStripNoises: distributions, histories, comparisons."""
+"""Built-in drawers for SiStripNoises: distributions, histories, comparisons.
+
+They read CMSSW's SiStripNoises members (``v_noises`` packed 9-bit codes and
+``indexes``), unpacked once per payload by :mod:`inspector.cmssw.strips`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import Any, Final
 
 import numpy as np
 
+from inspector.cmssw.strips import NOISE_SCALE, strip_noises
 from inspector.drawers import Drawer, Param, ParamValue, drawer
 from inspector.payload import DecodedPayload
 from inspector.plots import Histogram1D
@@ -20,18 +25,17 @@ UNIT: Final = "ADC counts"
 
 def strip_noise(payload: DecodedPayload, partition: str) -> np.ndarray[Any, Any]:
     """Per-strip noise (ADC counts) of the modules in ``partition``."""
-    noise = payload.physical("noise")  # float64: exact decimal steps, no narrowing needed
+    table = strip_noises(payload)
+    noise = table.noise()  # float64: exact decimal steps, no narrowing needed
     if partition == "all":
         return noise
-    begin, end = payload.ranges("modules")
-    keep = mask(payload["modules"]["detid"], partition)
-    strips = np.repeat(keep, end - begin)
-    return noise[strips]
+    return noise[np.repeat(mask(table.detid, partition), table.strips)]
 
 
 def module_means(payload: DecodedPayload) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     """(detids, mean noise per module), vectorised over ranges."""
-    return np.asarray(payload["modules"]["detid"]), payload.range_means("modules")
+    table = strip_noises(payload)
+    return table.detid, table.module_means()
 
 
 @drawer(
@@ -73,9 +77,10 @@ def mean_noise_history(
     payload: DecodedPayload, params: Mapping[str, ParamValue]
 ) -> dict[str, float]:
     """Mean noise of all strips of TIB, TID, TOB and TEC."""
-    detids, means = module_means(payload)
-    begin, end = payload.ranges("modules")
-    return grouped_mean(means, (end - begin).astype(np.float64), codes(detids), STRIP_PARTITIONS)
+    table = strip_noises(payload)
+    return grouped_mean(
+        table.module_means(), table.strips.astype(np.float64), codes(table.detid), STRIP_PARTITIONS
+    )
 
 
 @drawer(
@@ -96,9 +101,8 @@ def bad_strips_history(
     payload: DecodedPayload, params: Mapping[str, ParamValue]
 ) -> dict[str, float]:
     """Number of strips with zero noise (dead) and above the threshold (noisy)."""
-    codes_ = np.asarray(payload["noise"])
-    slope, intercept = payload.conversion("noise")
-    limit = (float(params["threshold"]) - intercept) / slope
+    codes_ = strip_noises(payload).codes
+    limit = float(params["threshold"]) / NOISE_SCALE
     return {
         "dead": float(np.count_nonzero(codes_ == 0)),
         "noisy": float(np.count_nonzero(codes_ > limit)),

@@ -13,6 +13,7 @@ import numpy as np
 
 from inspector.conddb.timetypes import TimeType, datetime_to_since, pack_lumi
 from inspector.conddb.writer import ConditionsWriter
+from inspector.demo import beamspot
 from inspector.payload import SchemaRegistry, encode
 
 T0 = dt.datetime(2024, 5, 1, 8, 0, 0)
@@ -24,31 +25,21 @@ def hours(n: float) -> dt.datetime:
 
 
 def beamspot_values(x: float) -> dict[str, object]:
-    """A BeamSpotObjects v2 payload whose x is ``x`` (other fields fixed)."""
-    cov = np.diag(np.full(7, 1e-8))
-    return {
-        "x": x,
-        "y": -0.19,
-        "z": 0.3,
-        "sigma_z": 3.8,
-        "dxdz": 1e-5,
-        "dydz": -2e-5,
-        "beam_width_x": 1.2e-3,
-        "beam_width_y": 1.1e-3,
-        "beam_width_x_error": 1e-5,
-        "beam_width_y_error": 1e-5,
-        "covariance": cov,
-        "emittance_x": 0.0,
-        "emittance_y": 0.0,
-        "beta_star": 30.0,
-        "type": 2,
-    }
+    """A BeamSpotObjects payload (its CMSSW members) whose x is ``x``, the rest fixed."""
+    return beamspot.members(
+        position=(x, -0.19, 0.3),
+        sigma_z=3.8,
+        slopes=(1e-5, -2e-5),
+        widths=(1.2e-3, 1.1e-3),
+        width_errors=(1e-5, 1e-5),
+        covariance=np.diag(np.full(7, 1e-8)),
+    )
 
 
 def build_handmade(path: Path) -> dict[str, str]:
     """Write the database; return payload hashes by label (``"x=0.1"`` ...)."""
     writer = ConditionsWriter.create_sqlite(path)
-    schema = SchemaRegistry.builtin().get("BeamSpotObjects", 2)
+    schema = SchemaRegistry.builtin().get("BeamSpotObjects")
     hashes: dict[str, str] = {}
     with writer.engine.begin() as conn:
         for x in (0.1, 0.2, 0.3, 0.4, 0.5):
@@ -56,7 +47,7 @@ def build_handmade(path: Path) -> dict[str, str]:
                 conn,
                 "BeamSpotObjects",
                 encode(schema, beamspot_values(x)),
-                version="2",
+                version="dummy",
                 insertion_time=T0,
             )
         writer.add_tag(

@@ -34,14 +34,14 @@ LATE: Final = hours(20)
 def build_diff_db(path: Path) -> dict[str, str]:
     """Write the database; return payload hashes ``p1`` … ``p5``."""
     writer = ConditionsWriter.create_sqlite(path)
-    schema = SchemaRegistry.builtin().get("BeamSpotObjects", 2)
+    schema = SchemaRegistry.builtin().get("BeamSpotObjects")
     with writer.engine.begin() as conn:
         p = {
             f"p{i}": writer.add_payload(
                 conn,
                 "BeamSpotObjects",
                 encode(schema, beamspot_values(i / 10)),
-                version="2",
+                version="dummy",
                 insertion_time=T0,
             )
             for i in range(1, 6)

@@ -43,14 +43,14 @@ RUNS = {
 def build_runs_db(path: Path, *, fills: bool = True) -> dict[str, str]:
     """Write the database (without ``run_fill`` if not ``fills``); return payload hashes."""
     writer = ConditionsWriter.create_sqlite(path)
-    schema = SchemaRegistry.builtin().get("BeamSpotObjects", 2)
+    schema = SchemaRegistry.builtin().get("BeamSpotObjects")
     with writer.engine.begin() as conn:
         h = {
             x: writer.add_payload(
                 conn,
                 "BeamSpotObjects",
                 encode(schema, beamspot_values(x)),
-                version="2",
+                version="dummy",
                 insertion_time=T0 - dt.timedelta(hours=1),
             )
             for x in (0.1, 0.2, 0.3)

@@ -8,12 +8,14 @@ layout fixes them.
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Any, Final
 
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from inspector.payload import SchemaRegistry
 from inspector.payload.schema import Field, PayloadSchema
 
 MAX_LEN = 24
@@ -88,3 +90,13 @@ def values_for(draw: st.DrawFn, schema: PayloadSchema) -> dict[str, Any]:
             target = sizes.get(f.ranges.into) if f.ranges else None
             values[f.name] = draw(_records(f, sizes[f.name], target))
     return values
+
+
+FLAT_LAYOUTS: Final = Path(__file__).resolve().parent / "flat_layouts"
+
+
+def flat_registry() -> SchemaRegistry:
+    """The flat layouts the decoder tests use (``tests/flat_layouts``)."""
+    registry = SchemaRegistry()
+    registry.load_directory(FLAT_LAYOUTS)
+    return registry

@@ -185,16 +185,23 @@ def show_globaltag(cli: CliContext, name: str, db_alias: str | None) -> None:
 @db_option
 @pass_cli
 def summary(cli: CliContext, db_alias: str | None) -> None:
-    """Summarise a database: row counts, payload types and tags."""
+    """Summarise a database: row counts, payload types, tags and runs."""
     db = cli.database(db_alias)
     counts = db.summary()
     click.echo(f"database {db.alias}: {db.location}")
-    for table in ("tag", "iov", "payload", "global_tag", "global_tag_map", "run_info"):
-        click.echo(f"  {table:<15} {counts[table]:>8,d} rows")
+    for table in ("tag", "iov", "payload", "global_tag", "global_tag_map", "run_info", "run_fill"):
+        if table in counts:
+            click.echo(f"  {table:<15} {counts[table]:>8,d} rows")
     click.echo(f"  payload data    {human_bytes(counts['payload_bytes']):>12}")
+    others = sorted(db.tables() - set(counts))
+    if others:
+        click.echo(f"  other tables    {', '.join(others)}")
     click.echo("payload types:")
     for object_type, n in db.object_types():
         click.echo(f"  {object_type:<28} {n} tag(s)")
+    if not db.has_runs():
+        click.echo("runs: no run information (the database has no RUN_INFO table)")
+        return
     runs = db.run_timeline()
     if len(runs):
         first, last = runs[0], runs[len(runs) - 1]
@@ -202,3 +209,7 @@ def summary(cli: CliContext, db_alias: str | None) -> None:
             f"runs {first.run_number}-{last.run_number}: "
             f"{first.start_time:%Y-%m-%d} to {last.end_time:%Y-%m-%d}"
         )
+    else:
+        click.echo("runs: none (RUN_INFO is empty)")
+    if not db.has_fills():
+        click.echo("fills: no fill information (no run_fill table)")

@@ -51,13 +51,17 @@ from inspector.conddb.timetypes import TimeType
 from inspector.config import DatabaseConfig
 from inspector.errors import DatabaseUnavailable, InvalidParameter, NotFound
 
-__all__ = ["ConditionsDB", "open_database"]
+__all__ = ["OPTIONAL_TABLES", "ConditionsDB", "open_database"]
 
 MAX_PAGE_SIZE: Final = 1000
 #: Columns tags can be sorted by (``search_tags(sort=...)``; ``-`` for descending).
 TAG_SORT_KEYS: Final = ("name", "insertion_time", "modification_time", "object_type", "time_type")
 _BATCH: Final = 500
 _REQUIRED_TABLES: Final = frozenset({"tag", "iov", "payload"})
+#: Tables read when present: CMS files often have neither (see :meth:`ConditionsDB.tables`).
+OPTIONAL_TABLES: Final = frozenset({s.run_info.name, s.run_fill.name})
+#: Where an IOV query's since bounds stop on SQLite, whose INTEGER is signed 64-bit.
+_SQLITE_MAX: Final = (1 << 63) - 1
 #: Longest name pattern: SQLite refuses LIKE patterns over 50,000 bytes with
 #: an error that is not the user's to see, and no tag name is this long.
 MAX_PATTERN_LENGTH: Final = 500
@@ -121,9 +125,8 @@ class ConditionsDB:
         #: Owner of the tables (the engine maps unqualified tables to it), or ``None``.
         self.schema = schema
         self._secret = secret
-        self._checked = False
-        self._fills: bool | None = None
-        event.listen(engine, "connect", self._forget_fills)
+        self._tables: frozenset[str] | None = None
+        event.listen(engine, "connect", self._forget_tables)
 
     def __repr__(self) -> str:
         return f"ConditionsDB({self.alias!r}, {self.location!r})"
@@ -136,8 +139,8 @@ class ConditionsDB:
     def _connect(self) -> Iterator[Connection]:
         try:
             with self.engine.connect() as conn:
-                if not self._checked:
-                    self._check_schema(conn)
+                if self._tables is None:
+                    self._tables = self._read_tables(conn)
                 yield conn
         except DBAPIError as exc:
             # Refused, dropped or timed-out connections, bad logins, files that
@@ -159,8 +162,13 @@ class ConditionsDB:
             f"database {self.alias!r} is unavailable: {text}", alias=self.alias
         )
 
-    def _check_schema(self, conn: Connection) -> None:
-        names = {n.lower() for n in inspect(conn).get_table_names(schema=self.schema)}
+    def _read_tables(self, conn: Connection) -> frozenset[str]:
+        """The tables of the database (lower case); the required ones must be there.
+
+        One catalogue query (SQLAlchemy's inspector: ``sqlite_master``,
+        ``information_schema``/``pg_catalog``, ``ALL_TABLES`` for the owner).
+        """
+        names = frozenset(n.lower() for n in inspect(conn).get_table_names(schema=self.schema))
         missing = _REQUIRED_TABLES - names
         if missing:
             raise DatabaseUnavailable(
@@ -168,7 +176,43 @@ class ConditionsDB:
                 f"(missing table(s) {', '.join(sorted(missing))})",
                 alias=self.alias,
             )
-        self._checked = True
+        return names
+
+    def _forget_tables(self, *_: Any) -> None:
+        """A new connection may read another file (the old one was replaced,
+        perhaps by one with or without an optional table): look again."""
+        self._tables = None
+
+    def _has(self, conn: Connection, *names: str) -> bool:
+        """Whether every table of ``names`` exists (on the cached table list)."""
+        tables = self._tables if self._tables is not None else self._read_tables(conn)
+        return all(n in tables for n in names)
+
+    def tables(self) -> frozenset[str]:
+        """Names (lower case) of every table of the database, looked up once.
+
+        The list is read with the first connection and kept until the engine
+        opens a new one, so optional tables (:data:`OPTIONAL_TABLES`) are
+        detected once per database rather than by failing queries.
+        """
+        with self._connect() as conn:
+            return self._tables if self._tables is not None else self._read_tables(conn)
+
+    def has_runs(self) -> bool:
+        """Whether the database has run information (a ``RUN_INFO`` table).
+
+        CMS SQLite files made for analyses have none: then every run query
+        answers as for an empty table (no runs, no fills, no run times).
+        """
+        return s.run_info.name in self.tables()
+
+    def _since_bound(self, value: int) -> int:
+        """A since bound the backend takes: SQLite stops at 2**63 - 1.
+
+        Every non-negative SQLite value is below it, so the answer is the
+        same; PostgreSQL and Oracle hold the full unsigned range.
+        """
+        return min(value, _SQLITE_MAX) if self.engine.dialect.name == "sqlite" else value
 
     # -- tags -----------------------------------------------------------------
 
@@ -247,11 +291,12 @@ class ConditionsDB:
             base.append(s.iov.c.insertion_time <= snapshot)
         conds = list(base)
         if since is not None:
-            start = select(func.max(s.iov.c.since)).where(*base, s.iov.c.since <= since)
-            floor = literal(since, s.iov.c.since.type)  # typed: NUMERIC, not BIGINT, on PostgreSQL
+            at = self._since_bound(since)
+            start = select(func.max(s.iov.c.since)).where(*base, s.iov.c.since <= at)
+            floor = literal(at, s.iov.c.since.type)  # typed: NUMERIC, not BIGINT, on PostgreSQL
             conds.append(s.iov.c.since >= func.coalesce(start.scalar_subquery(), floor))
         if until is not None:
-            conds.append(s.iov.c.since <= until)
+            conds.append(s.iov.c.since <= self._since_bound(until))
         # Times as ISO text where the backend can: numpy parses 10,000 of them
         # in ~1 ms, against ~60-90 ms through Python datetime objects.
         inserted = s.timestamp_text(s.iov.c.insertion_time).label("insertion_time")
@@ -269,7 +314,8 @@ class ConditionsDB:
         """Where the last returned IOV ends: the next since beyond the range."""
         if until is None:
             return tag.end
-        nxt = conn.scalar(select(func.min(s.iov.c.since)).where(*base, s.iov.c.since > until))
+        after = s.iov.c.since > self._since_bound(until)
+        nxt = conn.scalar(select(func.min(s.iov.c.since)).where(*base, after))
         return tag.end if nxt is None else int(nxt)
 
     # -- payloads -------------------------------------------------------------
@@ -307,12 +353,13 @@ class ConditionsDB:
             s.payload.c.version,
             s.blob_length(s.payload.c.data),
             s.payload.c.insertion_time,
+            s.payload.c.streamer_info,
         ).where(s.payload.c.hash == payload_hash)
         with self._connect() as conn:
             row = conn.execute(query).first()
         if row is None:
             raise NotFound(f"payload {payload_hash!r} does not exist in database {self.alias!r}")
-        return PayloadInfo(row[0], row[1], str(row[2]), int(row[3]), row[4])
+        return PayloadInfo(row[0], row[1], str(row[2]), int(row[3]), row[4], bytes(row[5] or b""))
 
     def payload_sizes(self, hashes: Sequence[str]) -> dict[str, int]:
         """Blob sizes in bytes by hash, without fetching the blobs (batches of 500).
@@ -372,7 +419,7 @@ class ConditionsDB:
     # -- runs -----------------------------------------------------------------
 
     def run_timeline(self, first: int | None = None, last: int | None = None) -> RunTimeline:
-        """RUN_INFO rows in ``[first, last]`` as a vectorised timeline."""
+        """RUN_INFO rows in ``[first, last]`` as a vectorised timeline (empty without RUN_INFO)."""
         conds: list[Any] = []
         if first is not None:
             conds.append(s.run_info.c.run_number >= first)
@@ -380,11 +427,14 @@ class ConditionsDB:
             conds.append(s.run_info.c.run_number <= last)
         query = select(s.run_info).where(*conds).order_by(s.run_info.c.run_number)
         with self._connect() as conn:
+            if not self._has(conn, s.run_info.name):
+                return RunTimeline.from_runs([])
             runs = [RunInfo(*row) for row in conn.execute(query)]
         return RunTimeline.from_runs(runs)
 
     def has_fills(self) -> bool:
-        """Whether the database has the optional ``run_fill`` table.
+        """Whether the database has fill information: the optional ``run_fill`` table
+        (and ``RUN_INFO``, which gives the fills their runs and times).
 
         CMS databases do not: their runs simply have no fill number.
         """
@@ -392,18 +442,7 @@ class ConditionsDB:
             return self._has_fills(conn)
 
     def _has_fills(self, conn: Connection) -> bool:
-        """:meth:`has_fills` on ``conn``, cached until a new connection is opened.
-
-        A new connection may read another file (the old one was replaced,
-        perhaps by one with or without the table), so each one forgets.
-        """
-        if self._fills is None:
-            names = {n.lower() for n in inspect(conn).get_table_names()}
-            self._fills = s.run_fill.name in names
-        return self._fills
-
-    def _forget_fills(self, *_: Any) -> None:
-        self._fills = None
+        return self._has(conn, s.run_info.name, s.run_fill.name)
 
     def _run_select(self, conn: Connection) -> Select[Any]:
         """RUN_INFO rows with their fill number (NULL without fill information)."""
@@ -447,7 +486,7 @@ class ConditionsDB:
         if fill is not None:
             conds.append(s.run_fill.c.fill_number == fill)
         with self._connect() as conn:
-            if fill is not None and not self._has_fills(conn):
+            if not self._has(conn, ri.name) or (fill is not None and not self._has_fills(conn)):
                 return Page([], 0, page, page_size)
             query = self._run_select(conn).where(*conds)
             total = conn.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -460,6 +499,11 @@ class ConditionsDB:
     def run(self, number: int) -> RunInfo:
         """One run from RUN_INFO, with its fill number when known."""
         with self._connect() as conn:
+            if not self._has(conn, s.run_info.name):
+                raise NotFound(
+                    f"run {number}: database {self.alias!r} has no run information "
+                    "(no RUN_INFO table)"
+                )
             query = self._run_select(conn).where(s.run_info.c.run_number == number)
             row = conn.execute(query).first()
         if row is None:
@@ -470,6 +514,8 @@ class ConditionsDB:
         """The run numbers just before and just after ``number`` in RUN_INFO."""
         ri = s.run_info.c.run_number
         with self._connect() as conn:
+            if not self._has(conn, s.run_info.name):
+                return None, None
             before = conn.scalar(select(func.max(ri)).where(ri < number))
             after = conn.scalar(select(func.min(ri)).where(ri > number))
         return (
@@ -483,12 +529,16 @@ class ConditionsDB:
         conds = [] if ended_by is None else [ri.c.end_time <= ended_by]
         newest = select(func.max(ri.c.run_number)).where(*conds).scalar_subquery()
         with self._connect() as conn:
+            if not self._has(conn, ri.name):
+                return None
             row = conn.execute(self._run_select(conn).where(ri.c.run_number == newest)).first()
         return None if row is None else _run(row)
 
     def latest_run_end(self) -> dt.datetime | None:
         """When the last run of RUN_INFO ended (``None`` without runs)."""
         with self._connect() as conn:
+            if not self._has(conn, s.run_info.name):
+                return None
             value = conn.scalar(select(func.max(s.run_info.c.end_time)))
         return _datetime(value)
 
@@ -513,6 +563,8 @@ class ConditionsDB:
             conds.append(ri.c.start_time > started_after)
         query = select(func.count(), func.min(ri.c.run_number), func.min(ri.c.end_time))
         with self._connect() as conn:
+            if not self._has(conn, ri.name):
+                return WaitingRuns(0, None, None)
             count, first, ended = conn.execute(query.where(*conds)).one()
         return WaitingRuns(int(count or 0), None if first is None else int(first), _datetime(ended))
 
@@ -543,7 +595,7 @@ class ConditionsDB:
 
     def _fills_where(self, condition: Any) -> list[Fill]:
         """Fills (with their runs) of the ``run_fill`` rows matching ``condition``; none
-        without the table."""
+        without fill information."""
         ri, rf = s.run_info, s.run_fill
         query = (
             select(ri.c.run_number, ri.c.start_time, ri.c.end_time, rf.c.fill_number)
@@ -584,7 +636,9 @@ class ConditionsDB:
             return [
                 None
                 if since is not None and since >= tag.end
-                else _iov_before(conn, tag, since, snapshot)
+                else _iov_before(
+                    conn, tag, None if since is None else self._since_bound(since), snapshot
+                )
                 for tag, since in points
             ]
 
@@ -609,7 +663,11 @@ class ConditionsDB:
     # -- overview -------------------------------------------------------------
 
     def summary(self) -> dict[str, int]:
-        """Row counts of every table plus the total payload bytes."""
+        """Row counts of the CondDB tables plus the total payload bytes.
+
+        Optional tables (:data:`OPTIONAL_TABLES`) the database lacks are left
+        out rather than counted as empty.
+        """
         counts: dict[str, int] = {}
         tables: Sequence[Any] = (
             s.tag,
@@ -618,9 +676,12 @@ class ConditionsDB:
             s.global_tag,
             s.global_tag_map,
             s.run_info,
+            s.run_fill,
         )
         with self._connect() as conn:
             for table in tables:
+                if table.name in OPTIONAL_TABLES and not self._has(conn, table.name):
+                    continue
                 counts[table.name] = int(conn.scalar(select(func.count()).select_from(table)) or 0)
             size = conn.scalar(select(func.sum(s.blob_length(s.payload.c.data))))
         counts["payload_bytes"] = int(size or 0)
@@ -699,6 +760,11 @@ def _tag(m: Any) -> Tag:
 def _iov_list(tag: Tag, rows: Sequence[Any], end: int, snapshot: dt.datetime | None) -> IovList:
     """Keep the latest insertion per since (rows come sorted that way)."""
     since = np.fromiter((r[0] for r in rows), dtype=np.uint64, count=len(rows))
+    if since.size > 1 and bool(np.any(since[1:] < since[:-1])):
+        # SQLite sorted sinces from 2**63 up, stored negative, first: put them
+        # last (a stable sort keeps the latest insertion first within a since).
+        order = np.argsort(since, kind="stable")
+        since, rows = since[order], [rows[int(i)] for i in order]
     keep = np.ones(since.size, dtype=bool)
     keep[1:] = since[1:] != since[:-1]
     idx = np.flatnonzero(keep)

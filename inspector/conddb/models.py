@@ -113,6 +113,8 @@ class PayloadInfo:
     version: str
     size: int
     insertion_time: dt.datetime
+    #: PAYLOAD.STREAMER_INFO: which release and technology wrote the blob
+    streamer_info: bytes = b""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,10 @@ Time-type since is ``unix_seconds << 32``, which passes 2**63 in 2038, and
 ``NUMERIC(20)`` on PostgreSQL and ``NUMBER(38)`` on Oracle (what CMS
 accounts use), so every value round-trips exactly; SQLite keeps its
 ``BIGINT`` (signed 64-bit), so values from 2**63 up cannot be written there.
+CMSSW writes them into SQLite all the same, as the signed number with the
+same 64 bits: ``TAG.END_OF_VALIDITY`` "forever" is stored as -1.  Reading
+turns every negative value back into its unsigned number (``v + 2**64``),
+on every backend, so -1 reads as 2**64 - 1.
 
 Payload sizes are measured with :class:`blob_length`, which each backend
 spells its own way (Oracle's ``LENGTH`` does not take a BLOB).
@@ -56,6 +60,7 @@ __all__ = [
     "run_info",
     "tag",
     "timestamp_text",
+    "to_unsigned",
 ]
 
 
@@ -74,8 +79,25 @@ class UnsignedBigInteger(TypeDecorator[int]):
         return dialect.type_descriptor(BigInteger())
 
     def process_result_value(self, value: Any, dialect: Dialect) -> int | None:
-        """Python ``int`` whatever the driver returned (``Decimal`` for NUMERIC)."""
-        return None if value is None else int(value)
+        """Python ``int`` whatever the driver returned (``Decimal`` for NUMERIC).
+
+        A negative value is an unsigned one stored as a signed 64-bit integer
+        (how CMSSW writes SQLite files: -1 is 2**64 - 1): its two's complement.
+        """
+        return None if value is None else to_unsigned(int(value))
+
+
+#: 2**64: where a signed 64-bit value wraps round to its unsigned reading.
+_WRAP = 1 << 64
+
+
+def to_unsigned(value: int) -> int:
+    """The unsigned 64-bit number whose bits the signed ``value`` holds (-1 → 2**64 - 1).
+
+    The one conversion of every since-like column (since, end of validity,
+    last validated time, validity); non-negative values are unchanged.
+    """
+    return value + _WRAP if value < 0 else value
 
 
 class blob_length(FunctionElement[int]):

@@ -21,6 +21,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from inspector.cmssw import alignment as tracker_alignment
 from inspector.conddb.timetypes import TimeType
 from inspector.demo.calendar import RunCalendar
 from inspector.demo.model import DemoTag, IovTable, TagInfo, payload_rng
@@ -40,7 +41,7 @@ __all__ = [
 
 PROMPT_TAG: Final = "TrackerAlignment_prompt_v1"
 RERECO_TAG: Final = "TrackerAlignment_rereco_v1"
-OBJECT_TYPE: Final = "TrackerAlignment"
+OBJECT_TYPE: Final = "Alignments"
 
 UM: Final = 1.0e-4  # one micrometre in cm
 URAD: Final = 1.0e-6
@@ -255,10 +256,8 @@ class AlignmentModel:
         return out
 
     def values(self, parameters: Floats) -> Mapping[str, Any]:
-        """Payload field values for (n, 6) module parameters."""
-        modules: dict[str, Any] = {"detid": self.detid}
-        modules.update({name: parameters[:, k] for k, name in enumerate(PARAMETERS)})
-        return {"modules": modules}
+        """Alignments members for (n, 6) module parameters (angles as the Euler angles)."""
+        return tracker_alignment.members(self.detid, parameters)
 
 
 def _structures(detid: npt.NDArray[np.uint32], nominal: Floats) -> Ints:
@@ -361,7 +360,7 @@ def prompt_tag(
         name=PROMPT_TAG,
         time_type=TimeType.RUN,
         object_type=OBJECT_TYPE,
-        version=1,
+        version=0,
         synchronization="prompt",
         description="Tracker alignment from the prompt calibration loop; the IOV after "
         "the first magnet cycle was corrected by a later insertion",
@@ -397,7 +396,7 @@ def rereco_tag(
         name=RERECO_TAG,
         time_type=TimeType.RUN,
         object_type=OBJECT_TYPE,
-        version=1,
+        version=0,
         synchronization="offline",
         description="Tracker alignment for the 2024 re-reconstruction (module-level "
         "alignment with the full year's tracks)",

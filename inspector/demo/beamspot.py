@@ -19,7 +19,14 @@ import numpy.typing as npt
 
 from inspector.conddb.timetypes import TimeType
 from inspector.demo.calendar import PERIOD_START, RunCalendar, change_points, share
-from inspector.demo.model import DATETIME_DTYPE, DemoTag, IovTable, TagInfo, Times
+from inspector.demo.model import (
+    DATETIME_DTYPE,
+    LEGACY_RELEASE,
+    DemoTag,
+    IovTable,
+    TagInfo,
+    Times,
+)
 
 __all__ = [
     "LEGACY_TAG",
@@ -61,6 +68,39 @@ Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 
 
+def members(
+    *,
+    position: tuple[float, float, float],
+    sigma_z: float,
+    slopes: tuple[float, float],
+    widths: tuple[float, float],
+    width_errors: tuple[float, float],
+    covariance: Floats,
+    beam_type: int = TRACKER_FIT,
+    beta_star: float = BETA_STAR_CM,
+) -> dict[str, Any]:
+    """A beam spot as the members of CMSSW's ``BeamSpotObjects`` (cm, rad).
+
+    The emittance follows from the width and β* (ε = σ² / β*), as for a
+    beam at its focus.
+    """
+    return {
+        "position_": np.asarray(position, np.float64),
+        "sigmaZ_": sigma_z,
+        "beamwidthX_": widths[0],
+        "beamwidthY_": widths[1],
+        "beamwidthXError_": width_errors[0],
+        "beamwidthYError_": width_errors[1],
+        "dxdz_": slopes[0],
+        "dydz_": slopes[1],
+        "covariance_": np.asarray(covariance, np.float64),
+        "type_": beam_type,
+        "emittanceX_": widths[0] ** 2 / beta_star,
+        "emittanceY_": widths[1] ** 2 / beta_star,
+        "betaStar_": beta_star,
+    }
+
+
 @dataclass(frozen=True, eq=False)
 class BeamSeries:
     """Beam-spot parameters for a series of payloads (one row per payload)."""
@@ -81,25 +121,16 @@ class BeamSeries:
         cov: Floats = self.errors[:, :, None] * CORRELATION[None] * self.errors[:, None, :]
         return cov
 
-    def v2_values(self, i: int, covariance: Floats) -> Mapping[str, Any]:
-        """Field values of payload ``i`` in the ``BeamSpotObjects`` v2 layout."""
-        return {
-            "x": self.x[i],
-            "y": self.y[i],
-            "z": self.z[i],
-            "sigma_z": self.sigma_z[i],
-            "dxdz": self.dxdz[i],
-            "dydz": self.dydz[i],
-            "beam_width_x": self.width_x[i],
-            "beam_width_y": self.width_y[i],
-            "beam_width_x_error": self.errors[i, 6],
-            "beam_width_y_error": self.width_y_error[i],
-            "covariance": covariance[i],
-            "emittance_x": self.width_x[i] ** 2 / BETA_STAR_CM,
-            "emittance_y": self.width_y[i] ** 2 / BETA_STAR_CM,
-            "beta_star": BETA_STAR_CM,
-            "type": TRACKER_FIT,
-        }
+    def values(self, i: int, covariance: Floats) -> Mapping[str, Any]:
+        """Payload ``i`` as the members of CMSSW's ``BeamSpotObjects``."""
+        return members(
+            position=(self.x[i], self.y[i], self.z[i]),
+            sigma_z=self.sigma_z[i],
+            slopes=(self.dxdz[i], self.dydz[i]),
+            widths=(self.width_x[i], self.width_y[i]),
+            width_errors=(self.errors[i, 6], self.width_y_error[i]),
+            covariance=covariance[i],
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -195,7 +226,7 @@ def per_run_payloads(
     middle = calendar.start[runs] + (calendar.end[runs] - calendar.start[runs]) // 2
     series = _measured(rng, truth.at(middle, runs), 0.5)
     covariance = series.covariance()
-    return lambda i: series.v2_values(i, covariance)
+    return lambda i: series.values(i, covariance)
 
 
 # --------------------------------------------------------------------------- PCL by lumi
@@ -249,7 +280,7 @@ def pcl_by_lumi_tag(
         name=PCL_TAG,
         time_type=TimeType.LUMI,
         object_type=OBJECT_TYPE,
-        version=2,
+        version=0,
         synchronization="pcl",
         description="Beam spot fitted per lumi block by the prompt calibration loop (PCL); "
         "a payload is repeated until the fit changes significantly",
@@ -258,7 +289,7 @@ def pcl_by_lumi_tag(
         info,
         IovTable(since, payload, uploaded[run_index]),
         n_payloads,
-        lambda i: series.v2_values(i, covariance),
+        lambda i: series.values(i, covariance),
     )
 
 
@@ -283,7 +314,7 @@ def by_run_tag(rng: np.random.Generator, calendar: RunCalendar, truth: BeamTruth
         name=RUN_TAG,
         time_type=TimeType.RUN,
         object_type=OBJECT_TYPE,
-        version=2,
+        version=0,
         synchronization="offline",
         description="Fill-averaged beam spot for reprocessing: one IOV per run, "
         "one payload per LHC fill",
@@ -292,13 +323,15 @@ def by_run_tag(rng: np.random.Generator, calendar: RunCalendar, truth: BeamTruth
         info,
         IovTable(calendar.run.astype(np.uint64), fill, uploaded[fill]),
         int(starts.size),
-        lambda i: series.v2_values(i, covariance),
+        lambda i: series.values(i, covariance),
     )
 
 
 # --------------------------------------------------------------------------- legacy
 
 
+#: β* at CMS in 2016 (cm)
+LEGACY_BETA_STAR_CM: Final = 40.0
 LEGACY_FIRST_RUN: Final = 272_760
 LEGACY_LAST_RUN: Final = 284_044
 LEGACY_START: Final = np.datetime64("2016-05-10T00:00:00", "s")
@@ -306,7 +339,7 @@ LEGACY_END: Final = np.datetime64("2016-10-27T00:00:00", "s")
 
 
 def legacy_tag(rng: np.random.Generator, n_iovs: int) -> DemoTag:
-    """A 2016 run-based tag in the old big-endian layout (one width, 3-vector).
+    """A 2016 run-based tag, as CMSSW 7.6 wrote it (boost 1.57; one width for both planes).
 
     Runs are spread over the 2016 proton run (they are not in RUN_INFO, as
     in a real database holding only recent run information).
@@ -332,23 +365,26 @@ def legacy_tag(rng: np.random.Generator, n_iovs: int) -> DemoTag:
     covariance = errors[:, :, None] * CORRELATION[None] * errors[:, None, :]
 
     def values(i: int) -> Mapping[str, Any]:
-        return {
-            "position": position[i],
-            "sigma_z": sigma_z[i],
-            "dxdz": slopes[i, 0],
-            "dydz": slopes[i, 1],
-            "beam_width": width[i],
-            "covariance": covariance[i],
-            "type": TRACKER_FIT,
-        }
+        # One fitted width for both planes, as the 2016 fits wrote it.
+        width_error = errors[i, 6]
+        return members(
+            position=(position[i, 0], position[i, 1], position[i, 2]),
+            sigma_z=sigma_z[i],
+            slopes=(slopes[i, 0], slopes[i, 1]),
+            widths=(width[i], width[i]),
+            width_errors=(width_error, width_error),
+            covariance=covariance[i],
+            beta_star=LEGACY_BETA_STAR_CM,
+        )
 
     info = TagInfo(
         name=LEGACY_TAG,
         time_type=TimeType.RUN,
         object_type=OBJECT_TYPE,
-        version=1,
+        version=0,
         synchronization="offline",
-        description="2016 beam spot by run in the legacy layout (single beam width)",
+        description="2016 beam spot by run, written by CMSSW 7.6 (one fitted width for x and y)",
+        release=LEGACY_RELEASE,
     )
     index = np.arange(n_iovs, dtype=np.int64)
     return DemoTag(info, IovTable(runs, index, uploaded.astype(DATETIME_DTYPE)), n_iovs, values)

@@ -34,9 +34,9 @@ from inspector.demo import alignment, beamspot, ecal, pixels, strips, watch
 from inspector.demo.calendar import RunCalendar, make_calendar, to_datetimes
 from inspector.demo.globaltags import demo_global_tags
 from inspector.demo.golden import demo_golden, golden_path, write_golden_json
-from inspector.demo.model import DemoTag, SharedPayload, content_rng
+from inspector.demo.model import DemoTag, SharedPayload, TagInfo, content_rng
 from inspector.errors import BadRequest, InvalidParameter
-from inspector.payload import SchemaRegistry, encode
+from inspector.payload import ArchiveLayout, Layout, SchemaRegistry, encode, streamer_info_text
 
 __all__ = [
     "MAX_SCALE",
@@ -255,8 +255,13 @@ class _Written:
     counts: dict[str, TagCounts] = field(default_factory=dict)
 
 
-def _streamer_info(object_type: str, version: int) -> bytes:
-    return json.dumps({"schema": f"{object_type}.v{version}"}).encode("utf-8")
+def _payload_row(info: TagInfo, layout: Layout) -> tuple[str, bytes]:
+    """PAYLOAD.VERSION and STREAMER_INFO as the writer of such a payload fills them."""
+    if isinstance(layout, ArchiveLayout):
+        r = info.release
+        return "dummy", streamer_info_text(r.cmssw, r.architecture, r.boost)
+    flat = json.dumps({"schema": f"{info.object_type}.v{info.version}"}).encode("utf-8")
+    return str(info.version), flat
 
 
 def _fast_sqlite(engine: Engine) -> None:
@@ -282,6 +287,7 @@ def _write_tag(
 ) -> None:
     info = tag.info
     schema = registry.get(info.object_type, info.version)
+    version, streamer_info = _payload_row(info, schema)
     first_use = to_datetimes(tag.iovs.first_use(tag.payload_count))
     created = min(first_use) - PAYLOAD_LEAD - TAG_LEAD
     writer.add_tag(
@@ -300,14 +306,14 @@ def _write_tag(
         if isinstance(source, SharedPayload):
             hashes.append(written.hashes[source.tag][source.index])
         else:
-            data = encode(schema, source)
+            data = encode(schema, source, library_version=info.release.library_version)
             digest = writer.add_payload(
                 conn,
                 info.object_type,
                 data,
-                version=str(info.version),
+                version=version,
                 insertion_time=first_use[i] - PAYLOAD_LEAD,
-                streamer_info=_streamer_info(info.object_type, info.version),
+                streamer_info=streamer_info,
             )
             if digest not in written.seen:
                 written.seen.add(digest)

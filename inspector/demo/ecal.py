@@ -25,7 +25,8 @@ from inspector.geometry.ecal import MAX_IETA, barrel_crystals, endcap_crystals
 __all__ = ["MEMBERS", "TAG", "PedestalModel", "pedestal_model", "pedestal_tag"]
 
 TAG: Final = "EcalPedestals_hlt_v1"
-OBJECT_TYPE: Final = "EcalPedestals"
+#: CondDB's name of ``EcalPedestals`` (a typedef), as CMSSW stores it
+OBJECT_TYPE: Final = "EcalCondObjectContainer<EcalPedestal>"
 MEMBERS: Final = ("mean_x12", "rms_x12", "mean_x6", "rms_x6", "mean_x1", "rms_x1")
 #: Lower gains: mean offset (ADC counts) and rms relative to gain 12.
 GAIN_MEAN_SHIFT: Final = (0.0, -1.2, -2.5)
@@ -48,11 +49,11 @@ class PedestalModel:
     seed: int
 
     def values(self, fraction: float, index: int) -> Mapping[str, Any]:
-        """Payload field values at ``fraction`` of the period (own random stream)."""
+        """The payload at ``fraction`` of the period, as EcalCondObjectContainer members."""
         rng = payload_rng(self.seed, index)
         return {
-            "barrel": _columns(_measure(rng, self.barrel, DRIFT[0] * fraction)),
-            "endcap": _columns(_measure(rng, self.endcap, DRIFT[1] * fraction)),
+            "eb_": {"m_items": _columns(_measure(rng, self.barrel, DRIFT[0] * fraction))},
+            "ee_": {"m_items": _columns(_measure(rng, self.endcap, DRIFT[1] * fraction))},
         }
 
 
@@ -128,7 +129,7 @@ def pedestal_tag(
         name=TAG,
         time_type=TimeType.RUN,
         object_type=OBJECT_TYPE,
-        version=1,
+        version=0,
         synchronization="hlt",
         description="ECAL pedestals from laser-sequence pedestal runs, for the HLT and "
         "prompt reconstruction",

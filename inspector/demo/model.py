@@ -22,9 +22,12 @@ from inspector.conddb.timetypes import TimeType
 
 __all__ = [
     "DATETIME_DTYPE",
+    "LEGACY_RELEASE",
+    "RUN3_RELEASE",
     "DemoTag",
     "IovTable",
     "PayloadSource",
+    "Release",
     "SharedPayload",
     "TagInfo",
     "content_rng",
@@ -60,8 +63,33 @@ def payload_rng(base: int, index: int) -> np.random.Generator:
 
 
 @dataclass(frozen=True)
+class Release:
+    """The CMSSW release a demo payload claims to be written by (its STREAMER_INFO).
+
+    The boost library version goes into the archive header, as the real
+    release's boost wrote it (the pairs seen in real CMS files).
+    """
+
+    cmssw: str
+    architecture: str
+    boost: str  # as STREAMER_INFO spells it: "1_78"
+    library_version: int
+
+
+#: What writes the Run 3 demo conditions (boost 1.78: archive library version 19).
+RUN3_RELEASE: Final = Release("CMSSW_13_0_17", "el8_amd64_gcc11", "1_78", 19)
+#: What wrote Run 2 era payloads (boost 1.57: archive library version 11).
+LEGACY_RELEASE: Final = Release("CMSSW_7_6_3_patch2", "slc6_amd64_gcc493", "1_57", 11)
+
+
+@dataclass(frozen=True)
 class TagInfo:
-    """The TAG row of a demo tag, minus the times the builder derives."""
+    """The TAG row of a demo tag, minus the times the builder derives.
+
+    ``version`` picks a flat layout's version; payloads of a CMSSW archive
+    layout are written with PAYLOAD.VERSION ``dummy``, as CMSSW does, and a
+    STREAMER_INFO naming ``release``.
+    """
 
     name: str
     time_type: TimeType
@@ -69,6 +97,7 @@ class TagInfo:
     version: int
     synchronization: str
     description: str
+    release: Release = RUN3_RELEASE
 
 
 @dataclass(frozen=True, eq=False)

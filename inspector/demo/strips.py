@@ -19,6 +19,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from inspector.cmssw import strips as sistrip
 from inspector.conddb.timetypes import TimeType
 from inspector.demo.calendar import RunCalendar, change_points
 from inspector.demo.model import (
@@ -110,13 +111,11 @@ class StripNoiseModel:
         return noise
 
     def values(self, noise: F32) -> Mapping[str, Any]:
-        """Payload field values for per-strip ``noise``: codes = min(511, round(10 n))."""
+        """SiStripNoises members for per-strip ``noise``: codes = min(511, round(10 n)),
+        packed 9 bits a strip as CMSSW packs them."""
         codes = np.rint(np.clip(noise, 0.0, None) * CODES_PER_ADC)
         np.minimum(codes, MAX_CODE, out=codes)
-        return {
-            "modules": {"detid": self.detid, "ibegin": self.begin, "iend": self.end},
-            "noise": codes.astype(CODE_DTYPE),
-        }
+        return sistrip.members(self.detid, codes.astype(CODE_DTYPE), self.strips)
 
 
 def noise_model(rng: np.random.Generator) -> StripNoiseModel:
@@ -178,7 +177,7 @@ def prompt_tag(
         name=PROMPT_TAG,
         time_type=TimeType.RUN,
         object_type=OBJECT_TYPE,
-        version=1,
+        version=0,
         synchronization="prompt",
         description="Strip noise from pedestal runs for prompt reconstruction: "
         "one IOV per run, a new payload when the noise changed",
@@ -220,7 +219,7 @@ def rereco_tag(
         name=RERECO_TAG,
         time_type=TimeType.RUN,
         object_type=OBJECT_TYPE,
-        version=1,
+        version=0,
         synchronization="offline",
         description="Strip noise for the 2024 re-reconstruction: the prompt payloads, "
         "the latest ones re-derived",

@@ -60,7 +60,7 @@ def _info(name: str, synchronization: str, description: str) -> TagInfo:
         name=name,
         time_type=TimeType.RUN,
         object_type=beamspot.OBJECT_TYPE,
-        version=2,
+        version=0,
         synchronization=synchronization,
         description=description,
     )

@@ -156,7 +156,12 @@ class Engine:
         def load() -> DecodedPayload:
             payload = db.payload(payload_hash)
             schema = self.plugins.schemas.get(payload.object_type, payload.version)
-            return decode(payload.data, schema, payload_hash=payload.hash)
+            return decode(
+                payload.data,
+                schema,
+                payload_hash=payload.hash,
+                streamer_info=payload.streamer_info,
+            )
 
         return self.decoded.get_or_compute((db.alias, payload_hash), load)
 
@@ -181,7 +186,13 @@ class Engine:
         schema = self.plugins.schemas.get(payload.object_type, payload.version)
         return self.decoded.get_or_compute(
             (db.alias, h),
-            functools.partial(decode, payload.data, schema, payload_hash=payload.hash),
+            functools.partial(
+                decode,
+                payload.data,
+                schema,
+                payload_hash=payload.hash,
+                streamer_info=payload.streamer_info,
+            ),
         )
 
     def cache_stats(self) -> list[CacheStats]:

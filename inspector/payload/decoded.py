@@ -1,14 +1,25 @@
-"""The result of decoding a payload: named numpy arrays plus their schema."""
+"""The result of decoding a payload: named values plus the layout they follow.
+
+For a flat layout the values are the fields (numpy arrays, scalars,
+strings); for a CMSSW archive layout they are the root class's members, in
+the decoded forms of ``docs/payload-schemas.md`` (nested dicts, lists and
+numpy arrays).  The per-field conversions (``physical``, ``ranges``,
+``range_means``) are declared by flat layouts only.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from inspector.errors import SchemaError
+from inspector.payload.archive import values as archive_values
+from inspector.payload.archive.layout import ArchiveLayout
+from inspector.payload.archive.streamer import StreamerInfo
 from inspector.payload.schema import Field, PayloadSchema
 
 __all__ = ["DecodedPayload", "FieldSummary"]
@@ -38,11 +49,23 @@ class DecodedPayload(Mapping[str, Any]):
     """
 
     def __init__(
-        self, schema: PayloadSchema, values: dict[str, Any], payload_hash: str | None
+        self,
+        schema: PayloadSchema | ArchiveLayout,
+        values: dict[str, Any],
+        payload_hash: str | None,
+        *,
+        library_version: int | None = None,
+        streamer: StreamerInfo | None = None,
     ) -> None:
         self.schema = schema
         self.payload_hash = payload_hash
+        #: boost library version from the archive header (archive layouts only)
+        self.library_version = library_version
+        #: what PAYLOAD.STREAMER_INFO said, when the caller passed it
+        self.streamer = streamer or StreamerInfo()
         self._values = values
+        self._nbytes: int | None = None
+        self._derived: dict[str, Any] = {}
 
     def __getitem__(self, name: str) -> Any:
         return self._values[name]
@@ -58,12 +81,42 @@ class DecodedPayload(Mapping[str, Any]):
         return f"<DecodedPayload {self.schema.object_type} v{self.schema.version} {what}>"
 
     @property
+    def is_archive(self) -> bool:
+        """Whether this payload is a CMSSW archive (a decoded C++ class)."""
+        return isinstance(self.schema, ArchiveLayout)
+
+    @property
     def nbytes(self) -> int:
         """Memory held by the decoded values (for byte-bounded caches)."""
-        total = 0
-        for value in self._values.values():
-            total += value.nbytes if isinstance(value, np.ndarray | np.generic) else len(value)
-        return total
+        if self._nbytes is None:
+            self._nbytes = sum(archive_values.nbytes(v) for v in self._values.values())
+        return self._nbytes
+
+    def derived(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A value computed from this payload once and kept with it (counted in ``nbytes``).
+
+        For what a class's methods compute from its members (SiStripNoises'
+        unpacked noise codes): a cached payload then carries it, and every
+        drawer reading it pays once.  Two threads asking at once may both
+        compute; the values are equal.
+        """
+        if key not in self._derived:
+            value = compute()
+            self._derived[key] = value
+            self._nbytes = self.nbytes + archive_values.nbytes(value)
+        return self._derived[key]
+
+    def plain(self) -> dict[str, Any]:
+        """Every value in JSON types, nested as in the class (``decode --values``)."""
+        return {name: archive_values.plain(value) for name, value in self._values.items()}
+
+    def _flat(self) -> PayloadSchema:
+        if not isinstance(self.schema, PayloadSchema):
+            raise SchemaError(
+                f"{self.schema.object_type} is a CMSSW class: its members carry no declared "
+                "conversions or ranges (read them directly)"
+            )
+        return self.schema
 
     def physical(self, name: str, dtype: npt.DTypeLike = np.float64) -> npt.NDArray[Any]:
         """Field values in physical units, applying the declared conversion.
@@ -92,7 +145,7 @@ class DecodedPayload(Mapping[str, Any]):
         Every declared conversion is linear, which lets reductions (means,
         sums) run on the raw integer codes and convert once at the end.
         """
-        field = self.schema.field(name)
+        field = self._flat().field(name)
         if field.quantized is not None:
             lo = float(self._values[field.quantized.min])
             hi = float(self._values[field.quantized.max])
@@ -104,7 +157,7 @@ class DecodedPayload(Mapping[str, Any]):
 
     def ranges(self, name: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """``(begin, end)`` element ranges declared by records field ``name``."""
-        field = self.schema.field(name)
+        field = self._flat().field(name)
         if field.ranges is None:
             raise KeyError(f"field {name!r} declares no ranges")
         records = self._values[name]
@@ -119,7 +172,7 @@ class DecodedPayload(Mapping[str, Any]):
 
         Vectorised with a cumulative sum, e.g. mean strip noise per module.
         """
-        field = self.schema.field(name)
+        field = self._flat().field(name)
         if field.ranges is None:
             raise KeyError(f"field {name!r} declares no ranges")
         slope, intercept = 1.0, 0.0
@@ -136,7 +189,15 @@ class DecodedPayload(Mapping[str, Any]):
         return means * slope + intercept
 
     def summaries(self) -> list[FieldSummary]:
-        """Per-field type, shape and statistics (records: one line per member)."""
+        """Per-field type, shape and statistics (records: one line per member).
+
+        Archive payloads give one line per member path, aggregated over list
+        elements (``m_records[*].m_parameters_values``).
+        """
+        if isinstance(self.schema, ArchiveLayout):
+            return [
+                _leaf_summary(leaf) for leaf in archive_values.leaves(self.schema, self._values)
+            ]
         out: list[FieldSummary] = []
         for field in self.schema.fields:
             value = self._values[field.name]
@@ -160,6 +221,12 @@ class DecodedPayload(Mapping[str, Any]):
                     )
                 )
         return out
+
+
+def _leaf_summary(leaf: archive_values.Leaf) -> FieldSummary:
+    if leaf.kind == "string":
+        return FieldSummary(leaf.path, "string", "str", (len(leaf.parts),), "", *[None] * 4)
+    return _summary(leaf.path, leaf.kind, leaf.values(), leaf.unit)
 
 
 def _integer_reciprocal(slope: float) -> float | None:

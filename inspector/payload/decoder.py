@@ -1,4 +1,8 @@
-"""Blob → named numpy arrays, following a declared :class:`PayloadSchema`.
+"""Blob → named numpy arrays, following a declared layout.
+
+:func:`decode` takes either kind of layout: a CMSSW archive layout goes to
+:mod:`inspector.payload.archive.reader`; a flat :class:`PayloadSchema` is
+read here, field by field.
 
 Safety first: every count and length is checked against the bytes left in
 the blob *before* anything is allocated, so a corrupt or hostile blob costs
@@ -17,6 +21,9 @@ from typing import Any
 import numpy as np
 
 from inspector.errors import PayloadDecodeError
+from inspector.payload.archive.layout import ArchiveLayout
+from inspector.payload.archive.reader import read_archive
+from inspector.payload.archive.streamer import StreamerInfo, parse_streamer_info
 from inspector.payload.bits import packed_nbytes, unpack_bits
 from inspector.payload.decoded import DecodedPayload
 from inspector.payload.schema import Field, PayloadSchema
@@ -49,17 +56,22 @@ class _Cursor:
 
 def decode(
     blob: bytes | bytearray | memoryview,
-    schema: PayloadSchema,
+    schema: PayloadSchema | ArchiveLayout,
     *,
     payload_hash: str | None = None,
+    streamer_info: bytes | str | None = None,
 ) -> DecodedPayload:
     """Decode ``blob`` with ``schema``; see the module docstring for guarantees.
 
     Pass ``bytes`` for zero-copy views; other buffers are copied once so the
-    decoded arrays can never change under the caller.
+    decoded arrays can never change under the caller.  ``streamer_info`` (the
+    PAYLOAD.STREAMER_INFO text) is checked for archive layouts: a technology
+    other than boost/serialization is refused by name.
     """
     if not isinstance(blob, bytes):
         blob = bytes(blob)
+    if isinstance(schema, ArchiveLayout):
+        return _decode_archive(blob, schema, payload_hash, parse_streamer_info(streamer_info))
     layout = _fixed_layout(schema)
     if layout is not None and len(blob) == layout.itemsize:
         record = np.frombuffer(blob, layout, count=1)
@@ -78,6 +90,23 @@ def decode(
             cur.field = field.name
             _check_ranges(cur, field, values)
     return DecodedPayload(schema, values, payload_hash)
+
+
+def _decode_archive(
+    blob: bytes, layout: ArchiveLayout, payload_hash: str | None, info: StreamerInfo
+) -> DecodedPayload:
+    if not info.readable:
+        raise PayloadDecodeError(
+            f"written with technology {info.technology!r} {info.tech_version}; only "
+            "boost/serialization (eos::portable_oarchive) payloads can be read",
+            payload_hash=payload_hash,
+            field=None,
+            offset=0,
+        )
+    values, library_version = read_archive(blob, layout, payload_hash=payload_hash)
+    return DecodedPayload(
+        layout, values, payload_hash, library_version=library_version, streamer=info
+    )
 
 
 @functools.lru_cache(maxsize=256)

@@ -14,14 +14,29 @@ from typing import Any
 import numpy as np
 
 from inspector.errors import PayloadEncodeError
+from inspector.payload.archive.layout import ArchiveLayout
+from inspector.payload.archive.writer import DEFAULT_LIBRARY_VERSION, write_archive
 from inspector.payload.bits import pack_bits
 from inspector.payload.schema import Field, PayloadSchema
 
 __all__ = ["encode"]
 
 
-def encode(schema: PayloadSchema, values: Mapping[str, Any]) -> bytes:
-    """Serialise ``values`` (field name → scalar, array or string) with ``schema``."""
+def encode(
+    schema: PayloadSchema | ArchiveLayout,
+    values: Mapping[str, Any],
+    *,
+    library_version: int = DEFAULT_LIBRARY_VERSION,
+) -> bytes:
+    """Serialise ``values`` with ``schema``.
+
+    Flat layouts take field name → scalar, array or string; archive layouts
+    take the root class's member name → value in the decoded forms of
+    ``docs/payload-schemas.md`` and write the boost ``library_version``
+    (19: boost 1.78) in the archive header.
+    """
+    if isinstance(schema, ArchiveLayout):
+        return write_archive(schema, values, library_version=library_version)
     unknown = set(values) - {f.name for f in schema.fields}
     if unknown:
         raise PayloadEncodeError(

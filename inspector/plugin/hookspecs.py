@@ -9,7 +9,7 @@ need (pluggy passes only the ones named).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,13 +30,20 @@ __all__ = [
     "register_drawers",
     "register_geometries",
     "register_payload_schemas",
+    "register_payload_views",
     "register_renderers",
 ]
 
 
 @hookspec
 def register_payload_schemas() -> Iterable[Path]:
-    """Return folders holding ``<ObjectType>.v<N>.toml`` payload layouts."""
+    """Return folders holding payload layouts (``*.archive.toml`` and ``<Type>.v<N>.toml``)."""
+    raise NotImplementedError
+
+
+@hookspec
+def register_payload_views() -> dict[str, Callable[[Any], Any]]:
+    """Return ``{object type: view}``; a view gives a decoded payload as its class prints it."""
     raise NotImplementedError
 
 

@@ -10,10 +10,10 @@ that does not exist, stops start-up with a message naming it.
 from __future__ import annotations
 
 import importlib.metadata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pluggy
 
@@ -101,6 +101,14 @@ class Plugins:
     geometry_files: list[Path] = field(default_factory=list)
     renderers: dict[type, Any] = field(default_factory=dict)
     info: list[PluginInfo] = field(default_factory=list)
+    #: object type → [(plugin, view)]: how classes print themselves (``inspector decode``)
+    views: dict[str, list[tuple[str, Callable[[Any], Any]]]] = field(default_factory=dict)
+
+    def payload_views(self, payload: Any) -> dict[str, Any]:
+        """Every registered view of a decoded payload's type, by plugin name."""
+        return {
+            name: view(payload) for name, view in self.views.get(payload.schema.object_type, [])
+        }
 
 
 def load_plugins(*, entry_points: bool = True, extra: Iterable[tuple[str, object]] = ()) -> Plugins:
@@ -170,7 +178,13 @@ def _collect(pm: pluggy.PluginManager, info: list[PluginInfo]) -> Plugins:
     renderers: dict[type, Any] = {}
     for mapping in pm.hook.register_renderers():
         renderers.update(mapping)
-    return Plugins(pm, schemas, drawers, geometry, renderers, info)
+    views: dict[str, list[tuple[str, Callable[[Any], Any]]]] = {}
+    for impl in pm.hook.register_payload_views.get_hookimpls():
+        plugin_name = pm.get_name(impl.plugin) or repr(impl.plugin)
+        registered = cast("dict[str, Callable[[Any], Any]]", impl.function() or {})
+        for object_type, view in registered.items():
+            views.setdefault(object_type, []).append((plugin_name, view))
+    return Plugins(pm, schemas, drawers, geometry, renderers, info, views)
 
 
 def _answers(pm: pluggy.PluginManager, hook: str) -> list[Any]:

@@ -46,6 +46,11 @@ def watch_report(db: ConditionsDB, rule: WatchedTag, now: dt.datetime) -> WatchR
                 rule, now, f"{tag.time_type.value} IOVs cannot be compared with runs"
             )
         newest = db.newest_iov(tag, snapshot=now)
+        if not db.has_runs():
+            reason = f"database {db.alias!r} has no run information (no RUN_INFO table)"
+            return WatchReport.unknown(
+                rule, now, f"{reason}: no runs to compare with", tag.time_type, newest
+            )
         point = waiting_point(tag.time_type, newest)
         waiting = db.waiting_runs(
             ended_by=now, after_run=point.after_run, started_after=point.started_after

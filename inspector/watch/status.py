@@ -12,7 +12,7 @@ it ended (zero when none waits), and decides the status:
 - ``LATE``: lag > ``max_latency_hours`` (and <= ``stale_after_hours``);
 - ``STALE``: lag > ``stale_after_hours`` (only when that is configured);
 - ``UNKNOWN``: the facts cannot be measured (tag or database missing,
-  Hash/User IOVs), with the reason.
+  Hash/User IOVs, no run information in the database), with the reason.
 
 Tying every status to runs that need conditions means a technical stop
 (no runs, no uploads) never raises a false alarm.
@@ -133,9 +133,16 @@ class WatchReport:
         return cls(rule, now, status, reason, time_type, newest_iov, newest_run, waiting)
 
     @classmethod
-    def unknown(cls, rule: WatchedTag, now: dt.datetime, reason: str) -> WatchReport:
-        """A report for a tag whose facts could not be measured."""
-        return cls(rule, now, Status.UNKNOWN, reason)
+    def unknown(
+        cls,
+        rule: WatchedTag,
+        now: dt.datetime,
+        reason: str,
+        time_type: TimeType | None = None,
+        newest_iov: Iov | None = None,
+    ) -> WatchReport:
+        """A report for a tag whose facts could not be measured (with those that could)."""
+        return cls(rule, now, Status.UNKNOWN, reason, time_type, newest_iov)
 
 
 def _reason(rule: WatchedTag, status: Status, waiting: WaitingRuns, lag: dt.timedelta) -> str:

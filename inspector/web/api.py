@@ -29,6 +29,7 @@ from inspector.conddb.timetypes import TimeType, parse_since, parse_snapshot, si
 from inspector.drawers import KINDS, Drawer
 from inspector.engine import SingleFlight, byte_cache
 from inspector.errors import InspectorError, InvalidParameter, NotFound
+from inspector.payload import parse_streamer_info
 from inspector.payload.decoded import FieldSummary
 from inspector.web.jsonapi import (
     JSONAPI,
@@ -260,7 +261,10 @@ def list_tags() -> Response:
     return send_document(document(data, links=links, meta=page_meta(paging, result.total)))
 
 
-@api.get("/tags/<name>")
+# Tag names may hold "/" (and any other character): the name is a ``path``
+# segment, since servers decode %2F before routing; ``/iovs`` after it still
+# routes to the IOV list.  Slashes are not merged, so "a//b" stays itself.
+@api.get("/tags/<path:name>", merge_slashes=False)
 def get_tag(name: str) -> Response:
     """One tag's metadata, with links to its IOVs and to the drawers that read it."""
     args = api_args("db")
@@ -314,7 +318,7 @@ def _iov_resources(tag: Tag, iovs: IovList, lo: int, hi: int, alias: str) -> lis
     ]
 
 
-@api.get("/tags/<name>/iovs")
+@api.get("/tags/<path:name>/iovs", merge_slashes=False)
 def list_iovs(name: str) -> Response:
     """A tag's IOVs in a range, as seen at a snapshot time, paged."""
     args = api_args("db", "since", "until", "snapshot", *_PAGING)
@@ -391,6 +395,7 @@ def get_payload(payload_hash: str) -> Response:
         "version": info.version,
         "size": info.size,
         "insertion_time": iso(info.insertion_time),
+        "streamer_info": parse_streamer_info(info.streamer_info).as_dict(),
         "fields": [_field(s) for s in summaries],
     }
     self_link = url(url_for("api.get_payload", payload_hash=info.hash), [("db", db.alias)])
@@ -587,7 +592,7 @@ def list_global_tags() -> Response:
     return send_document(document(data, links=links, meta=page_meta(paging, result.total)))
 
 
-@api.get("/globaltags/<name>")
+@api.get("/globaltags/<path:name>", merge_slashes=False)
 def get_global_tag(name: str) -> Response:
     """A global tag with every (record, label) → tag line, related to those tags."""
     args = api_args("db")

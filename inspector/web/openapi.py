@@ -257,6 +257,17 @@ def _payload_schemas() -> dict[str, _Schema]:
             "version": _STR,
             "size": {"type": "integer", "minimum": 0, "description": "blob size"},
             "insertion_time": _DATE_TIME,
+            "streamer_info": _obj(
+                {
+                    "release": _STR,
+                    "architecture": _STR,
+                    "technology": _STR,
+                    "tech_version": _STR,
+                    "boost_version": _STR,
+                },
+                description="PAYLOAD.STREAMER_INFO: what wrote the blob (empty strings "
+                "where it says nothing)",
+            ),
             "fields": _array(_ref("FieldSummary")),
         }
     )
@@ -473,10 +484,25 @@ def _run_schemas() -> dict[str, _Schema]:
         }
     )
     fill_info = {"type": "boolean", "description": "whether the database has fill information"}
+    runs_info = {
+        "type": "boolean",
+        "description": "whether the database has run information (a RUN_INFO table); "
+        "without it the list is empty",
+    }
+    note = {"type": "string", "description": "why the list is empty, when there is no RUN_INFO"}
     units = _units({"duration_seconds": {"const": "s"}})
     list_meta = {
         "allOf": [_ref("PageMeta")],
-        **_obj({"units": units, "fills_available": fill_info}, closed=False),
+        **_obj(
+            {
+                "units": units,
+                "runs_available": runs_info,
+                "fills_available": fill_info,
+                "note": note,
+            },
+            required=["units", "runs_available", "fills_available"],
+            closed=False,
+        ),
     }
     run_links = {"self": _STR, "html": {"type": "string", "description": "the run page"}}
     run = _resource("runs", _obj(common), links=run_links)
@@ -836,7 +862,11 @@ def _tag_paths() -> dict[str, Any]:
         ),
         *_paging("tags"),
     ]
-    name = _path("name", "tag name")
+    name = _path(
+        "name",
+        "tag name, percent-encoded; a / in it may be written as it is (tags/A/B/iovs is "
+        "the IOV list of tag A/B)",
+    )
     iov_params = [
         _db(),
         name,

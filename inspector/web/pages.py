@@ -16,7 +16,8 @@ from flask import Blueprint, Response, render_template, request, url_for
 from inspector.conddb import ConditionsDB, IovList, format_since
 from inspector.conddb.timetypes import TimeType, format_snapshot
 from inspector.drawers import Drawer
-from inspector.errors import InvalidParameter, NotFound
+from inspector.errors import InvalidParameter, NotFound, PayloadDecodeError
+from inspector.payload import ArchiveLayout, FieldSummary, Layout, parse_streamer_info
 from inspector.plots import History, Series
 from inspector.render import json_item_bytes
 from inspector.web.cmspi_export import CMSPI, cmspi_export
@@ -95,7 +96,7 @@ def home() -> str:
 # -- tags -----------------------------------------------------------------------
 
 
-@pages.get("/tags/<path:name>")
+@pages.get("/tags/<path:name>", merge_slashes=False)
 def tag_page(name: str) -> str:
     """Metadata, IOV timeline, paged IOV table and the drawers that apply."""
     db = page_database()
@@ -129,6 +130,41 @@ def tag_page(name: str) -> str:
     )
 
 
+# -- payloads -------------------------------------------------------------------
+
+
+@pages.get("/payloads/<payload_hash>")
+def payload_page(payload_hash: str) -> str:
+    """What wrote a payload (STREAMER_INFO), its layout and every decoded member, summarised.
+
+    A payload whose bytes do not match its layout still gets its page: the
+    metadata, and the decoder's message naming the member and byte offset.
+    """
+    db = page_database()
+    info = db.payload_info(payload_hash)
+    streamer = parse_streamer_info(info.streamer_info)
+    summaries: list[FieldSummary] = []
+    error = ""
+    layout: Layout | None = None
+    try:
+        layout = state().plugins.schemas.get(info.object_type, info.version)
+        summaries = state().engine.decoded_payload(db.alias, info.hash).summaries()
+    except (NotFound, PayloadDecodeError) as exc:
+        error = exc.message
+    return render_template(
+        "payload.html",
+        db=db,
+        info=info,
+        streamer=streamer,
+        layout=layout,
+        archive=isinstance(layout, ArchiveLayout),
+        summaries=summaries,
+        error=error,
+        drawers=state().plugins.drawers.for_payload_type(info.object_type),
+        api=url(url_for("api.get_payload", payload_hash=info.hash), [("db", db.alias)]),
+    )
+
+
 def _notes_context(alias: str, tag: str, drawers: list[Drawer]) -> dict[str, Any]:
     """What the notes list and form of a tag page need (IOV notes link to a history)."""
     notes, total = tag_notes(alias, tag)
@@ -154,7 +190,7 @@ def _iov_row(iovs: IovList, i: int) -> dict[str, Any]:
     }
 
 
-@pages.get("/tags/<path:name>/timeline.json")
+@pages.get("/tags/<path:name>/timeline.json", merge_slashes=False)
 def tag_timeline(name: str) -> Response:
     """The IOV timeline as a Bokeh document: each payload change is a step."""
     db = page_database()
@@ -302,7 +338,7 @@ def global_tags_page() -> str:
     return render_template("globaltags.html", db=db, q=q, results=result)
 
 
-@pages.get("/globaltags/<path:name>")
+@pages.get("/globaltags/<path:name>", merge_slashes=False)
 def global_tag_page(name: str) -> str:
     """Records, labels and tags of one global tag."""
     db = page_database()

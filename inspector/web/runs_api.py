@@ -4,7 +4,9 @@ Registered on the :data:`~inspector.web.api.api` blueprint (this module is
 imported at the end of :mod:`inspector.web.api`), so they share its
 argument checks, error bodies, caching and ``api.*`` endpoint names.
 
-- ``/runs``: runs by number, fill and start-date range, paged by the database;
+- ``/runs``: runs by number, fill and start-date range, paged by the database
+  (an empty list, with ``meta.runs_available`` false and a ``meta.note``, for
+  a database without RUN_INFO);
 - ``/runs/<number>``: one run with its fill and that fill's other runs;
 - ``/runs/<number>/readiness?globaltag=G``: whether every record of ``G``
   has conditions for the run (what a reconstruction system polls: a few
@@ -71,7 +73,14 @@ def list_runs() -> Response:
     links = page_links(
         url_for("api.list_runs"), link_arguments(args, db.alias, _RUN_FILTERS), paging, result.total
     )
-    meta = {**page_meta(paging, result.total), "units": _UNITS, "fills_available": db.has_fills()}
+    meta: dict[str, Any] = {
+        **page_meta(paging, result.total),
+        "units": _UNITS,
+        "runs_available": db.has_runs(),
+        "fills_available": db.has_fills(),
+    }
+    if not meta["runs_available"]:
+        meta["note"] = f"database {db.alias!r} has no run information (no RUN_INFO table)"
     return send_document(document(data, links=links, meta=meta))
 
 

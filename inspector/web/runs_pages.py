@@ -50,6 +50,7 @@ def runs_page() -> str:
         result=result,
         filters=args,
         kept=kept,
+        has_runs=db.has_runs(),
         has_fills=db.has_fills(),
         duration_text=duration_text,
     )
@@ -71,6 +72,8 @@ def _chosen_global_tag(db: ConditionsDB) -> tuple[list[GlobalTag], GlobalTag | N
 def run_page(number: int) -> str:
     """A run, its fill with the fill's other runs, and its conditions in a global tag."""
     db = page_database()
+    if not db.has_runs():  # nothing to look up: say so, rather than "run not found"
+        return render_template("run.html", db=db, number=number, run=None)
     run = db.run(number)
     fill = db.fill(run.fill_number) if run.fill_number is not None else None
     before, after = db.neighbour_runs(number)
@@ -86,6 +89,7 @@ def run_page(number: int) -> str:
     return render_template(
         "run.html",
         db=db,
+        number=number,
         run=run,
         fill=fill,
         has_fills=db.has_fills(),

@@ -70,7 +70,7 @@ def echo(payload: DecodedPayload, params: Mapping[str, Any]) -> Table:
     label = str(params["label"])
     return Table(
         title=label,
-        columns={label: np.array([float(payload["x"])]), "text": np.array([label])},
+        columns={label: np.array([float(payload["position_"][0])]), "text": np.array([label])},
     )
 
 
@@ -85,14 +85,14 @@ class EchoPlugin:
 def _build_hostile(path: Path) -> None:
     """Two beam spot tags named, described and synchronised with markup; a global tag too."""
     writer = ConditionsWriter.create_sqlite(path)
-    schema = SchemaRegistry.builtin().get("BeamSpotObjects", 2)
+    schema = SchemaRegistry.builtin().get("BeamSpotObjects")
     with writer.engine.begin() as conn:
         first, second = (
             writer.add_payload(
                 conn,
                 "BeamSpotObjects",
                 encode(schema, beamspot_values(x)),
-                version="2",
+                version="dummy",
                 insertion_time=T0,
             )
             for x in (0.1, 0.2)

@@ -37,7 +37,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import values_for
+from strategies import flat_registry, values_for
 
 from inspector.errors import PayloadDecodeError
 from inspector.payload import (
@@ -170,7 +170,11 @@ def _layouts() -> list[PayloadSchema]:
     edges = SchemaRegistry()
     for name, text in _EDGE_DOCUMENTS.items():
         edges.add_document(text, source=name)
-    return [*load_plugins().schemas, *edges]
+    flat = flat_registry()  # the decoder's own test layouts, and every flat one plugins add
+    for schema in load_plugins().schemas.flat():
+        if schema.key not in {s.key for s in flat.flat()}:
+            flat.add(schema)
+    return [*flat.flat(), *edges]
 
 
 LAYOUTS: Final = _layouts()

@@ -90,7 +90,7 @@ _fresh = itertools.count(1)
 @drawer("iso.good", title="Good", payload_types="BeamSpotObjects", kind="single", params=[FRESH])
 def good(payload: DecodedPayload, params: Mapping[str, Any]) -> Table:
     """The beam spot x in a one-row table."""
-    return Table(title="good", columns={"x": np.array([float(payload["x"])])})
+    return Table(title="good", columns={"x": np.array([float(payload["position_"][0])])})
 
 
 @drawer(
@@ -98,7 +98,7 @@ def good(payload: DecodedPayload, params: Mapping[str, Any]) -> Table:
 )
 def good_history(payload: DecodedPayload, params: Mapping[str, Any]) -> float:
     """The beam spot x, per IOV."""
-    return float(payload["x"])
+    return float(payload["position_"][0])
 
 
 @drawer("iso.raises", title="Raises", payload_types="BeamSpotObjects", kind="single")

@@ -139,6 +139,7 @@ def _every_url(web: WebState) -> list[str]:
             f"/api/v1/tags/{name}",
             f"/api/v1/tags/{name}/iovs",
             f"/api/v1/payloads/{iovs.payload_hash[-1]}",
+            f"/payloads/{iovs.payload_hash[-1]}",
         ]
     for gt in db.global_tags(page_size=1000).items:
         urls += [f"/globaltags/{quote(gt.name, safe='')}", f"/api/v1/globaltags/{gt.name}"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from drawer_checks import iov_sinces, payload_at
+from drawer_checks import alignment_modules, iov_sinces, payload_at
 
 from inspector.engine import Engine, PlotRequest
 from inspector.geometry.detid import subdetector
@@ -15,8 +15,8 @@ RERECO = "TrackerAlignment_rereco_v1"
 
 
 def _deltas(engine: Engine, s1: int, s2: int) -> dict[str, np.ndarray]:
-    a = payload_at(engine, PROMPT, s1)["modules"]
-    b = payload_at(engine, PROMPT, s2)["modules"]
+    a = alignment_modules(payload_at(engine, PROMPT, s1))
+    b = alignment_modules(payload_at(engine, PROMPT, s2))
     by_id = {int(d): i for i, d in enumerate(b["detid"])}
     order = np.array([by_id[int(d)] for d in a["detid"]])
     out = {c: (np.asarray(b[c])[order] - np.asarray(a[c])) * 1e4 for c in "xyz"}
@@ -69,6 +69,6 @@ def test_two_tag_comparison_and_history(demo_engine: Engine) -> None:
         )
     )
     assert isinstance(history, History)
-    p = payload_at(demo_engine, PROMPT, int(history.since[1]))["modules"]
+    p = alignment_modules(payload_at(demo_engine, PROMPT, int(history.since[1])))
     sel = np.asarray(subdetector(np.asarray(p["detid"]))) == 3
     assert history.series["z"].values[1] == pytest.approx(np.asarray(p["z"])[sel].mean() * 1e4)

@@ -15,7 +15,7 @@ def test_at_least_fifteen_builtin_drawers_over_every_demo_payload_type() -> None
     builtin = [
         d
         for d in plugins.drawers
-        if d.plugin in {"beamspot", "strips", "alignment", "pixels", "ecal"}
+        if d.plugin in {"beamspot", "strips", "alignment", "pixels", "ecal", "jetmet"}
     ]
     assert len(builtin) >= 15
     covered = {t for d in builtin for t in d.payload_types}

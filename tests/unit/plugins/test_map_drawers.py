@@ -15,7 +15,7 @@ import inspector_plugins.maps
 import inspector_plugins.schemas
 import numpy as np
 import pytest
-from drawer_checks import iov_sinces, payload_at
+from drawer_checks import alignment_modules, iov_sinces, payload_at, strip_codes, strip_modules
 
 from inspector.config import Config, DatabaseConfig
 from inspector.engine import Engine, PlotRequest
@@ -69,8 +69,8 @@ def hashes(engine: Engine, tag: str) -> list[str]:
 
 def module_sums(payload: DecodedPayload) -> tuple[list[int], list[int], list[int]]:
     """(detid, sum of noise codes, strips) per module, one Python slice at a time."""
-    modules = payload["modules"]
-    codes = np.asarray(payload["noise"], dtype=np.int64)
+    modules = strip_modules(payload)
+    codes = strip_codes(payload).astype(np.int64)
     begin, end = np.asarray(modules["ibegin"]), np.asarray(modules["iend"])
     ids = [int(d) for d in modules["detid"]]
     sums = [int(codes[b:e].sum()) for b, e in zip(begin.tolist(), end.tolist(), strict=True)]
@@ -244,7 +244,7 @@ def test_noise_ratio_between_two_tags(engine: Engine) -> None:
 
 
 def positions(payload: DecodedPayload) -> dict[int, tuple[float, float, float]]:
-    modules = payload["modules"]
+    modules = alignment_modules(payload)
     return {
         int(d): (float(x), float(y), float(z))
         for d, x, y, z in zip(

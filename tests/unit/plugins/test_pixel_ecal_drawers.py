@@ -67,7 +67,7 @@ def test_barrel_map_places_every_crystal(demo_engine: Engine) -> None:
     assert isinstance(plot, Histogram2D)
     p = payload_at(demo_engine, ECAL, since)
     ieta, iphi, _ = barrel_crystals()
-    values = np.asarray(p["barrel"]["mean_x6"])
+    values = np.asarray(p["eb_"]["m_items"]["mean_x6"])
     i = 12345
     assert plot.values[iphi[i] - 1, ieta[i] + 85] == pytest.approx(values[i])
     assert np.isnan(plot.values[:, 85]).all()  # there is no iη = 0
@@ -90,7 +90,7 @@ def test_endcap_map_and_history(demo_engine: Engine) -> None:
     history = demo_engine.plot(PlotRequest(drawer="ecal.pedestal_history", tag=ECAL))
     assert isinstance(history, History)
     assert history.series["EE"].values[0] == pytest.approx(
-        np.asarray(p["endcap"]["mean_x12"], dtype=np.float64).mean()
+        np.asarray(p["ee_"]["m_items"]["mean_x12"], dtype=np.float64).mean()
     )
     assert history.series["EB"].errors is not None
 
@@ -103,7 +103,11 @@ def test_barrel_difference_is_second_minus_first(demo_engine: Engine) -> None:
         )
     )
     assert isinstance(plot, Histogram2D)
-    a = np.asarray(payload_at(demo_engine, ECAL, s[0])["barrel"]["mean_x12"], dtype=np.float64)
-    b = np.asarray(payload_at(demo_engine, ECAL, s[-1])["barrel"]["mean_x12"], dtype=np.float64)
+    a = np.asarray(
+        payload_at(demo_engine, ECAL, s[0])["eb_"]["m_items"]["mean_x12"], dtype=np.float64
+    )
+    b = np.asarray(
+        payload_at(demo_engine, ECAL, s[-1])["eb_"]["m_items"]["mean_x12"], dtype=np.float64
+    )
     ieta, iphi, _ = barrel_crystals()
     assert plot.values[iphi[7] - 1, ieta[7] + 85] == pytest.approx(b[7] - a[7])

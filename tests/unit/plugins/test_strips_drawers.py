@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from drawer_checks import iov_sinces, payload_at
+from drawer_checks import iov_sinces, payload_at, strip_codes, strip_modules
 
 from inspector.engine import Engine, PlotRequest
 from inspector.geometry.detid import subdetector
@@ -15,7 +15,7 @@ CODES = {"TIB": 3, "TID": 4, "TOB": 5, "TEC": 6}
 
 
 def strip_subdets(p: object) -> np.ndarray:
-    modules = p["modules"]  # type: ignore[index]
+    modules = strip_modules(p)  # type: ignore[arg-type]
     lengths = np.asarray(modules["iend"]) - np.asarray(modules["ibegin"])
     return np.repeat(np.asarray(subdetector(np.asarray(modules["detid"]))), lengths)
 
@@ -31,7 +31,7 @@ def test_noise_distribution_counts_every_strip(demo_engine: Engine) -> None:
         )
     )
     assert isinstance(plot, Histogram1D)
-    noise = np.asarray(payload_at(demo_engine, TAG, since)["noise"]) / 10.0
+    noise = strip_codes(payload_at(demo_engine, TAG, since)) / 10.0
     expected, _ = np.histogram(noise, bins=30, range=(0, 12))
     assert plot.counts.tolist() == expected.tolist()
     assert plot.overflow == np.count_nonzero(noise > 12)
@@ -57,7 +57,7 @@ def test_mean_noise_history_per_subdetector(demo_engine: Engine) -> None:
     assert list(plot.series) == ["TIB", "TID", "TOB", "TEC"]
     since = int(plot.since[-1])
     p = payload_at(demo_engine, TAG, since)
-    noise = np.asarray(p["noise"]) / 10.0
+    noise = strip_codes(p) / 10.0
     subdets = strip_subdets(p)
     for name, code in CODES.items():
         assert plot.series[name].values[-1] == pytest.approx(noise[subdets == code].mean())
@@ -70,7 +70,7 @@ def test_bad_strips_history(demo_engine: Engine) -> None:
     )
     assert isinstance(plot, History)
     p = payload_at(demo_engine, TAG, int(plot.since[0]))
-    noise = np.asarray(p["noise"]) / 10.0
+    noise = strip_codes(p) / 10.0
     assert plot.series["dead"].values[0] == np.count_nonzero(noise == 0)
     assert plot.series["noisy"].values[0] == np.count_nonzero(noise > 12.5)
     assert plot.series["dead"].values[0] > 0
@@ -94,8 +94,8 @@ def test_noise_ratio_between_two_tags(demo_engine: Engine) -> None:
     b = payload_at(demo_engine, "SiStripNoise_rereco_v2", b_since)
 
     def means(p: object) -> np.ndarray:
-        modules = p["modules"]  # type: ignore[index]
-        noise = np.asarray(p["noise"], dtype=np.float64) / 10.0  # type: ignore[index]
+        modules = strip_modules(p)  # type: ignore[arg-type]
+        noise = strip_codes(p).astype(np.float64) / 10.0  # type: ignore[arg-type]
         return np.array(
             [noise[s:e].mean() for s, e in zip(modules["ibegin"], modules["iend"], strict=True)]
         )

@@ -22,10 +22,7 @@ from inspector.plugin import hookimpl
 )
 def beamspot_radius(payload, params):
     """Distance of the beam spot from the nominal beam line, in µm."""
-    if payload.schema.version == 1:
-        x, y = float(payload["position"][0]), float(payload["position"][1])
-    else:
-        x, y = float(payload["x"]), float(payload["y"])
+    x, y = (float(v) for v in payload["position_"][:2])  # CMSSW's BeamSpotObjects::position_
     return float(np.hypot(x, y) * 1e4)
 
 

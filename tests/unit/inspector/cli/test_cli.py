@@ -57,10 +57,10 @@ def test_show_tag_and_globaltag(config: Path) -> None:
 def test_decode_prints_fields_and_statistics(config: Path, hashes: dict[str, str]) -> None:
     result = run(config, "decode", hashes["x=0.3"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("BeamSpotObjects v2")
-    row = next(line for line in result.output.splitlines() if line.startswith("x "))
+    assert result.output.startswith("BeamSpotObjects (CMSSW archive)")
+    row = next(line for line in result.output.splitlines() if line.startswith("position_ "))
     assert "<f8" in row and "cm" in row and "0.3" in row
-    assert "covariance" in result.output and "7x7" in result.output
+    assert "covariance_" in result.output and "7x7" in result.output
     as_json = run(config, "decode", hashes["x=0.3"], "--json")
     assert '"object_type": "BeamSpotObjects"' in as_json.output
 

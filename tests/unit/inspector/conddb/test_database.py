@@ -135,7 +135,8 @@ def test_payload_and_payload_info(handmade_db: ConditionsDB, hashes: dict[str, s
     payload = handmade_db.payload(hashes["x=0.1"])
     info = handmade_db.payload_info(hashes["x=0.1"])
     assert payload.object_type == info.object_type == "BeamSpotObjects"
-    assert info.size == len(payload.data) == 8 * 13 + 8 * 49 + 4
+    assert info.size == len(payload.data) > 200  # a BeamSpotObjects archive
+    assert info.streamer_info == payload.streamer_info
     with pytest.raises(NotFound):
         handmade_db.payload("0" * 40)
 

@@ -96,7 +96,8 @@ EXPECTED: dict[str, tuple[Callable[[ConditionsDB, list[str]], object], list[str]
         [
             f"SELECT {T}.payload.hash, {T}.payload.object_type, {T}.payload.version, "
             f"dbms_lob.getlength({T}.payload.data) AS blob_length_1, "
-            f"{T}.payload.insertion_time FROM {T}.payload WHERE {T}.payload.hash = :hash_1"
+            f"{T}.payload.insertion_time, {T}.payload.streamer_info "
+            f"FROM {T}.payload WHERE {T}.payload.hash = :hash_1"
         ],
     ),
     "global tags and one map": (

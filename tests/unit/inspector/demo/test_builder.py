@@ -18,8 +18,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from drawer_checks import alignment_modules
 from sqlalchemy import create_engine
 
+from inspector.cmssw import strips as sistrip
 from inspector.conddb.database import ConditionsDB
 from inspector.conddb.timetypes import LUMISECTION_SECONDS
 from inspector.demo import (
@@ -34,10 +36,17 @@ from inspector.demo import (
     strips,
     watch,
 )
+from inspector.demo.model import LEGACY_RELEASE, RUN3_RELEASE
 from inspector.errors import BadRequest, InvalidParameter
 from inspector.geometry.detid import strips_per_module
 from inspector.geometry.shipped import pixel_modules, strip_module_ids
-from inspector.payload import SchemaRegistry, decode
+from inspector.payload import (
+    ArchiveLayout,
+    SchemaRegistry,
+    decode,
+    parse_streamer_info,
+    streamer_info_text,
+)
 
 SCALE = 0.02
 STRIP_COUNT = 15_148
@@ -188,50 +197,61 @@ def _payloads(path: Path) -> Iterator[tuple[str, str, str, bytes, bytes]]:
     yield from _rows(path, "select hash, object_type, version, data, streamer_info from payload")
 
 
-def test_every_payload_is_hashed_as_conddb_and_names_its_schema(db: Path) -> None:
+def test_every_payload_is_hashed_as_conddb_and_written_as_cmssw_writes(db: Path) -> None:
+    registry = SchemaRegistry.builtin()
+    releases = {RUN3_RELEASE.cmssw: RUN3_RELEASE, LEGACY_RELEASE.cmssw: LEGACY_RELEASE}
     for digest, object_type, version, data, streamer in _payloads(db):
         assert hashlib.sha1(object_type.encode() + data).hexdigest() == digest
-        assert streamer == f'{{"schema": "{object_type}.v{version}"}}'.encode()
+        if not isinstance(registry.get(object_type, version), ArchiveLayout):
+            assert streamer == f'{{"schema": "{object_type}.v{version}"}}'.encode()
+            continue
+        assert version == "dummy"
+        info = parse_streamer_info(streamer)
+        release = releases[info.release]
+        assert streamer == streamer_info_text(release.cmssw, release.architecture, release.boost)
+        assert data[0] == 0x7F and data[2] == release.library_version
 
 
-def _check_beamspot_v2(p: Any) -> None:
-    assert 0.15 < p["x"] < 0.19 and -0.21 < p["y"] < -0.17
-    assert -2.0 < p["z"] < 1.5
-    assert 3.3 < p["sigma_z"] < 4.7
-    assert 6e-4 < p["beam_width_x"] < 1.8e-3 and 6e-4 < p["beam_width_y"] < 1.8e-3
-    assert abs(p["dxdz"]) < 1e-4 and abs(p["dydz"]) < 1e-4
-    cov = p["covariance"]
+def _check_beamspot(p: Any) -> None:
+    x, y, z = p["position_"]
+    assert p["covariance_"].shape == (7, 7) and p["type_"] == 2
+    assert 3.3 < p["sigmaZ_"] < 4.7 and np.all(np.diag(p["covariance_"]) > 0)
+    if p.streamer.release == LEGACY_RELEASE.cmssw:  # 2016: one width for both planes
+        assert 0.0 < x < 0.15 and 0.0 < y < 0.2
+        assert 1e-3 < p["beamwidthX_"] == p["beamwidthY_"] < 2.5e-3
+        assert p["betaStar_"] == beamspot.LEGACY_BETA_STAR_CM
+        return
+    assert 0.15 < x < 0.19 and -0.21 < y < -0.17
+    assert -2.0 < z < 1.5
+    assert 6e-4 < p["beamwidthX_"] < 1.8e-3 and 6e-4 < p["beamwidthY_"] < 1.8e-3
+    assert abs(p["dxdz_"]) < 1e-4 and abs(p["dydz_"]) < 1e-4
+    cov = p["covariance_"]
     assert np.allclose(cov, cov.T)
     errors = np.sqrt(np.diag(cov))
     assert 2e-5 < errors[0] < 6e-4 and 3e-3 < errors[2] < 0.12  # by fill: smaller
-    assert 0 < p["beam_width_x_error"] < 2e-4 and 0 < p["beam_width_y_error"] < 2e-4
-    assert p["type"] == 2
-
-
-def _check_beamspot_v1(p: Any) -> None:
-    assert p["position"].dtype.str == ">f8"
-    assert 0.0 < p["position"][0] < 0.15 and 0.0 < p["position"][1] < 0.2
-    assert 3.3 < p["sigma_z"] < 4.7 and 1e-3 < p["beam_width"] < 2.5e-3
-    assert np.all(np.diag(p["covariance"]) > 0)
+    assert 0 < p["beamwidthXError_"] < 2e-4 and 0 < p["beamwidthYError_"] < 2e-4
+    assert np.isclose(p["emittanceX_"], p["beamwidthX_"] ** 2 / p["betaStar_"])
 
 
 def _check_strips(p: Any) -> None:
-    modules = p["modules"]
-    assert modules.size == STRIP_COUNT
-    np.testing.assert_array_equal(modules["detid"], strip_module_ids())
-    np.testing.assert_array_equal(
-        modules["iend"] - modules["ibegin"], strips_per_module(modules["detid"])
-    )
-    assert modules["ibegin"][0] == 0
-    np.testing.assert_array_equal(modules["ibegin"][1:], modules["iend"][:-1])
-    noise = p.physical("noise")
+    indexes = p["indexes"]
+    assert indexes.size == STRIP_COUNT
+    np.testing.assert_array_equal(indexes["detid"], strip_module_ids())
+    # 9 bits a strip: a module of n strips takes 9n/8 bytes, back to back.
+    nbytes = indexes["iend"] - indexes["ibegin"]
+    np.testing.assert_array_equal(nbytes * 8, strips_per_module(indexes["detid"]) * 9)
+    assert indexes["ibegin"][0] == 0
+    np.testing.assert_array_equal(indexes["ibegin"][1:], indexes["iend"][:-1])
+    assert p["v_noises"].dtype == np.uint8 and p["v_noises"].size == indexes["iend"][-1]
+    table = sistrip.strip_noises(p)
+    noise = table.noise()
     assert noise.size == 9_316_352
     assert 4.5 < float(np.median(noise)) < 6.5
-    per_module = p.range_means("modules")
+    per_module = table.module_means()
     assert 10 <= int(np.sum(per_module == 0)) <= 200  # dead modules
     assert 5 <= int(np.sum(per_module > 12)) <= 60  # noisy modules
     assert noise.max() <= 51.1
-    begin, end = modules["ibegin"], modules["iend"]
+    begin, end = table.begin, table.end
     channel = np.arange(noise.size) - np.repeat(begin, end - begin)
     edge = np.isin(channel % 128, (0, 127))
     ratio = np.median(noise[edge]) / np.median(noise[~edge])
@@ -239,7 +259,7 @@ def _check_strips(p: Any) -> None:
 
 
 def _check_alignment(p: Any) -> None:
-    modules = p["modules"]
+    modules = alignment_modules(p)
     expected = np.sort(np.concatenate([strip_module_ids(), pixel_modules()[0]]))
     np.testing.assert_array_equal(modules["detid"], expected)
     radius = np.hypot(modules["x"], modules["y"])
@@ -260,7 +280,7 @@ def _check_pixels(p: Any) -> None:
 
 
 def _check_ecal(p: Any) -> None:
-    barrel, endcap = p["barrel"], p["endcap"]
+    barrel, endcap = p["eb_"]["m_items"], p["ee_"]["m_items"]
     assert (barrel.size, endcap.size) == (61_200, 14_648)
     assert 195 < barrel["mean_x12"].mean() < 205 and 195 < endcap["mean_x12"].mean() < 205
     assert 1.0 < np.median(barrel["rms_x12"]) < 1.25
@@ -271,20 +291,21 @@ def _check_ecal(p: Any) -> None:
 
 
 CHECKS = {
-    ("BeamSpotObjects", "2"): _check_beamspot_v2,
-    ("BeamSpotObjects", "1"): _check_beamspot_v1,
-    ("SiStripNoises", "1"): _check_strips,
-    ("TrackerAlignment", "1"): _check_alignment,
+    ("BeamSpotObjects", "dummy"): _check_beamspot,
+    ("SiStripNoises", "dummy"): _check_strips,
+    ("Alignments", "dummy"): _check_alignment,
     ("SiPixelGainCalibration", "1"): _check_pixels,
-    ("EcalPedestals", "1"): _check_ecal,
+    ("EcalCondObjectContainer<EcalPedestal>", "dummy"): _check_ecal,
 }
 
 
 def test_every_payload_decodes_to_realistic_values(db: Path) -> None:
     registry = SchemaRegistry.builtin()
     seen: set[tuple[str, str]] = set()
-    for digest, object_type, version, data, _ in _payloads(db):
-        decoded = decode(data, registry.get(object_type, version), payload_hash=digest)
+    for digest, object_type, version, data, streamer in _payloads(db):
+        decoded = decode(
+            data, registry.get(object_type, version), payload_hash=digest, streamer_info=streamer
+        )
         CHECKS[(object_type, version)](decoded)
         seen.add((object_type, version))
     assert seen == set(CHECKS)
@@ -292,14 +313,14 @@ def test_every_payload_decodes_to_realistic_values(db: Path) -> None:
 
 def test_beam_spot_jumps_after_the_technical_stop(db: Path) -> None:
     registry = SchemaRegistry.builtin()
-    schema = registry.get("BeamSpotObjects", 2)
+    schema = registry.get("BeamSpotObjects")
     rows = _rows(
         db,
         "select i.since >> 32, p.data from iov i join payload p on p.hash = i.payload_hash "
         f"where i.tag_name = '{beamspot.PCL_TAG}' order by i.since",
     )
     runs = np.array([r for r, _ in rows])
-    z = np.array([float(decode(d, schema)["z"]) for _, d in rows])
+    z = np.array([float(decode(d, schema)["position_"][2]) for _, d in rows])
     starts = np.array(_rows(db, "select start_time from run_info order by run_number"))
     gap = np.argmax(np.diff([_time(t).timestamp() for (t,) in starts]))
     first_after = _rows(db, "select run_number from run_info order by run_number")[gap + 1][0]

@@ -30,7 +30,7 @@ def x_history(payload: DecodedPayload, params: Mapping[str, Any]) -> tuple[float
     """x with a fixed error; records each call."""
     with _lock:
         CALLS.append(str(payload.payload_hash))
-    return float(payload["x"]), 0.01
+    return float(payload["position_"][0]), 0.01
 
 
 @drawer(
@@ -42,7 +42,7 @@ def x_history(payload: DecodedPayload, params: Mapping[str, Any]) -> tuple[float
 )
 def table(payload: DecodedPayload, params: Mapping[str, Any]) -> Table:
     """One-row table."""
-    return Table(columns={"x": np.array([float(payload["x"]) * params["scale"]])})
+    return Table(columns={"x": np.array([float(payload["position_"][0]) * params["scale"]])})
 
 
 @drawer("test.diff", title="d", payload_types="BeamSpotObjects", kind="compare")
@@ -55,7 +55,7 @@ def diff(
     """second − first."""
     return Table(
         title=" vs ".join(labels),
-        columns={"dx": np.array([float(second["x"]) - float(first["x"])])},
+        columns={"dx": np.array([float(second["position_"][0]) - float(first["position_"][0])])},
     )
 
 

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import values_for
+from strategies import flat_registry, values_for
 
 from inspector.errors import PayloadDecodeError
 from inspector.payload import PayloadSchema, SchemaRegistry, decode, encode
 
-NOISE_SCHEMA = SchemaRegistry.builtin().get("SiStripNoises", 1)
-BUILTIN = list(SchemaRegistry.builtin())
+NOISE_SCHEMA = flat_registry().get("SiStripNoises", 1)
+BUILTIN = flat_registry().flat()
 
 
 def _noise_blob(n_modules: int = 2, strips: int = 8) -> bytes:

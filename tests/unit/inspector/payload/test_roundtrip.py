@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import values_for
+from strategies import flat_registry, values_for
 
-from inspector.payload import PayloadSchema, SchemaRegistry, decode, encode
+from inspector.payload import PayloadSchema, decode, encode
 
-BUILTIN = list(SchemaRegistry.builtin())
+BUILTIN = flat_registry().flat()
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -53,8 +53,9 @@ def test_decode_inverts_encode(schema: PayloadSchema, data: st.DataObject) -> No
     assert encode(schema, dict(decoded)) == blob
 
 
-def test_plain_and_record_arrays_are_zero_copy_views(schemas: SchemaRegistry) -> None:
-    schema = schemas.get("EcalPedestals", 1)
+def test_plain_and_record_arrays_are_zero_copy_views() -> None:
+    schema = flat_registry().get("EcalPedestals", 1)
+    assert isinstance(schema, PayloadSchema)
     columns = {m.name: np.full(61200, 200.0, "<f4") for m in schema.field("barrel").members}
     endcap = {m.name: np.full(3, 1.0, "<f4") for m in schema.field("endcap").members}
     blob = encode(schema, {"barrel": columns, "endcap": endcap})
@@ -66,8 +67,8 @@ def test_plain_and_record_arrays_are_zero_copy_views(schemas: SchemaRegistry) ->
     assert decoded["barrel"]["mean_x12"].mean() == 200.0
 
 
-def test_big_endian_layout_decodes_to_the_same_numbers(schemas: SchemaRegistry) -> None:
-    v1 = schemas.get("BeamSpotObjects", 1)
+def test_big_endian_layout_decodes_to_the_same_numbers() -> None:
+    v1 = flat_registry().get("BeamSpotObjects", 1)
     values = {
         "position": [0.1, -0.2, 0.3],
         "sigma_z": 3.6,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from strategies import FLAT_LAYOUTS, flat_registry
 
 from inspector.errors import NotFound, SchemaError
-from inspector.payload import SchemaRegistry, builtin_schema_dir, parse_schema
+from inspector.payload import SchemaRegistry, parse_schema
 from inspector.payload.schema import load_schema
 
 GOOD = {
@@ -67,22 +68,15 @@ def test_error_names_the_file_and_field() -> None:
         parse_schema(_with_field(kind="blob"), source="t.toml")
 
 
-def test_builtin_schemas_cover_the_demo_payload_types() -> None:
-    registry = SchemaRegistry.builtin()
-    assert registry.object_types() == [
-        "BeamSpotObjects",
-        "EcalPedestals",
-        "SiPixelGainCalibration",
-        "SiStripNoises",
-        "TrackerAlignment",
-    ]
+def test_flat_layouts_choose_their_version() -> None:
+    registry = flat_registry()
     assert registry.versions("BeamSpotObjects") == [1, 2]
     assert registry.get("BeamSpotObjects").version == 2
     assert registry.get("BeamSpotObjects", "1").byte_order == "big"
 
 
 def test_unknown_type_or_version_is_not_found() -> None:
-    registry = SchemaRegistry.builtin()
+    registry = flat_registry()
     with pytest.raises(NotFound, match="no payload schema"):
         registry.get("Nope")
     with pytest.raises(NotFound, match=r"declared: v1, v2"):
@@ -90,22 +84,20 @@ def test_unknown_type_or_version_is_not_found() -> None:
 
 
 def test_directory_loading_checks_file_names(tmp_path: Path) -> None:
-    source = (builtin_schema_dir() / "SiStripNoises.v1.toml").read_text()
+    source = (FLAT_LAYOUTS / "SiStripNoises.v1.toml").read_text()
     (tmp_path / "Wrong.v1.toml").write_text(source)
     with pytest.raises(SchemaError, match="does not match its file name"):
         SchemaRegistry().load_directory(tmp_path)
     (tmp_path / "Wrong.v1.toml").rename(tmp_path / "noversion.toml")
-    with pytest.raises(SchemaError, match=r"named <ObjectType>\.v<N>\.toml"):
+    with pytest.raises(SchemaError, match=r"named <ObjectType>\.v<N>\.toml \(flat\)"):
         SchemaRegistry().load_directory(tmp_path)
 
 
 def test_conflicting_duplicate_declaration(tmp_path: Path) -> None:
-    registry = SchemaRegistry.builtin()
+    registry = flat_registry()
     path = tmp_path / "SiStripNoises.v1.toml"
     path.write_text(
-        (builtin_schema_dir() / "SiStripNoises.v1.toml")
-        .read_text()
-        .replace("bits = 9", "bits = 10")
+        (FLAT_LAYOUTS / "SiStripNoises.v1.toml").read_text().replace("bits = 9", "bits = 10")
     )
     with pytest.raises(SchemaError, match="declared twice"):
         registry.add(load_schema(path))

@@ -22,6 +22,7 @@ def test_there_are_hooks() -> None:
         "register_drawers",
         "register_geometries",
         "register_payload_schemas",
+        "register_payload_views",
         "register_renderers",
     ]
 

@@ -38,12 +38,17 @@ class Complete:
     def register_renderers(self) -> dict[type, Any]:
         return {Complete: print}
 
+    @hookimpl
+    def register_payload_views(self) -> dict[str, Any]:
+        return {"BeamSpotObjects": lambda payload: {"x": float(payload["position_"][0])}}
+
 
 def test_every_hook_is_collected() -> None:
     plugins = load_plugins(entry_points=False, extra=[("complete", Complete())])
-    assert plugins.schemas.object_types()[0] == "BeamSpotObjects"
+    assert "BeamSpotObjects" in plugins.schemas.object_types()
     assert [d.name for d in plugins.drawers] == ["test.constant"]
     assert plugins.drawers.get("test.constant").plugin == "complete"
+    assert [name for name, _ in plugins.views["BeamSpotObjects"]] == ["complete"]
     assert plugins.geometry_files == [Path("layout.txt")]
     assert plugins.renderers == {Complete: print}
 

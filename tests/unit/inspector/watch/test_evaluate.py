@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from cms_files import CMS_LIKE_TAGS, build_cms_like
 from runs_handmade import build_runs_db, hours
 
 from inspector.conddb import ConditionsDB, open_database
@@ -104,3 +106,25 @@ def test_reports_in_configuration_order_and_unreachable_databases(db: Conditions
     reports = watch_reports(open_db, config, lambda: hours(999))
     assert [r.status for r in reports] == [Status.LATE, Status.UNKNOWN, Status.OK]
     assert reports[0].now == hours(60) and reports[1].reason.startswith("database 'gone'")
+
+
+def test_a_database_without_run_information_is_unknown_and_says_why(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "cms.db"
+    build_cms_like(path)
+    cms = open_database(DatabaseConfig("cms", f"sqlite:///{path}"))
+    try:
+        watched = WatchedTag("cms", CMS_LIKE_TAGS["run"], 12, 24)
+        config = WatchConfig((watched,), after_newest_run_hours=72)
+        clock = lambda: dt.datetime(2024, 6, 1)  # noqa: E731
+        (report,) = watch_reports(lambda alias: cms, config, clock)
+    finally:
+        cms.close()
+    assert report.status is Status.UNKNOWN
+    assert report.reason == (
+        "database 'cms' has no run information (no RUN_INFO table): no runs to compare with"
+    )
+    assert report.now == dt.datetime(2024, 6, 1)  # no newest run: the clock itself
+    assert report.newest_iov is not None and report.newest_iov.since == 381000
+    assert report.lag_runs is None and report.lag_hours is None and report.newest_run is None

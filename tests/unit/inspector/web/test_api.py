@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import re
 import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -65,7 +66,7 @@ def fails(payload: DecodedPayload, params: Mapping[str, Any]) -> Table:
 )
 def scaled(payload: DecodedPayload, params: Mapping[str, Any]) -> Table:
     """x times ``scale``."""
-    return Table(columns={"x": np.array([float(payload["x"]) * params["scale"]])})
+    return Table(columns={"x": np.array([float(payload["position_"][0]) * params["scale"]])})
 
 
 class ApiTestPlugin:
@@ -91,11 +92,11 @@ def _plugins() -> Any:
 def _build_broken(path: Path) -> dict[str, str]:
     """A database whose payloads cannot be decoded: a truncated blob, an unknown type."""
     writer = ConditionsWriter.create_sqlite(path)
-    schema = SchemaRegistry.builtin().get("BeamSpotObjects", 2)
+    schema = SchemaRegistry.builtin().get("BeamSpotObjects")
     blob = encode(schema, beamspot_values(0.1))
     with writer.engine.begin() as conn:
         truncated = writer.add_payload(
-            conn, "BeamSpotObjects", blob[: len(blob) // 2], version="2", insertion_time=T0
+            conn, "BeamSpotObjects", blob[: len(blob) // 2], version="dummy", insertion_time=T0
         )
         mystery = writer.add_payload(
             conn, "MysteryObjects", b"\x00" * 8, version="1", insertion_time=T0
@@ -159,7 +160,7 @@ _REGISTRY: Registry[Any] = Registry().with_resource(
 def _openapi_path(app: Flask, path: str) -> str:
     """The OpenAPI path template of a request path (``/api/v1/tags/{name}``)."""
     rule, _ = app.url_map.bind("localhost").match(path, return_rule=True)
-    return str(rule.rule).replace("<", "{").replace(">", "}")
+    return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", str(rule.rule))
 
 
 def _response_schema(template: str, status: int, content_type: str) -> dict[str, Any]:
@@ -433,23 +434,24 @@ def test_payload_metadata_and_field_summaries_with_units(
 ) -> None:
     doc = _json(client, f"{API}/payloads/{hashes['x=0.3']}")
     attributes = doc["data"]["attributes"]
-    assert attributes["object_type"] == "BeamSpotObjects" and attributes["version"] == "2"
+    assert attributes["object_type"] == "BeamSpotObjects" and attributes["version"] == "dummy"
     assert attributes["size"] > 100
     fields = {f["name"]: f for f in attributes["fields"]}
-    assert fields["x"] == {
-        "name": "x",
-        "kind": "scalar",
+    assert fields["sigmaZ_"] == {
+        "name": "sigmaZ_",
+        "kind": "number",
         "dtype": "<f8",
         "shape": [],
         "unit": "cm",
-        "min": 0.3,
-        "max": 0.3,
-        "mean": 0.3,
+        "min": 3.8,
+        "max": 3.8,
+        "mean": 3.8,
         "std": 0.0,
     }
-    assert fields["covariance"]["shape"] == [7, 7]
+    assert fields["position_"]["shape"] == [3] and fields["position_"]["max"] == 0.3
+    assert fields["covariance_"]["shape"] == [7, 7]
     assert doc["meta"]["units"]["size"] == "byte"
-    assert doc["meta"]["units"]["fields"]["x"] == "cm"
+    assert doc["meta"]["units"]["fields"]["position_"] == "cm"
     drawers = doc["data"]["relationships"]["drawers"]
     assert {"type": "drawers", "id": "apitest.scaled"} in drawers["data"]
 

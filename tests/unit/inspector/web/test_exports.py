@@ -43,19 +43,25 @@ PINNED = "2024-06-01T00:00:00Z"
 )
 def histogram(payload: DecodedPayload, params: Mapping[str, Any]) -> Histogram1D:
     """The payload's x, binned."""
-    return Histogram1D.from_values([float(payload["x"])], bins=params["bins"], range=(0.0, 1.0))
+    return Histogram1D.from_values(
+        [float(payload["position_"][0])], bins=params["bins"], range=(0.0, 1.0)
+    )
 
 
 @drawer("exporttest.grid", title="grid", payload_types="BeamSpotObjects", kind="single")
 def grid(payload: DecodedPayload, params: Mapping[str, Any]) -> Histogram2D:
     """x and y in one cell."""
-    return Histogram2D.from_values([float(payload["x"])], [float(payload["y"])], bins=2)
+    return Histogram2D.from_values(
+        [float(payload["position_"][0])], [float(payload["position_"][1])], bins=2
+    )
 
 
 @drawer("exporttest.scatter", title="x against y", payload_types="BeamSpotObjects", kind="single")
 def scatter(payload: DecodedPayload, params: Mapping[str, Any]) -> Scatter:
     """One point."""
-    return Scatter(x=np.array([float(payload["x"])]), y=np.array([float(payload["y"])]))
+    return Scatter(
+        x=np.array([float(payload["position_"][0])]), y=np.array([float(payload["position_"][1])])
+    )
 
 
 class ExportTestPlugin:

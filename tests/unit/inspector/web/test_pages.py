@@ -46,7 +46,7 @@ def test_home_searches_tags_and_lists_drawers_and_global_tags(client: FlaskClien
     assert "strips.noise_ratio" in page and "140X_dataRun3_Prompt_v1" in page
     lumi = text(client, "/?time_type=Lumi")
     assert BS in lumi and "SiStripNoise_prompt_v1" not in lumi
-    assert "1 tag" in text(client, "/?object_type=EcalPedestals")
+    assert "1 tag" in text(client, "/?object_type=EcalCondObjectContainer%3CEcalPedestal%3E")
 
 
 def test_tag_page_metadata_iov_table_and_drawers(client: FlaskClient) -> None:

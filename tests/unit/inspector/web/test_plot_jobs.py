@@ -53,16 +53,16 @@ def gated(payload: DecodedPayload, params: Mapping[str, Any]) -> float:
     """x, once the test lets this payload through (``salt`` keeps tests apart in the cache)."""
     for _ in range(int(WAIT / 0.05)):
         if GATE.acquire(timeout=0.05) or OPEN.is_set():
-            return float(payload["x"])
+            return float(payload["position_"][0])
     raise AssertionError("the test never opened the gate")
 
 
 @drawer("jobtest.fails_on", title="fails on x=0.3", payload_types="BeamSpotObjects", kind="history")
 def fails_on(payload: DecodedPayload, params: Mapping[str, Any]) -> float:
     """Fails on one payload of the history."""
-    if abs(float(payload["x"]) - 0.3) < 1e-9:
+    if abs(float(payload["position_"][0]) - 0.3) < 1e-9:
         raise ValueError("x=0.3 is cursed")
-    return float(payload["x"])
+    return float(payload["position_"][0])
 
 
 class JobTestPlugin:

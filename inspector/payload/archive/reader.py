@@ -1,0 +1,434 @@
+"""CMSSW archive blob → decoded values, following an :class:`ArchiveLayout`.
+
+The reader walks the layout's classes as boost wrote them: the archive
+header, then the root class.  It keeps the per-archive record of classes
+already seen (boost writes a class header only the first time a class
+appears), consumes the whole blob, and stops at the first thing that does
+not fit with a :class:`~inspector.errors.PayloadDecodeError` naming the
+payload hash, the member path (``m_records[3].m_params_values``) and the byte
+offset.  Counts are checked against the bytes left before anything is
+allocated: every token takes at least one byte.
+
+Long runs of numbers (a vector of ten million bytes, a vector of flat
+structs) go to the compiled kernel (:mod:`inspector.payload.archive.kernel`)
+in one call; the Python walk handles only the structure around them.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any, Final
+
+import numpy as np
+
+from inspector.errors import PayloadDecodeError
+from inspector.payload.archive import kernel
+from inspector.payload.archive.layout import ArchiveLayout
+from inspector.payload.archive.types import (
+    ArrayType,
+    ClassType,
+    CType,
+    EnumType,
+    MapType,
+    PairType,
+    Primitive,
+    SeqType,
+    StringType,
+    has_header,
+)
+
+__all__ = ["MAGIC", "read_archive"]
+
+MAGIC: Final = 0x7F
+#: widths in bytes of the integer codes (float bits are read as unsigned integers)
+_WIDTH: Final = {"b": 1, "B": 1, "h": 2, "H": 2, "i": 4, "I": 4, "q": 8, "Q": 8, "?": 1}
+_UNSIGNED: Final = frozenset("BHIQ?")
+_FLOAT_BITS: Final = {
+    "f": ("I", struct.Struct("<I"), struct.Struct("<f")),
+    "d": ("Q", struct.Struct("<Q"), struct.Struct("<d")),
+}
+_BOOL_TRUE: Final = 0x54  # 'T'
+#: boost's strong typedefs, written as unsigned integers of their width
+_LIBRARY_VERSION: Final = "H"
+_COUNT: Final = "Q"
+_ITEM_VERSION: Final = "I"
+_TRACKING: Final = "B"
+_CLASS_VERSION: Final = "I"
+
+
+def read_archive(
+    blob: bytes, layout: ArchiveLayout, *, payload_hash: str | None = None
+) -> tuple[dict[str, Any], int]:
+    """Decode ``blob``: ``(root class members, boost library version)``."""
+    reader = _Reader(blob, layout, payload_hash)
+    return reader.archive()
+
+
+class _Reader:
+    """One pass over one archive: position, classes seen, the member path for errors."""
+
+    def __init__(self, blob: bytes, layout: ArchiveLayout, payload_hash: str | None) -> None:
+        self.blob = blob
+        self.buf = np.frombuffer(blob, np.uint8)
+        self.pos = 0
+        self.layout = layout
+        self.hash = payload_hash
+        self.path: list[str] = []
+        #: canonical type spelling → class version read from its header
+        self.seen: dict[str, int] = {}
+        self.library_version = 0
+
+    # -- errors ---------------------------------------------------------------
+
+    def fail(self, reason: str, at: int | None = None) -> PayloadDecodeError:
+        where = "".join(self.path).lstrip(".") or None
+        return PayloadDecodeError(
+            reason, payload_hash=self.hash, field=where, offset=self.pos if at is None else at
+        )
+
+    # -- the archive ----------------------------------------------------------
+
+    def archive(self) -> tuple[dict[str, Any], int]:
+        if not self.blob:
+            raise self.fail("empty blob: a CMSSW archive starts with the byte 0x7f")
+        if self.blob[0] != MAGIC:
+            raise self.fail(
+                f"not a CMSSW archive: first byte 0x{self.blob[0]:02x}, expected 0x7f "
+                "(eos::portable_oarchive)"
+            )
+        self.pos = 1
+        self.library_version = self.integer(_LIBRARY_VERSION)
+        root = self.value(ClassType(self.layout.root))
+        if self.pos != len(self.blob):
+            self.path.clear()
+            raise self.fail(f"{len(self.blob) - self.pos} unexpected bytes after the payload")
+        return root, self.library_version
+
+    # -- tokens ---------------------------------------------------------------
+
+    def integer(self, code: str) -> int:
+        """One variable-size integer of type ``code`` (see ``portable_iarchive::load``)."""
+        blob, pos = self.blob, self.pos
+        if pos >= len(blob):
+            raise self.fail("the blob ends where a number was expected")
+        size = blob[pos]
+        if size == 0:
+            self.pos = pos + 1
+            return 0
+        if size > 127:
+            size -= 256
+        n = -size if size < 0 else size
+        width = _WIDTH[code]
+        if n > width:
+            raise self.fail(f"size byte {size} is larger than the {width}-byte type")
+        if size < 0 and code in _UNSIGNED:
+            raise self.fail(f"size byte {size} makes an unsigned value negative")
+        end = pos + 1 + n
+        if end > len(blob):
+            raise self.fail(f"a {n}-byte number runs past the end of the blob")
+        value = int.from_bytes(blob[pos + 1 : end], "little")
+        if size < 0:
+            value -= 1 << (8 * n)
+        if code not in _UNSIGNED:
+            half = 1 << (8 * width - 1)
+            value = (value + half) % (half << 1) - half  # as C++ reads it into the type
+        self.pos = end
+        return value
+
+    def primitive(self, prim: Primitive) -> Any:
+        code = prim.code
+        if code == "?":
+            return self.boolean()
+        if code in _FLOAT_BITS:
+            int_code, as_int, as_float = _FLOAT_BITS[code]
+            bits = self.integer(int_code)
+            return prim.dtype.type(as_float.unpack(as_int.pack(bits))[0])
+        return prim.dtype.type(self.integer(code))
+
+    def boolean(self) -> bool:
+        at = self.pos
+        first = self.integer("?")
+        if first == 0:
+            return False
+        if first != _BOOL_TRUE:
+            raise self.fail(f"bad bool: bytes 01 {first:02x}, expected 00 or 01 54", at)
+        return True
+
+    def string(self) -> str:
+        at = self.pos
+        length = self.integer(_COUNT)
+        if length > len(self.blob) - self.pos:
+            raise self.fail(
+                f"a string of {length} bytes, but {len(self.blob) - self.pos} remain", at
+            )
+        start = self.pos
+        self.pos += length
+        try:
+            return self.blob[start : self.pos].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise self.fail(f"string is not UTF-8 ({exc.reason})", start + exc.start) from None
+
+    def header(self, spelling: str) -> int:
+        """The class version of ``spelling``, reading its header the first time only."""
+        version = self.seen.get(spelling)
+        if version is not None:
+            return version
+        at = self.pos
+        tracking = self.integer(_TRACKING)
+        version = self.integer(_CLASS_VERSION)
+        if tracking:
+            raise self.fail(
+                f"class {spelling} is tracked (written through pointers), which CMSSW "
+                "conditions do not use and this reader does not support",
+                at,
+            )
+        self.seen[spelling] = version
+        return version
+
+    def count(self, what: str) -> int:
+        """A collection size, checked against the bytes left (a token is ≥ 1 byte)."""
+        at = self.pos
+        n = self.integer(_COUNT)
+        left = len(self.blob) - self.pos
+        if n > left:
+            raise self.fail(f"{what} of {n:,} elements, but only {left:,} bytes remain", at)
+        return n
+
+    # -- values ---------------------------------------------------------------
+
+    def value(self, node: CType) -> Any:
+        if isinstance(node, Primitive):
+            return self.primitive(node)
+        if isinstance(node, EnumType):
+            return node.underlying.dtype.type(self.integer(node.underlying.code))
+        if isinstance(node, StringType):
+            return self.string()
+        if isinstance(node, ClassType):
+            return self.instance(node.name)
+        if isinstance(node, SeqType):
+            return self.sequence(node)
+        if isinstance(node, ArrayType):
+            return self.array(node)
+        if isinstance(node, PairType):
+            self.header(node.spelling)
+            return self.pair(node)
+        if isinstance(node, MapType):
+            return self.mapping(node)
+        raise self.fail(f"type {node.spelling} cannot be read")  # unresolved: a layout bug
+
+    def instance(self, name: str) -> dict[str, Any]:
+        version = self.header(name)
+        cdef = self.layout.cls(name)
+        if version not in cdef.versions:
+            known = ", ".join(map(str, cdef.versions))
+            raise self.fail(f"class {name} has version {version}; the layout knows {known}")
+        out: dict[str, Any] = {}
+        for base in cdef.bases:
+            out.update(self.instance(base))
+        for member in cdef.members:
+            if not member.present(version):
+                continue
+            self.path.append("." + member.name)
+            out[member.name] = self.value(member.type)
+            self.path.pop()
+        return out
+
+    def pair(self, node: PairType) -> tuple[Any, Any]:
+        self.path.append(".first")
+        first = self.value(node.first)
+        self.path[-1] = ".second"
+        second = self.value(node.second)
+        self.path.pop()
+        return first, second
+
+    def mapping(self, node: MapType) -> dict[Any, Any]:
+        self.header(node.spelling)
+        n = self.count("a map")
+        if self.library_version > 3:
+            self.integer(_ITEM_VERSION)
+        item = node.item
+        out: dict[Any, Any] = {}
+        for i in range(n):
+            self.path.append(f"[{i}]")
+            self.header(item.spelling)
+            key, value = self.pair(item)
+            try:
+                out[_hashable(key)] = value
+            except TypeError:
+                raise self.fail("a map key of this type cannot be held in a dict") from None
+            self.path.pop()
+        return out
+
+    def sequence(self, node: SeqType) -> Any:
+        if has_header(node):
+            self.header(node.spelling)
+        n = self.count(f"a std::{node.kind}")
+        if self.library_version > 3:
+            self.integer(_ITEM_VERSION)
+        return self.elements(node.elem, n)
+
+    def array(self, node: ArrayType) -> Any:
+        at = self.pos
+        n = self.count("a C array")
+        if n != node.length:
+            raise self.fail(f"C array of {node.length} elements written with count {n}", at)
+        return self.elements(node.elem, n)
+
+    def elements(self, elem: CType, n: int) -> Any:
+        """``n`` elements: one kernel call when they are flat, else one by one."""
+        flat = self.flat_dtype(elem)
+        if flat is not None:
+            return self.flat(elem, flat, n)
+        out = []
+        for i in range(n):
+            self.path.append(f"[{i}]")
+            out.append(self.value(elem))
+            self.path.pop()
+        return out
+
+    # -- flat runs ------------------------------------------------------------
+
+    def flat_dtype(self, elem: CType) -> np.dtype[Any] | None:
+        if isinstance(elem, Primitive):
+            return elem.dtype
+        if isinstance(elem, EnumType):
+            return elem.underlying.dtype
+        if isinstance(elem, ClassType):
+            return self.layout.flat.get(elem.name)
+        if isinstance(elem, ArrayType) and not isinstance(elem.elem, ClassType):
+            inner = self.flat_dtype(elem.elem)
+            return None if inner is None else np.dtype((inner, (elem.length,)))
+        return None
+
+    def flat(self, elem: CType, dtype: np.dtype[Any], n: int) -> np.ndarray[Any, Any]:
+        """``n`` flat elements into one array; headers inside the first are read first."""
+        if n == 0:
+            return np.zeros(0, dtype)
+        plan = _plan(self.layout, elem)
+        codes = "".join(slot.code for slot in plan)
+        first: Any = None
+        done = 0
+        if not self.headers_seen(elem):
+            self.path.append("[0]")
+            first = self.value(elem)
+            self.path.pop()
+            done = 1
+        start = self.pos
+        try:
+            raw, self.pos = kernel.read_tokens(self.buf, self.pos, (n - done) * len(codes), codes)
+        except kernel.ScanError as exc:
+            self.path.append(f"[{done + exc.index // len(codes)}]")
+            raise self.fail(_scan_reason(exc), exc.offset) from None
+        columns = [raw] if len(codes) == 1 else kernel.split_columns(raw, codes)
+        if len(codes) == 1 and not dtype.fields and dtype.shape == ():
+            rest = columns[0]
+            if first is None:
+                return np.asarray(rest)
+            out = np.empty(n, dtype)
+            out[0] = first
+            out[1:] = rest
+            return out
+        out = np.zeros(n, dtype)
+        if first is not None:
+            out[0] = _as_record(first, dtype)
+        for slot, column in zip(plan, columns, strict=True):
+            if slot.expect is not None:
+                bad = np.flatnonzero(column != slot.expect)
+                if bad.size:
+                    i = int(bad[0]) * len(codes)
+                    _, offset = kernel.read_tokens(self.buf, start, i, codes)
+                    self.path.append(f"[{done + int(bad[0])}]")
+                    raise self.fail(
+                        f"C array of {slot.expect} elements written with count "
+                        f"{int(column[bad[0]])}",
+                        offset,
+                    )
+                continue
+            target = out[done:]
+            for key in slot.path:
+                target = target[key]
+            index: tuple[Any, ...] = (slice(None), *slot.index)
+            target[index] = column
+        return out
+
+    def headers_seen(self, elem: CType) -> bool:
+        """Whether every class inside a flat element has had its header already."""
+        if isinstance(elem, ClassType):
+            if elem.name not in self.seen:
+                return False
+            return all(
+                self.headers_seen(m.type) for _, m in self.layout.members(elem.name)
+            ) and all(b in self.seen for b in self.layout.cls(elem.name).bases)
+        if isinstance(elem, ArrayType):
+            return self.headers_seen(elem.elem)
+        return True
+
+
+class _Slot:
+    """One token of a flat element: where its value goes, or the C-array count it must be."""
+
+    __slots__ = ("code", "expect", "index", "path")
+
+    def __init__(
+        self,
+        code: str,
+        path: tuple[str, ...] = (),
+        index: tuple[int, ...] = (),
+        expect: int | None = None,
+    ) -> None:
+        self.code = code
+        self.path = path
+        self.index = index
+        self.expect = expect
+
+
+def _plan(layout: ArchiveLayout, elem: CType) -> list[_Slot]:
+    """The tokens of one flat element in archive order (no class headers)."""
+    return _plan_of(layout, elem, (), ())
+
+
+def _plan_of(
+    layout: ArchiveLayout, node: CType, path: tuple[str, ...], index: tuple[int, ...]
+) -> list[_Slot]:
+    if isinstance(node, Primitive):
+        return [_Slot(node.code, path, index)]
+    if isinstance(node, EnumType):
+        return [_Slot(node.underlying.code, path, index)]
+    if isinstance(node, ArrayType):
+        slots = [_Slot(_COUNT, expect=node.length)]
+        for i in range(node.length):
+            slots.extend(_plan_of(layout, node.elem, path, (*index, i)))
+        return slots
+    assert isinstance(node, ClassType) and not index, "flat classes hold no arrays of classes"
+    slots = []
+    for _, member in layout.members(node.name):
+        slots.extend(_plan_of(layout, member.type, (*path, member.name), index))
+    return slots
+
+
+def _as_record(value: Any, dtype: np.dtype[Any]) -> Any:
+    """One element decoded the slow way (a dict) as a structured array row."""
+    if dtype.names is None or dtype.fields is None:
+        return value
+    return tuple(_as_record(value[name], dtype.fields[name][0]) for name in dtype.names)
+
+
+def _hashable(key: Any) -> Any:
+    """Map keys as Python values (numpy scalars hash like their value; tuples of them too)."""
+    if isinstance(key, np.generic):
+        return key.item()
+    if isinstance(key, tuple):
+        return tuple(_hashable(k) for k in key)
+    if isinstance(key, dict | list | np.ndarray):
+        raise TypeError("unhashable map key")
+    return key
+
+
+def _scan_reason(exc: kernel.ScanError) -> str:
+    reasons: dict[str, str] = {
+        "overrun": "the blob ends inside a run of numbers",
+        "size": str(exc),
+        "sign": "a negative size byte for an unsigned type",
+        "bool": "bad bool: expected 00 or 01 54",
+    }
+    return reasons.get(exc.reason, exc.reason)

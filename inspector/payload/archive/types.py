@@ -1,0 +1,333 @@
+"""C++ member types of archive layouts: parsed from their C++ spelling.
+
+A layout names each member's type as the class header does
+(``std::vector<std::pair<unsigned int, float>>``, ``double[7][7]``), so a
+detector group can copy declarations from its header.  This module parses
+such a spelling into a small tree of :class:`CType` nodes and gives each node
+its *canonical spelling*: boost identifies a class by its C++ type, so
+``std::vector<uint32_t>`` and ``std::vector<unsigned int>`` are one class,
+and the per-archive record of classes already seen is keyed by that spelling.
+
+Names that are not built in (declared classes, enums, typedefs) are left as
+:class:`Named` nodes; :mod:`inspector.payload.archive.layout` resolves them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Final
+
+import numpy as np
+
+from inspector.errors import SchemaError
+
+__all__ = [
+    "PRIMITIVES",
+    "ArrayType",
+    "CType",
+    "ClassType",
+    "EnumType",
+    "MapType",
+    "Named",
+    "PairType",
+    "Primitive",
+    "SeqType",
+    "StringType",
+    "parse_type",
+]
+
+
+@dataclass(frozen=True)
+class Primitive:
+    """A number or bool: written as one variable-size integer token."""
+
+    spelling: str
+    code: str  # one numpy type char: b B h H i I q Q f d ?
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        """The numpy dtype of decoded values (native order: they are computed, not viewed)."""
+        return np.dtype(self.code)
+
+
+@dataclass(frozen=True)
+class StringType:
+    """``std::string``: length, then UTF-8 bytes."""
+
+    spelling: str = "std::string"
+
+
+@dataclass(frozen=True)
+class SeqType:
+    """``std::vector<T>`` or ``std::set<T>``: count, item_version, elements."""
+
+    kind: str  # "vector" | "set"
+    elem: CType
+
+    @property
+    def spelling(self) -> str:
+        return f"std::{self.kind}<{self.elem.spelling}>"
+
+
+@dataclass(frozen=True)
+class MapType:
+    """``std::map<K, V>``: count, item_version, ``std::pair<const K, V>`` elements."""
+
+    key: CType
+    value: CType
+
+    @property
+    def spelling(self) -> str:
+        return f"std::map<{self.key.spelling},{self.value.spelling}>"
+
+    @property
+    def item(self) -> PairType:
+        """The element type boost writes (its first member is const)."""
+        return PairType(self.key, self.value, const_first=True)
+
+
+@dataclass(frozen=True)
+class PairType:
+    """``std::pair<A, B>``: first, then second."""
+
+    first: CType
+    second: CType
+    const_first: bool = False
+
+    @property
+    def spelling(self) -> str:
+        const = "const " if self.const_first else ""
+        return f"std::pair<{const}{self.first.spelling},{self.second.spelling}>"
+
+
+@dataclass(frozen=True)
+class ArrayType:
+    """A C array ``T[N]`` (``T[N][M]`` nests): count, then the elements."""
+
+    elem: CType
+    length: int
+
+    @property
+    def spelling(self) -> str:
+        inner, dims = self.elem, [self.length]
+        while isinstance(inner, ArrayType):
+            dims.append(inner.length)
+            inner = inner.elem
+        return inner.spelling + "".join(f"[{d}]" for d in dims)
+
+
+@dataclass(frozen=True)
+class ClassType:
+    """A class declared in the layout (its members live in the layout)."""
+
+    name: str
+
+    @property
+    def spelling(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class EnumType:
+    """An enum declared in the layout: written as its underlying integer."""
+
+    name: str
+    underlying: Primitive
+    values: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def spelling(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Named:
+    """A name the layout must declare (class, enum or typedef); unresolved."""
+
+    name: str
+
+    @property
+    def spelling(self) -> str:
+        return self.name
+
+
+CType = (
+    Primitive | StringType | SeqType | MapType | PairType | ArrayType | ClassType | EnumType | Named
+)
+
+
+def _primitives() -> dict[str, Primitive]:
+    """Every spelling of the built-in numbers (Linux LP64: long is 8 bytes, char signed)."""
+    groups: dict[tuple[str, str], tuple[str, ...]] = {
+        ("bool", "?"): ("bool",),
+        ("char", "b"): ("char", "signed char", "int8_t"),
+        ("unsigned char", "B"): ("unsigned char", "uint8_t"),
+        ("short", "h"): ("short", "short int", "signed short", "int16_t"),
+        ("unsigned short", "H"): ("unsigned short", "unsigned short int", "uint16_t"),
+        ("int", "i"): ("int", "signed int", "signed", "int32_t"),
+        ("unsigned int", "I"): ("unsigned int", "unsigned", "uint32_t"),
+        ("long", "q"): (
+            "long",
+            "long int",
+            "signed long",
+            "long long",
+            "long long int",
+            "signed long long",
+            "int64_t",
+        ),
+        ("unsigned long", "Q"): (
+            "unsigned long",
+            "unsigned long int",
+            "unsigned long long",
+            "unsigned long long int",
+            "uint64_t",
+            "size_t",
+        ),
+        ("float", "f"): ("float",),
+        ("double", "d"): ("double",),
+    }
+    out: dict[str, Primitive] = {}
+    for (canonical, code), spellings in groups.items():
+        prim = Primitive(canonical, code)
+        for s in spellings:
+            out[s] = prim
+            if s.endswith("_t"):
+                out["std::" + s] = prim
+    return out
+
+
+#: spelling → primitive, every accepted spelling of every built-in number.
+PRIMITIVES: Final = _primitives()
+_WORDS: Final = frozenset({"unsigned", "signed", "short", "long", "int", "char"})
+_TOKEN: Final = re.compile(
+    r"\s*(?:(?P<name>[A-Za-z_][\w]*(?:::[A-Za-z_]\w*)*)|(?P<num>\d+)|(?P<p>[<>,\[\]]))"
+)
+
+
+def parse_type(text: str, *, where: str = "type") -> CType:
+    """Parse one C++ type spelling; :class:`SchemaError` naming ``where`` if malformed."""
+    parser = _Parser(text, where)
+    node = parser.type_expr()
+    parser.expect_end()
+    return node
+
+
+class _Parser:
+    """Recursive descent over: name [< type, ... >] ([N])*."""
+
+    def __init__(self, text: str, where: str) -> None:
+        self.text = text
+        self.where = where
+        self.tokens: list[tuple[str, str, int]] = []
+        pos = 0
+        while pos < len(text):
+            if text[pos:].strip() == "":
+                break
+            m = _TOKEN.match(text, pos)
+            if m is None:
+                raise self.error(f"unexpected character {text[pos:].lstrip()[0]!r}", pos)
+            kind = m.lastgroup or ""
+            self.tokens.append((kind, m.group(kind), m.start(kind)))
+            pos = m.end()
+        self.i = 0
+
+    def error(self, reason: str, at: int | None = None) -> SchemaError:
+        where = "" if at is None else f" at column {at + 1}"
+        return SchemaError(f"{self.where}: type {self.text!r}{where}: {reason}")
+
+    def peek(self) -> tuple[str, str, int] | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def take(self, value: str | None = None) -> tuple[str, str, int]:
+        tok = self.peek()
+        if tok is None:
+            raise self.error(f"ends early{f', expected {value!r}' if value else ''}")
+        if value is not None and tok[1] != value:
+            raise self.error(f"expected {value!r}, found {tok[1]!r}", tok[2])
+        self.i += 1
+        return tok
+
+    def expect_end(self) -> None:
+        tok = self.peek()
+        if tok is not None:
+            raise self.error(f"unexpected {tok[1]!r}", tok[2])
+
+    def type_expr(self) -> CType:
+        node = self.base()
+        dims: list[int] = []
+        while (tok := self.peek()) is not None and tok[1] == "[":
+            self.take("[")
+            kind, value, at = self.take()
+            if kind != "num" or int(value) <= 0:
+                raise self.error("an array size must be a positive integer", at)
+            dims.append(int(value))
+            self.take("]")
+        for d in reversed(dims):
+            node = ArrayType(node, d)
+        return node
+
+    def base(self) -> CType:
+        kind, value, at = self.take()
+        if value == "const":
+            raise self.error("'const' is implied: write std::map<K, V>, not its pair type", at)
+        if kind != "name":
+            raise self.error(f"expected a type name, found {value!r}", at)
+        if value in _WORDS:
+            words = [value]
+            while (tok := self.peek()) is not None and tok[1] in _WORDS:
+                words.append(self.take()[1])
+            spelling = " ".join(words)
+            if spelling not in PRIMITIVES:
+                raise self.error(f"{spelling!r} is not a C++ number type", at)
+            return PRIMITIVES[spelling]
+        if value in PRIMITIVES:
+            return PRIMITIVES[value]
+        if value == "std::string":
+            return StringType()
+        args = self.arguments() if (tok := self.peek()) is not None and tok[1] == "<" else []
+        return self.template(value, args, at)
+
+    def arguments(self) -> list[CType]:
+        self.take("<")
+        args = [self.type_expr()]
+        while (tok := self.peek()) is not None and tok[1] == ",":
+            self.take(",")
+            args.append(self.type_expr())
+        self.take(">")
+        return args
+
+    def template(self, name: str, args: list[CType], at: int) -> CType:
+        arity = {"std::vector": 1, "std::set": 1, "std::map": 2, "std::pair": 2}
+        if name in arity:
+            if len(args) != arity[name]:
+                raise self.error(f"{name} takes {arity[name]} type argument(s)", at)
+            if name == "std::map":
+                return MapType(args[0], args[1])
+            if name == "std::pair":
+                return PairType(args[0], args[1])
+            return SeqType(name.removeprefix("std::"), args[0])
+        if name.startswith("std::"):
+            raise self.error(
+                f"{name} is not supported (bool, numbers, std::string, std::vector, "
+                "std::set, std::map, std::pair, C arrays and declared names are)",
+                at,
+            )
+        if args:
+            # A template class declared in the layout under its full name.
+            return Named(f"{name}<{','.join(a.spelling for a in args)}>")
+        return Named(name)
+
+
+def has_header(node: CType) -> bool:
+    """Whether boost writes a class header the first time this type appears.
+
+    Classes, pairs, maps and sets are classes; a vector is one unless its
+    elements are numbers or bools (boost's collection traits make those
+    vectors header-less); strings, numbers, enums and C arrays never are.
+    """
+    if isinstance(node, ClassType | PairType | MapType):
+        return True
+    if isinstance(node, SeqType):
+        return node.kind == "set" or not isinstance(node.elem, Primitive)
+    return False
