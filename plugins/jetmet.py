@@ -553,7 +553,7 @@ def _eta_notes(table: JerTable, params: Mapping[str, ParamValue], n: int) -> lis
     return notes
 
 
-def _variations(x: F64, values: F64) -> tuple[F64, F64, F64]:
+def _variations(x: F64, values: npt.NDArray[Any]) -> tuple[F64, npt.NDArray[Any], F64]:
     """Scatter columns: every x once per variation, coloured by it."""
     codes = np.array(list(VARIATIONS.values()))
     return np.tile(x, 3), values.T.reshape(-1), np.repeat(codes, x.size)
@@ -573,7 +573,7 @@ def jer_scale_factor(payload: Mapping[str, Any], params: Mapping[str, ParamValue
     table = _scale_factor_table(payload)
     low, high = eta_bins(table, params)
     centres = (low + high) / 2
-    sf = _scale_factors_at(table, centres, params).astype(np.float64)
+    sf = _scale_factors_at(table, centres, params)  # float32: plots keep its decimal value
     x, y, colour = _variations(centres, sf)
     axis = "|η|" if _eta_axis(table) == "JetAbsEta" else "η"
     return Scatter(
