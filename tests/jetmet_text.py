@@ -12,10 +12,12 @@ before, and independently of, the decoder.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The real CMS JER files and their text files (never copied into the repository).
@@ -132,3 +134,55 @@ def jec_collection(levels: dict[int, dict[str, Any]]) -> dict[str, Any]:
         "correctionsL5_": [],
         "correctionsL7_": [],
     }
+
+
+def f32(values: Any) -> npt.NDArray[np.float32]:
+    """Plot values compared as the float32 CMSSW computes."""
+    return np.asarray(values, dtype=np.float32)
+
+
+F32 = np.float32
+
+HAND: dict[str, Callable[[npt.NDArray[np.float64], npt.NDArray[np.float64]], Any]] = {
+    "sqrt([0]*[0]/(x*x)+[1]*[1]/x+[2]*[2])": lambda p, x: np.sqrt(
+        p[0] * p[0] / (x * x) + p[1] * p[1] / x + p[2] * p[2]
+    ),
+    "sqrt([0]*abs([0])/(x*x)+[1]*[1]*pow(x,[3])+[2]*[2])": lambda p, x: np.sqrt(
+        p[0] * np.abs(p[0]) / (x * x) + p[1] * p[1] * np.power(x, p[3]) + p[2] * p[2]
+    ),
+    "[0]+[1]*exp(-x/[2])+[3]*exp(-x/[4])": lambda p, x: (
+        p[0] + p[1] * np.exp(-x / p[2]) + p[3] * np.exp(-x / p[4])
+    ),
+}
+
+
+def text_rows(path: Path) -> list[tuple[list[tuple[F32, F32]], list[tuple[F32, F32]], Any]]:
+    """Each row of a text file: bin ranges, variable ranges, parameters (float32)."""
+    header, *lines = [ln for ln in path.read_text().splitlines() if ln.strip()]
+    tokens = header.strip("{} ").split()
+    n_bins = int(tokens[0])
+    n_vars = int(tokens[1 + n_bins])
+    rows = []
+    for line in lines:
+        v = line.split()
+        bins = [(F32(v[2 * i]), F32(v[2 * i + 1])) for i in range(n_bins)]
+        at = 2 * n_bins + 1
+        variables = [(F32(v[at + 2 * i]), F32(v[at + 2 * i + 1])) for i in range(n_vars)]
+        params = np.array(v[at + 2 * n_vars :], dtype=np.float32)
+        rows.append((bins, variables, params))
+    return rows
+
+
+def resolution_by_hand(path: Path, eta: float, rho: float, pt: float) -> float:
+    """The text file's resolution of one jet, found and computed as CMSSW does."""
+    header = path.read_text().splitlines()[0].strip("{} ").split()
+    n_bins = int(header[0])
+    formula = header[n_bins + 3]
+    names = header[1 : 1 + n_bins]
+    point = {"JetEta": F32(eta), "Rho": F32(rho)}
+    for bins, variables, params in text_rows(path):
+        if all(lo <= point[n] <= hi for n, (lo, hi) in zip(names, bins, strict=True)):
+            lo, hi = variables[0]
+            x = max(lo, min(F32(pt), hi))  # clip(), in float
+            return float(F32(HAND[formula](params.astype(np.float64), np.float64(x))))
+    return float("nan")
