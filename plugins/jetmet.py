@@ -37,7 +37,8 @@ value (NaN) and say so in a note; the evaluation functions take ``missing``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -491,13 +492,36 @@ def pt_grid(params: Mapping[str, ParamValue]) -> F32:
     return _f32(np.geomspace(low, high, int(params["points"])))
 
 
+class Undrawable(Exception):
+    """The payload holds nothing this drawer shows; the plot says why instead.
+
+    Tag pages link every drawer of a payload type, and one JER type holds both
+    scale factors and resolutions: such a link answers with an empty plot whose
+    note names the drawer to use, not with an error.
+    """
+
+
+def explains(func: Callable[..., Scatter]) -> Callable[..., Scatter]:
+    """Turn :class:`Undrawable` into an empty Scatter carrying the reason as its note."""
+
+    @functools.wraps(func)
+    def drawn(*args: Any) -> Scatter:
+        try:
+            return func(*args)
+        except Undrawable as exc:
+            empty = np.zeros(0)
+            title = (func.__doc__ or "").splitlines()[0].rstrip(".")
+            return Scatter(title=title, x=empty, y=empty, notes=(str(exc),))
+
+    return drawn
+
+
 def _scale_factor_table(payload: Mapping[str, Any]) -> JerTable:
     table = jer_table(payload)
     if not table.is_scale_factor:
-        raise InvalidParameter(
-            "tag",
-            f"this JER payload is a resolution (formula {table.formula!r}), not scale "
-            "factors: draw it with jetmet.jer_resolution",
+        raise Undrawable(
+            f"this JER payload is a resolution (formula {table.formula}), not scale "
+            "factors: draw it with jetmet.jer_resolution"
         )
     return table
 
@@ -505,10 +529,9 @@ def _scale_factor_table(payload: Mapping[str, Any]) -> JerTable:
 def _resolution_table(payload: Mapping[str, Any]) -> JerTable:
     table = jer_table(payload)
     if table.is_scale_factor:
-        raise InvalidParameter(
-            "tag",
+        raise Undrawable(
             "this JER payload holds scale factors (no formula), not a resolution: "
-            "draw it with jetmet.jer_scale_factor",
+            "draw it with jetmet.jer_scale_factor"
         )
     return table
 
@@ -568,6 +591,7 @@ def _variations(x: F64, values: npt.NDArray[Any]) -> tuple[F64, npt.NDArray[Any]
     y_label="data/MC resolution scale factor",
     params=[PT, RHO],
 )
+@explains
 def jer_scale_factor(payload: Mapping[str, Any], params: Mapping[str, ParamValue]) -> Scatter:
     """JER data/MC scale factor per η bin with its down and up variations."""
     table = _scale_factor_table(payload)
@@ -606,6 +630,7 @@ def _compare_label(mode: str, quantity: str, labels: tuple[str, str]) -> str:
     x_label="η",
     params=[MODE, PT, RHO],
 )
+@explains
 def jer_scale_factor_compare(
     first: Mapping[str, Any],
     second: Mapping[str, Any],
@@ -686,6 +711,7 @@ def _at(params: Mapping[str, ParamValue], *names: str) -> str:
     y_label="resolution",
     params=[ETA, RHO, PT_MIN, PT_MAX, POINTS],
 )
+@explains
 def jer_resolution(payload: Mapping[str, Any], params: Mapping[str, ParamValue]) -> Scatter:
     """Jet resolution from the record's formula vs pT, at a chosen η and ρ."""
     table = _resolution_table(payload)
@@ -711,6 +737,7 @@ def jer_resolution(payload: Mapping[str, Any], params: Mapping[str, ParamValue])
     x_label="pT [GeV]",
     params=[MODE, ETA, RHO, PT_MIN, PT_MAX, POINTS],
 )
+@explains
 def jer_resolution_compare(
     first: Mapping[str, Any],
     second: Mapping[str, Any],
@@ -736,10 +763,10 @@ def _jec(payload: Mapping[str, Any], params: Mapping[str, ParamValue]) -> JecLev
     name = str(params["level"])
     if name not in levels:
         held = ", ".join(levels) if levels else "no level (an empty collection)"
-        raise InvalidParameter("level", f"the payload has no {name}; it holds {held}")
+        raise Undrawable(f"the payload has no {name}; it holds {held}")
     level = levels[name]
     if level.is_uncertainty:
-        raise InvalidParameter("level", f"{name} holds uncertainties, not a correction")
+        raise Undrawable(f"{name} holds uncertainties, not a correction")
     return level
 
 
@@ -759,6 +786,7 @@ def _correction(level: JecLevel, grid: F32, params: Mapping[str, ParamValue]) ->
     y_label="correction factor",
     params=[LEVEL, ETA, RHO, AREA, PT_MIN, PT_MAX, POINTS],
 )
+@explains
 def jec_correction_drawer(payload: Mapping[str, Any], params: Mapping[str, ParamValue]) -> Scatter:
     """JEC correction factor of one level vs pT, at a chosen η (and ρ, area for L1)."""
     level = _jec(payload, params)
@@ -792,6 +820,7 @@ def jec_correction_drawer(payload: Mapping[str, Any], params: Mapping[str, Param
     x_label="pT [GeV]",
     params=[MODE, LEVEL, ETA, RHO, AREA, PT_MIN, PT_MAX, POINTS],
 )
+@explains
 def jec_correction_compare(
     first: Mapping[str, Any],
     second: Mapping[str, Any],
