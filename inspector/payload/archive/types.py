@@ -50,8 +50,12 @@ class Primitive:
 
     @property
     def dtype(self) -> np.dtype[Any]:
-        """The numpy dtype of decoded values (native order: they are computed, not viewed)."""
-        return np.dtype(self.code)
+        """The numpy dtype of decoded values (native order: they are computed, not viewed).
+
+        64-bit integers are ``int64`` / ``uint64`` (numpy's ``q`` / ``Q`` codes name
+        ``longlong`` types, whose scalars are not instances of ``np.int64``).
+        """
+        return np.dtype(_SIZED.get(self.code, self.code))
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,8 @@ class Named:
     def spelling(self) -> str:
         return self.name
 
+
+_SIZED: Final = {"q": np.int64, "Q": np.uint64}
 
 CType = (
     Primitive | StringType | SeqType | MapType | PairType | ArrayType | ClassType | EnumType | Named
