@@ -13,6 +13,7 @@ the command line ends with, so the edges never guess::
     ├── PayloadDecodeError            422 / exit 1   a blob does not match its schema
     ├── PayloadEncodeError            500 / exit 1   values do not fit a schema
     ├── SchemaError                   500 / exit 1   a payload schema file is wrong
+    ├── FormulaError                  500 / exit 1   a payload's formula is outside the whitelist
     └── DrawerError                   500 / exit 1   a drawer failed (names the drawer)
 """
 
@@ -25,6 +26,7 @@ __all__ = [
     "ConfigError",
     "DatabaseUnavailable",
     "DrawerError",
+    "FormulaError",
     "InspectorError",
     "InvalidParameter",
     "NotFound",
@@ -139,6 +141,24 @@ class SchemaError(InspectorError):
     """A payload schema declaration is invalid."""
 
     title = "Invalid payload schema"
+
+
+class FormulaError(InspectorError):
+    """A formula text (ROOT TFormula, as JetMET payloads carry) cannot be evaluated.
+
+    Names the formula, the offending token and its position (0-based
+    character offset), so the payload can be reported upstream.  Raised by
+    :mod:`inspector.formula`, never by eval: nothing outside its whitelist runs.
+    """
+
+    title = "Unsupported formula"
+
+    def __init__(self, formula: str, reason: str, *, position: int | None = None) -> None:
+        where = f" at position {position}" if position is not None else ""
+        super().__init__(f"formula {formula!r}: {reason}{where}")
+        self.formula = formula
+        self.reason = reason
+        self.position = position
 
 
 class DrawerError(InspectorError):
