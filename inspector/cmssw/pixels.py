@@ -41,8 +41,8 @@ import numpy.typing as npt
 
 __all__ = [
     "DEAD_FLAG",
-    "N_BINS",
     "NOISY_FLAG",
+    "N_BINS",
     "ROWS_PER_BLOCK",
     "PixelGains",
     "decode_blocks",
