@@ -278,11 +278,11 @@ class PixelGains:
 
     def dead_pixels(self) -> npt.NDArray[np.bool_]:
         """Pixels whose pedestal code is the dead flag (blocks × rows)."""
-        return self.pedestal_codes == (self.dead_flag & 0xFF)
+        return np.equal(self.pedestal_codes, self.dead_flag & 0xFF)
 
     def dead_blocks(self) -> npt.NDArray[np.bool_]:
         """Column blocks whose gain code is the dead flag."""
-        return self.gain_codes == (self.dead_flag & 0xFF)
+        return np.equal(self.gain_codes, self.dead_flag & 0xFF)
 
     def module_means(self, quantity: str) -> tuple[npt.NDArray[np.float64], I64]:
         """``(mean value, entries)`` per module over its unflagged pixels or blocks (NaN: none)."""
