@@ -30,7 +30,7 @@ from sqlalchemy import Connection, Engine, event, update
 
 from inspector.conddb import schema as s
 from inspector.conddb.writer import ConditionsWriter
-from inspector.demo import alignment, beamspot, ecal, pixels, strips, watch
+from inspector.demo import alignment, beamspot, ecal, jetmet, pixels, strips, watch
 from inspector.demo.calendar import RunCalendar, make_calendar, to_datetimes
 from inspector.demo.globaltags import demo_global_tags
 from inspector.demo.golden import demo_golden, golden_path, write_golden_json
@@ -102,6 +102,7 @@ class DemoPlan:
             alignment.RERECO_TAG: TagCounts(self.alignment_rereco_iovs, self.alignment_rereco_iovs),
             pixels.TAG: TagCounts(self.pixel_iovs, self.pixel_iovs),
             ecal.TAG: TagCounts(self.ecal_iovs, self.ecal_iovs),
+            **{name: TagCounts(1, 1) for name in jetmet.tag_names()},
             watch.EXPRESS_TAG: TagCounts(self.runs - 1, self.runs - 1),
             # At most: the runs before the technical stop (where the calendar puts it).
             watch.HLT_TAG: TagCounts(self.runs, self.runs),
@@ -213,6 +214,7 @@ def demo_tags(seed: int, the_plan: DemoPlan, calendar: RunCalendar) -> Iterator[
 
     pedestals = ecal.pedestal_model(content_rng(seed, "ecal.model"))
     yield ecal.pedestal_tag(content_rng(seed, "ecal.tag"), calendar, pedestals, p.ecal_iovs)
+    yield from jetmet.demo_tags(seed)
 
 
 # --------------------------------------------------------------------------- writing

@@ -23,20 +23,26 @@ from __future__ import annotations
 
 import itertools
 import zlib
+from collections.abc import Iterator
 from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 
+from inspector.conddb.timetypes import TimeType
+from inspector.demo.model import DATETIME_DTYPE, DemoTag, IovTable, TagInfo
+
 __all__ = [
     "JEC_ERAS",
     "JER_ERAS",
     "JETS",
+    "demo_tags",
     "jec_payload",
     "jec_tag",
     "jer_resolution_payload",
     "jer_scale_factor_payload",
     "jer_tag",
+    "tag_names",
 ]
 
 #: Eras of the demo JER tags (names in CMS's style; the numbers are invented).
@@ -258,3 +264,71 @@ def jec_payload(era: str, jet: str, *, seed: int = 1, data: bool = False) -> dic
         )
     )
     return {"corrections_": levels, "correctionsL5_": [], "correctionsL7_": []}
+
+
+# --------------------------------------------------------------------------- tags
+
+JER_OBJECT_TYPE: Final = "JME::JetResolutionObject"
+JEC_OBJECT_TYPE: Final = "JetCorrectorParametersCollection"
+#: When each era's conditions were uploaded (one IOV from run 1, as JME files hold them).
+UPLOADED: Final = {
+    era: np.datetime64(day, "s")
+    for era, day in zip(
+        JER_ERAS, ("2023-11-20T10:00:00", "2024-01-15T10:00:00", "2024-04-09T12:33:31"), strict=True
+    )
+} | {
+    era: np.datetime64(day, "s")
+    for era, day in zip(
+        JEC_ERAS, ("2023-11-02T09:00:00", "2024-01-08T09:00:00", "2024-03-21T09:00:00"), strict=True
+    )
+}
+
+
+def tag_names() -> list[str]:
+    """Every JetMET demo tag, in build order."""
+    jer = [jer_tag(k, e, j) for e in JER_ERAS for j in JETS for k in ("SF", "PtResolution")]
+    return jer + [jec_tag(e, j) for e in JEC_ERAS for j in JETS]
+
+
+def demo_tags(seed: int) -> Iterator[DemoTag]:
+    """JER (scale factor, resolution) and JEC tags of every era and jet type: one IOV each."""
+    for era in JER_ERAS:
+        for jet in JETS:
+            for kind, make in (
+                ("SF", jer_scale_factor_payload),
+                ("PtResolution", jer_resolution_payload),
+            ):
+                what = "data/MC scale factors" if kind == "SF" else "pT resolution in MC"
+                yield _one_iov(
+                    TagInfo(
+                        jer_tag(kind, era, jet),
+                        TimeType.RUN,
+                        JER_OBJECT_TYPE,
+                        0,
+                        "any",
+                        f"JER {what}, {era}, {jet} jets",
+                    ),
+                    UPLOADED[era],
+                    make(era, jet, seed=seed),
+                )
+    for era in JEC_ERAS:
+        for jet in JETS:
+            yield _one_iov(
+                TagInfo(
+                    jec_tag(era, jet),
+                    TimeType.RUN,
+                    JEC_OBJECT_TYPE,
+                    0,
+                    "any",
+                    f"Jet energy corrections {era}, {jet} jets (MC)",
+                ),
+                UPLOADED[era],
+                jec_payload(era, jet, seed=seed),
+            )
+
+
+def _one_iov(info: TagInfo, uploaded: np.datetime64, payload: dict[str, Any]) -> DemoTag:
+    table = IovTable(
+        np.array([1], np.uint64), np.array([0], np.int64), np.array([uploaded], DATETIME_DTYPE)
+    )
+    return DemoTag(info, table, 1, lambda i: payload)

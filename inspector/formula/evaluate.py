@@ -12,6 +12,7 @@ from inspector.errors import FormulaError
 from inspector.formula.functions import FUNCTIONS
 from inspector.formula.parser import (
     POSITIONAL_VARIABLES,
+    PRECEDENCE,
     Binary,
     Call,
     Node,
@@ -100,20 +101,6 @@ def evaluate_tree(
 
 # -- Text ------------------------------------------------------------------------
 
-_PRECEDENCE = {
-    "||": 1,
-    "&&": 2,
-    "==": 3,
-    "!=": 3,
-    "<": 4,
-    "<=": 4,
-    ">": 4,
-    ">=": 4,
-    "+": 5,
-    "-": 5,
-    "*": 6,
-    "/": 6,
-}
 _UNARY = 7
 _POWER = 8
 _ATOM = 9
@@ -147,7 +134,7 @@ def unparse(tree: Node) -> str:
             base = base if bprec == _ATOM else f"({base})"
             exponent = exponent if eprec >= _UNARY else f"({exponent})"
             return f"{base}^{exponent}", _POWER
-        prec = _PRECEDENCE[node.op]
+        prec = PRECEDENCE[node.op]
         left, lprec = show(node.left)
         right, rprec = show(node.right)
         left = left if lprec >= prec else f"({left})"

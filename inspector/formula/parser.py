@@ -36,6 +36,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_LENGTH",
     "POSITIONAL_VARIABLES",
+    "PRECEDENCE",
     "Binary",
     "Call",
     "Node",
@@ -182,7 +183,7 @@ def tokenize(text: str) -> Iterator[Token]:
 # -- Parser --------------------------------------------------------------------
 
 #: Binary operators and their precedence (higher binds tighter); all left-associative.
-_PRECEDENCE: Final = {
+PRECEDENCE: Final = {
     "||": 1,
     "&&": 2,
     "==": 3,
@@ -256,7 +257,7 @@ class _Parser:
         """Precedence climbing over the operators binding at least ``lowest``."""
         node = self.unary()
         while (token := self.peek()).kind == "op":
-            precedence = _PRECEDENCE.get(token.text, 0)
+            precedence = PRECEDENCE.get(token.text, 0)
             if precedence < lowest:
                 break
             self.pos += 1

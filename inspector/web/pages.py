@@ -33,6 +33,8 @@ __all__ = ["int_arg", "page_database", "pages"]
 pages = Blueprint("pages", __name__)
 
 IOV_PAGE: Final = 100
+#: Tags per page of the home page's search (a typical conditions file fits on one).
+TAG_PAGE: Final = 50
 #: Global tags per page of /globaltags (the page states the total and links the next).
 GLOBAL_TAG_PAGE: Final = 50
 #: Tags offered in a comparison's "another tag" list (the page says when there are more).
@@ -75,7 +77,7 @@ def home() -> str:
     time_type = request.args.get("time_type", "").strip() or None
     page = int_arg("page", 1)
     results = db.search_tags(
-        q or None, object_type=object_type, time_type=time_type, page=page, page_size=25
+        q or None, object_type=object_type, time_type=time_type, page=page, page_size=TAG_PAGE
     )
     results.require_exists("tags")
     web = state()

@@ -20,6 +20,7 @@ import numpy as np
 
 from inspector.errors import SchemaError
 from inspector.payload.archive.types import (
+    MAX_NESTING,
     ArrayType,
     ClassType,
     CType,
@@ -29,6 +30,7 @@ from inspector.payload.archive.types import (
     PairType,
     Primitive,
     SeqType,
+    nesting,
     parse_type,
 )
 
@@ -139,6 +141,7 @@ def parse_archive_layout(data: Mapping[str, Any], *, source: str = "<layout>") -
         names.class_name(raw_name): _parse_class(names, raw_name, raw)
         for raw_name, raw in raw_classes.items()
     }
+    names.check_typedefs()  # the ones no member uses, too
     root_text = data.get("root", object_type)
     if not isinstance(root_text, str):
         raise SchemaError(f"{source}: 'root' must be a class name")
@@ -182,8 +185,16 @@ class _Names:
             raise SchemaError(f"{self.source}: {text!r} is a built-in type, not a class name")
         return node.name
 
+    def declare(self, text: str) -> str:
+        """A new enum, typedef or class name, canonical; declaring one twice is an error."""
+        name = self.class_name(text)
+        if name in self.enums or name in self.typedefs or name in self.classes:
+            raise SchemaError(f"{self.source}: {name!r} is declared twice")
+        return name
+
     def read_enums(self, raw: Mapping[str, Any]) -> None:
-        for name, spec in raw.items():
+        for text, spec in raw.items():
+            name = self.declare(text)
             where = f"{self.source}: enum {name!r}"
             if not isinstance(spec, Mapping) or set(spec) - {"type", "values", "description"}:
                 raise SchemaError(f"{where}: takes type, values and description")
@@ -198,18 +209,20 @@ class _Names:
             self.enums[name] = EnumType(name, underlying, tuple(values.items()))
 
     def read_typedefs(self, raw: Mapping[str, Any]) -> None:
-        for name, spelling in raw.items():
+        for text, spelling in raw.items():
+            name = self.declare(text)
             if not isinstance(spelling, str):
                 raise SchemaError(f"{self.source}: typedef {name!r} must be a type spelling")
             self.typedefs[name] = spelling
 
     def declare_classes(self, raw: Mapping[str, Any]) -> None:
         for raw_name in raw:
-            name = self.class_name(raw_name)
-            clash = name in self.enums or name in self.typedefs or name in self.classes
-            if clash:
-                raise SchemaError(f"{self.source}: {name!r} is declared twice")
-            self.classes.add(name)
+            self.classes.add(self.declare(raw_name))
+
+    def check_typedefs(self) -> None:
+        """Resolve every typedef once, used or not: unknown names and cycles are errors."""
+        for name in self.typedefs:
+            self.resolve(Named(name), f"{self.source}: typedef {name!r}")
 
     def resolve(self, node: CType, where: str) -> CType:
         """Replace every :class:`Named` by the class, enum or typedef it names."""
@@ -222,6 +235,10 @@ class _Names:
                 if node.name in self._resolving:
                     chain = " -> ".join([*self._resolving, node.name])
                     raise SchemaError(f"{where}: typedef cycle {chain}")
+                if len(self._resolving) >= MAX_NESTING:
+                    raise SchemaError(
+                        f"{where}: typedefs refer to typedefs more than {MAX_NESTING} deep"
+                    )
                 self._resolving.append(node.name)
                 try:
                     target = parse_type(self.typedefs[node.name], where=f"{where} ({node.name})")
@@ -255,6 +272,8 @@ def _parse_class(names: _Names, raw_name: str, raw: Any) -> ClassDef:
     if not isinstance(bases_raw, list) or not all(isinstance(b, str) for b in bases_raw):
         raise SchemaError(f"{where}: bases must be a list of class names")
     bases = tuple(names.class_name(b) for b in bases_raw)
+    if len(set(bases)) != len(bases):
+        raise SchemaError(f"{where}: a base class is listed twice")
     for base in bases:
         if base not in names.classes:
             raise SchemaError(f"{where}: base class {base!r} is not declared")
@@ -265,10 +284,18 @@ def _parse_class(names: _Names, raw_name: str, raw: Any) -> ClassDef:
         or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in versions)
     ):
         raise SchemaError(f"{where}: versions must list non-negative integers")
+    if len(set(versions)) != len(versions):
+        raise SchemaError(f"{where}: versions lists a version twice")
     members_raw = raw.get("members", [])
     if not isinstance(members_raw, list):
         raise SchemaError(f"{where}: members must be a list of {{ name, type }} tables")
     members = tuple(_parse_member(names, where, m) for m in members_raw)
+    for member in members:
+        if not any(member.present(v) for v in versions):
+            raise SchemaError(
+                f"{where} member {member.name!r}: present in none of the class versions "
+                f"{versions} (min_version {member.min_version}, max_version {member.max_version})"
+            )
     return ClassDef(name, members, bases, tuple(versions), str(raw.get("description", "")))
 
 
@@ -284,6 +311,11 @@ def _parse_member(names: _Names, where: str, raw: Any) -> MemberDef:
     if not isinstance(raw.get("type"), str):
         raise SchemaError(f"{mwhere}: 'type' is required (a C++ type spelling)")
     ctype = names.resolve(parse_type(raw["type"], where=mwhere), mwhere)
+    if nesting(ctype) > MAX_NESTING:
+        raise SchemaError(
+            f"{mwhere}: type {raw['type']!r} nests deeper than {MAX_NESTING} levels "
+            "(typedefs expanded)"
+        )
     bounds: dict[str, int | None] = {}
     for key in ("min_version", "max_version"):
         value = raw.get(key)
@@ -301,7 +333,9 @@ def _parse_member(names: _Names, where: str, raw: Any) -> MemberDef:
 
 
 def _check_classes(layout: ArchiveLayout, source: str) -> None:
-    """Unique member names (bases included) and no class containing itself by value."""
+    """No class containing itself by value, then unique member names (bases included)."""
+    for name in layout.classes:
+        _check_no_cycle(layout, name, [], source)
     for name in layout.classes:
         seen: set[str] = set()
         for owner, member in layout.members(name):
@@ -311,13 +345,17 @@ def _check_classes(layout: ArchiveLayout, source: str) -> None:
                     "is declared twice (bases included)"
                 )
             seen.add(member.name)
-        _check_no_cycle(layout, name, [], source)
 
 
 def _check_no_cycle(layout: ArchiveLayout, name: str, stack: list[str], source: str) -> None:
     if name in stack:
         raise SchemaError(
             f"{source}: class {name!r} contains itself ({' -> '.join([*stack, name])})"
+        )
+    if len(stack) >= MAX_NESTING:
+        raise SchemaError(
+            f"{source}: class {stack[0]!r} nests classes (bases and members held by value) "
+            f"more than {MAX_NESTING} deep"
         )
     cdef = layout.classes[name]
     for base in cdef.bases:

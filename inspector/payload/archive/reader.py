@@ -7,7 +7,11 @@ appears), consumes the whole blob, and stops at the first thing that does
 not fit with a :class:`~inspector.errors.PayloadDecodeError` naming the
 payload hash, the member path (``m_records[3].m_params_values``) and the byte
 offset.  Counts are checked against the bytes left before anything is
-allocated: every token takes at least one byte.
+allocated: every token takes at least one byte.  Classes and containers nest
+at most :data:`~inspector.payload.archive.types.MAX_NESTING` levels below the
+root class (as deep as a member type may be spelled): a blob claiming deeper
+values is refused, so no blob can drive the reader into Python's recursion
+limit.
 
 Long runs of numbers (a vector of ten million bytes, a vector of flat
 structs) go to the compiled kernel (:mod:`inspector.payload.archive.kernel`)
@@ -25,6 +29,7 @@ from inspector.errors import PayloadDecodeError
 from inspector.payload.archive import kernel
 from inspector.payload.archive.layout import ArchiveLayout
 from inspector.payload.archive.types import (
+    MAX_NESTING,
     ArrayType,
     ClassType,
     CType,
@@ -77,6 +82,8 @@ class _Reader:
         #: canonical type spelling → class version read from its header
         self.seen: dict[str, int] = {}
         self.library_version = 0
+        #: classes and containers open around the current position (the root class is 1)
+        self.depth = 0
 
     # -- errors ---------------------------------------------------------------
 
@@ -146,12 +153,20 @@ class _Reader:
         return prim.dtype.type(self.integer(code))
 
     def boolean(self) -> bool:
-        at = self.pos
-        first = self.integer("?")
-        if first == 0:
+        """``00`` (false) or ``01 54`` (true), nothing else (``portable_iarchive::load(bool&)``)."""
+        blob, at = self.blob, self.pos
+        if at >= len(blob):
+            raise self.fail("the blob ends where a bool was expected")
+        if blob[at] == 0:
+            self.pos = at + 1
             return False
-        if first != _BOOL_TRUE:
-            raise self.fail(f"bad bool: bytes 01 {first:02x}, expected 00 or 01 54", at)
+        if blob[at] != 1:
+            raise self.fail(f"bad bool: size byte {blob[at]:02x}, expected 00 or 01 54", at)
+        if at + 1 >= len(blob):
+            raise self.fail("the blob ends inside a bool", at)
+        if blob[at + 1] != _BOOL_TRUE:
+            raise self.fail(f"bad bool: bytes 01 {blob[at + 1]:02x}, expected 00 or 01 54", at)
+        self.pos = at + 2
         return True
 
     def string(self) -> str:
@@ -176,12 +191,14 @@ class _Reader:
         at = self.pos
         tracking = self.integer(_TRACKING)
         version = self.integer(_CLASS_VERSION)
-        if tracking:
+        if tracking == 1:
             raise self.fail(
                 f"class {spelling} is tracked (written through pointers), which CMSSW "
                 "conditions do not use and this reader does not support",
                 at,
             )
+        if tracking:
+            raise self.fail(f"class {spelling}: bad tracking flag {tracking} (expected 0)", at)
         self.seen[spelling] = version
         return version
 
@@ -203,6 +220,19 @@ class _Reader:
             return node.underlying.dtype.type(self.integer(node.underlying.code))
         if isinstance(node, StringType):
             return self.string()
+        if self.depth > MAX_NESTING:  # levels below the root class
+            raise self.fail(
+                f"classes and containers nest deeper than {MAX_NESTING} levels, "
+                "which this reader refuses"
+            )
+        self.depth += 1
+        try:
+            return self.composite(node)
+        finally:
+            self.depth -= 1
+
+    def composite(self, node: CType) -> Any:
+        """A class or container (one nesting level)."""
         if isinstance(node, ClassType):
             return self.instance(node.name)
         if isinstance(node, SeqType):
@@ -217,11 +247,12 @@ class _Reader:
         raise self.fail(f"type {node.spelling} cannot be read")  # unresolved: a layout bug
 
     def instance(self, name: str) -> dict[str, Any]:
+        at = self.pos
         version = self.header(name)
         cdef = self.layout.cls(name)
         if version not in cdef.versions:
             known = ", ".join(map(str, cdef.versions))
-            raise self.fail(f"class {name} has version {version}; the layout knows {known}")
+            raise self.fail(f"class {name} has version {version}; the layout knows {known}", at)
         out: dict[str, Any] = {}
         for base in cdef.bases:
             out.update(self.instance(base))
@@ -269,7 +300,7 @@ class _Reader:
 
     def array(self, node: ArrayType) -> Any:
         at = self.pos
-        n = self.count("a C array")
+        n = self.integer(_COUNT)  # the layout fixes the length: no need to trust this
         if n != node.length:
             raise self.fail(f"C array of {node.length} elements written with count {n}", at)
         return self.elements(node.elem, n)
@@ -306,6 +337,7 @@ class _Reader:
             return np.zeros(0, dtype)
         plan = _plan(self.layout, elem)
         codes = "".join(slot.code for slot in plan)
+        k = len(codes)
         first: Any = None
         done = 0
         if not self.headers_seen(elem):
@@ -314,16 +346,29 @@ class _Reader:
             self.path.pop()
             done = 1
         start = self.pos
+        total = (n - done) * k
+        left = len(self.blob) - start
         try:
-            raw, self.pos = kernel.read_tokens(self.buf, self.pos, (n - done) * len(codes), codes)
+            # Never more tokens than bytes left (each takes one at least): a run that
+            # claims more fails at its real end, the first token past the blob.
+            raw, end = kernel.read_tokens(self.buf, start, min(total, left), codes)
         except kernel.ScanError as exc:
-            self.path.append(f"[{done + exc.index // len(codes)}]")
-            raise self.fail(_scan_reason(exc), exc.offset) from None
-        columns = [raw] if len(codes) == 1 else kernel.split_columns(raw, codes)
-        if len(codes) == 1 and not dtype.fields and dtype.shape == ():
-            rest = columns[0]
+            self.wrong_count(plan, codes, start, exc.index, done)
+            raise self.scan_failure(_scan_reason(exc), exc.offset, exc.index, plan, done) from None
+        if total > left:
+            self.wrong_count(plan, codes, start, left, done)
+            reason = _scan_reason(kernel.ScanError("overrun", len(self.blob), left))
+            raise self.scan_failure(reason, len(self.blob), left, plan, done)
+        if k > 1:
+            self.wrong_count(plan, codes, start, total, done, raw)
+        self.pos = end
+        columns = [raw] if k == 1 else kernel.split_columns(raw, codes)
+        if k == 1 and not dtype.fields and dtype.shape == ():
+            rest = np.asarray(columns[0])
+            if rest.dtype.type is not dtype.type:  # int64, not longlong: same bits
+                rest = rest.view(dtype)
             if first is None:
-                return np.asarray(rest)
+                return rest
             out = np.empty(n, dtype)
             out[0] = first
             out[1:] = rest
@@ -333,16 +378,6 @@ class _Reader:
             out[0] = _as_record(first, dtype)
         for slot, column in zip(plan, columns, strict=True):
             if slot.expect is not None:
-                bad = np.flatnonzero(column != slot.expect)
-                if bad.size:
-                    i = int(bad[0]) * len(codes)
-                    _, offset = kernel.read_tokens(self.buf, start, i, codes)
-                    self.path.append(f"[{done + int(bad[0])}]")
-                    raise self.fail(
-                        f"C array of {slot.expect} elements written with count "
-                        f"{int(column[bad[0]])}",
-                        offset,
-                    )
                 continue
             target = out[done:]
             for key in slot.path:
@@ -350,6 +385,53 @@ class _Reader:
             index: tuple[Any, ...] = (slice(None), *slot.index)
             target[index] = column
         return out
+
+    def scan_failure(
+        self, reason: str, offset: int, index: int, plan: list[_Slot], done: int
+    ) -> PayloadDecodeError:
+        """The error for token ``index`` of a flat run, named as the one-by-one walk names it."""
+        k = len(plan)
+        self.path.append(f"[{done + index // k}]{plan[index % k].where()}")
+        return self.fail(reason, offset)
+
+    def wrong_count(
+        self,
+        plan: list[_Slot],
+        codes: str,
+        start: int,
+        upto: int,
+        done: int,
+        raw: np.ndarray[Any, Any] | None = None,
+    ) -> None:
+        """Refuse the first C-array count among the first ``upto`` tokens that is not its length.
+
+        ``raw`` holds those tokens when they were read already (int64 bit patterns);
+        otherwise they are read again (only on the way to an error).
+        """
+        k = len(codes)
+        counts = [j for j, slot in enumerate(plan) if slot.expect is not None]
+        if not counts or upto == 0:
+            return
+        if raw is None:
+            raw, _ = kernel.read_tokens(self.buf, start, upto, codes)
+        bad = [
+            j + k * int(wrong[0])
+            for j in counts
+            if (wrong := np.flatnonzero(raw[j:upto:k] != plan[j].expect)).size
+        ]
+        if not bad:
+            return
+        index = min(bad)
+        offset = start if index == 0 else kernel.read_tokens(self.buf, start, index, codes)[1]
+        written = int(np.asarray(raw[index]).view(np.uint64))
+        slot = plan[index % k]
+        raise self.scan_failure(
+            f"C array of {slot.expect} elements written with count {written}",
+            offset,
+            index,
+            plan,
+            done,
+        )
 
     def headers_seen(self, elem: CType) -> bool:
         """Whether every class inside a flat element has had its header already."""
@@ -381,6 +463,10 @@ class _Slot:
         self.index = index
         self.expect = expect
 
+    def where(self) -> str:
+        """The token's place inside its element: ``.member[1][2]`` (empty for a number)."""
+        return "".join(f".{p}" for p in self.path) + "".join(f"[{i}]" for i in self.index)
+
 
 def _plan(layout: ArchiveLayout, elem: CType) -> list[_Slot]:
     """The tokens of one flat element in archive order (no class headers)."""
@@ -395,7 +481,7 @@ def _plan_of(
     if isinstance(node, EnumType):
         return [_Slot(node.underlying.code, path, index)]
     if isinstance(node, ArrayType):
-        slots = [_Slot(_COUNT, expect=node.length)]
+        slots = [_Slot(_COUNT, path, index, expect=node.length)]
         for i in range(node.length):
             slots.extend(_plan_of(layout, node.elem, path, (*index, i)))
         return slots

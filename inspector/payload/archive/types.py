@@ -23,6 +23,7 @@ import numpy as np
 from inspector.errors import SchemaError
 
 __all__ = [
+    "MAX_NESTING",
     "PRIMITIVES",
     "ArrayType",
     "CType",
@@ -34,6 +35,8 @@ __all__ = [
     "Primitive",
     "SeqType",
     "StringType",
+    "has_header",
+    "nesting",
     "parse_type",
 ]
 
@@ -47,8 +50,12 @@ class Primitive:
 
     @property
     def dtype(self) -> np.dtype[Any]:
-        """The numpy dtype of decoded values (native order: they are computed, not viewed)."""
-        return np.dtype(self.code)
+        """The numpy dtype of decoded values (native order: they are computed, not viewed).
+
+        64-bit integers are ``int64`` / ``uint64`` (numpy's ``q`` / ``Q`` codes name
+        ``longlong`` types, whose scalars are not instances of ``np.int64``).
+        """
+        return np.dtype(_SIZED.get(self.code, self.code))
 
 
 @dataclass(frozen=True)
@@ -152,6 +159,8 @@ class Named:
         return self.name
 
 
+_SIZED: Final = {"q": np.int64, "Q": np.uint64}
+
 CType = (
     Primitive | StringType | SeqType | MapType | PairType | ArrayType | ClassType | EnumType | Named
 )
@@ -197,8 +206,15 @@ def _primitives() -> dict[str, Primitive]:
     return out
 
 
+#: How deep types and values may nest (templates and C arrays in a spelling; classes and
+#: containers in a payload).  Real CMS payloads nest a handful of levels; the limit keeps
+#: every recursive walk (parser, reader, writer, value walks) far from Python's recursion
+#: limit, so a hostile spelling or blob gets a clear error instead of a RecursionError.
+MAX_NESTING: Final = 64
 #: spelling → primitive, every accepted spelling of every built-in number.
 PRIMITIVES: Final = _primitives()
+#: the standard templates an archive layout may use, with their number of type arguments
+_TEMPLATES: Final = {"std::vector": 1, "std::set": 1, "std::map": 2, "std::pair": 2}
 _WORDS: Final = frozenset({"unsigned", "signed", "short", "long", "int", "char"})
 _TOKEN: Final = re.compile(
     r"\s*(?:(?P<name>[A-Za-z_][\w]*(?:::[A-Za-z_]\w*)*)|(?P<num>\d+)|(?P<p>[<>,\[\]]))"
@@ -210,7 +226,28 @@ def parse_type(text: str, *, where: str = "type") -> CType:
     parser = _Parser(text, where)
     node = parser.type_expr()
     parser.expect_end()
+    if nesting(node) > MAX_NESTING:
+        raise parser.error(f"nests deeper than {MAX_NESTING} levels")
     return node
+
+
+def nesting(node: CType) -> int:
+    """Levels of containers, pairs and C arrays in a type (0 for a number, string or class).
+
+    Iterative, so that it can measure any type, however deep, without recursing.
+    """
+    deepest = 0
+    stack: list[tuple[CType, int]] = [(node, 0)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if isinstance(item, SeqType | ArrayType):
+            stack.append((item.elem, level + 1))
+        elif isinstance(item, PairType):
+            stack.extend([(item.first, level + 1), (item.second, level + 1)])
+        elif isinstance(item, MapType):  # its elements are pairs: two levels
+            stack.extend([(item.key, level + 2), (item.value, level + 2)])
+    return deepest
 
 
 class _Parser:
@@ -226,11 +263,13 @@ class _Parser:
                 break
             m = _TOKEN.match(text, pos)
             if m is None:
-                raise self.error(f"unexpected character {text[pos:].lstrip()[0]!r}", pos)
+                at = len(text) - len(text[pos:].lstrip())
+                raise self.error(f"unexpected character {text[at]!r}", at)
             kind = m.lastgroup or ""
             self.tokens.append((kind, m.group(kind), m.start(kind)))
             pos = m.end()
         self.i = 0
+        self.depth = 0
 
     def error(self, reason: str, at: int | None = None) -> SchemaError:
         where = "" if at is None else f" at column {at + 1}"
@@ -254,7 +293,14 @@ class _Parser:
             raise self.error(f"unexpected {tok[1]!r}", tok[2])
 
     def type_expr(self) -> CType:
+        self.depth += 1
+        if self.depth > MAX_NESTING + 1:  # the innermost type is not a level
+            tok = self.peek()
+            raise self.error(
+                f"nests deeper than {MAX_NESTING} levels", None if tok is None else tok[2]
+            )
         node = self.base()
+        self.depth -= 1
         dims: list[int] = []
         while (tok := self.peek()) is not None and tok[1] == "[":
             self.take("[")
@@ -262,6 +308,8 @@ class _Parser:
             if kind != "num" or int(value) <= 0:
                 raise self.error("an array size must be a positive integer", at)
             dims.append(int(value))
+            if len(dims) > MAX_NESTING:
+                raise self.error(f"nests deeper than {MAX_NESTING} levels", at)
             self.take("]")
         for d in reversed(dims):
             node = ArrayType(node, d)
@@ -270,7 +318,11 @@ class _Parser:
     def base(self) -> CType:
         kind, value, at = self.take()
         if value == "const":
-            raise self.error("'const' is implied: write std::map<K, V>, not its pair type", at)
+            raise self.error(
+                "'const' does not change what is serialised: drop it "
+                "(write std::map<K, V>, not its pair type)",
+                at,
+            )
         if kind != "name":
             raise self.error(f"expected a type name, found {value!r}", at)
         if value in _WORDS:
@@ -285,6 +337,12 @@ class _Parser:
             return PRIMITIVES[value]
         if value == "std::string":
             return StringType()
+        if value.startswith("std::") and value not in _TEMPLATES:
+            raise self.error(
+                f"{value} is not supported (bool, numbers, std::string, std::vector, "
+                "std::set, std::map, std::pair, C arrays and declared names are)",
+                at,
+            )
         args = self.arguments() if (tok := self.peek()) is not None and tok[1] == "<" else []
         return self.template(value, args, at)
 
@@ -298,21 +356,14 @@ class _Parser:
         return args
 
     def template(self, name: str, args: list[CType], at: int) -> CType:
-        arity = {"std::vector": 1, "std::set": 1, "std::map": 2, "std::pair": 2}
-        if name in arity:
-            if len(args) != arity[name]:
-                raise self.error(f"{name} takes {arity[name]} type argument(s)", at)
+        if name in _TEMPLATES:
+            if len(args) != _TEMPLATES[name]:
+                raise self.error(f"{name} takes {_TEMPLATES[name]} type argument(s)", at)
             if name == "std::map":
                 return MapType(args[0], args[1])
             if name == "std::pair":
                 return PairType(args[0], args[1])
             return SeqType(name.removeprefix("std::"), args[0])
-        if name.startswith("std::"):
-            raise self.error(
-                f"{name} is not supported (bool, numbers, std::string, std::vector, "
-                "std::set, std::map, std::pair, C arrays and declared names are)",
-                at,
-            )
         if args:
             # A template class declared in the layout under its full name.
             return Named(f"{name}<{','.join(a.spelling for a in args)}>")

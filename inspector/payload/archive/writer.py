@@ -7,6 +7,12 @@ forms (``docs/payload-schemas.md``) and a little more, for convenience:
 lists for numeric vectors, a mapping of columns or a list of dicts for a
 vector of flat classes, any 2-sequence for a pair, a list of pairs for a map.
 Values that do not fit their C++ type are refused, never wrapped.
+
+Each class is written with the newest version its layout declares (what the
+C++ class compiled from the newest header writes; ``[0]``, the default, for
+every COND_SERIALIZABLE class), with the members present in that version.
+Values nest at most :data:`~inspector.payload.archive.types.MAX_NESTING`
+levels below the root class, as deep as the reader reads them.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from inspector.errors import PayloadEncodeError
 from inspector.payload.archive import kernel
 from inspector.payload.archive.layout import ArchiveLayout
 from inspector.payload.archive.types import (
+    MAX_NESTING,
     ArrayType,
     ClassType,
     CType,
@@ -38,6 +45,7 @@ __all__ = ["DEFAULT_LIBRARY_VERSION", "write_archive"]
 DEFAULT_LIBRARY_VERSION: Final = 19
 _MAGIC: Final = b"\x7f"
 _HEADER: Final = b"\x00\x00"  # not tracked, class version 0
+_UNTRACKED: Final = b"\x00"
 
 
 def write_archive(
@@ -60,6 +68,7 @@ class _Writer:
         self.parts: list[bytes] = []
         self.seen: set[str] = set()
         self.path: list[str] = []
+        self.depth = 0
 
     def fail(self, reason: str) -> PayloadEncodeError:
         where = "".join(self.path).lstrip(".") or "the payload"
@@ -75,6 +84,11 @@ class _Writer:
             want = "bools" if code == "?" else "numbers"
             raise self.fail(f"expected {want}, got {arr.dtype} values")
         target = np.dtype(code)
+        if target.kind == "f" and arr.dtype.kind == "f" and arr.dtype.itemsize > target.itemsize:
+            with np.errstate(over="ignore"):
+                narrowed = arr.astype(target)
+            if np.any(np.isinf(narrowed) & np.isfinite(arr)):
+                raise self.fail(f"values outside the range of {target}")
         if target.kind in "iu":
             if arr.dtype.kind == "f" and arr.size and not np.array_equal(arr, np.round(arr)):
                 raise self.fail(f"non-integer values for {target}")
@@ -83,10 +97,25 @@ class _Writer:
                 raise self.fail(f"values outside the range of {target}")
         return arr.astype(target).reshape(-1)
 
-    def header(self, spelling: str) -> None:
+    def header(self, spelling: str, version: int = 0) -> None:
         if spelling not in self.seen:
             self.seen.add(spelling)
-            self.parts.append(_HEADER)
+            if version:
+                self.parts.append(_UNTRACKED + kernel.write_tokens([np.array([version])], "I"))
+            else:
+                self.parts.append(_HEADER)
+
+    def version(self, name: str) -> int:
+        """The class version written for class ``name``: the newest the layout declares."""
+        return max(self.layout.cls(name).versions)
+
+    def written(self, name: str) -> set[str]:
+        """Names of the members written for class ``name`` (bases included)."""
+        cdef = self.layout.cls(name)
+        out = {m.name for m in cdef.members if m.present(self.version(name))}
+        for base in cdef.bases:
+            out |= self.written(base)
+        return out
 
     def count(self, n: int, *, item_version: bool = True) -> None:
         self.parts.append(kernel.write_tokens([np.array([n], np.uint64)], "Q"))
@@ -94,17 +123,31 @@ class _Writer:
             self.parts.append(b"\x00")
 
     def value(self, node: CType, value: Any) -> None:
-        if isinstance(node, Primitive):
-            self.tokens([value], node.code)
-        elif isinstance(node, EnumType):
-            self.tokens([value], node.underlying.code)
+        if isinstance(node, Primitive | EnumType):
+            if np.ndim(value) != 0:
+                raise self.fail(f"expected one {node.spelling}, got {type(value).__name__}")
+            self.tokens([value], node.code if isinstance(node, Primitive) else node.underlying.code)
         elif isinstance(node, StringType):
             if not isinstance(value, str):
                 raise self.fail(f"expected a string, got {type(value).__name__}")
             data = value.encode("utf-8")
             self.count(len(data), item_version=False)
             self.parts.append(data)
-        elif isinstance(node, ClassType):
+        else:
+            if self.depth > MAX_NESTING:  # levels below the root class
+                raise self.fail(
+                    f"classes and containers nest deeper than {MAX_NESTING} levels, "
+                    "which the reader refuses"
+                )
+            self.depth += 1
+            try:
+                self.composite(node, value)
+            finally:
+                self.depth -= 1
+
+    def composite(self, node: CType, value: Any) -> None:
+        """A class or container (one nesting level)."""
+        if isinstance(node, ClassType):
             self.instance(node.name, value)
         elif isinstance(node, SeqType):
             if has_header(node):
@@ -129,19 +172,20 @@ class _Writer:
     def instance(self, name: str, value: Any) -> None:
         if not isinstance(value, Mapping):
             raise self.fail(f"class {name} takes a mapping of its members")
-        unknown = set(value) - {m.name for _, m in self.layout.members(name, 0)}
+        unknown = set(value) - self.written(name)
         if unknown:
             raise self.fail(f"class {name} has no member(s) {', '.join(sorted(unknown))}")
         self.members_of(name, value)
 
     def members_of(self, name: str, value: Mapping[str, Any]) -> None:
         """Header, base classes (each a class of its own, even an empty one), then members."""
-        self.header(name)
+        version = self.version(name)
+        self.header(name, version)
         cdef = self.layout.cls(name)
         for base in cdef.bases:
             self.members_of(base, value)
         for member in cdef.members:
-            if not member.present(0):
+            if not member.present(version):
                 continue
             if member.name not in value:
                 raise self.fail(f"class {name}: missing member {member.name!r}")
