@@ -213,3 +213,17 @@ def test_jec_compare_of_two_iovs_and_the_empty_collection(jec_engine: Engine) ->
         jec_engine.plot(
             PlotRequest(drawer="jetmet.jec_correction", tag=JEC_TAG, params={"level": "L9"})
         )
+
+
+@pytest.mark.parametrize("tag", demo.tag_names())
+def test_every_demo_jetmet_tag_draws(demo_engine: Engine, tag: str) -> None:
+    drawer = (
+        "jetmet.jer_scale_factor"
+        if "_SF_" in tag
+        else "jetmet.jer_resolution"
+        if tag.startswith("JR_")
+        else "jetmet.jec_correction"
+    )
+    plot = demo_engine.plot(PlotRequest(drawer=drawer, tag=tag))
+    assert isinstance(plot, Scatter) and plot.x.size > 0
+    assert np.isfinite(plot.y).all(), plot.notes
