@@ -33,6 +33,9 @@ Example::
     [watch_clock]                   # optional: archived databases (the demo)
     after_newest_run_hours = 72     # "now" = 72 h after the newest run's end
 
+    [payloads]                      # optional: payload layouts of your own
+    layouts = ["layouts"]           # folders of *.archive.toml / *.v<N>.toml, beside the plugins'
+
 Unknown keys are rejected with their name, so a typo never silently falls
 back to a default.
 """
@@ -94,6 +97,7 @@ _TOP_KEYS: Final = frozenset(
         "auth",
         "watch",
         "watch_clock",
+        "payloads",
     }
 )
 #: Tables kept as they are in ``Config.extra`` and checked by the part they
@@ -242,6 +246,9 @@ class Config:
     #: ``[auth]``: who may write notes (docs/annotations.md).
     auth: AuthConfig = field(default_factory=AuthConfig)
     watch: WatchConfig = field(default_factory=WatchConfig)
+    #: ``[payloads] layouts``: folders of payload layouts loaded beside the plugins'
+    #: (docs/payload-schemas.md, "Writing payloads of your own type").
+    layout_folders: tuple[Path, ...] = ()
 
     def database(self, alias: str | None = None) -> DatabaseConfig:
         """The database of ``alias`` (default: the configured default)."""
@@ -314,6 +321,7 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path, source: Path | None
         ),
         auth=parse_auth_table(data.get("auth", {}), where),
         watch=watch,
+        layout_folders=_parse_payloads(data.get("payloads", {}), base_dir, where),
     )
 
 
@@ -340,6 +348,21 @@ def _number(table: str, key: str, value: Any, spec: tuple[bool, float, bool], wh
         bound = f"greater than {lowest:g}" if exclusive else f"at least {lowest:g}"
         raise ConfigError(f"{where}: [{table}] {key} must be {bound}, not {value!r}")
     return value if whole else float(value)
+
+
+def _parse_payloads(entry: Any, base_dir: Path, where: str) -> tuple[Path, ...]:
+    """``[payloads] layouts``: existing folders, relative to the configuration file."""
+    entry = check_table(entry, "payloads", ["layouts"], where)
+    folders = entry.get("layouts", [])
+    if not isinstance(folders, list) or not all(isinstance(f, str) and f for f in folders):
+        raise ConfigError(f"{where}: [payloads] layouts must be a list of folder paths")
+    out = []
+    for text in folders:
+        folder = base_dir / Path(text).expanduser()
+        if not folder.is_dir():
+            raise ConfigError(f"{where}: [payloads] layouts: {folder} is not a folder")
+        out.append(folder)
+    return tuple(out)
 
 
 def _parse_cache(entry: Any, base_dir: Path, where: str) -> CacheConfig:

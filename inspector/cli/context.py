@@ -44,9 +44,14 @@ class CliContext:
 
     @property
     def plugins(self) -> Plugins:
-        """Every installed plugin's registrations (loaded on first use)."""
+        """Every installed plugin's registrations (loaded on first use).
+
+        The configuration's ``[payloads] layouts`` folders are registered too.
+        """
         if self._plugins is None:
-            self._plugins = load_plugins()
+            plugins = load_plugins()
+            plugins.add_layouts(self.config.layout_folders)
+            self._plugins = plugins
         return self._plugins
 
     @property

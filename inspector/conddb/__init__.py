@@ -13,9 +13,11 @@ from inspector.conddb.models import (
 )
 from inspector.conddb.runs import Fill, RunInfo, RunTimeline
 from inspector.conddb.timetypes import TimeType, format_since, parse_since, since_texts
+from inspector.conddb.writer import ConditionsWriter, payload_hash
 
 __all__ = [
     "ConditionsDB",
+    "ConditionsWriter",
     "Fill",
     "GlobalTag",
     "GlobalTagEntry",
@@ -31,5 +33,6 @@ __all__ = [
     "format_since",
     "open_database",
     "parse_since",
+    "payload_hash",
     "since_texts",
 ]

@@ -101,6 +101,12 @@ class Plugins:
     geometry_files: list[Path] = field(default_factory=list)
     renderers: dict[type, Any] = field(default_factory=dict)
     info: list[PluginInfo] = field(default_factory=list)
+
+    def add_layouts(self, folders: Iterable[Path]) -> None:
+        """Register the payload layouts of ``folders`` too (a configuration's ``[payloads]``)."""
+        for folder in folders:
+            self.schemas.load_directory(folder)
+
     #: object type → [(plugin, view)]: how classes print themselves (``inspector decode``)
     views: dict[str, list[tuple[str, Callable[[Any], Any]]]] = field(default_factory=dict)
 

@@ -46,7 +46,10 @@ def create_app(
     # Explicit settings (tests, embedding) win; otherwise the [engine] table of
     # the configuration, whose unset keys keep EngineSettings' defaults.
     settings = settings or EngineSettings(**config.engine.settings_kwargs())
-    web = WebState(config, plugins or load_plugins(), settings)
+    if plugins is None:
+        plugins = load_plugins()
+        plugins.add_layouts(config.layout_folders)
+    web = WebState(config, plugins, settings)
     app.extensions[EXTENSION] = web
 
     from inspector.web.api import api
