@@ -10,6 +10,14 @@ variable-size integer, ``00`` or ``01 xx``).  Measured in one run:
   ported line by line), timed on a sample of the vector and scaled;
 * a memcpy of the decoded ``v_noises`` array (``numpy.copy``), the floor set by memory.
 
+Also printed, the options weighed for the compiled part (issue 14 asks for
+each): numpy alone (:func:`numpy_reader`, whole-array passes; it only works
+because a value byte is never zero in what portable_oarchive writes, and
+still takes several passes over the archive), and the first compiled loop,
+which was branch-free and moved by each token's size (:func:`dependent_loop`:
+every load waits for the one before).  The kernel in use (``_scan_fixed``)
+moves by a constant inside a run of same-size tokens.
+
 Targets (issue 14): at most 30x the memcpy, at least 100x faster than the
 Python reader.  Also printed: unpacking the 9-bit codes of every strip
 (``inspector.cmssw.strips``), which drawers pay once per payload.
@@ -20,6 +28,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+import numba
 import numpy as np
 from common import Target, best_of, report
 
@@ -59,6 +68,39 @@ def python_reader(blob: bytes, start: int, count: int) -> list[int]:
     return out
 
 
+def numpy_reader(buf: np.ndarray, first: int, count: int) -> np.ndarray:
+    """Option: numpy alone, for a run of one-byte tokens written by portable_oarchive.
+
+    A zero byte is always a token (value bytes are never zero), so after the
+    last zero before a byte, size and value bytes alternate: whole-array
+    passes find every size byte without a loop.
+    """
+    window = buf[first : first + 2 * count]
+    zero = window == 0
+    index = np.arange(window.size)
+    last_zero = np.maximum.accumulate(np.where(zero, index, -1))
+    starts = np.flatnonzero(zero | ((index - last_zero) % 2 == 1))[:count]
+    values = window[np.minimum(starts + 1, window.size - 1)]
+    values[zero[starts]] = 0
+    return values
+
+
+@numba.njit(nogil=True)
+def dependent_loop(buf: np.ndarray, first: int, count: int, out: np.ndarray) -> int:
+    """Option: the first compiled loop, branch-free, stepping by each token's own size.
+
+    Branch-free looks faster and is not: the next position is computed from
+    the byte just loaded, so every load waits for the one before (the loop
+    in use branches instead, and the CPU predicts the branch).
+    """
+    pos = np.uint64(first)
+    for i in range(count):
+        a = np.uint64(buf[pos] != 0)
+        out[i] = buf[pos + a] * a
+        pos += np.uint64(1) + a
+    return int(pos)
+
+
 def main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(description=__doc__).parse_args(argv)
     layout = SchemaRegistry.builtin().get("SiStripNoises")
@@ -75,6 +117,13 @@ def main(argv: list[str] | None = None) -> int:
     sample = python_reader(blob, first, SAMPLE)
     assert sample == v_noises[:SAMPLE].tolist(), "baseline and decoder disagree"
     t_python = best_of(lambda: python_reader(blob, first, SAMPLE), repeat=3) * (n / SAMPLE)
+    buf = np.frombuffer(blob, np.uint8)
+    assert np.array_equal(numpy_reader(buf, first, n), v_noises)
+    t_numpy = best_of(lambda: numpy_reader(buf, first, n), repeat=3)
+    out = np.empty(n, np.uint8)
+    dependent_loop(buf, first, n, out)  # compile
+    assert np.array_equal(out, v_noises)
+    t_dependent = best_of(lambda: dependent_loop(buf, first, n, out))
     indexes = decoded["indexes"]
     t_unpack = best_of(
         lambda: decode_noises(v_noises, indexes["ibegin"], indexes["iend"]), repeat=3
@@ -87,6 +136,10 @@ def main(argv: list[str] | None = None) -> int:
         f"  decode {t_decode * 1e3:.1f} ms, memcpy {t_memcpy * 1e3:.2f} ms, "
         f"python reader {t_python:.2f} s (scaled from {SAMPLE:,}), "
         f"9-bit unpack of every strip {t_unpack * 1e3:.1f} ms"
+    )
+    print(
+        f"  options for v_noises alone: numpy passes {t_numpy * 1e3:.1f} ms, "
+        f"branch-free compiled loop {t_dependent * 1e3:.1f} ms"
     )
     return report(
         [

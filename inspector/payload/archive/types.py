@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Final
 
 import numpy as np
@@ -65,6 +66,12 @@ class StringType:
     spelling: str = "std::string"
 
 
+# The composite types cache their spelling: the reader asks for it at every
+# element's header, and computing it walks the whole subtree (quadratic in
+# the nesting otherwise).  cached_property writes the instance's __dict__,
+# which a frozen dataclass allows; equality and hashing still use the fields.
+
+
 @dataclass(frozen=True)
 class SeqType:
     """``std::vector<T>`` or ``std::set<T>``: count, item_version, elements."""
@@ -72,7 +79,7 @@ class SeqType:
     kind: str  # "vector" | "set"
     elem: CType
 
-    @property
+    @cached_property
     def spelling(self) -> str:
         return f"std::{self.kind}<{self.elem.spelling}>"
 
@@ -84,11 +91,11 @@ class MapType:
     key: CType
     value: CType
 
-    @property
+    @cached_property
     def spelling(self) -> str:
         return f"std::map<{self.key.spelling},{self.value.spelling}>"
 
-    @property
+    @cached_property
     def item(self) -> PairType:
         """The element type boost writes (its first member is const)."""
         return PairType(self.key, self.value, const_first=True)
@@ -102,7 +109,7 @@ class PairType:
     second: CType
     const_first: bool = False
 
-    @property
+    @cached_property
     def spelling(self) -> str:
         const = "const " if self.const_first else ""
         return f"std::pair<{const}{self.first.spelling},{self.second.spelling}>"
@@ -115,7 +122,7 @@ class ArrayType:
     elem: CType
     length: int
 
-    @property
+    @cached_property
     def spelling(self) -> str:
         inner, dims = self.elem, [self.length]
         while isinstance(inner, ArrayType):

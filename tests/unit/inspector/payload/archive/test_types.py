@@ -285,3 +285,16 @@ def test_parse_errors_name_the_place_the_type_and_the_column(text: str, message:
     text_of = str(info.value)
     assert text_of.startswith(f"f.toml: class 'X' member 'm': type {text!r}"), text_of
     assert message in text_of, text_of
+
+
+def test_a_composite_spelling_is_computed_once_per_node() -> None:
+    """The reader asks for it at each element's header: recomputing it would walk
+    the subtree every time (quadratic in the nesting)."""
+    node = parse_type(
+        "std::vector<" * 40 + "std::map<int,std::pair<float,double[2][3]>>" + ">" * 40
+    )
+    first = node.spelling
+    assert node.spelling is first
+    assert first.count("std::vector<") == 40 and first.endswith("double[2][3]>>" + ">" * 40)
+    assert node == parse_type(first)  # equality still by the fields, cache aside
+    assert hash(node) == hash(parse_type(first))
