@@ -1,4 +1,4 @@
-"""The one exception hierarchy of Payload Inspector.
+"""The one exception hierarchy of Payload Inspector: every class, in this file.
 
 Every error a user can cause or meet is an :class:`InspectorError`. Each class
 carries, once, the HTTP status the web layer answers with and the exit code
@@ -6,33 +6,62 @@ the command line ends with, so the edges never guess::
 
     InspectorError                    500 / exit 1
     ├── BadRequest                    400 / exit 2   malformed user input
-    │   └── InvalidParameter          400 / exit 2   one named parameter is wrong
+    │   ├── InvalidParameter          400 / exit 2   one named parameter is wrong
+    │   └── UnsupportedExport         400 / exit 2   a plot type has no form in that format
+    ├── Unauthorized                  401 / exit 2   writing needs an identified user
+    ├── Forbidden                     403 / exit 2   the user may not do this
     ├── NotFound                      404 / exit 2   unknown alias, tag, IOV, hash, drawer
+    ├── UnsupportedMediaType          415 / exit 2   a request body that is not JSON:API
+    ├── UndecodablePayload            422 / exit 1   no layout is declared for a stored payload
+    ├── PayloadDecodeError            422 / exit 1   a blob does not match its layout
+    ├── RenderError                   400 / exit 2   a plot cannot be drawn with these options
     ├── ConfigError                   500 / exit 2   the configuration file is wrong
-    ├── DatabaseUnavailable           503 / exit 3   the database cannot be reached
-    ├── PayloadDecodeError            422 / exit 1   a blob does not match its schema
-    ├── PayloadEncodeError            500 / exit 1   values do not fit a schema
-    ├── SchemaError                   500 / exit 1   a payload schema file is wrong
+    ├── PluginError                   500 / exit 2   a plugin cannot be loaded or registers nonsense
+    ├── GeometryFileError             500 / exit 2   a detector layout file is malformed
+    ├── PayloadEncodeError            500 / exit 1   values do not fit a layout
+    ├── SchemaError                   500 / exit 1   a payload layout file is wrong
     ├── FormulaError                  500 / exit 1   a payload's formula is outside the whitelist
-    └── DrawerError                   500 / exit 1   a drawer failed (names the drawer)
+    ├── PlotError                     500 / exit 1   a drawer built an inconsistent plot object
+    ├── DrawerError                   500 / exit 1   a drawer failed (names the drawer)
+    ├── DatabaseUnavailable           503 / exit 3   the database cannot be reached
+    ├── CertificationUnavailable      503 / exit 3   a configured certification file is missing
+    ├── PngUnavailable                503 / exit 3   no browser to draw a PNG
+    └── QueueFull                     503 / exit 3   every job worker is busy (Retry-After)
+
+``tests/unit/inspector/test_errors.py`` keeps this tree whole: every
+subclass of :class:`InspectorError` in the package is defined here and drawn
+above with its status and exit code.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 __all__ = [
     "BadRequest",
+    "CertificationUnavailable",
     "ConfigError",
     "DatabaseUnavailable",
     "DrawerError",
+    "Forbidden",
     "FormulaError",
+    "GeometryFileError",
     "InspectorError",
     "InvalidParameter",
     "NotFound",
     "PayloadDecodeError",
     "PayloadEncodeError",
+    "PlotError",
+    "PluginError",
+    "PngUnavailable",
+    "QueueFull",
+    "RenderError",
     "SchemaError",
+    "Unauthorized",
+    "UndecodablePayload",
+    "UnsupportedExport",
+    "UnsupportedMediaType",
 ]
 
 
@@ -172,3 +201,132 @@ class DrawerError(InspectorError):
         self.cause = cause
         #: The payload the drawer failed on, when one payload of many is to blame.
         self.payload_hash = payload_hash
+
+
+class UnsupportedExport(BadRequest):
+    """A plot type that has no form in the asked export format (e.g. cmspi of a map)."""
+
+    title = "Export format not available"
+
+
+class Unauthorized(InspectorError):
+    """Writing needs an identified user, and none (or a wrong token) was given."""
+
+    http_status = 401
+    exit_code = 2
+    title = "Authentication required"
+
+
+class Forbidden(InspectorError):
+    """The user is known, but the request may not do this (e.g. a cross-site form)."""
+
+    http_status = 403
+    exit_code = 2
+    title = "Forbidden"
+
+
+class UnsupportedMediaType(InspectorError):
+    """The request body is not a JSON:API document."""
+
+    http_status = 415
+    exit_code = 2
+    title = "Unsupported media type"
+
+
+class UndecodablePayload(InspectorError):
+    """A stored payload whose type or version has no declared layout here.
+
+    The hash exists, so 404 would mislead; like a blob that does not match
+    its layout, the server cannot decode it: 422.
+    """
+
+    http_status = 422
+    title = "Payload cannot be decoded"
+
+
+class RenderError(InspectorError):
+    """A plot object cannot be drawn (no renderer, or bad rendering options)."""
+
+    http_status = 400
+    exit_code = 2
+    title = "Cannot render"
+
+
+class PluginError(InspectorError):
+    """A plugin cannot be loaded or registers something invalid."""
+
+    exit_code = 2
+    title = "Plugin error"
+
+
+class GeometryFileError(InspectorError):
+    """A layout file cannot be used: malformed line, duplicate id or name clash.
+
+    Raised for plugin layout files (naming file and line) and for a broken
+    shipped geometry file (a packaging bug).  Exit code 2 on the command line.
+    """
+
+    exit_code = 2
+    title = "Invalid detector layout"
+
+
+class PlotError(InspectorError):
+    """A plot object is inconsistent, or a document does not describe one.
+
+    Drawers build plot objects, so an inconsistent one is a drawer bug and
+    answers 500.  The message starts with the plot type (``History: series
+    'x' has 9 values for 10 IOVs``); ``field`` names the offending field when
+    there is one.
+    """
+
+    title = "Invalid plot object"
+
+    def __init__(self, plot_type: str, reason: str, *, field: str | None = None) -> None:
+        super().__init__(f"{plot_type}: {reason}")
+        self.plot_type = plot_type
+        self.reason = reason
+        self.field = field
+
+
+class CertificationUnavailable(InspectorError):
+    """A configured certification file does not exist (yet)."""
+
+    http_status = 503
+    exit_code = 3
+    title = "Certification file unavailable"
+
+    def __init__(self, name: str, path: Path) -> None:
+        super().__init__(f"certification {name!r}: file {path} does not exist")
+        self.name = name
+
+    @property
+    def public_message(self) -> str:
+        """The name without the server's path."""
+        return f"certification {self.name!r} is configured but its file is missing on the server"
+
+
+class PngUnavailable(InspectorError):
+    """PNG export cannot run here (no browser, no Playwright, or it failed to draw)."""
+
+    http_status = 503
+    exit_code = 3
+    title = "PNG export unavailable"
+
+    def __init__(self, message: str, *, public: str | None = None) -> None:
+        super().__init__(message)
+        self._public = public or message
+
+    @property
+    def public_message(self) -> str:
+        """The reason without server paths; other formats are named as still working."""
+        return f"{self._public}; the json, csv and html exports still work"
+
+
+class QueueFull(InspectorError):
+    """Every job worker is busy and the queue is full: try again later."""
+
+    http_status = 503
+    exit_code = 3
+    title = "Too many plot jobs"
+    #: seconds a client should wait before asking again (the Retry-After header)
+    retry_after: ClassVar[int] = 5

@@ -41,6 +41,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from inspector.errors import GeometryFileError
 from inspector.geometry.loaders import (
     Modules,
     NumberedLines,
@@ -50,7 +51,6 @@ from inspector.geometry.loaders import (
     parse_vertices,
     read_lines,
 )
-from inspector.geometry.shipped import GeometryFileError
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = REPO.parent / "shared" / "data" / "geometry"

@@ -22,28 +22,12 @@ import hmac
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Literal
 
 from inspector.annotations.settings import USER_NAME, AuthConfig
-from inspector.errors import InspectorError
+from inspector.errors import Forbidden, Unauthorized
 
 __all__ = ["Authenticator", "Forbidden", "Identity", "Unauthorized"]
-
-
-class Unauthorized(InspectorError):
-    """Writing needs an identified user, and none (or a wrong token) was given."""
-
-    http_status: ClassVar[int] = 401
-    exit_code: ClassVar[int] = 2
-    title: ClassVar[str] = "Authentication required"
-
-
-class Forbidden(InspectorError):
-    """The user is known, but the request may not do this (e.g. a cross-site form)."""
-
-    http_status: ClassVar[int] = 403
-    exit_code: ClassVar[int] = 2
-    title: ClassVar[str] = "Forbidden"
 
 
 @dataclass(frozen=True)

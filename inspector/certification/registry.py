@@ -24,30 +24,13 @@ from typing import Any, Final
 
 from inspector.certification.golden import Certification, load_certification
 from inspector.config_tables import check_table
-from inspector.errors import ConfigError, InspectorError, InvalidParameter
+from inspector.errors import CertificationUnavailable, ConfigError, InvalidParameter
 
 __all__ = ["CertificationUnavailable", "Certifications", "parse_certification_table"]
 
 _KEYS: Final = frozenset({"path", "description"})
 #: Names go into URLs (``cert=golden_2026``): keep them plain.
 _NAME: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-
-
-class CertificationUnavailable(InspectorError):
-    """A configured certification file does not exist (yet)."""
-
-    http_status = 503
-    exit_code = 3
-    title = "Certification file unavailable"
-
-    def __init__(self, name: str, path: Path) -> None:
-        super().__init__(f"certification {name!r}: file {path} does not exist")
-        self.name = name
-
-    @property
-    def public_message(self) -> str:
-        """The name without the server's path."""
-        return f"certification {self.name!r} is configured but its file is missing on the server"
 
 
 class Certifications(Mapping[str, Certification]):

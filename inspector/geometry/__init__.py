@@ -16,6 +16,7 @@
 Importing this package reads no file: the shipped data loads on first use.
 """
 
+from inspector.errors import GeometryFileError
 from inspector.geometry.loaders import read_layout
 from inspector.geometry.maps import detector_map
 from inspector.geometry.registry import (
@@ -29,7 +30,6 @@ from inspector.geometry.registry import (
     readable_names,
 )
 from inspector.geometry.shipped import (
-    GeometryFileError,
     Layout,
     layout_names,
     load_layout,

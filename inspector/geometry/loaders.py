@@ -39,11 +39,11 @@ from typing import Final, Literal, TypeAlias
 import numpy as np
 import numpy.typing as npt
 
+from inspector.errors import GeometryFileError
 from inspector.geometry.shipped import (
     COORD_DTYPE,
     ID_DTYPE,
     OFFSET_DTYPE,
-    GeometryFileError,
     Ids,
     Layout,
 )

@@ -31,7 +31,7 @@ from typing import Final, Protocol, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from inspector.errors import InvalidParameter, NotFound
+from inspector.errors import GeometryFileError, InvalidParameter, NotFound
 from inspector.geometry import detid as topo
 from inspector.geometry import shipped
 from inspector.geometry.detid import BPIX, FIELDS, FPIX, TEC, TIB, TID, TOB, Field
@@ -40,7 +40,6 @@ from inspector.geometry.shipped import (
     COORD_DTYPE,
     ID_DTYPE,
     OFFSET_DTYPE,
-    GeometryFileError,
     Layout,
 )
 

@@ -22,7 +22,7 @@ from typing import TypeAlias, TypeVar, cast
 import numpy as np
 import numpy.typing as npt
 
-from inspector.errors import InspectorError
+from inspector.errors import GeometryFileError
 from inspector.geometry.detid import STRIP_SUBDETECTORS, subdetector
 
 __all__ = [
@@ -46,17 +46,6 @@ TEXT_DTYPE: np.dtype[np.uint8] = np.dtype("u1")
 Ids: TypeAlias = npt.NDArray[np.uint32]
 Arrays: TypeAlias = dict[str, npt.NDArray[np.generic]]
 _Scalar = TypeVar("_Scalar", bound=np.generic)
-
-
-class GeometryFileError(InspectorError):
-    """A layout file cannot be used: malformed line, duplicate id or name clash.
-
-    Raised for plugin layout files (naming file and line) and for a broken
-    shipped geometry file (a packaging bug).  Exit code 2 on the command line.
-    """
-
-    exit_code = 2
-    title = "Invalid detector layout"
 
 
 @dataclass(frozen=True, eq=False)

@@ -18,9 +18,9 @@ import concurrent.futures
 import threading
 import time
 from collections.abc import Callable
-from typing import ClassVar, Final
+from typing import Final
 
-from inspector.errors import InspectorError
+from inspector.errors import QueueFull
 from inspector.jobs.model import Job, JobError, JobView, job_id
 from inspector.jobs.settings import JobSettings
 
@@ -30,16 +30,7 @@ __all__ = ["JobManager", "QueueFull", "Work"]
 Work = Callable[[Callable[[int, int], None]], None]
 
 #: Seconds a refused client is asked to wait before trying again.
-RETRY_AFTER: Final = 5
-
-
-class QueueFull(InspectorError):
-    """Every job worker is busy and the queue is full: try again later."""
-
-    http_status = 503
-    exit_code = 3
-    title = "Too many plot jobs"
-    retry_after: ClassVar[int] = RETRY_AFTER
+RETRY_AFTER: Final = QueueFull.retry_after
 
 
 class JobManager:

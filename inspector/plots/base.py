@@ -36,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from inspector.conddb.timetypes import TimeType
-from inspector.errors import InspectorError, InvalidParameter
+from inspector.errors import InvalidParameter, PlotError
 from inspector.plots import serialize as ser
 
 __all__ = [
@@ -69,24 +69,6 @@ VERSION: Final = 1
 
 #: A parameter value as JSON holds it.
 JsonScalar = str | int | float | bool | None
-
-
-class PlotError(InspectorError):
-    """A plot object is inconsistent, or a document does not describe one.
-
-    Drawers build plot objects, so an inconsistent one is a drawer bug and
-    answers 500.  The message starts with the plot type (``History: series
-    'x' has 9 values for 10 IOVs``); ``field`` names the offending field when
-    there is one.
-    """
-
-    title = "Invalid plot object"
-
-    def __init__(self, plot_type: str, reason: str, *, field: str | None = None) -> None:
-        super().__init__(f"{plot_type}: {reason}")
-        self.plot_type = plot_type
-        self.reason = reason
-        self.field = field
 
 
 # -- array normalisation --------------------------------------------------------------------

@@ -39,7 +39,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from inspector.errors import BadRequest, InvalidParameter
+from inspector.errors import InvalidParameter, UnsupportedExport
 from inspector.plots.base import PlotObject
 from inspector.plots.histogram import Histogram1D, Histogram2D
 from inspector.plots.history import History
@@ -59,12 +59,6 @@ __all__ = [
 FORMAT_VERSION: Final = "1.0"
 
 _Doc = dict[str, Any]
-
-
-class UnsupportedExport(BadRequest):
-    """A plot type that has no CMS Payload Inspector JSON form."""
-
-    title = "Export format not available"
 
 
 def _label(text: str, unit: str) -> str:

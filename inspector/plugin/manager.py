@@ -20,7 +20,7 @@ from typing import Any, cast
 import pluggy
 
 from inspector.drawers.declare import Drawer
-from inspector.errors import InspectorError, NotFound
+from inspector.errors import NotFound, PluginError
 from inspector.payload import SchemaRegistry
 from inspector.plugin import hookspecs
 
@@ -28,13 +28,6 @@ __all__ = ["DrawerRegistry", "PluginError", "PluginInfo", "Plugins", "load_plugi
 
 #: The name of the always-registered built-in plugin (the export formats).
 BUILTIN_PLUGIN = "builtin"
-
-
-class PluginError(InspectorError):
-    """A plugin cannot be loaded or registers something invalid."""
-
-    exit_code = 2
-    title = "Plugin error"
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from inspector.config import check_table
-from inspector.errors import ConfigError, InspectorError
+from inspector.errors import ConfigError, PngUnavailable
 from inspector.plots import PlotObject
 from inspector.render.export import standalone_html
 from inspector.render.registry import RendererRegistry
@@ -71,23 +71,6 @@ _DRAWN: Final = """() => {
   if (!bokeh || !bokeh.documents || bokeh.documents.length === 0) { return false; }
   return bokeh.documents.every((doc) => doc.is_idle);
 }"""
-
-
-class PngUnavailable(InspectorError):
-    """PNG export cannot run here (no browser, no Playwright, or it failed to draw)."""
-
-    http_status = 503
-    exit_code = 3
-    title = "PNG export unavailable"
-
-    def __init__(self, message: str, *, public: str | None = None) -> None:
-        super().__init__(message)
-        self._public = public or message
-
-    @property
-    def public_message(self) -> str:
-        """The reason without server paths; other formats are named as still working."""
-        return f"{self._public}; the json, csv and html exports still work"
 
 
 @dataclass(frozen=True)

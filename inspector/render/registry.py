@@ -11,21 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from inspector.errors import InspectorError
+from inspector.errors import RenderError
 from inspector.plots import PlotObject
 
 __all__ = ["RenderError", "Renderer", "RendererRegistry"]
 
 #: ``renderer(plot, options) -> bokeh model``
 Renderer = Callable[[Any, Mapping[str, Any]], Any]
-
-
-class RenderError(InspectorError):
-    """A plot object cannot be drawn (no renderer, or bad rendering options)."""
-
-    http_status = 400
-    exit_code = 2
-    title = "Cannot render"
 
 
 class RendererRegistry:

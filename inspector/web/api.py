@@ -28,7 +28,7 @@ from inspector.conddb import ConditionsDB, GlobalTag, IovList, PayloadInfo, Tag
 from inspector.conddb.timetypes import TimeType, parse_since, parse_snapshot, since_texts
 from inspector.drawers import KINDS, Drawer
 from inspector.engine import SingleFlight, byte_cache
-from inspector.errors import InspectorError, InvalidParameter, NotFound
+from inspector.errors import InvalidParameter, NotFound, UndecodablePayload
 from inspector.payload import parse_streamer_info
 from inspector.payload.decoded import FieldSummary
 from inspector.request import MAX_VALUE, PlotRequest
@@ -79,17 +79,6 @@ SINCE_UNITS: Final = {
 
 _PAGING: Final = (PAGE_NUMBER, PAGE_SIZE)
 _ENVELOPES: Final = "payload_inspector.api_plot_documents"
-
-
-class UndecodablePayload(InspectorError):
-    """A stored payload whose type or version has no declared schema here.
-
-    The hash exists, so 404 would mislead; like a blob that does not match
-    its layout, the server cannot decode it: 422.
-    """
-
-    http_status = 422
-    title = "Payload cannot be decoded"
 
 
 @api.record_once

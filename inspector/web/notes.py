@@ -39,7 +39,7 @@ from inspector.annotations import (
 )
 from inspector.conddb import ConditionsDB, Tag, format_since
 from inspector.conddb.timetypes import parse_since
-from inspector.errors import BadRequest, InspectorError, InvalidParameter
+from inspector.errors import BadRequest, InspectorError, InvalidParameter, UnsupportedMediaType
 from inspector.render.bokeh_renderers import AnnotationMarker
 from inspector.request import PlotRequest
 from inspector.web.api import api, api_args, api_paging
@@ -73,14 +73,6 @@ TAG_PAGE_NOTES: Final = 50
 MARKER_TEXT: Final = 200
 _ATTRIBUTES: Final = frozenset({"db", "tag", "target", "since", "plot", "text", "author"})
 _MAX_SINCE: Final = (1 << 64) - 1
-
-
-class UnsupportedMediaType(InspectorError):
-    """The request body is not a JSON:API document."""
-
-    http_status = 415
-    exit_code = 2
-    title = "Unsupported media type"
 
 
 # -- who is writing ------------------------------------------------------------------------
