@@ -1,7 +1,7 @@
 """Loading plugins and merging what they register.
 
 Plugins come from the ``payload_inspector`` entry-point group — the built-in
-drawers in ``plugins/`` too, through this project's own entry points — plus
+drawers in ``inspector_plugins/`` too, through this project's own entry points — plus
 any objects passed explicitly (tests register theirs that way, with entry
 points switched off).  The built-in export formats
 (:mod:`inspector.render.builtin_exports`) are a plugin registered first,

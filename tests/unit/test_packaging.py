@@ -11,12 +11,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_every_package_folder_is_listed_in_pyproject() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     listed = set(config["packages"])
-    mapping = {v: k for k, v in config.get("package-dir", {}).items()}
+    assert "package-dir" not in config  # every package installs under its folder's name
     found = set()
-    for root in ("inspector", "plugins", "payload_schemas"):
+    for root in ("inspector", "inspector_plugins", "payload_schemas"):
         for init in (ROOT / root).glob("**/__init__.py"):
-            rel = init.parent.relative_to(ROOT)
-            found.add(".".join((mapping.get(root, root), *rel.parts[1:])))
+            found.add(".".join(init.parent.relative_to(ROOT).parts))
     assert found == listed
 
 
