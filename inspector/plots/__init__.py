@@ -7,7 +7,8 @@ docs/plot-objects.md.  Nothing here imports Bokeh or Flask.
 
 Types: :class:`Histogram1D`, :class:`Histogram2D`, :class:`DetectorMap`,
 :class:`History` (with :class:`Series`), :class:`Scatter`, :class:`Table`.
-Plugins add their own with :func:`register_plot_type`.
+Plugins add their own through the ``register_plot_types`` hook
+(:class:`~inspector.plots.registry.PlotTypeRegistry`).
 """
 
 from inspector.plots.base import (
@@ -17,18 +18,17 @@ from inspector.plots.base import (
     PlotError,
     PlotObject,
     Provenance,
-    from_json,
-    plot_types,
     plots_equal,
-    register_plot_type,
 )
 from inspector.plots.detector_map import DetectorMap
 from inspector.plots.histogram import Histogram1D, Histogram2D
 from inspector.plots.history import History, Series
+from inspector.plots.registry import BUILTIN_PLOT_TYPES, PlotTypeRegistry, from_json
 from inspector.plots.scatter import Scatter
 from inspector.plots.table import Table
 
 __all__ = [
+    "BUILTIN_PLOT_TYPES",
     "SCHEMA",
     "VERSION",
     "DetectorMap",
@@ -38,12 +38,11 @@ __all__ = [
     "JsonScalar",
     "PlotError",
     "PlotObject",
+    "PlotTypeRegistry",
     "Provenance",
     "Scatter",
     "Series",
     "Table",
     "from_json",
-    "plot_types",
     "plots_equal",
-    "register_plot_type",
 ]

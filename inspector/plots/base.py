@@ -17,8 +17,9 @@ fields under ``data`` (see docs/plot-objects.md)::
     {"schema": "payload-inspector/plot", "version": 1, "type": "History",
      "title": ..., "provenance": {...}, "notes": [...], "data": {...}}
 
-Types are found by name in a registry that plugins extend with
-:func:`register_plot_type`, exactly as the built-in types register.
+Types are found by name in a :class:`~inspector.plots.registry.PlotTypeRegistry`
+that plugins fill through the ``register_plot_types`` hook, exactly as the
+built-in types are registered.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import math
 import types
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Final, NamedTuple, NoReturn, Self, TypeVar
+from typing import Any, ClassVar, Final, NamedTuple, NoReturn, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -55,11 +56,9 @@ __all__ = [
     "as_uint_array",
     "check_length",
     "fields_equal",
-    "from_json",
-    "plot_types",
+    "load_document",
     "plots_equal",
     "readonly",
-    "register_plot_type",
 ]
 
 #: The ``schema`` value every plot document carries.
@@ -584,9 +583,9 @@ class PlotObject:
     """Base of all plot types (abstract: build one of the subclasses).
 
     Subclasses are frozen, keyword-only dataclasses that implement
-    ``_validate`` (normalise and check their fields), ``_data_to_json`` and
-    ``_data_from_json`` (their ``data`` object) and ``_csv_columns``; they
-    are made known by name with :func:`register_plot_type`.
+    ``_validate`` (normalise and check their fields), ``data_to_json`` and
+    ``data_from_json`` (their ``data`` object) and ``csv_columns``; they
+    are made known by name through the ``register_plot_types`` hook.
     """
 
     plot_type: ClassVar[str] = "PlotObject"
@@ -607,36 +606,37 @@ class PlotObject:
         if type(self) is PlotObject:
             raise TypeError("PlotObject is abstract: build a Histogram1D, History, ...")
         owner = self.plot_type
-        self._set("title", _text(owner, "title", self.title))
-        self._set("notes", _texts(owner, "notes", self.notes))
+        self.set_field("title", _text(owner, "title", self.title))
+        self.set_field("notes", _texts(owner, "notes", self.notes))
         if not isinstance(self.provenance, Provenance):
             _fail(owner, "provenance", f"must be a Provenance, not {type(self.provenance)}")
-        self._check_texts(*self.text_fields)
-        self._validate()
+        self.check_texts(*self.text_fields)
+        self.validate()
 
-    def _validate(self) -> None:
+    def validate(self) -> None:
         """Normalise and check this type's own fields (override)."""
 
-    def _set(self, name: str, value: object) -> None:
+    def set_field(self, name: str, value: object) -> None:
         """Store a normalised value in a field of this frozen dataclass."""
         object.__setattr__(self, name, value)
 
-    def _check_texts(self, *names: str) -> None:
+    def check_texts(self, *names: str) -> None:
         """Check that the named fields (labels, units) are strings."""
         for name in names:
             _text(self.plot_type, name, getattr(self, name))
 
-    def _check_count(self, name: str) -> None:
+    def check_count(self, name: str) -> None:
         """Normalise a non-negative number of entries (under/overflow) to float."""
         value = getattr(self, name)
         if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-            self._fail(name, f"must be a number, not {value!r}")
+            self.fail(name, f"must be a number, not {value!r}")
         number = float(value)
         if not (math.isfinite(number) and number >= 0):
-            self._fail(name, f"must be finite and not negative, got {number!r}")
-        self._set(name, number)
+            self.fail(name, f"must be finite and not negative, got {number!r}")
+        self.set_field(name, number)
 
-    def _fail(self, field_name: str, problem: str) -> NoReturn:
+    def fail(self, field_name: str, problem: str) -> NoReturn:
+        """Raise the :class:`PlotError` naming this plot type and ``field_name``."""
         _fail(self.plot_type, field_name, problem)
 
     # -- derived copies --
@@ -670,7 +670,7 @@ class PlotObject:
             "provenance": self.provenance.to_json_dict(),
             "notes": list(self.notes),
             "data": {
-                **self._data_to_json(),
+                **self.data_to_json(),
                 **{name: getattr(self, name) for name in self.text_fields},
             },
         }
@@ -681,18 +681,19 @@ class PlotObject:
 
     @classmethod
     def from_json(cls, document: bytes | str | Mapping[str, Any]) -> Self:
-        """Rebuild a plot from its JSON form, whatever its registered type.
+        """Rebuild a plot of this type from its JSON form.
 
-        Called on a subclass (``History.from_json``), the document must
-        describe that type.  Raises :class:`PlotError` for a wrong schema, an
-        unknown version or type, or malformed data.
+        The document must describe this type; to read a document of any
+        registered type, use :meth:`PlotTypeRegistry.from_json
+        <inspector.plots.registry.PlotTypeRegistry.from_json>` (or
+        :func:`inspector.plots.from_json` for the built-in types).  Raises
+        :class:`PlotError` for a wrong schema, an unknown version or type, or
+        malformed data.
         """
-        doc = _load(document)
-        plot_class = _plot_class(doc)
-        if not issubclass(plot_class, cls):
-            raise PlotError(
-                cls.plot_type, f"the JSON describes a {plot_class.plot_type}, not a {cls.plot_type}"
-            )
+        doc = load_document(document)
+        name = doc.get("type")
+        if cls is PlotObject or name != cls.plot_type:
+            raise PlotError(cls.plot_type, f"the JSON describes a {name!r}, not a {cls.plot_type}")
         notes = doc.get("notes", [])
         if not isinstance(notes, list):
             raise PlotError("plot JSON", "'notes' must be an array")
@@ -701,16 +702,16 @@ class PlotObject:
             "provenance": Provenance.from_json_dict(doc.get("provenance", {})),
             "notes": tuple(notes),
         }
-        reader = JsonReader(plot_class.plot_type, doc.get("data"))
-        common.update({name: reader.text(name) for name in plot_class.text_fields})
-        return plot_class._data_from_json(reader, common)
+        reader = JsonReader(cls.plot_type, doc.get("data"))
+        common.update({name: reader.text(name) for name in cls.text_fields})
+        return cls.data_from_json(reader, common)
 
-    def _data_to_json(self) -> dict[str, Any]:
+    def data_to_json(self) -> dict[str, Any]:
         """This type's ``data`` object (override)."""
         raise NotImplementedError
 
     @classmethod
-    def _data_from_json(cls, data: JsonReader, common: dict[str, Any]) -> Self:
+    def data_from_json(cls, data: JsonReader, common: dict[str, Any]) -> Self:
         """Build from ``data`` plus the common fields (override)."""
         raise NotImplementedError
 
@@ -722,7 +723,7 @@ class PlotObject:
         A ``#`` comment block (type, title, provenance, units), a header row,
         then one row per bin, cell, module, IOV, point or table row.
         """
-        columns = self._csv_columns()
+        columns = self.csv_columns()
         described = [
             f"column {c.name}: {c.label or c.name}" + (f" [{c.unit}]" if c.unit else "")
             for c in columns
@@ -733,7 +734,7 @@ class PlotObject:
             f"title: {self.title}",
             *self.provenance.csv_lines(),
             *(f"note: {note}" for note in self.notes),
-            *self._csv_comments(),
+            *self.csv_comments(),
             *described,
         ]
         first = f"payload-inspector/plot CSV version {VERSION}; {len(body) + 1} comment lines"
@@ -741,16 +742,17 @@ class PlotObject:
             [first, *body], [c.name for c in columns], [ser.csv_cells(c.values) for c in columns]
         )
 
-    def _csv_columns(self) -> list[CsvColumn]:
+    def csv_columns(self) -> list[CsvColumn]:
         """The CSV columns in order (override)."""
         raise NotImplementedError
 
-    def _csv_comments(self) -> list[str]:
+    def csv_comments(self) -> list[str]:
         """Extra comment lines for this type, e.g. under/overflow (override)."""
         return []
 
 
-def _load(document: bytes | str | Mapping[str, Any]) -> Mapping[str, Any]:
+def load_document(document: bytes | str | Mapping[str, Any]) -> Mapping[str, Any]:
+    """A plot document as a mapping, its ``schema`` and ``version`` checked."""
     if isinstance(document, bytes | bytearray | memoryview):
         try:
             document = bytes(document).decode("utf-8")
@@ -763,14 +765,10 @@ def _load(document: bytes | str | Mapping[str, Any]) -> Mapping[str, Any]:
             raise PlotError("plot JSON", f"not valid JSON: {exc}") from None
     if not isinstance(document, Mapping):
         raise PlotError("plot JSON", "the document must be a JSON object")
-    return document
-
-
-def _plot_class(doc: Mapping[str, Any]) -> type[PlotObject]:
-    schema = doc.get("schema")
+    schema = document.get("schema")
     if schema != SCHEMA:
         raise PlotError("plot JSON", f"'schema' is {schema!r}, expected {SCHEMA!r}")
-    version = doc.get("version")
+    version = document.get("version")
     if isinstance(version, bool) or not isinstance(version, int):
         raise PlotError("plot JSON", f"'version' must be an integer, got {version!r}")
     if version != VERSION:
@@ -778,20 +776,7 @@ def _plot_class(doc: Mapping[str, Any]) -> type[PlotObject]:
         raise PlotError(
             "plot JSON", f"version {version} is not supported{newer}; this reader knows {VERSION}"
         )
-    name = doc.get("type")
-    plot_class = _REGISTRY.get(name) if isinstance(name, str) else None
-    if plot_class is None:
-        known = ", ".join(sorted(_REGISTRY))
-        raise PlotError(
-            "plot JSON",
-            f"unknown plot type {name!r} (known: {known}; is the plugin defining it installed?)",
-        )
-    return plot_class
-
-
-def from_json(document: bytes | str | Mapping[str, Any]) -> PlotObject:
-    """Rebuild any registered plot type from its JSON form."""
-    return PlotObject.from_json(document)
+    return document
 
 
 # -- equality -------------------------------------------------------------------------------
@@ -838,36 +823,3 @@ def plots_equal(a: PlotObject, b: PlotObject) -> bool:
     plot objects means the same.
     """
     return fields_equal(a, b)
-
-
-# -- registry -------------------------------------------------------------------------------
-
-_REGISTRY: dict[str, type[PlotObject]] = {}
-
-_PlotClass = TypeVar("_PlotClass", bound=type[PlotObject])
-
-
-def register_plot_type(cls: _PlotClass) -> _PlotClass:
-    """Make a plot type known to :meth:`PlotObject.from_json` (usable as a decorator).
-
-    The built-in types register themselves this way, so a plugin's type is
-    read back exactly like ``History``.  Registering the same class twice is
-    harmless; another class under a taken name is refused.
-    """
-    if not (isinstance(cls, type) and issubclass(cls, PlotObject)) or cls is PlotObject:
-        raise TypeError(f"{cls!r} is not a PlotObject subclass")
-    if "__dataclass_fields__" not in cls.__dict__:  # inherited fields do not count
-        raise TypeError(f"{cls.__qualname__} must be a dataclass itself (frozen, kw_only)")
-    name = cls.plot_type
-    known = _REGISTRY.get(name)
-    if known is not None and known is not cls:
-        raise PlotError(
-            name, f"plot type name already registered by {known.__module__}.{known.__qualname__}"
-        )
-    _REGISTRY[name] = cls
-    return cls
-
-
-def plot_types() -> Mapping[str, type[PlotObject]]:
-    """The registered plot types by name (a read-only live view)."""
-    return types.MappingProxyType(_REGISTRY)

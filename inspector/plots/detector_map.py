@@ -20,14 +20,12 @@ from inspector.plots.base import (
     as_float_array,
     as_uint_array,
     check_length,
-    register_plot_type,
 )
 from inspector.plots.serialize import floats_to_json, ints_to_json
 
 __all__ = ["DetectorMap"]
 
 
-@register_plot_type
 @dataclass(frozen=True, kw_only=True, eq=False)
 class DetectorMap(PlotObject):
     """One value per detector id (uint32 DetId), NaN where there is none.
@@ -47,28 +45,28 @@ class DetectorMap(PlotObject):
     value_range: tuple[float, float] | None = None
     diverging: bool = False
 
-    def _validate(self) -> None:
+    def validate(self) -> None:
         owner = self.plot_type
-        self._check_texts("geometry")
+        self.check_texts("geometry")
         if not self.geometry:
-            self._fail("geometry", "must name a geometry")
+            self.fail("geometry", "must name a geometry")
         if not isinstance(self.diverging, bool | np.bool_):
-            self._fail("diverging", f"must be a boolean, not {self.diverging!r}")
-        self._set("diverging", bool(self.diverging))
+            self.fail("diverging", f"must be a boolean, not {self.diverging!r}")
+        self.set_field("diverging", bool(self.diverging))
         ids = as_uint_array(owner, "ids", self.ids, np.uint32)
         values = as_float_array(owner, "values", self.values)
         check_length(owner, "values", values, ids.size, "ids")
         self._check_unique(ids)
-        self._set("ids", ids)
-        self._set("values", values)
-        self._set("value_range", self._checked_range())
+        self.set_field("ids", ids)
+        self.set_field("values", values)
+        self.set_field("value_range", self._checked_range())
 
     def _check_unique(self, ids: npt.NDArray[np.uint32]) -> None:
         ordered = np.sort(ids)
         repeated = np.flatnonzero(ordered[1:] == ordered[:-1])
         if repeated.size:
             count = np.unique(ordered[1:][repeated]).size
-            self._fail(
+            self.fail(
                 "ids", f"must be unique: id {ordered[repeated[0]]} and {count - 1} more repeat"
             )
 
@@ -78,12 +76,12 @@ class DetectorMap(PlotObject):
         try:
             lo, hi = (float(v) for v in self.value_range)
         except (TypeError, ValueError):
-            self._fail("value_range", f"must be a pair (lo, hi), not {self.value_range!r}")
+            self.fail("value_range", f"must be a pair (lo, hi), not {self.value_range!r}")
         if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
-            self._fail("value_range", f"must be finite with lo < hi, got ({lo!r}, {hi!r})")
+            self.fail("value_range", f"must be finite with lo < hi, got ({lo!r}, {hi!r})")
         return lo, hi
 
-    def _data_to_json(self) -> dict[str, Any]:
+    def data_to_json(self) -> dict[str, Any]:
         return {
             "geometry": self.geometry,
             "ids": ints_to_json(self.ids),
@@ -93,7 +91,7 @@ class DetectorMap(PlotObject):
         }
 
     @classmethod
-    def _data_from_json(cls, data: JsonReader, common: dict[str, Any]) -> Self:
+    def data_from_json(cls, data: JsonReader, common: dict[str, Any]) -> Self:
         value_range = data.floats("value_range", required=False)
         return cls(
             geometry=data.text("geometry"),
@@ -104,13 +102,13 @@ class DetectorMap(PlotObject):
             **common,
         )
 
-    def _csv_columns(self) -> list[CsvColumn]:
+    def csv_columns(self) -> list[CsvColumn]:
         return [
             CsvColumn("id", self.ids),
             CsvColumn("value", self.values, self.value_label, self.value_unit),
         ]
 
-    def _csv_comments(self) -> list[str]:
+    def csv_comments(self) -> list[str]:
         lo_hi = (
             "auto"
             if self.value_range is None

@@ -25,7 +25,6 @@ from inspector.plots.base import (
     as_edges,
     as_float_array,
     check_length,
-    register_plot_type,
 )
 from inspector.plots.serialize import floats_to_json
 
@@ -66,7 +65,6 @@ def _nan_note(count: int) -> tuple[str, ...]:
     return (f"{count} NaN value(s) not counted",) if count else ()
 
 
-@register_plot_type
 @dataclass(frozen=True, kw_only=True, eq=False)
 class Histogram1D(PlotObject):
     """A 1-D histogram: ``counts[i]`` entries between ``edges[i]`` and ``edges[i+1]``.
@@ -88,20 +86,20 @@ class Histogram1D(PlotObject):
     y_label: str = ""
     y_unit: str = ""
 
-    def _validate(self) -> None:
+    def validate(self) -> None:
         owner = self.plot_type
         edges = as_edges(owner, "edges", self.edges)
         counts = as_float_array(owner, "counts", self.counts)
         check_length(owner, "counts", counts, edges.size - 1, "bins")
-        self._set("edges", edges)
-        self._set("counts", counts)
+        self.set_field("edges", edges)
+        self.set_field("counts", counts)
         if self.errors is not None:
             errors = as_float_array(owner, "errors", self.errors)
             check_length(owner, "errors", errors, edges.size - 1, "bins")
             _non_negative(owner, "errors", errors)
-            self._set("errors", errors)
-        self._check_count("underflow")
-        self._check_count("overflow")
+            self.set_field("errors", errors)
+        self.check_count("underflow")
+        self.check_count("overflow")
 
     @classmethod
     def from_values(
@@ -154,7 +152,7 @@ class Histogram1D(PlotObject):
         centres: npt.NDArray[np.float64] = 0.5 * (self.edges[:-1] + self.edges[1:])
         return centres
 
-    def _data_to_json(self) -> dict[str, Any]:
+    def data_to_json(self) -> dict[str, Any]:
         return {
             "edges": floats_to_json(self.edges),
             "counts": floats_to_json(self.counts),
@@ -164,7 +162,7 @@ class Histogram1D(PlotObject):
         }
 
     @classmethod
-    def _data_from_json(cls, data: JsonReader, common: dict[str, Any]) -> Self:
+    def data_from_json(cls, data: JsonReader, common: dict[str, Any]) -> Self:
         return cls(
             edges=data.floats("edges"),
             counts=data.floats("counts"),
@@ -174,7 +172,7 @@ class Histogram1D(PlotObject):
             **common,
         )
 
-    def _csv_columns(self) -> list[CsvColumn]:
+    def csv_columns(self) -> list[CsvColumn]:
         columns = [
             CsvColumn("low", self.edges[:-1], self.x_label, self.x_unit),
             CsvColumn("high", self.edges[1:], self.x_label, self.x_unit),
@@ -184,11 +182,10 @@ class Histogram1D(PlotObject):
             columns.append(CsvColumn("error", self.errors, "", self.y_unit))
         return columns
 
-    def _csv_comments(self) -> list[str]:
+    def csv_comments(self) -> list[str]:
         return [f"underflow: {self.underflow!r}", f"overflow: {self.overflow!r}"]
 
 
-@register_plot_type
 @dataclass(frozen=True, kw_only=True, eq=False)
 class Histogram2D(PlotObject):
     """A 2-D grid of values: ``values[i, j]`` is the cell of x bin i and y bin j.
@@ -218,18 +215,18 @@ class Histogram2D(PlotObject):
     z_label: str = ""
     z_unit: str = ""
 
-    def _validate(self) -> None:
+    def validate(self) -> None:
         owner = self.plot_type
         x_edges = as_edges(owner, "x_edges", self.x_edges)
         y_edges = as_edges(owner, "y_edges", self.y_edges)
         values = as_float_array(owner, "values", self.values, ndim=2)
         shape = (x_edges.size - 1, y_edges.size - 1)
         if values.shape != shape:
-            self._fail("values", f"has shape {values.shape} for {shape[0]} x {shape[1]} bins")
-        self._set("x_edges", x_edges)
-        self._set("y_edges", y_edges)
-        self._set("values", values)
-        self._check_count("outside")
+            self.fail("values", f"has shape {values.shape} for {shape[0]} x {shape[1]} bins")
+        self.set_field("x_edges", x_edges)
+        self.set_field("y_edges", y_edges)
+        self.set_field("values", values)
+        self.check_count("outside")
 
     @classmethod
     def from_values(
@@ -289,7 +286,7 @@ class Histogram2D(PlotObject):
             notes=(*notes, *_nan_note(int(np.count_nonzero(nan)))),
         )
 
-    def _data_to_json(self) -> dict[str, Any]:
+    def data_to_json(self) -> dict[str, Any]:
         return {
             "x_edges": floats_to_json(self.x_edges),
             "y_edges": floats_to_json(self.y_edges),
@@ -298,7 +295,7 @@ class Histogram2D(PlotObject):
         }
 
     @classmethod
-    def _data_from_json(cls, data: JsonReader, common: dict[str, Any]) -> Self:
+    def data_from_json(cls, data: JsonReader, common: dict[str, Any]) -> Self:
         return cls(
             x_edges=data.floats("x_edges"),
             y_edges=data.floats("y_edges"),
@@ -307,7 +304,7 @@ class Histogram2D(PlotObject):
             **common,
         )
 
-    def _csv_columns(self) -> list[CsvColumn]:
+    def csv_columns(self) -> list[CsvColumn]:
         nx, ny = self.values.shape
         return [
             CsvColumn("x_low", np.repeat(self.x_edges[:-1], ny), self.x_label, self.x_unit),
@@ -317,7 +314,7 @@ class Histogram2D(PlotObject):
             CsvColumn("value", self.values.ravel(), self.z_label, self.z_unit),
         ]
 
-    def _csv_comments(self) -> list[str]:
+    def csv_comments(self) -> list[str]:
         return [f"outside: {self.outside!r}"]
 
 

@@ -30,7 +30,6 @@ from inspector.plots.base import (
     as_uint_array,
     check_length,
     fields_equal,
-    register_plot_type,
 )
 from inspector.plots.serialize import datetimes_to_json, floats_to_json, ints_to_json
 
@@ -82,7 +81,6 @@ class Series:
     __hash__ = None  # type: ignore[assignment]  # arrays inside: not hashable
 
 
-@register_plot_type
 @dataclass(frozen=True, kw_only=True, eq=False)
 class History(PlotObject):
     """Named series over IOVs: ``series[name].values[i]`` holds for IOV i.
@@ -110,61 +108,59 @@ class History(PlotObject):
         """Number of IOVs (rows)."""
         return int(self.since.size)
 
-    def _validate(self) -> None:
+    def validate(self) -> None:
         owner = self.plot_type
-        self._check_texts("time_type")
+        self.check_texts("time_type")
         try:
-            self._set("time_type", TimeType.parse(self.time_type).value)
+            self.set_field("time_type", TimeType.parse(self.time_type).value)
         except InvalidParameter as exc:
-            self._fail("time_type", exc.reason)
+            self.fail("time_type", exc.reason)
         since = as_uint_array(owner, "since", self.since, np.uint64)
         until = as_uint_array(owner, "until", self.until, np.uint64)
         check_length(owner, "until", until, since.size, "IOVs")
         self._check_order(since, until)
-        self._set("since", since)
-        self._set("until", until)
-        self._set("series", self._checked_series(since.size))
+        self.set_field("since", since)
+        self.set_field("until", until)
+        self.set_field("series", self._checked_series(since.size))
         if self.payload_hash is not None:
             hashes = as_str_array(owner, "payload_hash", self.payload_hash)
             check_length(owner, "payload_hash", hashes, since.size, "IOVs")
-            self._set("payload_hash", hashes)
+            self.set_field("payload_hash", hashes)
         for name in ("insertion_time", "time"):
             if getattr(self, name) is not None:
                 when = as_datetime_array(owner, name, getattr(self, name))
                 check_length(owner, name, when, since.size, "IOVs")
-                self._set(name, when)
+                self.set_field(name, when)
 
     def _check_order(self, since: npt.NDArray[np.uint64], until: npt.NDArray[np.uint64]) -> None:
         bad = np.flatnonzero(since[1:] <= since[:-1])
         if bad.size:
             i = int(bad[0]) + 1
-            self._fail(
-                "since", f"must increase strictly (IOV {i}: {since[i]} after {since[i - 1]})"
-            )
+            self.fail("since", f"must increase strictly (IOV {i}: {since[i]} after {since[i - 1]})")
         bad = np.flatnonzero(until < since)
         if bad.size:
             i = int(bad[0])
-            self._fail("until", f"must not be before since (IOV {i}: {until[i]} < {since[i]})")
+            self.fail("until", f"must not be before since (IOV {i}: {until[i]} < {since[i]})")
 
     def _checked_series(self, iovs: int) -> Mapping[str, Series]:
         if not isinstance(self.series, Mapping) or not self.series:
-            self._fail("series", "must map at least one name to a Series")
+            self.fail("series", "must map at least one name to a Series")
         columns = list(RESERVED_NAMES)
         for name, series in self.series.items():
             if not isinstance(name, str) or not name.strip() or "\n" in name or "\r" in name:
-                self._fail("series", f"names must be non-empty one-line strings, not {name!r}")
+                self.fail("series", f"names must be non-empty one-line strings, not {name!r}")
             if name in RESERVED_NAMES:
-                self._fail("series", f"name {name!r} is reserved for the IOV columns")
+                self.fail("series", f"name {name!r} is reserved for the IOV columns")
             if not isinstance(series, Series):
-                self._fail("series", f"{name!r} must be a Series, not {type(series).__name__}")
+                self.fail("series", f"{name!r} must be a Series, not {type(series).__name__}")
             if series.values.size != iovs:
-                self._fail("series", f"{name!r} has {series.values.size} values for {iovs} IOVs")
+                self.fail("series", f"{name!r} has {series.values.size} values for {iovs} IOVs")
             columns += [name, f"{name}_error"] if series.errors is not None else [name]
         if len(set(columns)) != len(columns):
-            self._fail("series", "names clash with each other's '_error' columns")
+            self.fail("series", "names clash with each other's '_error' columns")
         return types.MappingProxyType(dict(self.series))
 
-    def _data_to_json(self) -> dict[str, Any]:
+    def data_to_json(self) -> dict[str, Any]:
         return {
             "time_type": self.time_type,
             "since": ints_to_json(self.since),
@@ -187,7 +183,7 @@ class History(PlotObject):
         }
 
     @classmethod
-    def _data_from_json(cls, data: JsonReader, common: dict[str, Any]) -> Self:
+    def data_from_json(cls, data: JsonReader, common: dict[str, Any]) -> Self:
         items = data.items("series")
         series = {
             item.text("name"): Series(
@@ -211,7 +207,7 @@ class History(PlotObject):
             **common,
         )
 
-    def _csv_columns(self) -> list[CsvColumn]:
+    def csv_columns(self) -> list[CsvColumn]:
         columns = [
             CsvColumn("since", self.since, "IOV start", self.time_type),
             CsvColumn("until", self.until, "IOV end", self.time_type),

@@ -13,14 +13,12 @@ from inspector.plots.base import (
     PlotObject,
     as_float_array,
     check_length,
-    register_plot_type,
 )
 from inspector.plots.serialize import floats_to_json
 
 __all__ = ["Scatter"]
 
 
-@register_plot_type
 @dataclass(frozen=True, kw_only=True, eq=False)
 class Scatter(PlotObject):
     """Points (x[i], y[i]); ``colour[i]``, when given, picks each point's colour.
@@ -49,19 +47,19 @@ class Scatter(PlotObject):
     colour_label: str = ""
     colour_unit: str = ""
 
-    def _validate(self) -> None:
+    def validate(self) -> None:
         owner = self.plot_type
         x = as_float_array(owner, "x", self.x)
         y = as_float_array(owner, "y", self.y)
         check_length(owner, "y", y, x.size, "points")
-        self._set("x", x)
-        self._set("y", y)
+        self.set_field("x", x)
+        self.set_field("y", y)
         if self.colour is not None:
             colour = as_float_array(owner, "colour", self.colour)
             check_length(owner, "colour", colour, x.size, "points")
-            self._set("colour", colour)
+            self.set_field("colour", colour)
 
-    def _data_to_json(self) -> dict[str, Any]:
+    def data_to_json(self) -> dict[str, Any]:
         return {
             "x": floats_to_json(self.x),
             "y": floats_to_json(self.y),
@@ -69,7 +67,7 @@ class Scatter(PlotObject):
         }
 
     @classmethod
-    def _data_from_json(cls, data: JsonReader, common: dict[str, Any]) -> Self:
+    def data_from_json(cls, data: JsonReader, common: dict[str, Any]) -> Self:
         return cls(
             x=data.floats("x"),
             y=data.floats("y"),
@@ -77,7 +75,7 @@ class Scatter(PlotObject):
             **common,
         )
 
-    def _csv_columns(self) -> list[CsvColumn]:
+    def csv_columns(self) -> list[CsvColumn]:
         columns = [
             CsvColumn("x", self.x, self.x_label, self.x_unit),
             CsvColumn("y", self.y, self.y_label, self.y_unit),

@@ -24,7 +24,6 @@ from inspector.plots.base import (
     as_float_array,
     as_str_array,
     readonly,
-    register_plot_type,
 )
 from inspector.plots.serialize import (
     datetimes_from_json,
@@ -83,7 +82,6 @@ def _column_to_json(values: npt.NDArray[Any]) -> list[Any]:
     return plain
 
 
-@register_plot_type
 @dataclass(frozen=True, kw_only=True, eq=False)
 class Table(PlotObject):
     """Ordered columns, name → 1-D array, all of one length.
@@ -101,29 +99,29 @@ class Table(PlotObject):
         """Number of rows."""
         return len(next(iter(self.columns.values())))
 
-    def _validate(self) -> None:
+    def validate(self) -> None:
         if not isinstance(self.columns, Mapping) or not self.columns:
-            self._fail("columns", "must map at least one name to an array")
+            self.fail("columns", "must map at least one name to an array")
         columns: dict[str, npt.NDArray[Any]] = {}
         for name, values in self.columns.items():
             if not isinstance(name, str) or not name or name.startswith("#"):
-                self._fail("columns", f"name {name!r} must be non-empty and not start with '#'")
+                self.fail("columns", f"name {name!r} must be non-empty and not start with '#'")
             if "\n" in name or "\r" in name:
-                self._fail("columns", f"name {name!r} must be one line")
+                self.fail("columns", f"name {name!r} must be one line")
             columns[name] = self._column(name, values)
         rows = len(next(iter(columns.values())))
         for name, values in columns.items():
             if len(values) != rows:
-                self._fail(f"column {name!r}", f"has {len(values)} values for {rows} rows")
-        self._set("columns", types.MappingProxyType(columns))
-        self._set("units", self._checked_units(columns))
+                self.fail(f"column {name!r}", f"has {len(values)} values for {rows} rows")
+        self.set_field("columns", types.MappingProxyType(columns))
+        self.set_field("units", self._checked_units(columns))
 
     def _column(self, name: str, values: Any) -> npt.NDArray[Any]:
         owner, label = self.plot_type, f"column {name!r}"
         try:
             raw = np.asarray(values)
         except (TypeError, ValueError) as exc:
-            self._fail(label, f"is not an array ({exc})")
+            self.fail(label, f"is not an array ({exc})")
         kind = raw.dtype.kind
         if kind in "fO" and raw.size == 0:
             return as_float_array(owner, label, raw)
@@ -137,27 +135,27 @@ class Table(PlotObject):
             return as_datetime_array(owner, label, raw)
         if kind in "biu" and raw.dtype.itemsize <= 8:
             if raw.ndim != 1:
-                self._fail(label, f"must be 1-dimensional, got shape {raw.shape}")
+                self.fail(label, f"must be 1-dimensional, got shape {raw.shape}")
             return readonly(raw.astype(raw.dtype.newbyteorder("=")))
-        self._fail(
+        self.fail(
             label, f"must hold booleans, integers, floats, strings or date-times, not {raw.dtype}"
         )
 
     def _checked_units(self, columns: Mapping[str, Any]) -> Mapping[str, str]:
         if not isinstance(self.units, Mapping):
-            self._fail("units", "must map column names to units")
+            self.fail("units", "must map column names to units")
         units: dict[str, str] = {}
         for name, unit in self.units.items():
             if name not in columns:
-                self._fail("units", f"names a column that does not exist: {name!r}")
+                self.fail("units", f"names a column that does not exist: {name!r}")
             if not isinstance(unit, str):
-                self._fail("units", f"{name!r} must be a string, not {unit!r}")
+                self.fail("units", f"{name!r} must be a string, not {unit!r}")
             if unit:
                 units[name] = unit
         # In column order, so that equal tables compare equal whatever order units came in.
         return types.MappingProxyType({name: units[name] for name in columns if name in units})
 
-    def _data_to_json(self) -> dict[str, Any]:
+    def data_to_json(self) -> dict[str, Any]:
         return {
             "columns": [
                 {
@@ -171,7 +169,7 @@ class Table(PlotObject):
         }
 
     @classmethod
-    def _data_from_json(cls, data: JsonReader, common: dict[str, Any]) -> Self:
+    def data_from_json(cls, data: JsonReader, common: dict[str, Any]) -> Self:
         columns: dict[str, npt.NDArray[Any]] = {}
         units: dict[str, str] = {}
         items = data.items("columns")
@@ -187,7 +185,7 @@ class Table(PlotObject):
             raise PlotError(cls.plot_type, "JSON data.columns: a column name appears twice")
         return cls(columns=columns, units=units, **common)
 
-    def _csv_columns(self) -> list[CsvColumn]:
+    def csv_columns(self) -> list[CsvColumn]:
         return [
             CsvColumn(name, values, "", self.units.get(name, ""))
             for name, values in self.columns.items()

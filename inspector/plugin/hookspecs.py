@@ -17,6 +17,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from inspector.drawers.declare import Drawer
+    from inspector.plots import PlotObject
     from inspector.render.exports import ExportFormat
 
 PROJECT = "payload_inspector"
@@ -33,6 +34,7 @@ __all__ = [
     "register_geometries",
     "register_payload_schemas",
     "register_payload_views",
+    "register_plot_types",
     "register_renderers",
 ]
 
@@ -70,4 +72,10 @@ def register_renderers() -> dict[type, Any]:
 @hookspec
 def register_export_formats() -> Iterable[ExportFormat]:
     """Return export formats (``ExportFormat``): served at ``export.<name>`` and by ``--format``."""
+    raise NotImplementedError
+
+
+@hookspec
+def register_plot_types() -> Iterable[type[PlotObject]]:
+    """Return plot-object classes (frozen dataclasses) that this plugin's drawers build."""
     raise NotImplementedError

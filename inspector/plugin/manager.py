@@ -4,8 +4,8 @@ Plugins come from the ``payload_inspector`` entry-point group — the built-in
 drawers in ``inspector_plugins/`` too, through this project's own entry points — plus
 any objects passed explicitly (tests register theirs that way, with entry
 points switched off).  The built-in export formats
-(:mod:`inspector.render.builtin_exports`) are a plugin registered first,
-always.  A plugin that fails to import, or implements a hook
+and plot types (:mod:`inspector.plugin.builtin`) are a plugin registered
+first, always.  A plugin that fails to import, or implements a hook
 that does not exist, stops start-up with a message naming it.
 """
 
@@ -20,13 +20,13 @@ from typing import Any, cast
 import pluggy
 
 from inspector.drawers.declare import Drawer
-from inspector.errors import NotFound, PluginError
+from inspector.errors import NotFound, PlotError, PluginError
 from inspector.payload import SchemaRegistry
-from inspector.plugin import hookspecs
+from inspector.plugin import builtin, hookspecs
 
 __all__ = ["DrawerRegistry", "PluginError", "PluginInfo", "Plugins", "load_plugins"]
 
-#: The name of the always-registered built-in plugin (the export formats).
+#: The name of the always-registered built-in plugin (plot types, export formats).
 BUILTIN_PLUGIN = "builtin"
 
 
@@ -101,6 +101,8 @@ class Plugins:
     info: list[PluginInfo] = field(default_factory=list)
     #: every plugin's export formats, in registration order
     export_formats: list[Any] = field(default_factory=list)
+    #: every plugin's plot types (``PlotTypeRegistry``): how plot documents are read back
+    plot_types: Any = None
 
     def add_layouts(self, folders: Iterable[Path]) -> None:
         """Register the payload layouts of ``folders`` too (a configuration's ``[payloads]``)."""
@@ -123,14 +125,12 @@ def load_plugins(*, entry_points: bool = True, extra: Iterable[tuple[str, object
     ``extra`` is ``(name, plugin)`` pairs registered in addition (or instead,
     with ``entry_points=False``): how tests bring their own plugins.
     """
-    from inspector.render import builtin_exports  # the renderers import the plot types
-
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
     info: list[PluginInfo] = []
     # Own features through the same hooks, always there (datasette's default plugins).
-    _register(pm, builtin_exports, BUILTIN_PLUGIN)
-    info.append(PluginInfo(BUILTIN_PLUGIN, builtin_exports.__name__, "", ""))
+    _register(pm, builtin, BUILTIN_PLUGIN)
+    info.append(PluginInfo(BUILTIN_PLUGIN, builtin.__name__, "", ""))
     if entry_points:
         info.extend(_load_entry_points(pm))
     for name, plugin in extra:
@@ -196,7 +196,8 @@ def _collect(pm: pluggy.PluginManager, info: list[PluginInfo]) -> Plugins:
         for object_type, view in registered.items():
             views.setdefault(object_type, []).append((plugin_name, view))
     formats = _export_formats(pm)
-    return Plugins(pm, schemas, drawers, geometry, renderers, info, formats, views)
+    types = _plot_types(pm)
+    return Plugins(pm, schemas, drawers, geometry, renderers, info, formats, types, views)
 
 
 def _answers(pm: pluggy.PluginManager, hook: str) -> list[Any]:
@@ -227,3 +228,21 @@ def _export_formats(pm: pluggy.PluginManager) -> list[Any]:
                 )
             formats.append(item)
     return formats
+
+
+def _plot_types(pm: pluggy.PluginManager) -> Any:
+    from inspector.plots import PlotObject, PlotTypeRegistry
+
+    types = PlotTypeRegistry()
+    for plugin_name, answer in _named_answers(pm, "register_plot_types"):
+        for item in answer:
+            if not (isinstance(item, type) and issubclass(item, PlotObject)):
+                raise PluginError(
+                    f"plugin {plugin_name!r}: register_plot_types returned {item!r}, "
+                    "not a PlotObject subclass"
+                )
+            try:
+                types.add(item)
+            except (TypeError, PlotError) as exc:
+                raise PluginError(f"plugin {plugin_name!r}: {exc}") from None
+    return types

@@ -1,26 +1,20 @@
-"""The built-in export formats: a plugin like any other, always registered.
+"""The built-in export formats, registered by :mod:`inspector.plugin.builtin`.
 
-Like datasette's default plugins, this module implements the same hook as a
-third-party plugin (``register_export_formats``) and :func:`inspector.plugin.load_plugins`
-registers it first, entry points or not, so every app and command has the
-formats users expect.  Each writer takes the plot and its
-:class:`~inspector.render.exports.RenderContext`; docs/export-formats.md
-describes what each file holds.
+Each writer takes the plot and its :class:`~inspector.render.exports.RenderContext`;
+docs/export-formats.md describes what each file holds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Final
 
 from inspector.plots import PlotObject
 from inspector.plots.cmspi import to_cmspi_bytes
-from inspector.plugin.hookspecs import hookimpl
 from inspector.render.export import standalone_html
 from inspector.render.exports import ExportFormat, RenderContext
 from inspector.render.png import png_html, png_size
 
-__all__ = ["BUILTIN_EXPORTS", "register_export_formats"]
+__all__ = ["BUILTIN_EXPORTS"]
 
 
 def _json(plot: PlotObject, context: RenderContext) -> bytes:
@@ -66,9 +60,3 @@ BUILTIN_EXPORTS: Final = (
         series_in_name=True,
     ),
 )
-
-
-@hookimpl
-def register_export_formats() -> Iterable[ExportFormat]:
-    """Every format the web and ``inspector plot --format`` offer out of the box."""
-    return BUILTIN_EXPORTS

@@ -1,4 +1,4 @@
-"""Errors in one place: every InspectorError lives in inspector/errors.py and is drawn in its tree."""
+"""Errors in one place: every InspectorError lives in inspector/errors.py, drawn in its tree."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import importlib
 import pkgutil
 import re
 
-import inspector_plugins
 import pytest
 
 import inspector
+import inspector_plugins
 from inspector import errors
 
 

@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pytest
-from inspector_plugins import jetmet
 from jetmet_text import (
     JER_DATA,
     f32,
@@ -33,6 +32,7 @@ from jetmet_text import (
 from inspector.drawers import Drawer, ParamValue, validate_params
 from inspector.errors import BadRequest, InvalidParameter
 from inspector.plots import Scatter
+from inspector_plugins import jetmet
 
 TEXT = JER_DATA / "textFiles"
 SF_FILES = sorted(TEXT.glob("*/*_SF_*.txt"))

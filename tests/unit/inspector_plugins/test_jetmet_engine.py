@@ -19,7 +19,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from cms_files import REAL_CMS_DIR, REAL_CMS_FILES
-from inspector_plugins import jetmet
 from jetmet_text import JER_DATA, f32, parse_jer_text, resolution_by_hand, text_rows
 
 from inspector.conddb.timetypes import TimeType
@@ -31,6 +30,7 @@ from inspector.errors import InvalidParameter
 from inspector.payload import SchemaRegistry, encode
 from inspector.plots import Scatter
 from inspector.plugin import load_plugins
+from inspector_plugins import jetmet
 
 T0 = dt.datetime(2024, 5, 1, 8, 0, 0)
 

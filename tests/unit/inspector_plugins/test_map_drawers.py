@@ -11,12 +11,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import inspector_plugins.maps
-import inspector_plugins.schemas
 import numpy as np
 import pytest
 from drawer_checks import alignment_modules, iov_sinces, payload_at, strip_codes, strip_modules
 
+import inspector_plugins.maps
+import inspector_plugins.schemas
 from inspector.config import Config, DatabaseConfig
 from inspector.engine import Engine, PlotRequest
 from inspector.errors import InvalidParameter

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from inspector.errors import InspectorError
+from inspector.errors import InspectorError, PluginError
 from inspector.plots import (
     SCHEMA,
     VERSION,
@@ -24,16 +24,16 @@ from inspector.plots import (
     History,
     PlotError,
     PlotObject,
+    PlotTypeRegistry,
     Provenance,
     Scatter,
     Series,
     from_json,
-    plot_types,
     plots_equal,
-    register_plot_type,
 )
 from inspector.plots.base import CsvColumn, JsonReader
 from inspector.plots.serialize import to_float64
+from inspector.plugin import hookimpl, load_plugins
 
 
 def small_map(**changes: Any) -> DetectorMap:
@@ -271,9 +271,11 @@ def test_data_errors_name_type_and_field() -> None:
 def test_subclass_from_json_checks_the_type() -> None:
     data = small_map().to_json()
     assert isinstance(DetectorMap.from_json(data), DetectorMap)
-    assert isinstance(PlotObject.from_json(data), DetectorMap)
+    assert isinstance(from_json(data), DetectorMap)
+    with pytest.raises(PlotError, match=r"describes a 'DetectorMap', not a PlotObject"):
+        PlotObject.from_json(data)  # the base class reads no type: use a registry
     with pytest.raises(
-        PlotError, match=r"^History: the JSON describes a DetectorMap, not a History"
+        PlotError, match=r"^History: the JSON describes a 'DetectorMap', not a History"
     ):
         History.from_json(data)
 
@@ -314,7 +316,6 @@ def test_float32_widening_is_lossless_and_shortest(values: np.ndarray[Any, Any])
 # -- registry -----------------------------------------------------------------------------
 
 
-@register_plot_type
 @dataclass(frozen=True, kw_only=True, eq=False)
 class Gauge(PlotObject):
     """A plugin's plot type: one value on a dial."""
@@ -324,58 +325,79 @@ class Gauge(PlotObject):
     value: float
     unit: str = ""
 
-    def _validate(self) -> None:
-        self._check_texts("unit")
-        self._set("value", float(self.value))
+    def validate(self) -> None:
+        self.check_texts("unit")
+        self.set_field("value", float(self.value))
 
-    def _data_to_json(self) -> dict[str, Any]:
+    def data_to_json(self) -> dict[str, Any]:
         return {"value": self.value, "unit": self.unit}
 
     @classmethod
-    def _data_from_json(cls, data: JsonReader, common: dict[str, Any]) -> Self:
+    def data_from_json(cls, data: JsonReader, common: dict[str, Any]) -> Self:
         return cls(value=data.number("value"), unit=data.text("unit"), **common)
 
-    def _csv_columns(self) -> list[CsvColumn]:
+    def csv_columns(self) -> list[CsvColumn]:
         return [CsvColumn("value", np.array([self.value]), "", self.unit)]
 
 
-def test_builtin_types_are_registered() -> None:
-    names = set(plot_types())
-    assert {"Histogram1D", "Histogram2D", "DetectorMap", "History", "Scatter", "Table"} <= names
+class GaugePlugin:
+    @hookimpl
+    def register_plot_types(self) -> list[type[PlotObject]]:
+        return [Gauge]
 
 
-def test_plugin_type_round_trips_through_the_registry() -> None:
+def test_builtin_types_come_through_the_hook_like_a_plugins() -> None:
+    names = load_plugins(entry_points=False).plot_types.names()
+    assert names == sorted(
+        ["Histogram1D", "Histogram2D", "DetectorMap", "History", "Scatter", "Table"]
+    )
+
+
+def test_plugin_type_round_trips_through_the_plugins_registry() -> None:
+    types = load_plugins(entry_points=False, extra=[("gauge", GaugePlugin())]).plot_types
     gauge = Gauge(value=3.5, unit="V", title="HV", provenance=Provenance(db="pro"))
-    assert plot_types()["test_plots_base.Gauge"] is Gauge
-    again = from_json(gauge.to_json())
-    assert isinstance(again, Gauge)
-    assert again == gauge
+    assert types.get("test_plots_base.Gauge") is Gauge
+    again = types.from_json(gauge.to_json())
+    assert isinstance(again, Gauge) and again == gauge
+    assert Gauge.from_json(gauge.to_json()) == gauge
     assert "# type: test_plots_base.Gauge" in gauge.to_csv()
+    # nothing global changed: without the plugin the type is unknown, and says so
+    with pytest.raises(PlotError, match=r"unknown plot type 'test_plots_base.Gauge'.*installed"):
+        from_json(gauge.to_json())
 
 
 def test_registering_twice_is_harmless_but_name_clashes_are_refused() -> None:
-    assert register_plot_type(Gauge) is Gauge
+    types = PlotTypeRegistry([History, Gauge, Gauge])
 
     @dataclass(frozen=True, kw_only=True, eq=False)
     class Impostor(Gauge):
         plot_type = "History"
 
     with pytest.raises(PlotError, match=r"already registered by inspector.plots.history.History"):
-        register_plot_type(Impostor)
-    assert plot_types()["History"] is History
+        types.add(Impostor)
+    assert types.get("History") is History
+
+    class Clash:
+        @hookimpl
+        def register_plot_types(self) -> list[type[PlotObject]]:
+            return [Impostor]
+
+    with pytest.raises(PluginError, match=r"plugin 'clash'.*already registered"):
+        load_plugins(entry_points=False, extra=[("clash", Clash())])
 
 
 def test_only_plot_object_dataclasses_register() -> None:
+    types = PlotTypeRegistry()
     with pytest.raises(TypeError):
-        register_plot_type(dict)  # type: ignore[type-var]
+        types.add(dict)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
-        register_plot_type(PlotObject)
+        types.add(PlotObject)
 
     class NotADataclass(PlotObject):
         pass
 
     with pytest.raises(TypeError, match=r"must be a dataclass"):
-        register_plot_type(NotADataclass)
+        types.add(NotADataclass)
 
 
 def test_every_builtin_type_is_documented() -> None:

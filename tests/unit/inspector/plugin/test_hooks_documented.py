@@ -24,6 +24,7 @@ def test_there_are_hooks() -> None:
         "register_geometries",
         "register_payload_schemas",
         "register_payload_views",
+        "register_plot_types",
         "register_renderers",
     ]
 

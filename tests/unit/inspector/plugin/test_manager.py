@@ -10,6 +10,7 @@ import pytest
 from inspector.drawers import Drawer, drawer
 from inspector.errors import NotFound
 from inspector.payload import builtin_schema_dir
+from inspector.plots import History, PlotObject
 from inspector.plugin import PluginError, hookimpl, load_plugins
 from inspector.render.exports import ExportFormat
 
@@ -46,6 +47,10 @@ class Complete:
     @hookimpl
     def register_export_formats(self) -> list[ExportFormat]:
         return [TITLE_TXT]
+
+    @hookimpl
+    def register_plot_types(self) -> list[type[PlotObject]]:
+        return [History]  # the built-in class again: harmless
 
 
 #: A plugin's export format: the plot's title as a text file.
