@@ -1,6 +1,16 @@
-"""What drawer plugins import: the ``@drawer`` decorator and typed parameters."""
+"""What drawer plugins import: the ``@drawer`` decorator, typed parameters, the context."""
 
+from inspector.drawers.context import DrawContext
 from inspector.drawers.declare import KINDS, Drawer, DrawerKind, drawer
 from inspector.drawers.params import Param, ParamValue, validate_params
 
-__all__ = ["KINDS", "Drawer", "DrawerKind", "Param", "ParamValue", "drawer", "validate_params"]
+__all__ = [
+    "KINDS",
+    "DrawContext",
+    "Drawer",
+    "DrawerKind",
+    "Param",
+    "ParamValue",
+    "drawer",
+    "validate_params",
+]

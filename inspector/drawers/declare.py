@@ -11,15 +11,21 @@ fixes its signature:
 ``history``  ``func(payload, params) -> number | {series: number | (value, error)}``
              — the engine runs it once per distinct payload hash and joins the
              results with the IOV timeline into a History.
+
+Any kind may add a keyword-only ``context`` parameter to be given a
+:class:`~inspector.drawers.context.DrawContext` (the plugins' detector
+layouts, the tag, the payload hashes).
 """
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
+from inspector.drawers.context import DrawContext
 from inspector.drawers.params import Param
 from inspector.request import reserved_names
 
@@ -47,6 +53,8 @@ class Drawer:
     description: str = ""
     timeout: float | None = None
     plugin: str = ""
+    #: the function takes a keyword-only ``context`` (a :class:`DrawContext`)
+    wants_context: bool = False
 
     def __post_init__(self) -> None:
         if not _NAME_RE.match(self.name):
@@ -67,6 +75,12 @@ class Drawer:
             )
         if self.timeout is not None and self.timeout <= 0:
             raise ValueError(f"drawer {self.name!r}: timeout must be positive")
+
+    def call(self, *args: Any, context: DrawContext) -> Any:
+        """Run the drawer's function, giving it ``context`` if it asked for one."""
+        if self.wants_context:
+            return self.func(*args, context=context)
+        return self.func(*args)
 
     @property
     def group(self) -> str:
@@ -130,6 +144,16 @@ def drawer(
             series=tuple(series),
             description=doc,
             timeout=timeout,
+            wants_context=_wants_context(func),
         )
 
     return wrap
+
+
+def _wants_context(func: Callable[..., Any]) -> bool:
+    """Whether ``func`` declares the keyword-only ``context`` parameter."""
+    try:
+        parameter = inspect.signature(func).parameters.get("context")
+    except (TypeError, ValueError):  # a builtin or C function: it cannot ask
+        return False
+    return parameter is not None and parameter.kind is inspect.Parameter.KEYWORD_ONLY

@@ -37,7 +37,7 @@ from inspector.conddb import (
 from inspector.conddb.runs import RunTimeline
 from inspector.conddb.timetypes import TimeType
 from inspector.config import Config
-from inspector.drawers import Drawer, ParamValue, validate_params
+from inspector.drawers import DrawContext, Drawer, ParamValue, validate_params
 from inspector.engine.cache import CacheStats, SingleFlight, byte_cache, ttl_cache
 from inspector.engine.certified import CertifiedIovs, keep_certified
 from inspector.engine.observe import PlotObserver, observed
@@ -50,6 +50,7 @@ from inspector.errors import (
     NotFound,
     PayloadDecodeError,
 )
+from inspector.geometry import GeometryRegistry
 from inspector.payload import DecodedPayload, decode
 from inspector.plots import History, PlotObject, Provenance, Series
 from inspector.plugin import Plugins
@@ -255,7 +256,8 @@ class Engine:
     ) -> PlotObject:
         since, h = self._resolve(db, tag, request.iov, request.snapshot, "iov")
         payload = self.decoded_payload(db.alias, h)
-        plot: PlotObject = self._run(drawer, lambda: drawer.func(payload, params))
+        context = self._context(db, tag, h)
+        plot: PlotObject = self._run(drawer, lambda: drawer.call(payload, params, context=context))
         prov = self._provenance(drawer, db, request, params, tag, [tag.name], [since], [h], ())
         return plot.with_provenance(prov)
 
@@ -285,7 +287,10 @@ class Engine:
         first = self.decoded_payload(db.alias, h1)
         second = self.decoded_payload(db.alias, h2)
         labels = _labels(tag, since1, tag2, since2)
-        plot: PlotObject = self._run(drawer, lambda: drawer.func(first, second, params, labels))
+        context = self._context(db, tag, h1, h2)
+        plot: PlotObject = self._run(
+            drawer, lambda: drawer.call(first, second, params, labels, context=context)
+        )
         tags = [tag.name] if tag2 is tag else [tag.name, tag2.name]
         prov = self._provenance(
             drawer, db, request, params, tag, tags, [since1, since2], [h1, h2], labels
@@ -314,7 +319,7 @@ class Engine:
         hashes, inverse = iovs.distinct_hashes()
         results = self._run(
             drawer,
-            lambda: self._reduce_all(drawer, db, params, list(map(str, hashes)), progress),
+            lambda: self._reduce_all(drawer, db, tag, params, list(map(str, hashes)), progress),
             expect_plot=False,
             limit=time_limit,
         )
@@ -351,6 +356,7 @@ class Engine:
         self,
         drawer: Drawer,
         db: ConditionsDB,
+        tag: Tag,
         params: dict[str, ParamValue],
         hashes: list[str],
         progress: Progress | None,
@@ -373,7 +379,7 @@ class Engine:
             def reduce(h: str = h, fetched: dict[str, Payload] = fetched) -> dict[str, Any]:
                 payload = self._decode_fetched(db, h, fetched)
                 try:
-                    value = drawer.func(payload, params)
+                    value = drawer.call(payload, params, context=self._context(db, tag, h))
                 except (BadRequest, NotFound, PayloadDecodeError):
                     raise
                 except Exception as exc:
@@ -426,6 +432,14 @@ class Engine:
             runs = db.run_timeline(first=first)
         times = (runs or RunTimeline.from_runs([])).since_to_time(iovs.since, iovs.time_type)
         return None if bool(np.isnat(times).all()) else times
+
+    @functools.cached_property
+    def geometry(self) -> GeometryRegistry:
+        """Every detector layout of the loaded plugins (built once, on first use)."""
+        return GeometryRegistry.from_plugins(self.plugins)
+
+    def _context(self, db: ConditionsDB, tag: Tag, *hashes: str) -> DrawContext:
+        return DrawContext(self.geometry, db.alias, tag, hashes)
 
     def _run(
         self,

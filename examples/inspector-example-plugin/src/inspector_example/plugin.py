@@ -6,9 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from inspector.drawers import Param, drawer
-from inspector.plots import Histogram1D
-from inspector.plugin import hookimpl
+from inspector import Histogram1D, Param, drawer, hookimpl
 
 
 @drawer(
