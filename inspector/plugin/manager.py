@@ -103,6 +103,8 @@ class Plugins:
     export_formats: list[Any] = field(default_factory=list)
     #: every plugin's plot types (``PlotTypeRegistry``): how plot documents are read back
     plot_types: Any = None
+    #: plugin name → the layout files it registered (``inspector plugins`` lists them)
+    layouts_of: dict[str, list[Path]] = field(default_factory=dict)
 
     def add_layouts(self, folders: Iterable[Path]) -> None:
         """Register the payload layouts of ``folders`` too (a configuration's ``[payloads]``)."""
@@ -185,7 +187,7 @@ def _collect(pm: pluggy.PluginManager, info: list[PluginInfo]) -> Plugins:
                 )
             object.__setattr__(item, "plugin", plugin_name)
             drawers.add(item)
-    geometry = [Path(p) for p in _answers(pm, "register_geometries")]
+    geometry, layouts_of = _geometry_files(pm)
     renderers: dict[type, Any] = {}
     for mapping in pm.hook.register_renderers():
         renderers.update(mapping)
@@ -197,7 +199,18 @@ def _collect(pm: pluggy.PluginManager, info: list[PluginInfo]) -> Plugins:
             views.setdefault(object_type, []).append((plugin_name, view))
     formats = _export_formats(pm)
     types = _plot_types(pm)
-    return Plugins(pm, schemas, drawers, geometry, renderers, info, formats, types, views)
+    return Plugins(
+        manager=pm,
+        schemas=schemas,
+        drawers=drawers,
+        geometry_files=geometry,
+        renderers=renderers,
+        info=info,
+        export_formats=formats,
+        plot_types=types,
+        layouts_of=layouts_of,
+        views=views,
+    )
 
 
 def _answers(pm: pluggy.PluginManager, hook: str) -> list[Any]:
@@ -246,3 +259,35 @@ def _plot_types(pm: pluggy.PluginManager) -> Any:
             except (TypeError, PlotError) as exc:
                 raise PluginError(f"plugin {plugin_name!r}: {exc}") from None
     return types
+
+
+def _geometry_files(pm: pluggy.PluginManager) -> tuple[list[Path], dict[str, list[Path]]]:
+    """Every layout file of every plugin, each checked to be a file, named by its plugin.
+
+    A folder, a missing path, or an answer with no file at all (a glob that
+    matched nothing, as with CMS layout files that have no suffix) would
+    otherwise register nonsense, or nothing, silently.
+    """
+    files: list[Path] = []
+    by_plugin: dict[str, list[Path]] = {}
+    for plugin_name, answer in _named_answers(pm, "register_geometries"):
+        paths = [Path(p) for p in answer]
+        if not paths:
+            raise PluginError(
+                f"plugin {plugin_name!r}: register_geometries returned no layout file "
+                "(a glob that matched nothing? CMS layout files often have no suffix)"
+            )
+        for path in paths:
+            if path.is_dir():
+                raise PluginError(
+                    f"plugin {plugin_name!r}: register_geometries returned the folder {path}; "
+                    "return its layout files (e.g. sorted(folder.iterdir()))"
+                )
+            if not path.is_file():
+                raise PluginError(
+                    f"plugin {plugin_name!r}: register_geometries returned {path}, "
+                    "which does not exist"
+                )
+        files.extend(paths)
+        by_plugin[plugin_name] = paths
+    return files, by_plugin

@@ -132,6 +132,8 @@ def test_a_name_defined_twice_names_both_sources(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     first, second = tmp_path / "a" / "fpix_disk1.txt", tmp_path / "b" / "fpix_disk1.txt"
+    first.write_text("")
+    second.write_text("")
     with pytest.raises(GeometryFileError) as caught:
         registry_with(("one", LayoutPlugin(first)), ("two", LayoutPlugin(second)))
     message = str(caught.value)

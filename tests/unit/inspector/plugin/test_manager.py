@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,11 @@ def constant(payload: Any, params: Any) -> float:
     return 1.0
 
 
+#: a real layout file (the tracker-map text format), as a plugin package ships one
+LAYOUT = Path(tempfile.mkdtemp(prefix="inspector-test-")) / "fpix_test_disk"
+LAYOUT.write_text("352588804 0 0 1 0 1 1\n")
+
+
 class Complete:
     """A plugin implementing every hook."""
 
@@ -34,7 +40,7 @@ class Complete:
 
     @hookimpl
     def register_geometries(self) -> list[Path]:
-        return [Path("layout.txt")]
+        return [LAYOUT]
 
     @hookimpl
     def register_renderers(self) -> dict[type, Any]:
@@ -65,7 +71,8 @@ def test_every_hook_is_collected() -> None:
     assert [d.name for d in plugins.drawers] == ["test.constant"]
     assert plugins.drawers.get("test.constant").plugin == "complete"
     assert [name for name, _ in plugins.views["BeamSpotObjects"]] == ["complete"]
-    assert plugins.geometry_files == [Path("layout.txt")]
+    assert plugins.geometry_files == [LAYOUT]
+    assert plugins.layouts_of == {"complete": [LAYOUT]}
     assert plugins.renderers == {Complete: print}
     # the built-in formats (always registered first), then the plugin's
     assert [f.name for f in plugins.export_formats] == [
@@ -135,3 +142,21 @@ def test_unknown_drawer_suggests_close_names() -> None:
     with pytest.raises(NotFound, match=r"did you mean test\.constant"):
         plugins.drawers.get("test.constnat")
     assert plugins.drawers.by_payload_type() == {"BeamSpotObjects": [constant]}
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (lambda: [], r"plugin 'layouts': register_geometries returned no layout file \(a glob"),
+        (lambda: [LAYOUT.parent], r"returned the folder .*; return its layout files"),
+        (lambda: [LAYOUT.parent / "missing"], r"returned .*missing, which does not exist"),
+    ],
+)
+def test_layout_answers_that_cannot_be_layouts_name_the_plugin(answer: Any, message: str) -> None:
+    class Layouts:
+        @hookimpl
+        def register_geometries(self) -> list[Path]:
+            return list(answer())
+
+    with pytest.raises(PluginError, match=message):
+        load_plugins(entry_points=False, extra=[("layouts", Layouts())])
