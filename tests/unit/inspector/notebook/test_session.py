@@ -333,3 +333,23 @@ def test_the_session_keeps_one_engine_and_its_caches(db: Session) -> None:
     after = {s.name: s for s in db.engine.cache_stats()}
     assert after["reductions"].misses == before["reductions"].misses  # all served warm
     assert after["reductions"].hits > before["reductions"].hits
+
+
+def test_a_certified_history_is_the_engines(demo_path: Path, tmp_path: Path) -> None:
+    golden = demo_path.with_name(f"{demo_path.stem}-golden.json")
+    toml = tmp_path / "inspector.toml"
+    toml.write_text(
+        f'[databases.demo]\npath = "{demo_path}"\n[certification.golden]\npath = "{golden}"\n'
+    )
+    with inspector.open("demo", config=toml) as session:
+        plot = session.plot("beamspot.position_x", tag=BYRUN, cert="golden")
+        engine = session.context.engine  # the session's own: built from the same file
+        _same(
+            plot, engine.plot(PlotRequest("beamspot.position_x", BYRUN, db="demo", cert="golden"))
+        )
+        assert plot.provenance.certification is not None
+        assert plot.provenance.certification["name"] == "golden"
+        assert isinstance(plot, History) and plot.notes  # the note says what was kept
+        assert set(plot.since) <= set(session.iovs(BYRUN).since)
+        with pytest.raises(InvalidParameter, match="cert"):
+            session.plot("beamspot.position_x", tag=BYRUN, cert="silver")
