@@ -247,11 +247,11 @@ class Session:
             drawer=drawer,
             db=self.alias,
             tag=tag,
-            iov=_text(iov),
+            iov=_text(iov, "iov"),
             tag2=tag2,
-            iov2=_text(iov2),
-            since=_text(since),
-            until=_text(until),
+            iov2=_text(iov2, "iov2"),
+            since=_text(since, "since"),
+            until=_text(until, "until"),
             snapshot=_snapshot(snapshot),
             params=given,
             cert=cert,
@@ -259,12 +259,12 @@ class Session:
         return self.engine.plot(request, progress=progress)
 
 
-def _text(value: Since | None) -> str | None:
+def _text(value: Since | None, parameter: str) -> str | None:
     """A ``since`` as the request's text (integers as decimal: the raw value)."""
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidParameter("since", f"{value!r} is neither a text nor an integer since")
+        raise InvalidParameter(parameter, f"{value!r} is neither a text nor an integer since")
     return str(value)
 
 

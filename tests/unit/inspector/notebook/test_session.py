@@ -353,3 +353,8 @@ def test_a_certified_history_is_the_engines(demo_path: Path, tmp_path: Path) -> 
         assert set(plot.since) <= set(session.iovs(BYRUN).since)
         with pytest.raises(InvalidParameter, match="cert"):
             session.plot("beamspot.position_x", tag=BYRUN, cert="silver")
+
+
+def test_a_since_of_another_type_is_refused_naming_its_argument(db: Session) -> None:
+    with pytest.raises(InvalidParameter, match="iov2"):
+        db.plot("strips.noise_ratio", tag=NOISE, iov=1, iov2=2.5)  # type: ignore[arg-type]
