@@ -5,7 +5,7 @@ Python calls, over the very engine the server and ``inspector plot`` use::
 
     db = inspector.open("demo")                  # a configured alias or a SQLite file
     db.tags("BeamSpot*")                         # TagList of Tag
-    db.iovs("BeamSpotObjects_PCL_byLumi_v1", since="380000:1", until="380010")
+    db.iovs("BeamSpotObjects_PCL_byLumi_v1", since="380000:1", until="380010:1")
     db.payload(hash)                             # DecodedPayload: named numpy arrays
     plot = db.plot("beamspot.position_x", tag="BeamSpotObjects_Realistic_byRun_v1")
     plot                                         # drawn by Bokeh, offline, in the notebook
