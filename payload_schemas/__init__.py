@@ -1,4 +1,4 @@
-"""Built-in payload layouts, one ``<ObjectType>.v<N>.toml`` file each.
+"""Built-in payload layouts, one ``<Name>.archive.toml`` file per CMSSW class.
 
 This package holds data only; :mod:`inspector.payload.registry` reads it.
 """

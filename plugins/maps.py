@@ -45,8 +45,9 @@ from inspector.plugin import hookimpl
 
 from .alignment import COORDINATES, deltas
 from .alignment import OBJECT_TYPE as ALIGNMENT
-from .pixels import OBJECT_TYPE as PIXEL_GAINS
+from .pixels import OBJECT_TYPES as PIXEL_GAINS
 from .pixels import UNITS as PIXEL_UNITS
+from .pixels import module_means as pixel_module_means
 from .strips import OBJECT_TYPE as STRIP_NOISES
 from .strips import UNIT as NOISE_UNIT
 
@@ -290,20 +291,20 @@ def alignment_delta(
 def pixel_barrel(payload: DecodedPayload, params: Mapping[str, ParamValue]) -> DetectorMap:
     """Mean gain or pedestal over the columns of each module of one BPix layer.
 
-    Dead columns (0) count in the mean, so a module with a dead readout chip
-    stands out. Only the modules of the chosen layer are handed to the map,
-    so a "no polygon" note means a real mismatch, not the other layers.
+    Column blocks (or Offline pixels) flagged dead or noisy are left out of
+    the mean; a module with nothing else has no value (grey). Only the
+    modules of the chosen layer are handed to the map, so a "no polygon"
+    note means a real mismatch, not the other layers.
     """
     value_range = colour_range(params)
     quantity, layer = str(params["quantity"]), int(params["layer"])
-    ids = checked_ids(payload["modules"]["detid"], what="module ids of the payload")
-    slope, intercept = payload.conversion(quantity)
-    means = payload.range_means("modules", np.asarray(payload[quantity])) * slope + intercept
+    detid, means, _ = pixel_module_means(payload, quantity)
+    ids = checked_ids(detid, what="module ids of the payload")
     on_layer = partition_mask(ids, "BPix") & (np.asarray(detid_layer(ids)) == layer)
     return detector_map(
         f"bpix_layer{layer}",
         ids[on_layer],
-        means[on_layer],
+        np.asarray(means[on_layer], dtype=VALUE_DTYPE),
         title=f"BPix layer {layer}: mean {quantity} per module",
         value_label=f"mean {quantity}",
         value_unit=PIXEL_UNITS[quantity],

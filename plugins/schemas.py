@@ -10,5 +10,5 @@ from inspector.plugin import hookimpl
 
 @hookimpl
 def register_payload_schemas() -> list[Path]:
-    """The folder of built-in ``<ObjectType>.v<N>.toml`` files."""
+    """The folder of built-in ``<Name>.archive.toml`` layouts."""
     return [builtin_schema_dir()]

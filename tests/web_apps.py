@@ -1,4 +1,4 @@
-"""Apps over hand-built SQLite files with the built-in schemas, renderers and beam-spot drawers.
+"""Apps over hand-built SQLite files: built-in schemas, renderers, beam-spot drawers.
 
 What the web tests of diffs, exports and limits share: aliases mapped to
 files, the plugins they need registered explicitly (entry points off), and

@@ -24,7 +24,7 @@ OPEN_SNAPSHOT: Final = dt.datetime(2999, 12, 31, 23, 59, 59)
 BEAM_SPOT: Final = ("BeamSpotObjectsRcd", "")
 STRIP_NOISE: Final = ("SiStripNoisesRcd", "")
 ALIGNMENT: Final = ("TrackerAlignmentRcd", "")
-PIXEL_GAIN: Final = ("SiPixelGainCalibrationOfflineRcd", "")
+PIXEL_GAIN: Final = ("SiPixelGainCalibrationForHLTRcd", "")
 ECAL_PEDESTALS: Final = ("EcalPedestalsRcd", "")
 
 

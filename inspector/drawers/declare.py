@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from inspector.drawers.params import Param
+from inspector.request import reserved_names
 
 __all__ = ["KINDS", "Drawer", "DrawerKind", "drawer"]
 
@@ -57,10 +58,13 @@ class Drawer:
         names = [p.name for p in self.params]
         if len(set(names)) != len(names):
             raise ValueError(f"drawer {self.name!r} declares a parameter twice")
-        reserved = {"db", "tag", "tag2", "iov", "iov2", "since", "until", "snapshot", "format"}
-        clash = reserved.intersection(names)
+        clash = reserved_names().intersection(names)
         if clash:
-            raise ValueError(f"drawer {self.name!r}: parameter name(s) {sorted(clash)} reserved")
+            raise ValueError(
+                f"drawer {self.name!r}: parameter name(s) {', '.join(sorted(clash))} are fields "
+                "of the plot request (inspector/request.py), so they would never reach the "
+                "drawer; choose other names"
+            )
         if self.timeout is not None and self.timeout <= 0:
             raise ValueError(f"drawer {self.name!r}: timeout must be positive")
 

@@ -2,7 +2,7 @@
 
 from inspector.engine.cache import CacheStats, SingleFlight, byte_cache, ttl_cache
 from inspector.engine.engine import Engine, EngineSettings, Progress
-from inspector.engine.request import PlotRequest
+from inspector.request import PlotRequest
 
 __all__ = [
     "CacheStats",

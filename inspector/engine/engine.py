@@ -41,7 +41,6 @@ from inspector.drawers import Drawer, ParamValue, validate_params
 from inspector.engine.cache import CacheStats, SingleFlight, byte_cache, ttl_cache
 from inspector.engine.certified import CertifiedIovs, keep_certified
 from inspector.engine.observe import PlotObserver, observed
-from inspector.engine.request import PlotRequest
 from inspector.engine.shared_cache import attach_shared_reductions
 from inspector.errors import (
     BadRequest,
@@ -54,6 +53,7 @@ from inspector.errors import (
 from inspector.payload import DecodedPayload, decode
 from inspector.plots import History, PlotObject, Provenance, Series
 from inspector.plugin import Plugins
+from inspector.request import PlotRequest
 
 __all__ = ["Engine", "EngineSettings", "Progress"]
 
@@ -510,7 +510,7 @@ class Engine:
             parameters=dict(params),
             time_type=tag.time_type.value,
             labels=tuple(labels),
-            query=request.query_string(db.alias),
+            query=request.query_string(view=False, alias=db.alias),
         )
 
 

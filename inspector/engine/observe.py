@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable
 from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
-from inspector.engine.request import PlotRequest
 from inspector.plugin import Plugins
+from inspector.request import PlotRequest
 
 __all__ = ["PlotObserver", "observed"]
 

@@ -17,6 +17,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from inspector.drawers.declare import Drawer
+    from inspector.render.exports import ExportFormat
 
 PROJECT = "payload_inspector"
 
@@ -28,6 +29,7 @@ __all__ = [
     "hookimpl",
     "hookspec",
     "register_drawers",
+    "register_export_formats",
     "register_geometries",
     "register_payload_schemas",
     "register_payload_views",
@@ -62,4 +64,10 @@ def register_geometries() -> Iterable[Path]:
 @hookspec
 def register_renderers() -> dict[type, Any]:
     """Return a mapping from plot-object type to the callable that renders it."""
+    raise NotImplementedError
+
+
+@hookspec
+def register_export_formats() -> Iterable[ExportFormat]:
+    """Return export formats (``ExportFormat``): served at ``export.<name>`` and by ``--format``."""
     raise NotImplementedError

@@ -3,7 +3,9 @@
 Plugins come from the ``payload_inspector`` entry-point group — the built-in
 drawers in ``plugins/`` too, through this project's own entry points — plus
 any objects passed explicitly (tests register theirs that way, with entry
-points switched off).  A plugin that fails to import, or implements a hook
+points switched off).  The built-in export formats
+(:mod:`inspector.render.builtin_exports`) are a plugin registered first,
+always.  A plugin that fails to import, or implements a hook
 that does not exist, stops start-up with a message naming it.
 """
 
@@ -23,6 +25,9 @@ from inspector.payload import SchemaRegistry
 from inspector.plugin import hookspecs
 
 __all__ = ["DrawerRegistry", "PluginError", "PluginInfo", "Plugins", "load_plugins"]
+
+#: The name of the always-registered built-in plugin (the export formats).
+BUILTIN_PLUGIN = "builtin"
 
 
 class PluginError(InspectorError):
@@ -101,6 +106,8 @@ class Plugins:
     geometry_files: list[Path] = field(default_factory=list)
     renderers: dict[type, Any] = field(default_factory=dict)
     info: list[PluginInfo] = field(default_factory=list)
+    #: every plugin's export formats, in registration order
+    export_formats: list[Any] = field(default_factory=list)
 
     def add_layouts(self, folders: Iterable[Path]) -> None:
         """Register the payload layouts of ``folders`` too (a configuration's ``[payloads]``)."""
@@ -123,9 +130,14 @@ def load_plugins(*, entry_points: bool = True, extra: Iterable[tuple[str, object
     ``extra`` is ``(name, plugin)`` pairs registered in addition (or instead,
     with ``entry_points=False``): how tests bring their own plugins.
     """
+    from inspector.render import builtin_exports  # the renderers import the plot types
+
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
     info: list[PluginInfo] = []
+    # Own features through the same hooks, always there (datasette's default plugins).
+    _register(pm, builtin_exports, BUILTIN_PLUGIN)
+    info.append(PluginInfo(BUILTIN_PLUGIN, builtin_exports.__name__, "", ""))
     if entry_points:
         info.extend(_load_entry_points(pm))
     for name, plugin in extra:
@@ -190,7 +202,8 @@ def _collect(pm: pluggy.PluginManager, info: list[PluginInfo]) -> Plugins:
         registered = cast("dict[str, Callable[[Any], Any]]", impl.function() or {})
         for object_type, view in registered.items():
             views.setdefault(object_type, []).append((plugin_name, view))
-    return Plugins(pm, schemas, drawers, geometry, renderers, info, views)
+    formats = _export_formats(pm)
+    return Plugins(pm, schemas, drawers, geometry, renderers, info, formats, views)
 
 
 def _answers(pm: pluggy.PluginManager, hook: str) -> list[Any]:
@@ -206,3 +219,18 @@ def _named_answers(pm: pluggy.PluginManager, hook: str) -> list[tuple[str, Any]]
         name = pm.get_name(impl.plugin) or repr(impl.plugin)
         out.append((name, list(answer or ())))
     return out
+
+
+def _export_formats(pm: pluggy.PluginManager) -> list[Any]:
+    from inspector.render.exports import ExportFormat  # the renderers import the plugin types
+
+    formats = []
+    for plugin_name, answer in _named_answers(pm, "register_export_formats"):
+        for item in answer:
+            if not isinstance(item, ExportFormat):
+                raise PluginError(
+                    f"plugin {plugin_name!r}: register_export_formats returned {item!r}, "
+                    "not an inspector.render.exports.ExportFormat"
+                )
+            formats.append(item)
+    return formats

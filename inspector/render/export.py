@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
+import re
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from bokeh.document import Document
 from bokeh.embed import file_html, json_item
 from bokeh.layouts import column
+from bokeh.model.util import collect_models
 from bokeh.models.widgets import Div
 from bokeh.resources import INLINE
 
@@ -16,7 +21,7 @@ from inspector.plots import PlotObject
 from inspector.render.bokeh_renderers import provenance_text
 from inspector.render.registry import RendererRegistry
 
-__all__ = ["json_item_bytes", "standalone_html"]
+__all__ = ["deterministic_ids", "json_item_bytes", "standalone_html"]
 
 
 def json_item_bytes(
@@ -47,4 +52,36 @@ def standalone_html(
         view = html.escape(f"/plot/{prov.drawer}?{prov.query}")
         caption += f"<p style='font:12px monospace;color:#555'>view: {view}</p>"
     page = column(model, Div(text=caption), sizing_mode="stretch_width")
-    return file_html(page, INLINE, title=plot.title or plot.plot_type)
+    document = Document()
+    # Model ids come from a counter of the process: number them by position instead
+    # (the document's own config models too), before the document indexes them, so
+    # that the same plot gives the same file from the server and the command line.
+    for rank, each in enumerate(collect_models(document.config, page)):
+        each._id = f"p{1000 + rank}"  # type: ignore[attr-defined]  # read-only id, set once
+    document.add_root(page)
+    return deterministic_ids(file_html(document, INLINE, title=plot.title or plot.plot_type))
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def deterministic_ids(page: str) -> str:
+    """``page`` with Bokeh's random document ids replaced by ids derived from its content.
+
+    ``bokeh.embed.file_html`` names the document, its root element and its
+    script with random UUIDs, so the same plot exported twice (or by the
+    server and by the command line) would differ.  Each UUID becomes one
+    derived from the page (UUIDs blanked) and its rank.  Model ids are made
+    stable where the models are built (:func:`inspector.render.export.standalone_html`).
+    """
+    seed = hashlib.sha256(_UUID.sub("", page).encode("utf-8")).digest()
+    ids: dict[str, str] = {}
+
+    def stable(match: re.Match[str]) -> str:
+        known = ids.get(match.group(0))
+        if known is None:
+            digest = hashlib.sha256(seed + len(ids).to_bytes(4, "big")).digest()
+            known = ids[match.group(0)] = str(uuid.UUID(bytes=digest[:16], version=4))
+        return known
+
+    return _UUID.sub(stable, page)

@@ -31,6 +31,7 @@ from inspector.engine import SingleFlight, byte_cache
 from inspector.errors import InspectorError, InvalidParameter, NotFound
 from inspector.payload import parse_streamer_info
 from inspector.payload.decoded import FieldSummary
+from inspector.request import MAX_VALUE, PlotRequest
 from inspector.web.jsonapi import (
     JSONAPI,
     MEDIA_TYPE,
@@ -49,7 +50,6 @@ from inspector.web.jsonapi import (
     url,
 )
 from inspector.web.openapi import LIMITS, openapi_document
-from inspector.web.permalinks import PlotQuery
 from inspector.web.plot_jobs import find_job, job_response, plot_job, prefers_async
 from inspector.web.responses import serve
 from inspector.web.state import Rendered, state
@@ -78,7 +78,6 @@ SINCE_UNITS: Final = {
 }
 
 _PAGING: Final = (PAGE_NUMBER, PAGE_SIZE)
-_MAX_VALUE: Final = 500
 _ENVELOPES: Final = "payload_inspector.api_plot_documents"
 
 
@@ -122,8 +121,8 @@ def api_args(*allowed: str) -> dict[str, str]:
         values = request.args.getlist(key)
         if len(values) > 1:
             raise InvalidParameter(key, "is given more than once")
-        if len(values[0]) > _MAX_VALUE:
-            raise InvalidParameter(key, f"longer than {_MAX_VALUE} characters")
+        if len(values[0]) > MAX_VALUE:
+            raise InvalidParameter(key, f"longer than {MAX_VALUE} characters")
         out[key] = values[0].strip()
     return out
 
@@ -480,14 +479,13 @@ def _envelopes() -> SingleFlight[Rendered]:
     return cache
 
 
-def _plot_links(query: PlotQuery) -> dict[str, str]:
+def _plot_links(query: PlotRequest) -> dict[str, str]:
     data_query = query.query_string(view=False)
     with_view = query.query_string()
     exports = {
         fmt: f"{url_for('pages.plot_export', drawer=query.drawer, fmt=fmt)}?{data_query}"
-        for fmt in ("json", "csv")
+        for fmt in ("json", "csv", "png")
     }
-    exports["png"] = f"{url_for('pages.plot_png', drawer=query.drawer)}?{data_query}"
     return {
         "self": f"{url_for('api.plot_resource', drawer=query.drawer)}?{data_query}",
         "html": f"{url_for('pages.plot_page', drawer=query.drawer)}?{with_view}",
@@ -495,7 +493,7 @@ def _plot_links(query: PlotQuery) -> dict[str, str]:
     }
 
 
-def _plot_document(query: PlotQuery, plot_json: bytes, pinned: bool) -> bytes:
+def _plot_document(query: PlotRequest, plot_json: bytes, pinned: bool) -> bytes:
     """The JSON:API document around the plot JSON, which is inserted as it is.
 
     Splicing the cached bytes in (rather than parsing and re-serialising
@@ -527,7 +525,9 @@ def plot_resource(drawer: str) -> Response:
     """A drawer's plot object as JSON, addressed by the plot page's query string."""
     web = state()
     web.plugins.drawers.get(drawer)  # an unknown drawer is a 404 before any argument is read
-    query = PlotQuery.from_args(drawer, request.args, web.config.default_database)
+    query = PlotRequest.from_query(
+        drawer, request.args.items(multi=True), web.config.default_database
+    )
     now = request_time()
     job = plot_job(query, now, prefers_async())
     if job is not None:  # heavy: computed in the background, polled at /jobs/{id}

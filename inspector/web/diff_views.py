@@ -23,7 +23,7 @@ from inspector.conddb.diff import DIFF_STATUSES, GlobalTagDiff, TagDiff, diff_gl
 from inspector.conddb.timetypes import format_snapshot, parse_since, parse_snapshot
 from inspector.drawers import Drawer
 from inspector.errors import InvalidParameter
-from inspector.web.permalinks import PlotQuery
+from inspector.request import PlotRequest
 from inspector.web.state import state
 
 __all__ = ["GlobalTagDiffView", "TagDiffView", "global_tag_diff_view", "tag_diff_view"]
@@ -75,7 +75,7 @@ class TagDiffView:
 
 def compare_url(view: TagDiffView, drawer: Drawer, since_text: str) -> str:
     """The plot page comparing the payloads of A and B valid at ``since_text``."""
-    query = PlotQuery(
+    query = PlotRequest(
         drawer=drawer.name,
         db=view.db.alias,
         tag=view.a.name,

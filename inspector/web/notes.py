@@ -41,6 +41,7 @@ from inspector.conddb import ConditionsDB, Tag, format_since
 from inspector.conddb.timetypes import parse_since
 from inspector.errors import BadRequest, InspectorError, InvalidParameter
 from inspector.render.bokeh_renderers import AnnotationMarker
+from inspector.request import PlotRequest
 from inspector.web.api import api, api_args, api_paging
 from inspector.web.jsonapi import (
     MEDIA_TYPE,
@@ -52,7 +53,6 @@ from inspector.web.jsonapi import (
     resource,
     url,
 )
-from inspector.web.permalinks import PlotQuery
 from inspector.web.responses import serve
 from inspector.web.state import Rendered, state
 
@@ -344,7 +344,7 @@ def tag_notes(alias: str, tag: str) -> tuple[list[dict[str, Any]], int]:
     return rows, store.count(where)
 
 
-def plot_markers(query: PlotQuery) -> tuple[AnnotationMarker, ...]:
+def plot_markers(query: PlotRequest) -> tuple[AnnotationMarker, ...]:
     """Notes on the IOVs of a history's tag, as renderer markers (newest first).
 
     Only history drawers get markers.  The plot itself is not needed: the

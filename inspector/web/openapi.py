@@ -16,6 +16,7 @@ from inspector.conddb.database import TAG_SORT_KEYS
 from inspector.conddb.timetypes import TimeType
 from inspector.drawers import KINDS
 from inspector.plots import SCHEMA, VERSION
+from inspector.request import PlotRequest, request_fields
 from inspector.watch import Status
 from inspector.web.jsonapi import MEDIA_TYPE, PAGE_NUMBER, PAGE_SIZE
 
@@ -896,21 +897,22 @@ def _tag_paths() -> dict[str, Any]:
     }
 
 
-def _plot_params() -> list[dict[str, Any]]:
-    size: _Schema = {"type": "integer", "minimum": 100, "maximum": 4000}
+def _plot_params(request_type: type[PlotRequest] = PlotRequest) -> list[dict[str, Any]]:
+    """Every field of the plot request (inspector/request.py), then the drawer parameters."""
+    fields = [
+        _db()
+        if spec.name == "db"
+        else _query(
+            spec.name,
+            dict(spec.spec.schema),
+            spec.spec.help if spec.role == "data" else f"view only: {spec.spec.help}",
+            required=spec.spec.required,
+        )
+        for spec in request_fields(request_type)
+    ]
     return [
         _path("drawer", "drawer name, e.g. beamspot.position_x"),
-        _db(),
-        _query("tag", _STR, "the tag to plot", required=True),
-        _since_param("iov", "single/compare: the IOV valid here (default: the latest)"),
-        _query("tag2", _STR, "compare: the second tag"),
-        _since_param("iov2", "compare: the second IOV"),
-        _since_param("since", "history: first IOV"),
-        _since_param("until", "history: last IOV"),
-        _snapshot_param(),
-        _query("xaxis", {"enum": ["since", "time"]}, "drawing only (HTML and Bokeh)"),
-        _query("width", size, "drawing only, pixels"),
-        _query("height", size, "drawing only, pixels"),
+        *fields,
         {
             "name": "drawer_parameters",
             "in": "query",

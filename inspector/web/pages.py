@@ -20,10 +20,9 @@ from inspector.errors import InvalidParameter, NotFound, PayloadDecodeError
 from inspector.payload import ArchiveLayout, FieldSummary, Layout, parse_streamer_info
 from inspector.plots import History, Series
 from inspector.render import json_item_bytes
-from inspector.web.cmspi_export import CMSPI, cmspi_export
+from inspector.request import PlotRequest
 from inspector.web.jsonapi import url
 from inspector.web.notes import current_writer, markers_fingerprint, plot_markers, tag_notes
-from inspector.web.permalinks import PlotQuery
 from inspector.web.plot_jobs import job_url, plot_job
 from inspector.web.responses import serve
 from inspector.web.state import Rendered, state
@@ -39,7 +38,6 @@ TAG_PAGE: Final = 50
 GLOBAL_TAG_PAGE: Final = 50
 #: Tags offered in a comparison's "another tag" list (the page says when there are more).
 TAG2_CHOICES: Final = 200
-EXPORTS: Final = ("json", "csv", "html")
 
 
 def _now() -> dt.datetime:
@@ -218,15 +216,16 @@ def tag_timeline(name: str) -> Response:
         insertion_time=iovs.insertion_time,
         y_label="payload # (in order of first use)",
     )
-    body = json_item_bytes(plot, state().renderers, {"height": 260})
+    body = json_item_bytes(plot, state().tools.renderers, {"height": 260})
     return serve(Rendered.of(body, "application/json"), pinned=False)
 
 
 # -- plots ----------------------------------------------------------------------
 
 
-def _query(drawer: str) -> PlotQuery:
-    return PlotQuery.from_args(drawer, request.args, state().config.default_database)
+def _query(drawer: str) -> PlotRequest:
+    args = request.args.items(multi=True)
+    return PlotRequest.from_query(drawer, args, state().config.default_database)
 
 
 @pages.get("/plot/<drawer>")
@@ -260,13 +259,12 @@ def plot_page(drawer: str) -> str:
         + (pinned if job else query).query_string(notes=fingerprint),
         job=job,
         job_url=job_url(job) if job else None,
-        png_url=url_for("pages.plot_png", drawer=drawer) + "?" + query.query_string(),
         certifications=web.config.certifications,
         writer=current_writer(),
         plot_link=url_for("pages.plot_page", drawer=drawer) + "?" + pinned.query_string(),
         exports={
             fmt: url_for("pages.plot_export", drawer=drawer, fmt=fmt) + "?" + query.query_string()
-            for fmt in EXPORTS
+            for fmt in web.tools.exports.names()
         },
         api_url=url_for("api.plot_resource", drawer=drawer) + "?" + query.query_string(),
         permalink=url_for("pages.plot_page", drawer=drawer, _external=True)
@@ -297,34 +295,22 @@ def plot_item(drawer: str) -> Response:
     markers = plot_markers(query)
     # Pinned drawings are cached for good by browsers: only when their URL
     # carries the fingerprint of the notes drawn (the plot page adds it).
-    current = dict(query.view).get("notes") == markers_fingerprint(markers)
+    current = query.view.notes == markers_fingerprint(markers)
     rendered = state().rendered(query, "item", now, markers)
     return serve(rendered, pinned=query.is_pinned(now) and current)
 
 
 @pages.get("/plot/<drawer>/export.<fmt>")
 def plot_export(drawer: str, fmt: str) -> Response:
-    """The plot object as JSON or CSV, a standalone HTML page, or CMS Payload Inspector JSON."""
-    if fmt == CMSPI:
-        return cmspi_export(drawer)
-    if fmt not in EXPORTS:
-        raise NotFound(f"no export format {fmt!r} (available: {', '.join(EXPORTS)})")
-    query = _query(drawer)
-    now = _now()
-    name = f"{drawer}.{fmt}"
-    return serve(state().rendered(query, fmt, now), pinned=query.is_pinned(now), download=name)
-
-
-@pages.get("/plot/<drawer>/export.png")
-def plot_png(drawer: str) -> Response:
-    """The plot drawn by headless Chromium (``width``/``height`` in pixels), cached like JSON."""
+    """The plot in any registered export format (JSON, CSV, HTML, PNG, cmspi, a plugin's)."""
     web = state()
     web.plugins.drawers.get(drawer)
+    chosen = web.tools.exports.get(fmt)
     query = _query(drawer)
-    web.png.check()  # no browser: a 503 that says so, before any work
     now = _now()
-    rendered = web.rendered(query, "png", now)
-    return serve(rendered, pinned=query.is_pinned(now), download=f"{drawer}.png")
+    rendered = web.rendered(query, fmt, now)
+    name = chosen.file_name(drawer, query.view)
+    return serve(rendered, pinned=query.is_pinned(now), download=name)
 
 
 # -- global tags ------------------------------------------------------------------

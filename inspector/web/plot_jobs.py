@@ -29,8 +29,8 @@ from inspector.engine import Progress
 from inspector.errors import InvalidParameter, NotFound
 from inspector.jobs import Cost, JobStatus, is_heavy, job_id
 from inspector.jobs.model import JobView
+from inspector.request import PlotRequest, PlotView
 from inspector.web.jsonapi import JSONAPI, MEDIA_TYPE, dumps, iso, resource, url
-from inspector.web.permalinks import PlotQuery
 from inspector.web.responses import serve
 from inspector.web.state import Rendered, WebState, state
 
@@ -57,7 +57,7 @@ def prefers_async() -> bool | None:
     return None
 
 
-def plot_job(query: PlotQuery, now: dt.datetime, force: bool | None = None) -> JobView | None:
+def plot_job(query: PlotRequest, now: dt.datetime, force: bool | None = None) -> JobView | None:
     """The job answering ``query`` when it is heavy (started or joined), else ``None``.
 
     ``None`` means: answer directly, as for any cheap or cached plot.
@@ -71,26 +71,26 @@ def plot_job(query: PlotQuery, now: dt.datetime, force: bool | None = None) -> J
     pinned = query.pinned_at(now)
     if _result_cached(web, pinned):
         return None if force is None else _start(web, pinned, query, 0)
-    payloads, sizes = web.engine.unreduced_payloads(query.to_request())
+    payloads, sizes = web.engine.unreduced_payloads(query)
     cost = Cost.of(payloads, sizes)
     if force is None and not is_heavy(cost, web.jobs.settings.heavy_bytes):
         return None
     return _start(web, pinned, query, cost.payloads)
 
 
-def _result_cached(web: WebState, pinned: PlotQuery) -> bool:
-    return ("json", pinned.cache_key, ()) in web.pinned
+def _result_cached(web: WebState, pinned: PlotRequest) -> bool:
+    return web.has_pinned(pinned, "json")
 
 
-def _start(web: WebState, pinned: PlotQuery, asked: PlotQuery, total: int) -> JobView:
+def _start(web: WebState, pinned: PlotRequest, asked: PlotRequest, total: int) -> JobView:
     """Submit the computation of ``pinned`` (joining one already there)."""
-    data = dataclasses.replace(pinned, view=())  # the data: one job whatever the drawing
+    data = dataclasses.replace(pinned, view=PlotView())  # the data: one job whatever the drawing
     limit = web.jobs.settings.time_limit
 
     def work(progress: Progress) -> None:
         web.plots.get_or_compute(
             data.cache_key,
-            lambda: web.engine.plot(data.to_request(), progress, time_limit=limit),
+            lambda: web.engine.plot(data, progress, time_limit=limit),
         )
         # The finished result lands in the rendered cache: polls and the
         # result link are then answered from there.
@@ -105,11 +105,10 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
-def _pinned_of(view: JobView) -> PlotQuery:
+def _pinned_of(view: JobView) -> PlotRequest:
     """The pinned query a job computes, read back from its key."""
     drawer, _, query_string = view.key.partition("?")
-    args: MultiDict[str, str] = MultiDict(_pairs(query_string))
-    return PlotQuery.from_args(drawer, args, "")
+    return PlotRequest.from_query(drawer, _pairs(query_string), "")
 
 
 def _pairs(query_string: str) -> list[tuple[str, str]]:
@@ -185,10 +184,9 @@ def find_job(ident: str, args: MultiDict[str, str], default_db: str) -> JobView:
             )
         return view
     pairs = [(k, v) for k, v in args.items(multi=True) if k != "drawer"]
-    rest: MultiDict[str, str] = MultiDict(pairs)
     web = state()
     web.plugins.drawers.get(drawer)
-    query = PlotQuery.from_args(drawer, rest, default_db)
+    query = PlotRequest.from_query(drawer, pairs, default_db)
     if query.snapshot is None:
         raise InvalidParameter("snapshot", "a job URL pins a snapshot time")
     if job_id(query.cache_key) != ident:
@@ -201,7 +199,7 @@ def find_job(ident: str, args: MultiDict[str, str], default_db: str) -> JobView:
     return _start(web, query, query, 0)
 
 
-def _finished_elsewhere(query: PlotQuery, ident: str) -> JobView:
+def _finished_elsewhere(query: PlotRequest, ident: str) -> JobView:
     """A job whose result is already cached: done, whoever computed it."""
     now = _utc_now()
     return JobView(

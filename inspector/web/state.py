@@ -13,7 +13,6 @@ import gzip
 import hashlib
 import json
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -22,20 +21,22 @@ from flask import Flask, current_app
 from inspector.annotations import AnnotationStore, Authenticator
 from inspector.config import Config
 from inspector.engine import CacheStats, Engine, EngineSettings, SingleFlight, byte_cache, ttl_cache
-from inspector.engine.fills import fill_view_options
 from inspector.engine.shared_cache import SharedTier
-from inspector.geometry import GeometryRegistry
 from inspector.jobs import JobManager, JobSettings
 from inspector.plots import PlotObject
 from inspector.plugin import Plugins
-from inspector.render import RendererRegistry, json_item_bytes, standalone_html
+from inspector.render import json_item_bytes
+from inspector.render.exports import RenderTools, export, render_context
 from inspector.render.geometry_json import EncodedGeometry, encode_geometry
-from inspector.render.png import PngRenderer, PngSettings, png_html, png_size
-from inspector.web.permalinks import PlotQuery
+from inspector.render.png import PngRenderer, PngSettings
+from inspector.request import PlotRequest
 
 __all__ = ["Rendered", "RenderedCodec", "WebState", "state"]
 
 EXTENSION = "payload_inspector"
+#: The plot page's drawing (``bokeh.embed.json_item``), cached beside the exports.
+ITEM: Final = "item"
+JSON: Final = "application/json"
 
 
 #: Media types that are compressed already: gzip would cost time and gain nothing.
@@ -111,7 +112,6 @@ class WebState:
         self.config = config
         self.plugins = plugins
         self.engine = Engine(config, plugins, settings)
-        self.renderers = RendererRegistry(plugins.renderers)
         self.pinned: SingleFlight[Rendered] = byte_cache("rendered_pinned", rendered_cache_bytes)
         if self.engine.shared is not None:  # pinned plots never change: share them
             self.pinned.attach(SharedTier(self.engine.shared, self.pinned.name, RenderedCodec()))
@@ -121,12 +121,13 @@ class WebState:
             "rendered_latest", 0, settings.iov_cache_seconds, max_bytes=rendered_cache_bytes // 4
         )
         self.plots: SingleFlight[PlotObject] = ttl_cache("plots", 256, 5.0)
-        self.geometry = GeometryRegistry.from_plugins(plugins)
         self._geometry_json: dict[str, EncodedGeometry] = {}
         self._geometry_lock = threading.Lock()
         where = str(config.source) if config.source else "configuration"
         self.jobs = JobManager(JobSettings.from_table(config.extra.get("jobs"), where))
-        self.png = PngRenderer(PngSettings.from_table(config.extra.get("png"), where))
+        png = PngRenderer(PngSettings.from_table(config.extra.get("png"), where))
+        #: renderers, geometry, export formats and the PNG browser of the plugins
+        self.tools = RenderTools.from_plugins(plugins, png)
         # Notes: the app's own database (never a conditions database) and who may write.
         notes_url = config.annotations.url if config.annotations else "sqlite://"
         self.annotations = AnnotationStore(notes_url)
@@ -137,8 +138,8 @@ class WebState:
         with self._geometry_lock:
             encoded = self._geometry_json.get(name)
         if encoded is None:
-            layout = self.geometry.get(name)
-            encoded = encode_geometry(layout, self.geometry.module_names(name))
+            geometry = self.tools.geometry
+            encoded = encode_geometry(geometry.get(name), geometry.module_names(name))
             with self._geometry_lock:
                 self._geometry_json[name] = encoded
         return encoded
@@ -150,54 +151,41 @@ class WebState:
     def close(self) -> None:
         """Stop the engine's workers and close databases."""
         self.jobs.close()
-        self.png.close()
+        self.tools.close()
         self.engine.close()
         self.annotations.close()
 
-    def plot(self, query: PlotQuery) -> PlotObject:
+    def plot(self, query: PlotRequest) -> PlotObject:
         """The plot object of a query (briefly cached: one page load, several formats)."""
-        return self.plots.get_or_compute(
-            query.cache_key, lambda: self.engine.plot(query.to_request())
-        )
+        return self.plots.get_or_compute(query.cache_key, lambda: self.engine.plot(query))
 
     def rendered(
-        self, query: PlotQuery, fmt: str, now: dt.datetime, markers: tuple[Any, ...] = ()
+        self, query: PlotRequest, fmt: str, now: dt.datetime, markers: tuple[Any, ...] = ()
     ) -> Rendered:
-        """The bytes of a plot in ``fmt`` (``item``, ``json``, ``csv``, ``html``, ``png``).
+        """The bytes of a plot in ``fmt``: an export format, or ``item`` (the page's drawing).
 
         ``markers`` (annotation markers, a view option) are part of the key.
         """
+        if fmt != ITEM:
+            chosen = self.tools.exports.get(fmt)  # an unknown format: 404 before any work
+            if chosen.needs_browser:
+                self.tools.png.check()  # no browser: a 503 that says so, before any work
         cache = self.pinned if query.is_pinned(now) else self.latest
-        key = (fmt, query.cache_key, query.view, markers)
+        key = _rendered_key(query, fmt, markers)
         return cache.get_or_compute(key, lambda: self._render(query, fmt, markers))
 
-    def _render(self, query: PlotQuery, fmt: str, markers: tuple[Any, ...] = ()) -> Rendered:
-        plot = self.plot(query)
-        inline: dict[str, Any] = {
-            **query.view_options(),
-            "geometry_registry": self.geometry,
-            **fill_view_options(self.engine.database(query.db), plot),
-        }
-        if markers:
-            inline["annotations"] = markers
-        paged = {**inline, "geometry_url": self.geometry_url}
-        makers: dict[str, Callable[[], tuple[bytes, str]]] = {
-            "item": lambda: (json_item_bytes(plot, self.renderers, paged), "application/json"),
-            "json": lambda: (plot.to_json(), "application/json"),
-            "csv": lambda: (plot.to_csv().encode("utf-8"), "text/csv"),
-            "html": lambda: (
-                standalone_html(plot, self.renderers, inline).encode("utf-8"),
-                "text/html",
-            ),
-        }
-        makers["png"] = lambda: (self._png(plot, query, inline), "image/png")
-        body, mimetype = makers[fmt]()
-        return Rendered.of(body, mimetype)
+    def has_pinned(self, query: PlotRequest, fmt: str) -> bool:
+        """Whether the pinned cache holds ``query`` in ``fmt`` already (no notes drawn)."""
+        return _rendered_key(query, fmt, ()) in self.pinned
 
-    def _png(self, plot: PlotObject, query: PlotQuery, options: dict[str, Any]) -> bytes:
-        """The HTML export drawn by the shared headless browser."""
-        size = png_size(dict(query.view))
-        return self.png.render(png_html(plot, self.renderers, options, size), size)
+    def _render(self, query: PlotRequest, fmt: str, markers: tuple[Any, ...] = ()) -> Rendered:
+        plot = self.plot(query)
+        database = self.engine.database(query.db)
+        context = render_context(self.tools, database, plot, query, annotations=markers)
+        if fmt == ITEM:  # the page fetches layouts by URL instead of inlining them
+            options = context.drawing_options(geometry_url=self.geometry_url)
+            return Rendered.of(json_item_bytes(plot, self.tools.renderers, options), JSON)
+        return Rendered.of(export(plot, fmt, context), self.tools.exports.get(fmt).media_type)
 
     def cache_stats(self) -> list[CacheStats]:
         """Every cache's counters (engine and web)."""
@@ -207,6 +195,11 @@ class WebState:
             self.latest.stats(),
             self.plots.stats(),
         ]
+
+
+def _rendered_key(query: PlotRequest, fmt: str, markers: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The one key of rendered bytes: format, data, view and the notes drawn."""
+    return (fmt, query.cache_key, query.view.items(), markers)
 
 
 def state(app: Flask | None = None) -> WebState:

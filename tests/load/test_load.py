@@ -130,10 +130,10 @@ PINNED_URLS: Final = (
     _pinned("beamspot.parameters", "BeamSpotObjects_PCL_byLumi_v1"),
     _pinned("strips.mean_noise_history", "SiStripNoise_prompt_v1"),
     _pinned("maps.strip_noise", "SiStripNoise_prompt_v1"),
-    _pinned("maps.pixel_barrel", "SiPixelGainCalibration_2024_v1"),
+    _pinned("maps.pixel_barrel", "SiPixelGainCalibrationHLT_2024_v1"),
     _pinned("ecal.pedestal_barrel_map", "EcalPedestals_hlt_v1"),
     _pinned("ecal.pedestal_history", "EcalPedestals_hlt_v1"),
-    _pinned("pixels.gain_distribution", "SiPixelGainCalibration_2024_v1"),
+    _pinned("pixels.gain_distribution", "SiPixelGainCalibrationHLT_2024_v1"),
     _pinned("alignment.mean_position_history", "TrackerAlignment_prompt_v1"),
 )
 
@@ -142,8 +142,8 @@ PINNED_URLS: Final = (
 #: strip-noise histogram costs seconds per run (see docs/reliability.md) and
 #: would measure that drawer rather than the server.
 UNCACHED_TEMPLATES: Final = (
-    "/plot/pixels.gain_distribution/item.json?tag=SiPixelGainCalibration_2024_v1&bins=%d&high=%s",
-    "/plot/pixels.pedestal_distribution/item.json?tag=SiPixelGainCalibration_2024_v1"
+    "/plot/pixels.gain_distribution/item.json?tag=SiPixelGainCalibrationHLT_2024_v1&bins=%d&high=%s",
+    "/plot/pixels.pedestal_distribution/item.json?tag=SiPixelGainCalibrationHLT_2024_v1"
     "&bins=%d&high=%s",
 )
 

@@ -35,9 +35,9 @@ from sqlalchemy.exc import OperationalError
 from inspector.conddb import Tag, format_since
 from inspector.config import Config, DatabaseConfig
 from inspector.jobs import job_id
+from inspector.request import PlotRequest
 from inspector.web.app import create_app
 from inspector.web.assets import BOKEH_FILES, bokeh_scripts
-from inspector.web.permalinks import PlotQuery
 from inspector.web.state import WebState, state
 
 #: Drawers plotted in every format in `make test`: each kind, a histogram, a map.
@@ -176,7 +176,8 @@ def _every_url(web: WebState) -> list[str]:
 def _png_and_job_urls(tags: list[Tag]) -> list[str]:
     """A PNG export, and a job URL (answered by rejoining the pinned request it carries)."""
     tag = next(t for t in tags if t.object_type == "BeamSpotObjects")
-    pinned = PlotQuery("beamspot.position_x", "demo", tag.name, snapshot=dt.datetime(2025, 1, 1))
+    when = dt.datetime(2025, 1, 1)
+    pinned = PlotRequest("beamspot.position_x", tag.name, db="demo", snapshot=when)
     data = pinned.query_string(view=False)
     return [
         f"/plot/{pinned.drawer}/export.png?{data}&width=300&height=200",

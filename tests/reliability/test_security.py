@@ -125,7 +125,6 @@ _QUERY: Final[dict[str, str]] = {
     "pages.plot_item": "tag=BS_run",
     "pages.plot_export": "tag=BS_run",
     "api.plot_resource": "tag=BS_run",
-    "pages.plot_png": "tag=BS_run&width=200&height=150",
     "api.get_job": f"drawer=beamspot.position_x&{_PINNED}",
     "api.diff_tags": "a=BS_run&b=BS_run",
     "api.diff_global_tags": "a=GT_v1&b=GT_v2",

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[3]
 NOISE = "SiStripNoise_prompt_v1"
 NOISE_RERECO = "SiStripNoise_rereco_v2"
 ALIGNMENT = "TrackerAlignment_prompt_v1"
-GAINS = "SiPixelGainCalibration_2024_v1"
+GAINS = "SiPixelGainCalibrationHLT_2024_v1"
 STRIP_MODULES = 15_148
 PHASE0_PIXELS = 1_440
 
@@ -339,15 +339,19 @@ def test_pixel_barrel_map_of_each_layer(engine: Engine, quantity: str, layer_num
     assert np.array_equal(plot.ids, layout.ids)
     assert not bool(np.isnan(plot.values).any()) and plot.notes == ()
     payload = payload_at(engine, GAINS, since)
-    modules = payload["modules"]
-    codes = np.asarray(payload[quantity], dtype=np.float64)
-    lo, hi = float(payload[f"min_{quantity}"]), float(payload[f"max_{quantity}"])
-    physical = lo + codes * (hi - lo) / 255.0
+    modules = payload["indexes"]
+    # ForHLT column blocks: two bytes, gain code then pedestal code; 254, 255 are flags
+    raw = np.asarray(payload["v_pedestals"]).view(np.uint8)
+    codes = raw[(0 if quantity == "gain" else 1) :: 2].astype(np.float64)
+    low = "minGain_" if quantity == "gain" else "minPed_"
+    step = "gainPrecision" if quantity == "gain" else "pedPrecision"
+    physical = (codes * float(payload[step]) + float(payload[low])).astype(np.float32)
+    physical = np.where(codes >= 254, np.nan, physical)
     ids = [int(d) for d in modules["detid"]]
     on_layer = [i for i, d in enumerate(ids) if subdetector(d) == 1 and layer(d) == layer_number]
     for i in (on_layer[0], on_layer[len(on_layer) // 2], on_layer[-1]):
-        begin, end = int(modules["ibegin"][i]), int(modules["iend"][i])
-        expected = float(np.mean(physical[begin:end]))
+        begin, end = int(modules["ibegin"][i]) // 2, int(modules["iend"][i]) // 2
+        expected = float(np.nanmean(physical[begin:end].astype(np.float64)))
         assert value_of(plot, ids[i]) == pytest.approx(expected, rel=1e-9)
     assert plot.value_label == f"mean {quantity}"
 

@@ -21,6 +21,7 @@ import pytest
 from drawer_checks import alignment_modules
 from sqlalchemy import create_engine
 
+from inspector.cmssw import pixels as sipixel
 from inspector.cmssw import strips as sistrip
 from inspector.conddb.database import ConditionsDB
 from inspector.conddb.timetypes import LUMISECTION_SECONDS
@@ -273,15 +274,25 @@ def _check_alignment(p: Any) -> None:
 
 
 def _check_pixels(p: Any) -> None:
-    modules = p["modules"]
-    np.testing.assert_array_equal(modules["detid"], pixel_modules()[0])
-    assert np.all(modules["ncols"] == 416)
-    gain, pedestal = p.physical("gain"), p.physical("pedestal")
-    assert gain.size == PIXEL_COUNT * 416
-    alive = gain > 0
-    assert 0.001 < 1 - alive.mean() < 0.01  # some dead columns
+    np.testing.assert_array_equal(p["indexes"]["detid"], pixel_modules()[0])
+    assert np.all(p["indexes"]["ncols"] == 416)
+    assert int(p["numberOfRowsToAverageOver_"]) == 80 and int(p["nBinsToUseForEncoding_"]) == 253
+    assert (int(p["deadFlag_"]), int(p["noisyFlag_"])) == (255, 254)
+    assert p["v_pedestals"].size == PIXEL_COUNT * 416 * 2 * 2  # 2 ROCs a column, 2 bytes each
+    gains = sipixel.unpack(p, sipixel.FOR_HLT)
+    assert np.all(gains.rows == 160)
+    gain, pedestal = gains.gains(), gains.pedestals()
+    dead = gains.dead_blocks()
+    assert np.array_equal(dead, gains.dead_pixels()[:, 0])  # the flag in both bytes
+    assert 0.001 < dead.mean() < 0.01  # some dead column blocks
+    alive = ~dead
     assert 2.8 < gain[alive].mean() < 3.2 and 0.2 < gain[alive].std() < 0.4
     assert 23 < pedestal[alive].mean() < 27 and 3 < pedestal[alive].std() < 7
+    for member, (low, high) in (
+        ("pedPrecision", gains.pedestal_range),
+        ("gainPrecision", gains.gain_range),
+    ):  # the float step the constructor computes
+        assert p[member] == np.float32(np.float32(np.float32(high) - np.float32(low)) / 253)
 
 
 def _check_ecal(p: Any) -> None:
@@ -320,7 +331,7 @@ CHECKS = {
     ("BeamSpotObjects", "dummy"): _check_beamspot,
     ("SiStripNoises", "dummy"): _check_strips,
     ("Alignments", "dummy"): _check_alignment,
-    ("SiPixelGainCalibration", "1"): _check_pixels,
+    ("SiPixelGainCalibrationForHLT", "dummy"): _check_pixels,
     ("EcalCondObjectContainer<EcalPedestal>", "dummy"): _check_ecal,
 }
 

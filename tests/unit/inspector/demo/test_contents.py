@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from inspector.cmssw import pixels as sipixel
 from inspector.demo import alignment, pixels
 from inspector.demo.beamspot import lumi_blocks
 from inspector.demo.calendar import make_calendar
@@ -98,9 +99,20 @@ def test_alignment_moves_pixel_half_barrels_at_magnet_cycles() -> None:
     assert np.all(jump[6:] < 20e-4)  # strip structures move little
 
 
-def test_quantize_recovers_values_within_half_a_code() -> None:
-    values = np.random.default_rng(0).normal(3.0, 0.3, 10_000)
-    codes, lo, hi = pixels.quantize(values)
-    assert codes.dtype == np.uint8 and codes.min() == 0 and codes.max() == 255
-    back = float(lo) + codes * (float(hi) - float(lo)) / 255
-    assert np.abs(back - values).max() <= 0.5 * (float(hi) - float(lo)) / 255 + 1e-6
+def test_pixel_codes_decode_to_the_model_within_one_step() -> None:
+    model = pixels.gain_model(content_rng(1, "pixels.model"))
+    gain, pedestal = model.calibration(0.5, True, 3)
+    gains = sipixel.unpack(model.values(0.5, True, 3), sipixel.FOR_HLT)
+    assert np.array_equal(gains.dead_blocks(), model.dead) and model.dead.any()
+    alive = ~model.dead
+    assert gains.precisions is not None
+    pedestal_step, gain_step = gains.precisions
+    for quantity, truth, precision in (
+        ("gain", gain, gain_step),
+        ("pedestal", pedestal, pedestal_step),
+    ):
+        got = (gains.gains() if quantity == "gain" else gains.pedestals()).astype(np.float64)
+        error = truth[alive] - got[alive]  # the code is truncated: the value lies above
+        assert error.min() > -1e-5 and error.max() < precision * 1.0001 + 1e-5, quantity
+    low, high = pixels.code_range(np.array([2.04, 3.96]), 0.1)
+    assert (low, high) == pytest.approx((2.0, 4.0))

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from inspector.drawers import Param, drawer
+from inspector.request import reserved_names
 
 
 def _func(payload: Any, params: Any) -> float:
@@ -37,7 +38,7 @@ def test_decorator_builds_a_described_drawer() -> None:
         ({"name": "a.b", "kind": "movie"}, "kind must be one of"),
         ({"name": "a.b", "payload_types": ()}, "at least one payload type"),
         ({"name": "a.b", "params": [Param.int("n", 1), Param.int("n", 2)]}, "twice"),
-        ({"name": "a.b", "params": [Param.string("tag")]}, "reserved"),
+        ({"name": "a.b", "params": [Param.string("tag")]}, "tag are fields of the plot request"),
         ({"name": "a.b", "timeout": 0}, "timeout must be positive"),
     ],
 )
@@ -46,3 +47,12 @@ def test_invalid_declarations(kwargs: dict[str, Any], message: str) -> None:
     name = args.pop("name")
     with pytest.raises(ValueError, match=message):
         drawer(name, **args)(_func)
+
+
+@pytest.mark.parametrize("name", sorted(reserved_names()))
+def test_every_request_field_is_refused_as_a_parameter_name(name: str) -> None:
+    """``cert``, ``xaxis``, ``width``, ... would be read by the request, never by the drawer."""
+    with pytest.raises(ValueError, match=f"{name} are fields of the plot request"):
+        drawer("a.b", title="t", payload_types=["T"], kind="single", params=[Param.string(name)])(
+            _func
+        )

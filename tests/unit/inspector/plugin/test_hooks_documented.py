@@ -20,6 +20,7 @@ HOOKS = sorted(
 def test_there_are_hooks() -> None:
     assert HOOKS == [
         "register_drawers",
+        "register_export_formats",
         "register_geometries",
         "register_payload_schemas",
         "register_payload_views",

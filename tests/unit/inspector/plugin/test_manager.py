@@ -11,6 +11,7 @@ from inspector.drawers import Drawer, drawer
 from inspector.errors import NotFound
 from inspector.payload import builtin_schema_dir
 from inspector.plugin import PluginError, hookimpl, load_plugins
+from inspector.render.exports import ExportFormat
 
 
 @drawer("test.constant", title="Constant", payload_types="BeamSpotObjects", kind="history")
@@ -42,6 +43,16 @@ class Complete:
     def register_payload_views(self) -> dict[str, Any]:
         return {"BeamSpotObjects": lambda payload: {"x": float(payload["position_"][0])}}
 
+    @hookimpl
+    def register_export_formats(self) -> list[ExportFormat]:
+        return [TITLE_TXT]
+
+
+#: A plugin's export format: the plot's title as a text file.
+TITLE_TXT = ExportFormat(
+    "title", "text/plain", "txt", "the title", lambda plot, context: plot.title.encode()
+)
+
 
 def test_every_hook_is_collected() -> None:
     plugins = load_plugins(entry_points=False, extra=[("complete", Complete())])
@@ -51,6 +62,25 @@ def test_every_hook_is_collected() -> None:
     assert [name for name, _ in plugins.views["BeamSpotObjects"]] == ["complete"]
     assert plugins.geometry_files == [Path("layout.txt")]
     assert plugins.renderers == {Complete: print}
+    # the built-in formats (always registered first), then the plugin's
+    assert [f.name for f in plugins.export_formats] == [
+        "json",
+        "csv",
+        "html",
+        "png",
+        "cmspi",
+        "title",
+    ]
+
+
+def test_a_hook_answer_that_is_not_an_export_format_names_the_plugin() -> None:
+    class Wrong:
+        @hookimpl
+        def register_export_formats(self) -> list[str]:
+            return ["pdf"]
+
+    with pytest.raises(PluginError, match=r"plugin 'wrong'.*'pdf', not an .*ExportFormat"):
+        load_plugins(entry_points=False, extra=[("wrong", Wrong())])
 
 
 def test_builtin_plugins_come_through_entry_points() -> None:

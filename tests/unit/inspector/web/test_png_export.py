@@ -46,9 +46,9 @@ def test_a_plot_url_as_png_of_the_asked_size_cached_like_json(client: FlaskClien
     etag = response.headers["ETag"].strip('"')
     again = client.get(url, headers={"If-None-Match": f'"{etag}"'})
     assert again.status_code == 304
-    launches = state(client.application).png.launches
+    launches = state(client.application).tools.png.launches
     assert client.get(url).headers["ETag"] == response.headers["ETag"]  # from the cache
-    assert state(client.application).png.launches == launches
+    assert state(client.application).tools.png.launches == launches
 
 
 def test_default_size_and_latest_is_short_lived(client: FlaskClient) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from inspector.cmssw.pixels import FOR_HLT, unpack
 from inspector.cmssw.strips import decode_noises, encode_noises
 from inspector.payload import ArchiveLayout, SchemaRegistry, load_archive_layout
 from inspector.payload.archive.reader import read_archive
@@ -40,6 +41,7 @@ OBJECT_TYPES = {
     "Alignments.archive.toml": "Alignments",
     "BeamSpotObjects.archive.toml": "BeamSpotObjects",
     "EcalPedestals.archive.toml": "EcalCondObjectContainer<EcalPedestal>",
+    "SiPixelGainCalibrationForHLT.archive.toml": "SiPixelGainCalibrationForHLT",
     "SiPixelGainCalibrationOffline.archive.toml": "SiPixelGainCalibrationOffline",
     "SiStripNoises.archive.toml": "SiStripNoises",
 }
@@ -397,6 +399,38 @@ def test_pixel_gains_bytes_by_hand() -> None:
         "| 01 50 | 01 fd | 01 ff | 01 fe"  # 80, 253, 255, 254
     )
     _check_bytes(layout, values, expected)
+
+
+def test_pixel_hlt_gains_bytes_by_hand() -> None:
+    """ForHLT: one column block (gain code, then pedestal code), the two precisions between."""
+    layout = _layout("SiPixelGainCalibrationForHLT.archive.toml")
+    registry = np.zeros(1, dtype=layout.flat["SiPixelGainCalibrationForHLT::DetRegistry"])
+    registry[0] = (302056964, 0, 2, 1)
+    values = {
+        "v_pedestals": np.array([16, -3], np.int8),  # gain code 16, pedestal code 253
+        "indexes": registry,
+        "minPed_": np.float32(0.0),
+        "maxPed_": np.float32(253.0),
+        "minGain_": np.float32(0.0),
+        "maxGain_": np.float32(126.5),
+        "pedPrecision": np.float32(1.0),
+        "gainPrecision": np.float32(0.5),
+        "numberOfRowsToAverageOver_": np.uint32(80),
+        "nBinsToUseForEncoding_": np.uint32(253),
+        "deadFlag_": np.uint32(255),
+        "noisyFlag_": np.uint32(254),
+    }
+    expected = _hex(
+        "7f 01 13 | 00 00"
+        "| 01 02 00 | 01 10 | ff fd"  # v_pedestals: signed chars 16, -3
+        "| 00 00 | 01 01 00 | 00 00 | 04 04 06 01 12 | 00 | 01 02 | 01 01"  # one module
+        "| 00 | 04 00 00 7d 43 | 00 | 04 00 00 fd 42"  # floats 0, 253, 0, 126.5
+        "| 04 00 00 80 3f | 04 00 00 00 3f"  # pedPrecision 1, gainPrecision 0.5
+        "| 01 50 | 01 fd | 01 ff | 01 fe"  # 80, 253, 255, 254
+    )
+    _check_bytes(layout, values, expected)
+    gains = unpack(read_archive(expected, layout)[0], FOR_HLT)
+    assert gains.gains().tolist() == [8.0] and gains.pedestals().tolist() == [253.0]
 
 
 def test_ecal_pedestals_bytes_by_hand() -> None:
