@@ -2,15 +2,21 @@
 
 Jupyter asks an object for ``_repr_mimebundle_``; plot objects delegate to
 :func:`mimebundle` here, so :mod:`inspector.plots` itself never imports Bokeh.
-The HTML is :func:`inspector.render.standalone_html` — the very file the web
-page's "export HTML" and ``inspector plot --format html`` write, drawn by the
-renderer registry the plugins fill — with BokehJS inlined, so a notebook
-shows plots offline, keeps them when saved, and nothing is fetched from a CDN.
+The HTML is the ``html`` export format through the one export path
+(:func:`inspector.render.exports.export`) — the very file the web page's
+"export HTML" and ``inspector plot --format html`` write, drawn by the
+renderer and geometry registries the plugins fill — with BokehJS inlined, so
+a notebook shows plots offline, keeps them when saved, and nothing is
+fetched from a CDN.
 
 The document goes into an ``<iframe srcdoc>``: each plot gets its own page,
 so BokehJS loaded by one output never meets another's (or a different Bokeh
 version the notebook loaded itself), and scripts run in every front end that
 runs output HTML.  The frame grows to the plot's height once drawn.
+
+A plot alone knows no database, so it draws without the run context (the
+LHC fills a history is shaded with); :meth:`inspector.notebook.Session.show`
+wraps a plot with its session's :class:`RenderContext` in a :class:`Drawing`.
 """
 
 from __future__ import annotations
@@ -18,13 +24,15 @@ from __future__ import annotations
 import html
 import threading
 from collections.abc import Container, Mapping
-from typing import Any, Final
+from dataclasses import dataclass
+from typing import Final
 
 from inspector.plots import PlotObject
 from inspector.plugin import Plugins, load_plugins
-from inspector.render import RendererRegistry, standalone_html
+from inspector.render import RendererRegistry
+from inspector.render.exports import RenderContext, RenderTools, export
 
-__all__ = ["frame_html", "mimebundle", "renderers", "summary", "use_plugins"]
+__all__ = ["Drawing", "frame_html", "mimebundle", "renderers", "summary", "tools", "use_plugins"]
 
 #: Height of the frame before the plot has drawn (or where scripts do not run).
 INITIAL_HEIGHT: Final = 480
@@ -37,39 +45,57 @@ _FIT: Final = (
 )
 
 _lock = threading.Lock()
-_registry: RendererRegistry | None = None
+_tools: RenderTools | None = None
 
 
 def use_plugins(plugins: Plugins) -> None:
-    """Draw with these plugins' renderers (a session's, so plugins load once).
+    """Draw with these plugins' registries (a session's, so plugins load once).
 
     The first session's plugins are kept: every session loads the same
     installed plugins, and renderers do not depend on the configuration.
     """
-    global _registry
+    global _tools
     with _lock:
-        if _registry is None:
-            _registry = RendererRegistry(plugins.renderers)
+        if _tools is None:
+            _tools = RenderTools.from_plugins(plugins)
+
+
+def tools() -> RenderTools:
+    """The registries plots are displayed with (installed plugins when no session set them)."""
+    global _tools
+    with _lock:
+        if _tools is None:
+            _tools = RenderTools.from_plugins(load_plugins())
+        return _tools
 
 
 def renderers() -> RendererRegistry:
-    """The renderer registry plots are displayed with (installed plugins when no session set it)."""
-    global _registry
-    with _lock:
-        if _registry is None:
-            _registry = RendererRegistry(load_plugins().renderers)
-        return _registry
+    """The renderer registry plots are displayed with."""
+    return tools().renderers
 
 
-def frame_html(plot: PlotObject, options: Mapping[str, Any] | None = None) -> str:
-    """The plot's standalone HTML document inside an ``<iframe srcdoc>`` (see module docstring)."""
-    document = standalone_html(plot, renderers(), options)
+def frame_html(plot: PlotObject, context: RenderContext | None = None) -> str:
+    """The plot's ``html`` export inside an ``<iframe srcdoc>`` (see the module docstring)."""
+    document = export(plot, "html", context or RenderContext(tools())).decode("utf-8")
     title = html.escape(plot.title or plot.plot_type)
     return (
         f'<iframe title="{title}" srcdoc="{html.escape(document, quote=True)}" '
         f'style="width:100%;height:{INITIAL_HEIGHT}px;border:0" '
         f'onload="{html.escape(_FIT, quote=True)}"></iframe>'
     )
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """A plot with the render context of its database: displays with the LHC fills and view."""
+
+    plot: PlotObject
+    context: RenderContext
+
+    def _repr_mimebundle_(
+        self, include: Container[str] | None = None, exclude: Container[str] | None = None
+    ) -> dict[str, str]:
+        return mimebundle(self.plot, include, exclude, self.context)
 
 
 def summary(plot: PlotObject) -> str:
@@ -108,6 +134,7 @@ def mimebundle(
     plot: PlotObject,
     include: Container[str] | None = None,
     exclude: Container[str] | None = None,
+    context: RenderContext | None = None,
 ) -> dict[str, str]:
     """Jupyter's display data: ``text/html`` (the framed plot) and ``text/plain``.
 
@@ -120,7 +147,7 @@ def mimebundle(
 
     bundle: dict[str, str] = {}
     if wanted("text/html"):
-        bundle["text/html"] = frame_html(plot)
+        bundle["text/html"] = frame_html(plot, context)
     if wanted("text/plain"):
         bundle["text/plain"] = summary(plot)
     return bundle

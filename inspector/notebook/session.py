@@ -26,6 +26,7 @@ import os
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Self
+from urllib.parse import parse_qsl
 
 from inspector.conddb import ConditionsDB, IovList, Tag, parse_since
 from inspector.conddb.timetypes import parse_snapshot
@@ -34,9 +35,11 @@ from inspector.context import Context, resolve_database
 from inspector.engine import Engine, PlotRequest, Progress
 from inspector.errors import InvalidParameter
 from inspector.frames import tag_frame
-from inspector.notebook.display import use_plugins
+from inspector.notebook.display import Drawing, use_plugins
 from inspector.payload import DecodedPayload
 from inspector.plots import PlotObject
+from inspector.render.exports import RenderContext, RenderTools, export, render_context
+from inspector.render.png import PngRenderer, PngSettings
 
 __all__ = ["Session", "TagList", "open"]
 
@@ -105,6 +108,7 @@ class Session:
         self.context = context
         #: The database's alias: what provenance and permalinks name.
         self.alias = alias
+        self._tools: RenderTools | None = None
         use_plugins(context.plugins)
 
     def __repr__(self) -> str:
@@ -130,7 +134,10 @@ class Session:
         )
 
     def close(self) -> None:
-        """Release database connections and the engine's workers."""
+        """Release database connections, the engine's workers and any PNG browser."""
+        if self._tools is not None:
+            self._tools.close()
+            self._tools = None
         self.context.close()
 
     def __enter__(self) -> Self:
@@ -257,6 +264,49 @@ class Session:
             cert=cert,
         )
         return self.engine.plot(request, progress=progress)
+
+    # -- drawing and exports --------------------------------------------------------
+
+    def render_context(self, plot: PlotObject, **view: str | int) -> RenderContext:
+        """What the CLI and the web draw ``plot`` with: LHC fills of its range, the view.
+
+        The request is read back from the plot's provenance (its canonical
+        query), so only plots this database's engine made qualify.  ``view``
+        takes the view fields of a plot URL (``xaxis``, ``width``,
+        ``height``, ``series``), checked as there.
+        """
+        prov = plot.provenance
+        if not prov.query or prov.db != self.alias:
+            raise InvalidParameter(
+                "plot", f"was not made by db.plot on database {self.alias!r} (no query to redo)"
+            )
+        pairs = [*parse_qsl(prov.query), *((k, str(v)) for k, v in view.items())]
+        request = PlotRequest.from_query(prov.drawer, pairs, self.alias)
+        return render_context(self._render_tools(), self.database, plot, request)
+
+    def export(self, plot: PlotObject, fmt: str = "html", **view: str | int) -> bytes:
+        """``plot`` in an export format (json, csv, html, png, cmspi, plugins' formats).
+
+        Byte for byte what ``inspector plot --format FMT`` writes for the same
+        request: the one export path, with this database's render context.
+        ``png`` needs the configured browser (``[png]``, docs/cli.md).
+        """
+        return export(plot, fmt, self.render_context(plot, **view))
+
+    def show(self, plot: PlotObject, **view: str | int) -> Drawing:
+        """``plot`` to display with this database's run context (a history's LHC fills).
+
+        A plot displays itself without it; ``db.show(plot, xaxis="time")``
+        draws it as the web page and the HTML export do.
+        """
+        return Drawing(plot, self.render_context(plot, **view))
+
+    def _render_tools(self) -> RenderTools:
+        """The plugins' registries and this configuration's PNG browser (started on use)."""
+        if self._tools is None:
+            png = PngRenderer(PngSettings.from_table(self.context.config.extra.get("png")))
+            self._tools = RenderTools.from_plugins(self.context.plugins, png)
+        return self._tools
 
 
 def _text(value: Since | None, parameter: str) -> str | None:

@@ -1,6 +1,6 @@
 """docs/python-api.md runs: its walkthrough, cell by cell, as a notebook would.
 
-Every ```python block of the page is a cell, executed in order in one
+Every ```python block of its walkthrough is a cell, executed in order in one
 namespace against the session's demo database (the alias ``demo`` of a
 configuration given through ``INSPECTOR_CONFIG``, as a user's would be).
 A cell ending in an expression is displayed the way IPython displays it:
@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from inspector.notebook.display import Drawing
 from inspector.plots import PlotObject
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "python-api.md"
@@ -23,7 +24,9 @@ CELL = re.compile(r"^```python\n(.*?)^```$", re.S | re.M)
 
 
 def _cells() -> list[str]:
-    return CELL.findall(DOC.read_text(encoding="utf-8"))
+    """The python blocks of the page's walkthrough section, in order."""
+    page = DOC.read_text(encoding="utf-8")
+    return CELL.findall(page[page.index("\n## Walkthrough\n") :])
 
 
 def _run_cell(source: str, namespace: dict[str, Any], name: str) -> Any:
@@ -53,14 +56,14 @@ def test_the_walkthrough_runs(
     shown: list[str] = []
     for i, source in enumerate(_cells(), start=1):
         value = _run_cell(source, namespace, f"{DOC.name}, cell {i}")
-        if isinstance(value, PlotObject):
+        if isinstance(value, PlotObject | Drawing):
             bundle = value._repr_mimebundle_()
             assert bundle["text/html"].startswith("<iframe "), f"cell {i}"
-            shown.append(value.plot_type)
+            shown.append(type(value).__name__)
         elif value is not None:
             assert "<table" in value._repr_html_(), f"cell {i}"  # a DataFrame
             shown.append(type(value).__name__)
-    assert shown == ["DataFrame", "History", "DataFrame", "DataFrame", "DetectorMap"]
+    assert shown == ["DataFrame", "History", "DataFrame", "Drawing", "DataFrame", "DetectorMap"]
     # The cells' names are what the page says they are.
     db = namespace["db"]
     assert namespace["beamspot"].names == [
@@ -69,4 +72,6 @@ def test_the_walkthrough_runs(
         "BeamSpotObjects_Realistic_byRun_v1",
     ]
     assert namespace["history"].provenance.db == "demo"
+    assert namespace["page"].startswith(b"<!DOCTYPE html>")
+    assert namespace["numbers"].startswith("# payload-inspector/plot CSV")
     assert db.context._engine is None  # the last cell closed the session

@@ -14,9 +14,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
 import inspector
+from inspector.cli.main import cli
 from inspector.config import Config, DatabaseConfig
+from inspector.errors import InvalidParameter
 from inspector.notebook import Session, display
 from inspector.plots import Histogram1D, PlotObject, Provenance, Table
 from inspector.render import RendererRegistry
@@ -60,20 +63,73 @@ def test_a_plot_gives_html_and_text(db: Session) -> None:
     ]
 
 
-def test_the_frame_holds_the_standalone_export_with_bokehjs_inline(db: Session) -> None:
+def test_the_frame_holds_the_cli_html_export_byte_for_byte(
+    db: Session, demo_path: Path, tmp_path: Path
+) -> None:
     plot = db.plot("maps.strip_noise", tag=NOISE)
     document = _document(plot._repr_mimebundle_())
-    reference = display.standalone_html(plot, display.renderers())
-    assert document.startswith("<!DOCTYPE html>") and reference.startswith("<!DOCTYPE html>")
-    # The same page as the export (Bokeh's element ids differ from one render to the next).
-    ids = re.compile(r"\b(p\d{4,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\b")
-    assert ids.sub("ID", document) == ids.sub("ID", reference)
+    toml = tmp_path / "inspector.toml"
+    toml.write_text(f'[databases.demo]\npath = "{demo_path}"\n')
+    done = CliRunner().invoke(
+        cli, ["--config", str(toml), "plot", "maps.strip_noise", "--tag", NOISE, "--format", "html"]
+    )
+    assert done.exit_code == 0, done.output
+    assert document + "\n" == done.stdout or document == done.stdout
     # BokehJS is in the page itself: nothing is loaded from anywhere.
     tags = re.findall(r"<(?:script|link)\b[^>]*>", document)
     assert tags and not [t for t in tags if re.search(r"\b(src|href)=", t)], tags
     assert "/* BEGIN bokeh.min.js */" in document and len(document) > 1_000_000
     (doc,) = _bokeh_docs(document)
     assert plot.title in json.dumps(doc, ensure_ascii=False)
+
+
+def test_show_draws_a_history_with_the_fills_as_the_cli_does(
+    db: Session, demo_path: Path, tmp_path: Path
+) -> None:
+    tag = "BeamSpotObjects_Realistic_byRun_v1"
+    plot = db.plot("beamspot.position_x", tag=tag)
+    toml = tmp_path / "inspector.toml"
+    toml.write_text(f'[databases.demo]\npath = "{demo_path}"\n')
+    done = CliRunner().invoke(
+        cli,
+        ["--config", str(toml), "plot", "beamspot.position_x", "--tag", tag, "--format", "html"],
+    )
+    assert done.exit_code == 0, done.output
+    shown = _document(db.show(plot)._repr_mimebundle_())
+    assert shown.rstrip("\n") == done.stdout.rstrip("\n")
+    assert db.export(plot, "html").decode() == shown
+    # Alone, the plot knows no database: the same drawing without the fills' bands.
+    alone = _document(plot._repr_mimebundle_())
+    assert alone != shown and len(alone) < len(shown)
+
+
+def test_exports_are_the_clis(db: Session, demo_path: Path, tmp_path: Path) -> None:
+    plot = db.plot("strips.noise_distribution", tag=NOISE, bins=30)
+    toml = tmp_path / "inspector.toml"
+    toml.write_text(f'[databases.demo]\npath = "{demo_path}"\n')
+    for fmt in ("json", "csv", "cmspi"):
+        done = CliRunner().invoke(
+            cli,
+            [
+                "--config", str(toml), "plot", "strips.noise_distribution", "--tag", NOISE,
+                "-p", "bins=30", "--format", fmt, "-o", str(tmp_path / f"out.{fmt}"),
+            ],
+        )  # fmt: skip
+        assert done.exit_code == 0, done.output
+        assert db.export(plot, fmt) == (tmp_path / f"out.{fmt}").read_bytes(), fmt
+
+
+def test_view_options_are_checked_as_in_a_url(db: Session) -> None:
+    plot = db.plot("beamspot.position_x", tag="BeamSpotObjects_Realistic_byRun_v1")
+    assert db.show(plot, xaxis="time", width=800).context.view.options()["width"] == 800
+    with pytest.raises(InvalidParameter, match="xaxis"):
+        db.show(plot, xaxis="sideways")
+
+
+def test_only_plots_of_this_database_have_a_render_context(db: Session) -> None:
+    alone = Table(columns={"x": np.array([1.0])}, title="t")
+    with pytest.raises(InvalidParameter, match=r"was not made by db\.plot on database 'demo'"):
+        db.export(alone)
 
 
 def test_the_frame_is_escaped_and_fits_its_content() -> None:
