@@ -58,10 +58,14 @@ class Context:
         The configuration's ``[payloads] layouts`` folders are registered too.
         """
         if self._plugins is None:
-            plugins = load_plugins()
+            plugins = self._load_plugins()
             plugins.add_layouts(self.config.layout_folders)
             self._plugins = plugins
         return self._plugins
+
+    def _load_plugins(self) -> Plugins:
+        """Every installed plugin (an edge may load them its own way)."""
+        return load_plugins()
 
     @property
     def schemas(self) -> SchemaRegistry:

@@ -58,7 +58,7 @@ import sys
 sys.path.insert(0, sys.argv.pop(1))
 
 import slow_plugin
-from inspector import context  # what the CLI (and notebooks) load plugins through
+from inspector.cli import context
 from inspector.plugin import load_plugins
 
 context.load_plugins = lambda: load_plugins(extra=[("slowtest", slow_plugin)])
