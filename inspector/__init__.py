@@ -15,6 +15,8 @@ this is public; modules behind it are private unless documented::
 * geometry: :class:`GeometryRegistry`, :func:`detector_map`,
   :func:`partition_mask`, :func:`pixel_modules`, :func:`strip_module_ids`;
 * exports: :class:`ExportFormat`, :class:`RenderContext`;
+* notebooks: :func:`open` (a database by alias or SQLite path) and its
+  :class:`Session` (docs/python-api.md);
 * running drawers (tests, scripts): :func:`load_plugins`, :class:`Engine`,
   :class:`Config`, :class:`DatabaseConfig`, :class:`PlotRequest`, :class:`PlotView`;
 * errors: :class:`InspectorError` and the whole tree of :mod:`inspector.errors`.
@@ -66,6 +68,7 @@ if TYPE_CHECKING:
         pixel_modules,
         strip_module_ids,
     )
+    from inspector.notebook import Session, open
     from inspector.payload import DecodedPayload
     from inspector.plots import (
         DetectorMap,
@@ -132,6 +135,8 @@ _LAZY: dict[str, str] = {
     "strip_module_ids": "inspector.geometry",
     "ExportFormat": "inspector.render.exports",
     "RenderContext": "inspector.render.exports",
+    "open": "inspector.notebook",
+    "Session": "inspector.notebook",
     "PlotRequest": "inspector.request",
     "PlotView": "inspector.request",
 }
@@ -194,6 +199,7 @@ __all__ = [
     "Scatter",
     "SchemaError",
     "Series",
+    "Session",
     "Table",
     "Unauthorized",
     "UndecodablePayload",
@@ -210,6 +216,7 @@ __all__ = [
     "hookimpl",
     "ints_to_json",
     "load_plugins",
+    "open",
     "partition_mask",
     "pixel_modules",
     "strip_module_ids",

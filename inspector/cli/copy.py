@@ -14,9 +14,8 @@ from inspector.cli.progress import StepProgress
 from inspector.conddb import ConditionsDB, open_database
 from inspector.conddb.copy import BATCH_ROWS, CopySummary, copy_database
 from inspector.conddb.engines import writer_engine
-from inspector.config import DatabaseConfig
+from inspector.context import resolve_database
 from inspector.database_config import parse_database
-from inspector.errors import NotFound
 
 __all__ = ["copy_db", "copy_to_url", "target_options"]
 
@@ -107,10 +106,4 @@ def copy_db(cli: CliContext, /, source: str, batch_size: int, **options: Any) ->
 
 def _source(cli: CliContext, source: str) -> ConditionsDB:
     """A configured alias, else an existing SQLite file."""
-    if source in cli.config.databases:
-        return open_database(cli.config.databases[source])
-    path = Path(source)
-    if path.is_file():
-        return open_database(DatabaseConfig(path.name, f"sqlite:///{path.absolute()}"))
-    known = ", ".join(sorted(cli.config.databases)) or "none"
-    raise NotFound(f"{source!r} is neither a configured alias ({known}) nor a SQLite file")
+    return open_database(resolve_database(cli.config, source)[1])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -102,6 +102,12 @@ class IovList:
         """Distinct payload hashes and, per IOV, the index of its hash."""
         unique, inverse = np.unique(self.payload_hash, return_inverse=True)
         return unique, inverse
+
+    def to_pandas(self) -> Any:
+        """One row per IOV as a pandas DataFrame (see :mod:`inspector.frames`; needs pandas)."""
+        from inspector.frames import iov_frame
+
+        return iov_frame(self)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ import datetime as dt
 import json
 import math
 import types
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Final, NamedTuple, NoReturn, Self
 
@@ -714,6 +714,27 @@ class PlotObject:
     def data_from_json(cls, data: JsonReader, common: dict[str, Any]) -> Self:
         """Build from ``data`` plus the common fields (override)."""
         raise NotImplementedError
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document as Python data: exactly what :meth:`to_json` writes, parsed."""
+        parsed: dict[str, Any] = json.loads(self.to_json())
+        return parsed
+
+    # -- notebooks (the work is done elsewhere: this module stays free of pandas and Bokeh) --
+
+    def to_pandas(self) -> Any:
+        """The CSV columns as a pandas DataFrame (see :mod:`inspector.frames`; needs pandas)."""
+        from inspector.frames import plot_frame
+
+        return plot_frame(self)
+
+    def _repr_mimebundle_(
+        self, include: Container[str] | None = None, exclude: Container[str] | None = None
+    ) -> dict[str, str]:
+        """Jupyter display: the Bokeh drawing, offline (see :mod:`inspector.notebook.display`)."""
+        from inspector.notebook.display import mimebundle
+
+        return mimebundle(self, include, exclude)
 
     # -- CSV --
 

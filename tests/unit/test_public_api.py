@@ -47,6 +47,9 @@ PUBLIC = {
     "Engine",
     "Config",
     "DatabaseConfig",
+    # notebooks
+    "open",
+    "Session",
     # exports and the request
     "ExportFormat",
     "RenderContext",
@@ -67,6 +70,8 @@ def test_every_public_name_resolves_to_its_defining_object() -> None:
         assert value is not None, name
     assert inspector.drawer is __import__("inspector.drawers", fromlist=["drawer"]).drawer
     assert inspector.hookimpl is __import__("inspector.plugin", fromlist=["x"]).hookimpl
+    notebook = __import__("inspector.notebook", fromlist=["open"])
+    assert inspector.open is notebook.open and inspector.Session is notebook.Session
     assert sorted(dir(inspector)) == sorted(inspector.__all__)
 
 
@@ -82,8 +87,8 @@ def test_an_unknown_name_is_an_attribute_error() -> None:
 def test_importing_inspector_alone_loads_no_engine_web_or_bokeh() -> None:
     code = (
         "import sys, inspector\n"
-        "heavy = [m for m in ('inspector.engine', 'inspector.web', 'bokeh', 'flask') "
-        "if m in sys.modules]\n"
+        "heavy = [m for m in ('inspector.engine', 'inspector.web', 'inspector.notebook', "
+        "'bokeh', 'flask', 'pandas') if m in sys.modules]\n"
         "print(heavy)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
