@@ -14,6 +14,7 @@ Names that are not built in (declared classes, enums, typedefs) are left as
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any, Final
@@ -72,7 +73,7 @@ class SeqType:
     kind: str  # "vector" | "set"
     elem: CType
 
-    @property
+    @functools.cached_property
     def spelling(self) -> str:
         return f"std::{self.kind}<{self.elem.spelling}>"
 
@@ -84,11 +85,11 @@ class MapType:
     key: CType
     value: CType
 
-    @property
+    @functools.cached_property
     def spelling(self) -> str:
         return f"std::map<{self.key.spelling},{self.value.spelling}>"
 
-    @property
+    @functools.cached_property
     def item(self) -> PairType:
         """The element type boost writes (its first member is const)."""
         return PairType(self.key, self.value, const_first=True)
@@ -102,7 +103,7 @@ class PairType:
     second: CType
     const_first: bool = False
 
-    @property
+    @functools.cached_property
     def spelling(self) -> str:
         const = "const " if self.const_first else ""
         return f"std::pair<{const}{self.first.spelling},{self.second.spelling}>"
@@ -115,7 +116,7 @@ class ArrayType:
     elem: CType
     length: int
 
-    @property
+    @functools.cached_property
     def spelling(self) -> str:
         inner, dims = self.elem, [self.length]
         while isinstance(inner, ArrayType):
