@@ -509,11 +509,37 @@ _STRICT: Final = ("truncate", "extend", "huge count", "size byte", "bool", "trac
 _LOOSE: Final = ("flip", "repeat header", "drop header", "container version", "wide number")
 
 
-def _damage(draw: Draw, kind: str, blob: bytes, walk: Walk) -> tuple[bytes, str, Expect]:
-    """One kind of damage to a valid blob, and what the reader must then do."""
+def targets(kind: str, walk: Walk) -> list[Any]:
+    """The tokens, headers or places a kind of damage may hit in a walked blob."""
     tokens = walk.tokens
+    found: dict[str, list[Any]] = {
+        "truncate": [t for t in tokens if t.end > t.start],
+        "huge count": [t for t in tokens if t.kind in ("count", "length", "array_count")],
+        "size byte": [t for t in tokens if t.code in _WIDTH and t.kind != "bool"],
+        "bool": [t for t in tokens if t.kind == "bool"],
+        "tracking": walk.headers,
+        "drop header": walk.headers,
+        "version": [h for h in walk.headers if h.versions is not None],
+        "container version": [h for h in walk.headers if h.versions is None],
+        "repeat header": walk.omitted,
+        "wide number": [
+            t
+            for t in tokens
+            if t.kind not in ("magic", "bytes", "bool") and t.end - t.start - 1 < _WIDTH[t.code]
+        ],
+    }
+    return found.get(kind, [None])
+
+
+def _damage(
+    draw: Draw, kind: str, blob: bytes, walk: Walk, target: Any = None
+) -> tuple[bytes, str, Expect]:
+    """One kind of damage to a valid blob (at ``target``, else a drawn one), and its demand."""
+    tokens = walk.tokens
+    if target is None:
+        target = draw(st.sampled_from(targets(kind, walk)))
+    t = h = o = target
     if kind == "truncate":
-        t = draw(st.sampled_from([t for t in tokens if t.end > t.start]))
         cut = draw(st.sampled_from(sorted({t.start, (t.start + t.end) // 2, t.end - 1})))
         low = _first_detectable(tokens, cut)
         return (
@@ -525,10 +551,6 @@ def _damage(draw: Draw, kind: str, blob: bytes, walk: Walk) -> tuple[bytes, str,
         extra = draw(st.binary(min_size=1, max_size=64))
         return blob + extra, f"extend by {extra.hex()}", Expect("fail", None, len(blob))
     if kind == "huge count":
-        counts = [t for t in tokens if t.kind in ("count", "length", "array_count")]
-        if not counts:
-            return blob, "no count", Expect("same")  # never drawn: see _kinds
-        t = draw(st.sampled_from(counts))
         left = len(blob) - t.end
         if t.kind == "array_count":
             choices = [0, t.length - 1, t.length + 1, 2**32 + t.length, 2**60, 2**64 - 1]
@@ -541,7 +563,6 @@ def _damage(draw: Draw, kind: str, blob: bytes, walk: Walk) -> tuple[bytes, str,
         what = f"{t.kind} at {t.start} ({t.path}) := {data.hex()}"
         return _splice(blob, t, data), what, Expect("fail", t.path, t.start)
     if kind == "size byte":
-        t = draw(st.sampled_from([t for t in tokens if t.code in _WIDTH and t.kind != "bool"]))
         width = _WIDTH[t.code]
         sizes = [*range(width + 1, 128), *(256 - s for s in range(width + 1, 129))]
         if t.code in _UNSIGNED:
@@ -554,17 +575,14 @@ def _damage(draw: Draw, kind: str, blob: bytes, walk: Walk) -> tuple[bytes, str,
             Expect("fail", t.path, t.start),
         )
     if kind == "bool":
-        t = draw(st.sampled_from([t for t in tokens if t.kind == "bool"]))
         data = draw(st.sampled_from(_BAD_BOOLS))
         what = f"bool at {t.start} ({t.path}) := {data.hex()}"
         return _splice(blob, t, data), what, Expect("fail", t.path, t.start)
     if kind == "tracking":
-        h = draw(st.sampled_from(walk.headers))
         data = draw(st.sampled_from(_TRACKED))
         what = f"tracking of {h.spelling} at {h.tracking.start} := {data.hex()}"
         return _splice(blob, h.tracking, data), what, Expect("fail", h.path, h.tracking.start)
     if kind == "version":
-        h = draw(st.sampled_from([h for h in walk.headers if h.versions is not None]))
         assert h.versions is not None
         known = h.versions
         value = draw(
@@ -587,23 +605,18 @@ def _damage(draw: Draw, kind: str, blob: bytes, walk: Walk) -> tuple[bytes, str,
             flips.append(f"{i}.{bit}")
         return bytes(flipped), f"flip {' '.join(flips)}", Expect("any")
     if kind == "repeat header":
-        o = draw(st.sampled_from(walk.omitted))
         first = next(h for h in walk.headers if h.spelling == o.spelling)
         again = draw(st.sampled_from([b"\x00\x00", blob[first.tracking.start : first.version.end]]))
         what = f"header of {o.spelling} again at {o.at} ({o.path}): {again.hex()}"
         return blob[: o.at] + again + blob[o.at :], what, Expect("any")
     if kind == "drop header":
-        h = draw(st.sampled_from(walk.headers))
         what = f"header of {h.spelling} left out at {h.tracking.start} ({h.path})"
         return blob[: h.tracking.start] + blob[h.version.end :], what, Expect("any")
     if kind == "container version":
-        h = draw(st.sampled_from([h for h in walk.headers if h.versions is None]))
         value = draw(st.integers(1, 2**32 - 1))
         what = f"version of {h.spelling} at {h.version.start} := {value}"
         return _splice(blob, h.version, _uint(value)), what, Expect("same")
     if kind == "wide number":
-        wide = [t for t in tokens if t.kind not in ("magic", "bytes", "bool")]
-        t = draw(st.sampled_from([t for t in wide if t.end - t.start - 1 < _WIDTH[t.code]]))
         size = t.end - t.start - 1
         wider = draw(st.integers(size + 1, _WIDTH[t.code]))
         body = blob[t.start + 1 : t.end]
@@ -617,21 +630,7 @@ def _damage(draw: Draw, kind: str, blob: bytes, walk: Walk) -> tuple[bytes, str,
 
 def _kinds(walk: Walk) -> list[str]:
     """The kinds of damage this blob has a place for."""
-    tokens = walk.tokens
-    has = {
-        "huge count": any(t.kind in ("count", "length", "array_count") for t in tokens),
-        "bool": any(t.kind == "bool" for t in tokens),
-        "tracking": bool(walk.headers),
-        "version": any(h.versions is not None for h in walk.headers),
-        "repeat header": bool(walk.omitted),
-        "drop header": bool(walk.headers),
-        "container version": any(h.versions is None for h in walk.headers),
-        "wide number": any(
-            t.kind not in ("magic", "bytes", "bool") and t.end - t.start - 1 < _WIDTH[t.code]
-            for t in tokens
-        ),
-    }
-    return [k for k in (*_STRICT, *_LOOSE) if has.get(k, True)]
+    return [k for k in (*_STRICT, *_LOOSE) if targets(k, walk)]
 
 
 @st.composite
@@ -830,6 +829,11 @@ def _compiled() -> Iterator[None]:
     print(f"\n{__name__}: worst of {WORST}")
 
 
+def _sweep_examples() -> int:
+    """A third of the profile's examples: each example decodes some 50 damaged blobs."""
+    return max(1, settings.get_profile("inspector-fuzz-archives").max_examples // 3)
+
+
 def _layout_id(layout: ArchiveLayout) -> str:
     return layout.object_type
 
@@ -846,6 +850,48 @@ def test_hostile_archives_only_raise_precise_decode_errors_quickly_and_cheaply(
     """Any blob: its values or a PayloadDecodeError at the right place, fast, in bounded memory."""
     hostile = data.draw(hostile_archives(layout), label="hostile")
     _check(hostile, layout, _decode_measured(hostile.blob, layout))
+
+
+#: Places per kind of damage that one valid blob is damaged at, spread over the blob.
+SWEEP: Final = 6
+
+
+def _spread(items: list[Any], n: int) -> list[Any]:
+    """Up to ``n`` of ``items``, first and last included, evenly apart."""
+    if len(items) <= n:
+        return items
+    return [items[i * (len(items) - 1) // (n - 1)] for i in range(n)]
+
+
+@pytest.mark.parametrize("layout", LAYOUTS, ids=_layout_id)
+@settings(settings.get_profile("inspector-fuzz-archives"), max_examples=_sweep_examples())
+@given(data=st.data())
+def test_every_kind_of_damage_at_places_across_one_blob(
+    layout: ArchiveLayout, data: st.DataObject
+) -> None:
+    """One valid blob, each kind of damage at up to :data:`SWEEP` places across it.
+
+    Every token kind in the blob meets every damage that fits it, whichever
+    path reads it (one by one, or the kernel's bulk runs), which a single
+    drawn damage per example would reach only by chance.
+    """
+    values = data.draw(archive_values_for(layout), label="values")
+    library_version = data.draw(st.sampled_from(LIBRARY_VERSIONS), label="boost")
+    blob = encode(layout, values, library_version=library_version)
+    try:
+        decode(blob, layout)
+    except PayloadDecodeError as exc:
+        assert "bytes remain" in exc.reason, exc  # elements of no bytes: see valid_archives
+        reject()
+    walk = Walk(layout, blob)
+    kept = plain(dict(decode(blob, layout)))
+    for kind in (*_STRICT, "container version", "wide number"):
+        for target in _spread(targets(kind, walk), SWEEP):
+            damaged, what, expect = _damage(data.draw, kind, blob, walk, target)
+            if expect.kind == "same":
+                expect = replace(expect, values=kept)
+            hostile = Hostile(damaged, (f"valid, boost {library_version}", what), expect)
+            _check(hostile, layout, _decode_measured(damaged, layout))
 
 
 @needs_real
