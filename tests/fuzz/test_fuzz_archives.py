@@ -37,9 +37,19 @@ nested C arrays, classes holding themselves, a vector nested 50 deep).  The
 real ``JME::JetResolutionObject`` payloads of the shared CMS files are
 damaged the same way.
 
+Three tests per layout family: one drawn damage per example (inflated blobs
+among them, for the time and allocation bounds); one valid blob damaged at
+up to :data:`SWEEP` places per kind (a third as many examples); the real
+payloads; and an ``Edge::Tree`` nested up to and past the reader's limit.
+
+One valid blob the reader refuses, by design, and the strategies step
+around: a vector of more elements than bytes left when its elements take no
+bytes (an empty class), see :func:`valid_archives`.
+
 Examples per test come from the profile in ``tests/fuzz/conftest.py``
-(``INSPECTOR_STRESS=1`` for the long run, ``INSPECTOR_FUZZ_EXAMPLES=N``
-between the two).
+(``inspector-fuzz-archives``: 30 per test by default, derandomized, the
+whole file some 30 s on two cores; ``INSPECTOR_STRESS=1`` for 20,000,
+``INSPECTOR_FUZZ_EXAMPLES=N`` between the two).
 """
 
 from __future__ import annotations
