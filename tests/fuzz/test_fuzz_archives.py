@@ -211,6 +211,10 @@ class Walk:
         value = int.from_bytes(self.blob[start + 1 : self.pos], "little")
         if size < 0:
             value -= 1 << (8 * -size)
+        if kind in ("count", "length") and value > len(self.blob) - self.pos:
+            # not a valid blob (or one the reader refuses): elements of no bytes
+            # would otherwise keep a damaged count of 2**60 walking for ever
+            raise ValueError(f"a count of {value} at {start}")
         self.tokens.append(Token(kind, code, start, self.pos, self.where(), value, length))
         return value
 
