@@ -31,6 +31,7 @@ STRESS: Final = os.environ.get("INSPECTOR_STRESS", "") == "1"
 #: Profile names the fuzz modules look up.
 PAYLOAD_PROFILE: Final = "inspector-fuzz-payloads"
 API_PROFILE: Final = "inspector-fuzz-api"
+ARCHIVE_PROFILE: Final = "inspector-fuzz-archives"
 
 # Generation can be slow for the 61,200-crystal ECAL layout and the checks
 # are expensive by design (tracemalloc, whole WSGI requests): these health
@@ -70,4 +71,7 @@ settings.register_profile(
 )
 settings.register_profile(
     API_PROFILE, settings(_LONG if STRESS else _FAST, max_examples=_examples(20, 500))
+)
+settings.register_profile(
+    ARCHIVE_PROFILE, settings(_LONG if STRESS else _FAST, max_examples=_examples(30, 20_000))
 )
