@@ -284,7 +284,8 @@ class _Reader:
             self.header(item.spelling)
             key, value = self.pair(item)
             try:
-                out[_hashable(key)] = value
+                # boost inserts each pair into the std::map: a repeated key keeps the first
+                out.setdefault(_hashable(key), value)
             except TypeError:
                 raise self.fail("a map key of this type cannot be held in a dict") from None
             self.path.pop()

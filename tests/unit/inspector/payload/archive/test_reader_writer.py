@@ -702,3 +702,10 @@ def test_decode_inverts_encode_for_every_archive_layout(
     assert decoded.library_version == library_version
     assert decoded.plain() == plain(values)  # NaN and infinities are null on both sides
     assert encode(layout, dict(decoded), library_version=library_version) == blob
+
+
+def test_a_repeated_map_key_keeps_the_first_value_as_std_map_insert_does() -> None:
+    """boost loads a std::map pair by pair with insert(): a key already there is kept."""
+    layout = one("std::map<int, std::string>")
+    pairs = "00 00 | 01 03 00 | 00 00 01 01 01 01 61 | 01 02 01 01 62 | 01 01 01 01 63"
+    assert decode(hexb(f"{HEAD} | {pairs}"), layout)["v"] == {1: "a", 2: "b"}
