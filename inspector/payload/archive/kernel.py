@@ -22,6 +22,7 @@ through several codes (the members of a flat struct, element after element).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any, Final
 
@@ -231,18 +232,20 @@ def read_tokens(
             raise _scan_error(buf, status, end, index, codes)
         return out.view(np.dtype(codes).newbyteorder("<")), end
     raw = np.empty(count, np.int64)
-    status, end, index = _scan(
-        buf,
-        pos,
-        count,
-        np.array([_WIDTH[c] for c in codes], np.int64),
-        np.array([c in _SIGNED for c in codes], np.bool_),
-        np.array([c == "?" for c in codes], np.bool_),
-        raw,
-    )
+    status, end, index = _scan(buf, pos, count, *_code_tables(codes), raw)
     if status:
         raise _scan_error(buf, status, end, index, codes)
     return (split_columns(raw, codes)[0] if len(codes) == 1 else raw), end
+
+
+@functools.lru_cache(maxsize=1024)
+def _code_tables(codes: str) -> tuple[np.ndarray[Any, Any], ...]:
+    """Widths, signedness and bool flags of a cycle of codes (a layout has few cycles)."""
+    return (
+        np.array([_WIDTH[c] for c in codes], np.int64),
+        np.array([c in _SIGNED for c in codes], np.bool_),
+        np.array([c == "?" for c in codes], np.bool_),
+    )
 
 
 def _scan_error(

@@ -86,6 +86,9 @@ class ArchiveLayout:
     origin: str = ""
     #: flat class name → structured dtype its vectors decode to (derived)
     flat: Mapping[str, np.dtype[Any]] = field(default_factory=dict, compare=False)
+    #: what readers derive from the declaration once, not per payload (member
+    #: lists, flat-run plans); never part of the layout's identity
+    derived: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -102,13 +105,20 @@ class ArchiveLayout:
         return self.classes[name]
 
     def members(self, name: str, version: int | None = None) -> list[tuple[str, MemberDef]]:
-        """``(owner class, member)`` of a class, bases first (all versions if None)."""
-        out: list[tuple[str, MemberDef]] = []
-        cdef = self.classes[name]
-        for base in cdef.bases:
-            out.extend(self.members(base))
-        out.extend((name, m) for m in cdef.members if version is None or m.present(version))
-        return out
+        """``(owner class, member)`` of a class, bases first (all versions if None).
+
+        Computed once per class and version (the reader asks at every instance).
+        """
+        key = ("members", name, version)
+        known = self.derived.get(key)
+        if known is None:
+            known = []
+            cdef = self.classes[name]
+            for base in cdef.bases:
+                known.extend(self.members(base))
+            known.extend((name, m) for m in cdef.members if version is None or m.present(version))
+            self.derived[key] = known
+        return list(known)
 
 
 def load_archive_layout(path: Path) -> ArchiveLayout:

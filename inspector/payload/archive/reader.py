@@ -360,6 +360,20 @@ class _Reader:
             self.wrong_count(plan, codes, start, left, done)
             reason = _scan_reason(kernel.ScanError("overrun", len(self.blob), left))
             raise self.scan_failure(reason, len(self.blob), left, plan, done)
+        uniform = _uniform(self.layout, elem, plan) if k > 1 and not dtype.fields else None
+        if uniform is not None and np.array_equal(raw.reshape(-1, k)[:, uniform[0]], uniform[1]):
+            # C arrays of one number type (double[7][7]): every count as the layout says,
+            # the values are one selection of the run, converted once
+            self.pos = end
+            values = raw.reshape(-1, k)[:, uniform[2]]
+            (column,) = kernel.split_columns(values.reshape(-1), uniform[3])
+            rest = column.reshape(-1, *dtype.shape)
+            if first is None:
+                return rest
+            out = np.empty(n, dtype)
+            out[0] = first
+            out[1:] = rest
+            return out
         if k > 1:
             self.wrong_count(plan, codes, start, total, done, raw)
         self.pos = end
@@ -470,8 +484,35 @@ class _Slot:
 
 
 def _plan(layout: ArchiveLayout, elem: CType) -> list[_Slot]:
-    """The tokens of one flat element in archive order (no class headers)."""
-    return _plan_of(layout, elem, (), ())
+    """The tokens of one flat element in archive order (no class headers), once per layout."""
+    key = ("plan", elem)
+    plan: list[_Slot] | None = layout.derived.get(key)
+    if plan is None:
+        plan = layout.derived[key] = _plan_of(layout, elem, (), ())
+    return plan
+
+
+def _uniform(
+    layout: ArchiveLayout, elem: CType, plan: list[_Slot]
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any], str] | None:
+    """For an element whose values all have one code: (count slots, their lengths,
+    value slots, the code); ``None`` when the values mix types (a struct)."""
+    key = ("uniform", elem)
+    if key not in layout.derived:
+        codes = {slot.code for slot in plan if slot.expect is None}
+        counts = [i for i, slot in enumerate(plan) if slot.expect is not None]
+        layout.derived[key] = (
+            (
+                np.array(counts, np.intp),
+                np.array([plan[i].expect for i in counts], np.int64),
+                np.array([i for i, slot in enumerate(plan) if slot.expect is None], np.intp),
+                codes.pop(),
+            )
+            if len(codes) == 1
+            else None
+        )
+    found: Any = layout.derived[key]
+    return found
 
 
 def _plan_of(

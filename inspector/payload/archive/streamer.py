@@ -13,6 +13,7 @@ with a message naming it (ROOT-streamed payloads exist in old CMS files).
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any, Final
@@ -54,8 +55,15 @@ class StreamerInfo:
 
 
 def parse_streamer_info(raw: bytes | str | None) -> StreamerInfo:
-    """Parse STREAMER_INFO leniently: a text that is not JSON keeps only ``raw``."""
-    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else (raw or "")
+    """Parse STREAMER_INFO leniently: a text that is not JSON keeps only ``raw``.
+
+    Every payload of a tag carries the same few texts, so each is parsed once.
+    """
+    return _parse(raw.decode("utf-8", "replace") if isinstance(raw, bytes) else (raw or ""))
+
+
+@functools.lru_cache(maxsize=256)
+def _parse(text: str) -> StreamerInfo:
     try:
         doc: Any = json.loads(text) if text.strip() else {}
     except ValueError:

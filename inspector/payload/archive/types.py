@@ -49,7 +49,7 @@ class Primitive:
     spelling: str
     code: str  # one numpy type char: b B h H i I q Q f d ?
 
-    @property
+    @cached_property
     def dtype(self) -> np.dtype[Any]:
         """The numpy dtype of decoded values (native order: they are computed, not viewed).
 
