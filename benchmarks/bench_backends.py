@@ -35,13 +35,9 @@ RATIO_BOUND = 4.0
 
 
 def _test_server() -> Any:
-    """A fresh PostgreSQL server from the tests' helper module."""
-    helper = ROOT / "tests" / "postgres_server.py"
-    spec = importlib.util.spec_from_file_location("postgres_server", helper)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
-    spec.loader.exec_module(module)
+    """A fresh PostgreSQL server from the tests' helper module (and the helpers it imports)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    module = importlib.import_module("postgres_server")
     return module.PostgresServer.create()
 
 

@@ -66,6 +66,8 @@ from inspector.config_tables import check_table, reject_unknown
 from inspector.database_config import DatabaseConfig, PoolConfig
 from inspector.database_config import parse_database as _parse_database
 from inspector.errors import ConfigError, NotFound
+from inspector.jobs.settings import JobSettings
+from inspector.render.png_settings import PngSettings
 
 __all__ = [
     "CacheConfig",
@@ -98,11 +100,10 @@ _TOP_KEYS: Final = frozenset(
         "watch",
         "watch_clock",
         "payloads",
+        "jobs",
+        "png",
     }
 )
-#: Tables kept as they are in ``Config.extra`` and checked by the part they
-#: configure: ``[jobs]`` (inspector.jobs) and ``[png]`` (inspector.render.png).
-_EXTRA_TABLES: Final = ("jobs", "png")
 _MiB: Final = 1 << 20
 
 
@@ -236,9 +237,12 @@ class Config:
     databases: Mapping[str, DatabaseConfig]
     default_database: str
     source: Path | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
     engine: EngineConfig = field(default_factory=EngineConfig)
     cache: CacheConfig = field(default_factory=CacheConfig)
+    #: ``[jobs]``: background jobs for heavy plots (docs/jobs.md), checked when the file loads
+    jobs: JobSettings = field(default_factory=JobSettings)
+    #: ``[png]``: the browser that draws PNG exports, checked when the file loads
+    png: PngSettings = field(default_factory=PngSettings)
     #: ``[certification]``: golden JSON files by name (docs/certification.md).
     certifications: Certifications = field(default_factory=Certifications)
     #: ``[annotations]``: the notes database; ``None`` keeps notes in memory only.
@@ -288,7 +292,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
 def parse_config(data: Mapping[str, Any], *, base_dir: Path, source: Path | None = None) -> Config:
     """Validate a parsed TOML document; relative SQLite paths use ``base_dir``."""
     where = str(source) if source else "configuration"
-    unknown = set(data) - _TOP_KEYS - set(_EXTRA_TABLES)
+    unknown = set(data) - _TOP_KEYS
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     raw_dbs = data.get("databases", {})
@@ -301,7 +305,6 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path, source: Path | None
     if default not in databases:
         raise ConfigError(f"{where}: default_database {default!r} is not in [databases]")
     engine = _parse_engine(data.get("engine", {}), where)
-    extra = {key: data[key] for key in _EXTRA_TABLES if key in data}
     cache = _parse_cache(data.get("cache", {}), base_dir, where)
     watch = _parse_watch(
         data.get("watch", []), data.get("watch_clock", {}), databases, default, where
@@ -311,8 +314,9 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path, source: Path | None
         default_database=default,
         source=source,
         engine=engine,
-        extra=extra,
         cache=cache,
+        jobs=JobSettings.from_table(data.get("jobs"), where),
+        png=PngSettings.from_table(data.get("png"), where),
         certifications=parse_certification_table(data.get("certification", {}), base_dir, where),
         annotations=(
             parse_annotations_table(data["annotations"], base_dir, where)

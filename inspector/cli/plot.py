@@ -21,7 +21,7 @@ from inspector.cli.progress import TerminalProgress
 from inspector.engine import Engine, EngineSettings
 from inspector.errors import InvalidParameter
 from inspector.render.exports import RenderTools, export, render_context
-from inspector.render.png import PngRenderer, PngSettings
+from inspector.render.png import PngRenderer
 from inspector.request import PlotRequest, request_fields, reserved_names
 
 __all__ = ["plot_command", "request_options"]
@@ -109,7 +109,7 @@ def plot_command(
     """Run DRAWER on a tag and write the plot in an export format (JSON by default)."""
     given = [(name, str(value)) for name, value in fields.items() if value is not None]
     request = PlotRequest.from_query(drawer, [*given, *_params(param_pairs)], db_alias)
-    png = PngRenderer(PngSettings.from_table(cli.config.extra.get("png")))
+    png = PngRenderer(cli.config.png)
     tools = RenderTools.from_plugins(cli.plugins, png)
     chosen = tools.exports.get(fmt)  # an unknown format: say so before any work
     binary = not chosen.media_type.startswith(("text/", "application/json"))

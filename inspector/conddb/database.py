@@ -48,7 +48,7 @@ from inspector.conddb.models import (
 )
 from inspector.conddb.runs import Fill, RunInfo, RunTimeline, WaitingRuns
 from inspector.conddb.timetypes import TimeType
-from inspector.config import DatabaseConfig
+from inspector.database_config import DatabaseConfig
 from inspector.errors import DatabaseUnavailable, InvalidParameter, NotFound
 
 __all__ = ["OPTIONAL_TABLES", "ConditionsDB", "open_database"]

@@ -35,7 +35,7 @@ from sqlalchemy.engine.interfaces import DBAPICursor, ExecutionContext
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection, QueuePool
 
-from inspector.config import DatabaseConfig
+from inspector.database_config import DatabaseConfig
 from inspector.errors import ConfigError, DatabaseUnavailable
 
 __all__ = ["LONG_RESULT", "SQLITE_BUSY_TIMEOUT", "reader_engine", "table_owner", "writer_engine"]

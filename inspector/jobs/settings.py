@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass, fields
 from typing import Any, Final
 
-from inspector.config import check_table
+from inspector.config_tables import check_table
 from inspector.errors import ConfigError
 
 __all__ = ["JobSettings"]

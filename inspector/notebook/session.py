@@ -39,7 +39,7 @@ from inspector.notebook.display import Drawing, use_plugins
 from inspector.payload import DecodedPayload
 from inspector.plots import PlotObject
 from inspector.render.exports import RenderContext, RenderTools, export, render_context
-from inspector.render.png import PngRenderer, PngSettings
+from inspector.render.png import PngRenderer
 
 __all__ = ["Session", "TagList", "open"]
 
@@ -304,7 +304,7 @@ class Session:
     def _render_tools(self) -> RenderTools:
         """The plugins' registries and this configuration's PNG browser (started on use)."""
         if self._tools is None:
-            png = PngRenderer(PngSettings.from_table(self.context.config.extra.get("png")))
+            png = PngRenderer(self.context.config.png)
             self._tools = RenderTools.from_plugins(self.context.plugins, png)
         return self._tools
 

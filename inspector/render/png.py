@@ -25,18 +25,16 @@ from __future__ import annotations
 import asyncio
 import atexit
 import concurrent.futures
-import math
 import os
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from inspector.config import check_table
-from inspector.errors import ConfigError, PngUnavailable
+from inspector.errors import PngUnavailable
 from inspector.plots import PlotObject
 from inspector.render.export import standalone_html
+from inspector.render.png_settings import PngSettings
 from inspector.render.registry import RendererRegistry
 
 __all__ = [
@@ -71,38 +69,6 @@ _DRAWN: Final = """() => {
   if (!bokeh || !bokeh.documents || bokeh.documents.length === 0) { return false; }
   return bokeh.documents.every((doc) => doc.is_idle);
 }"""
-
-
-@dataclass(frozen=True)
-class PngSettings:
-    """The ``[png]`` table (see the module docstring)."""
-
-    browser: str = "/usr/bin/chromium"
-    concurrency: int = 2
-    timeout: float = 30.0
-
-    @classmethod
-    def from_table(cls, table: Any, where: str = "configuration") -> PngSettings:
-        """Validate a ``[png]`` table; every wrong key or value is named."""
-        table = check_table(table, "png", ("browser", "concurrency", "timeout"), where)
-        browser = table.get("browser", cls.browser)
-        concurrency = table.get("concurrency", cls.concurrency)
-        timeout = table.get("timeout", cls.timeout)
-        if not isinstance(browser, str) or not browser:
-            raise ConfigError(f"{where}: [png] browser must be a path, not {browser!r}")
-        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-            raise ConfigError(
-                f"{where}: [png] concurrency must be a whole number of at least 1, "
-                f"not {concurrency!r}"
-            )
-        if (
-            isinstance(timeout, bool)
-            or not isinstance(timeout, int | float)
-            or not math.isfinite(timeout)
-            or timeout <= 0
-        ):
-            raise ConfigError(f"{where}: [png] timeout must be a positive number, not {timeout!r}")
-        return cls(browser, concurrency, float(timeout))
 
 
 def png_size(view: Mapping[str, Any]) -> tuple[int, int]:

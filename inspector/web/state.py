@@ -22,13 +22,13 @@ from inspector.annotations import AnnotationStore, Authenticator
 from inspector.config import Config
 from inspector.engine import CacheStats, Engine, EngineSettings, SingleFlight, byte_cache, ttl_cache
 from inspector.engine.shared_cache import SharedTier
-from inspector.jobs import JobManager, JobSettings
+from inspector.jobs import JobManager
 from inspector.plots import PlotObject
 from inspector.plugin import Plugins
 from inspector.render import json_item_bytes
 from inspector.render.exports import RenderTools, export, render_context
 from inspector.render.geometry_json import EncodedGeometry, encode_geometry
-from inspector.render.png import PngRenderer, PngSettings
+from inspector.render.png import PngRenderer
 from inspector.request import PlotRequest
 
 __all__ = ["Rendered", "RenderedCodec", "WebState", "state"]
@@ -123,9 +123,8 @@ class WebState:
         self.plots: SingleFlight[PlotObject] = ttl_cache("plots", 256, 5.0)
         self._geometry_json: dict[str, EncodedGeometry] = {}
         self._geometry_lock = threading.Lock()
-        where = str(config.source) if config.source else "configuration"
-        self.jobs = JobManager(JobSettings.from_table(config.extra.get("jobs"), where))
-        png = PngRenderer(PngSettings.from_table(config.extra.get("png"), where))
+        self.jobs = JobManager(config.jobs)
+        png = PngRenderer(config.png)
         #: renderers, geometry, export formats and the PNG browser of the plugins
         self.tools = RenderTools.from_plugins(plugins, png)
         # Notes: the app's own database (never a conditions database) and who may write.

@@ -16,13 +16,14 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Final
 
-import inspector_plugins.strips
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 from werkzeug.serving import make_server
 
+import inspector_plugins.strips
 from inspector.config import Config, DatabaseConfig
 from inspector.drawers import Drawer, ParamValue, drawer
+from inspector.jobs import JobSettings
 from inspector.payload import DecodedPayload
 from inspector.plugin import hookimpl, load_plugins
 from inspector.web.app import create_app
@@ -71,7 +72,7 @@ def heavy_server(demo_path: Path) -> Iterator[str]:
     config = Config(
         {"demo": DatabaseConfig("demo", f"sqlite:///{demo_path}")},
         "demo",
-        extra={"jobs": {"heavy_mb": 0}},
+        jobs=JobSettings(heavy_mb=0),
     )
     app = create_app(config, load_plugins(extra=[("browsertest", GatedPlugin())]))
     server = make_server("127.0.0.1", 0, app, threaded=True)

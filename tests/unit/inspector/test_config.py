@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -67,6 +69,15 @@ def test_url_databases_and_explicit_default(tmp_path: Path) -> None:
         ("[databases.a]\npath = 'x'\n[engine]\nworkers = 2.5\n", "whole number"),
         ("[databases.a]\npath = 'x'\n[engine]\nworkers = true\n", "whole number"),
         ("[databases.a]\npath = 'x'\n[engine]\ndecoded_cache_mb = -1\n", "at least 0"),
+        # [jobs] and [png] are checked when the file loads, not when a plot first needs them
+        ("[databases.a]\npath = 'x'\n[jobs]\nworkers = 0\n", r"\[jobs\] workers .* at least 1"),
+        ("[databases.a]\npath = 'x'\n[jobs]\nhevy_mb = 1\n", r"unknown key.*hevy_mb"),
+        (
+            "[databases.a]\npath = 'x'\n[png]\ntimeout = -1\n",
+            r"\[png\] timeout must be a positive number",
+        ),
+        ("[databases.a]\npath = 'x'\n[png]\nbrowser = 3\n", r"\[png\] browser must be a path"),
+        ("png = 3\n[databases.a]\npath = 'x'\n", r"\[png\] must be a table"),
     ],
 )
 def test_mistakes_are_named(tmp_path: Path, text: str, message: str) -> None:
@@ -180,3 +191,20 @@ def test_cache_credentials_come_from_a_variable_or_a_file() -> None:
 def test_cache_must_be_a_table() -> None:
     with pytest.raises(ConfigError, match=r"\[cache\] must be a table"):
         parse_config({"cache": 1, "databases": {"a": {"path": "x"}}}, base_dir=Path("/"))
+
+
+def test_jobs_and_png_tables_become_typed_settings(tmp_path: Path) -> None:
+    text = "[databases.a]\npath = 'x'\n[jobs]\nworkers = 3\n[png]\nconcurrency = 4\n"
+    config = load_config(_write(tmp_path, text))
+    assert config.jobs.workers == 3 and config.png.concurrency == 4
+    assert not hasattr(config, "extra")  # nothing travels as a raw table
+
+
+def test_no_import_cycle_between_conddb_config_and_certification() -> None:
+    """Each of them imports first in a fresh interpreter (a cycle fails one of the orders)."""
+    for first in ("inspector.conddb", "inspector.config", "inspector.certification"):
+        code = f"import {first}; import inspector.conddb, inspector.config, inspector.certification"
+        subprocess.run([sys.executable, "-c", code], check=True)
+    code = "import sys, inspector.conddb; print('inspector.config' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"  # the database layer needs no configuration file

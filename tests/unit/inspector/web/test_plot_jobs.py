@@ -28,7 +28,7 @@ from werkzeug.test import TestResponse
 
 from inspector.config import Config, DatabaseConfig
 from inspector.drawers import Drawer, Param, drawer
-from inspector.jobs import job_id
+from inspector.jobs import JobSettings, job_id
 from inspector.payload import DecodedPayload
 from inspector.plugin import hookimpl
 from inspector.web.app import create_app
@@ -75,7 +75,7 @@ def _app(handmade: Path, **jobs: Any) -> Flask:
     config = Config(
         {"hand": DatabaseConfig("hand", f"sqlite:///{handmade}")},
         "hand",
-        extra={"jobs": {"heavy_mb": 0, **jobs}},
+        jobs=JobSettings.from_table({"heavy_mb": 0, **jobs}),
     )
     return create_app(config, beamspot_plugins(("jobtest", JobTestPlugin())))
 

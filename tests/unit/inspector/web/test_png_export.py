@@ -13,6 +13,7 @@ from pngcheck import assert_real_png
 
 from inspector.config import Config, DatabaseConfig
 from inspector.plugin import load_plugins
+from inspector.render.png_settings import PngSettings
 from inspector.web.app import create_app
 from inspector.web.state import state
 
@@ -22,8 +23,11 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 def _app(demo_path: Path, png: dict[str, Any] | None = None) -> Flask:
-    extra = {"png": png} if png else {}
-    config = Config({"demo": DatabaseConfig("demo", f"sqlite:///{demo_path}")}, "demo", extra=extra)
+    config = Config(
+        {"demo": DatabaseConfig("demo", f"sqlite:///{demo_path}")},
+        "demo",
+        png=PngSettings.from_table(png),
+    )
     return create_app(config, load_plugins())
 
 

@@ -31,6 +31,7 @@ from werkzeug.test import TestResponse
 from inspector.conddb.timetypes import TimeType
 from inspector.conddb.writer import ConditionsWriter
 from inspector.config import Config, DatabaseConfig, WatchConfig, WatchedTag
+from inspector.jobs import JobSettings
 from inspector.payload import SchemaRegistry, encode
 from inspector.web.app import create_app
 from inspector.web.run_context import WATCH_CLOCK
@@ -107,7 +108,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         {"special": DatabaseConfig("special", f"sqlite:///{path}")},
         "special",
         watch=WatchConfig((WatchedTag("special", NAMES[0], 48),)),
-        extra={"jobs": {"heavy_mb": 0}},  # every history is a background job: job URLs too
+        jobs=JobSettings(heavy_mb=0),  # every history is a background job: job URLs too
     )
     flask_app = create_app(config, beamspot_plugins())
     flask_app.extensions[WATCH_CLOCK] = lambda: hours(10)
