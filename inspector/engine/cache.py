@@ -93,12 +93,29 @@ class CacheStats:
 
 
 class _Flight:
-    """One computation in progress that later callers wait on."""
+    """One computation in progress that later callers wait on.
+
+    A plain lock held by the leader until the value is there, rather than a
+    ``threading.Event`` (a condition and a lock): a history starts a flight per
+    payload, and nearly all of them are never joined.
+    """
+
+    __slots__ = ("_running", "error", "value")
 
     def __init__(self) -> None:
-        self.done = threading.Event()
+        self._running = threading.Lock()
+        self._running.acquire()
         self.value: Any = None
         self.error: BaseException | None = None
+
+    def finish(self) -> None:
+        """The leader is done (value or error set): wake every waiter."""
+        self._running.release()
+
+    def wait(self) -> None:
+        """Until the leader finishes."""
+        with self._running:
+            pass
 
 
 class SingleFlight(Generic[V]):
@@ -159,7 +176,7 @@ class SingleFlight(Generic[V]):
             return value
         self._notify("local", ("miss" if leader else "joined",))
         if not leader:
-            flight.done.wait()
+            flight.wait()
             if flight.error is not None:
                 raise flight.error
             return flight.value  # type: ignore[no-any-return]
@@ -170,7 +187,7 @@ class SingleFlight(Generic[V]):
             with self._lock:
                 self._errors += 1
                 del self._flights[key]
-            flight.done.set()
+            flight.finish()
             self._notify("local", ("error",))
             raise
         flight.value = value
@@ -179,7 +196,7 @@ class SingleFlight(Generic[V]):
             with contextlib.suppress(ValueError):
                 self._cache[key] = value
             del self._flights[key]
-        flight.done.set()
+        flight.finish()
         return value
 
     def _from_tier_or_compute(self, key: Hashable, compute: Callable[[], V]) -> V:

@@ -101,6 +101,9 @@ class Engine:
         )
         self._databases: dict[str, ConditionsDB] = {}
         self._db_lock = threading.Lock()
+        #: payloads this engine decoded (cached or not): what "decoded once" counts
+        self.decodes = 0
+        self._decodes_lock = threading.Lock()
         self._pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=s.workers, thread_name_prefix="drawer"
         )
@@ -155,16 +158,19 @@ class Engine:
         db = self.database(alias)
 
         def load() -> DecodedPayload:
-            payload = db.payload(payload_hash)
-            schema = self.plugins.schemas.get(payload.object_type, payload.version)
-            return decode(
-                payload.data,
-                schema,
-                payload_hash=payload.hash,
-                streamer_info=payload.streamer_info,
-            )
+            return self._decode(db.payload(payload_hash))
 
         return self.decoded.get_or_compute((db.alias, payload_hash), load)
+
+    def _decode(self, payload: Payload) -> DecodedPayload:
+        """Decode one fetched payload with its declared layout (counted in ``decodes``)."""
+        schema = self.plugins.schemas.get(payload.object_type, payload.version)
+        decoded = decode(
+            payload.data, schema, payload_hash=payload.hash, streamer_info=payload.streamer_info
+        )
+        with self._decodes_lock:
+            self.decodes += 1
+        return decoded
 
     def _fetch_undecoded(self, db: ConditionsDB, hashes: Sequence[str]) -> dict[str, Payload]:
         """Blobs of the ``hashes`` not yet decoded, in one batched fetch."""
@@ -180,21 +186,16 @@ class Engine:
     def _decode_fetched(
         self, db: ConditionsDB, h: str, fetched: dict[str, Payload]
     ) -> DecodedPayload:
-        """Decode a blob fetched in a batch (or load it alone if it was not)."""
+        """Decode a blob a history fetched in a batch (or load it alone if it was not).
+
+        Not kept in the decoded-payload cache: the history's small results are
+        what is cached (by payload hash), and a thousand payloads read once
+        would only push out the ones pages come back to.
+        """
         payload = fetched.pop(h, None)
         if payload is None:
             return self.decoded_payload(db.alias, h)
-        schema = self.plugins.schemas.get(payload.object_type, payload.version)
-        return self.decoded.get_or_compute(
-            (db.alias, h),
-            functools.partial(
-                decode,
-                payload.data,
-                schema,
-                payload_hash=payload.hash,
-                streamer_info=payload.streamer_info,
-            ),
-        )
+        return self._decode(payload)
 
     def cache_stats(self) -> list[CacheStats]:
         """Counters of every engine cache."""

@@ -232,14 +232,17 @@ def read_tokens(
             raise _scan_error(buf, status, end, index, codes)
         return out.view(np.dtype(codes).newbyteorder("<")), end
     raw = np.empty(count, np.int64)
-    status, end, index = _scan(buf, pos, count, *_code_tables(codes), raw)
+    widths, signed, booleans = _code_tables(codes)
+    status, end, index = _scan(buf, pos, count, widths, signed, booleans, raw)
     if status:
         raise _scan_error(buf, status, end, index, codes)
     return (split_columns(raw, codes)[0] if len(codes) == 1 else raw), end
 
 
 @functools.lru_cache(maxsize=1024)
-def _code_tables(codes: str) -> tuple[np.ndarray[Any, Any], ...]:
+def _code_tables(
+    codes: str,
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     """Widths, signedness and bool flags of a cycle of codes (a layout has few cycles)."""
     return (
         np.array([_WIDTH[c] for c in codes], np.int64),

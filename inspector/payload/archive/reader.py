@@ -148,6 +148,11 @@ class _Reader:
             return self.boolean()
         if code in _FLOAT_BITS:
             int_code, as_int, as_float = _FLOAT_BITS[code]
+            blob, pos, width = self.blob, self.pos, as_float.size
+            if pos + width < len(blob) and blob[pos] == width:
+                # nearly every float is written full width: its bytes are the value's
+                self.pos = pos + 1 + width
+                return prim.dtype.type(as_float.unpack_from(blob, pos + 1)[0])
             bits = self.integer(int_code)
             return prim.dtype.type(as_float.unpack(as_int.pack(bits))[0])
         return prim.dtype.type(self.integer(code))
@@ -511,7 +516,8 @@ def _uniform(
             if len(codes) == 1
             else None
         )
-    found: Any = layout.derived[key]
+    found: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any], str] | None
+    found = layout.derived[key]
     return found
 
 
