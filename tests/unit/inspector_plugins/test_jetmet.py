@@ -29,6 +29,7 @@ from jetmet_text import (
     text_rows,
 )
 
+from inspector.cmssw import jetmet_evaluation as evaluation
 from inspector.drawers import Drawer, ParamValue, validate_params
 from inspector.errors import BadRequest, InvalidParameter
 from inspector.plots import Scatter
@@ -95,13 +96,19 @@ def test_scale_factors_binned_in_pt_follow_the_chosen_pt() -> None:
 
 
 def test_scale_factor_lookup_is_first_record_bounds_included() -> None:
-    table = jetmet.jer_table(load(SF_FILES[0]))
+    table = evaluation.jer_table(load(SF_FILES[0]))
     edge = float(table.bin_max[0, 0])  # shared by records 0 and 1
-    values = jetmet.jet_values(100.0, np.array([edge, -4.7, 4.7, 4.71, -9.0]))
-    assert jetmet.jer_records(table, values).tolist() == [0, 0, table.bin_min.shape[0] - 1, -1, -1]
-    sf = jetmet.jer_scale_factors(table, values)
+    values = evaluation.jet_values(100.0, np.array([edge, -4.7, 4.7, 4.71, -9.0]))
+    assert evaluation.jer_records(table, values).tolist() == [
+        0,
+        0,
+        table.bin_min.shape[0] - 1,
+        -1,
+        -1,
+    ]
+    sf = evaluation.jer_scale_factors(table, values)
     assert sf[3].tolist() == [1.0, 1.0, 1.0]  # outside every record: CMSSW's 1
-    assert np.isnan(jetmet.jer_scale_factors(table, values, missing=np.nan)[4]).all()
+    assert np.isnan(evaluation.jer_scale_factors(table, values, missing=np.nan)[4]).all()
 
 
 def test_scale_factor_compare_ratio_and_difference() -> None:
@@ -171,8 +178,8 @@ def test_resolution_notes_and_missing_records() -> None:
     invalid = dict(payload, m_valid=False)
     plot = run(jetmet.jer_resolution, invalid, points=5)
     assert np.isnan(plot.y).all() and any("m_valid" in n for n in plot.notes)
-    table = jetmet.jer_table(invalid)
-    assert np.all(jetmet.jer_formula_values(table, jetmet.jet_values([50.0], 0.0)) == 1.0)
+    table = evaluation.jer_table(invalid)
+    assert np.all(evaluation.jer_formula_values(table, evaluation.jet_values([50.0], 0.0)) == 1.0)
 
 
 def test_resolution_compare_is_the_ratio_of_the_two_curves() -> None:
@@ -217,7 +224,7 @@ def test_unset_variables_are_named() -> None:
 
 
 def test_jet_values_mirror_jet_parameters() -> None:
-    values = jetmet.jet_values([30.0, 100.0], -2.0, rho=18.5, area=0.49)
+    values = evaluation.jet_values([30.0, 100.0], -2.0, rho=18.5, area=0.49)
     assert values["JetEta"].dtype == np.float32
     assert values["JetAbsEta"].tolist() == [2.0, 2.0]
     np.testing.assert_array_equal(
@@ -282,7 +289,7 @@ def collection() -> dict[str, Any]:
 
 
 def test_level_labels_follow_find_label() -> None:
-    assert [jetmet.level_label(k) for k in (0, 1, 2, 8, 9, 10, 34, 35)] == [
+    assert [evaluation.level_label(k) for k in (0, 1, 2, 8, 9, 10, 34, 35)] == [
         "L1Offset",
         "L2Relative",
         "L3Absolute",
@@ -292,10 +299,10 @@ def test_level_labels_follow_find_label() -> None:
         "L1RC",
         "L1Residual",
     ]
-    assert jetmet.level_label(4) == "L5Flavor" and jetmet.level_label(100) == "L5Flavor_bJ"
-    assert jetmet.level_label(800) == "L5Flavor_gT" and jetmet.level_label(6) == "L7Parton"
-    assert jetmet.level_label(4000) == "L7Parton_bJ" and jetmet.level_label(99) == "key 99"
-    assert list(jetmet.jec_levels(collection())) == [
+    assert evaluation.level_label(4) == "L5Flavor" and evaluation.level_label(100) == "L5Flavor_bJ"
+    assert evaluation.level_label(800) == "L5Flavor_gT" and evaluation.level_label(6) == "L7Parton"
+    assert evaluation.level_label(4000) == "L7Parton_bJ" and evaluation.level_label(99) == "key 99"
+    assert list(evaluation.jec_levels(collection())) == [
         "L1FastJet",
         "L2Relative",
         "L3Absolute",
@@ -364,8 +371,10 @@ def test_l2relative_bins_are_closed_below_and_the_last_closed_above() -> None:
         )
         expected = [jec_by_hand(rows_of(L2), 1, l2, eta, pt) for pt in plot.x]
         np.testing.assert_array_equal(f32(plot.y), f32(expected), err_msg=f"η={eta}")
-    level = jetmet.jec_levels(payload)["L2Relative"]
-    index = jetmet.jec_records(level, jetmet.jet_values(100.0, np.array([-2.5, 0.0, 5.191, 5.2])))
+    level = evaluation.jec_levels(payload)["L2Relative"]
+    index = evaluation.jec_records(
+        level, evaluation.jet_values(100.0, np.array([-2.5, 0.0, 5.191, 5.2]))
+    )
     assert index.tolist() == [1, 2, 3, -1]
 
 
@@ -385,9 +394,9 @@ def test_trivial_and_residual_levels() -> None:
 
 def test_two_binning_variables_change_record_along_pt() -> None:
     payload = jec_collection({1: parse_jec_text(TWO_BINS)})
-    level = jetmet.jec_levels(payload)["L2Relative"]
-    values = jetmet.jet_values(np.array([10.0, 49.0, 50.0, 6500.0, 7000.0, 5.0]), 1.0)
-    assert jetmet.jec_records(level, values).tolist() == [2, 2, 3, 3, -1, -1]
+    level = evaluation.jec_levels(payload)["L2Relative"]
+    values = evaluation.jet_values(np.array([10.0, 49.0, 50.0, 6500.0, 7000.0, 5.0]), 1.0)
+    assert evaluation.jec_records(level, values).tolist() == [2, 2, 3, 3, -1, -1]
     plot = run(
         jetmet.jec_correction_drawer,
         payload,
@@ -412,8 +421,8 @@ def test_missing_levels_are_named() -> None:
     empty_with_note(run(jetmet.jec_correction_drawer, empty), "an empty collection")
     empty_with_note(run(jetmet.jec_correction_compare, payload, empty), "an empty collection")
     with pytest.raises(BadRequest, match="holds uncertainties"):
-        level = jetmet.jec_levels(payload)["Uncertainty"]
-        jetmet.jec_correction(level, jetmet.jet_values(50.0, 0.0))
+        level = evaluation.jec_levels(payload)["Uncertainty"]
+        evaluation.jec_correction(level, evaluation.jet_values(50.0, 0.0))
 
 
 def test_jec_compare() -> None:
