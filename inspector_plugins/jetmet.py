@@ -194,6 +194,27 @@ def _combine(mode: str, first: F64, second: F64) -> F64:
         return second / first if mode == "ratio" else second - first
 
 
+def _compare_vs_pt(
+    params: Mapping[str, ParamValue],
+    quantity: str,
+    labels: tuple[str, str],
+    at: str,
+    grid: F32,
+    a: F32,
+    b: F32,
+) -> Scatter:
+    """The ratio (or difference, by ``mode``) of two curves over one pT grid."""
+    mode = str(params["mode"])
+    return Scatter(
+        title=f"{_compare_label(mode, quantity, labels)} ({at})",
+        x=grid,
+        y=_combine(mode, a.astype(np.float64), b.astype(np.float64)),
+        x_label="pT",
+        x_unit="GeV",
+        y_label="ratio" if mode == "ratio" else "difference",
+    )
+
+
 def _compare_label(mode: str, quantity: str, labels: tuple[str, str]) -> str:
     sign = "/" if mode == "ratio" else "−"
     return f"{quantity}: {labels[1]} {sign} {labels[0]}"
@@ -324,15 +345,7 @@ def jer_resolution_compare(
     """Ratio (or difference) of two jet resolutions vs pT, at a chosen η and ρ."""
     grid = pt_grid(params)
     a, b = (_resolution(_resolution_table(p), grid, params) for p in (first, second))
-    mode = str(params["mode"])
-    return Scatter(
-        title=f"{_compare_label(mode, 'Jet resolution', labels)} ({_at(params, 'eta', 'rho')})",
-        x=grid,
-        y=_combine(mode, a.astype(np.float64), b.astype(np.float64)),
-        x_label="pT",
-        x_unit="GeV",
-        y_label="ratio" if mode == "ratio" else "difference",
-    )
+    return _compare_vs_pt(params, "Jet resolution", labels, _at(params, "eta", "rho"), grid, a, b)
 
 
 def _jec(payload: Mapping[str, Any], params: Mapping[str, ParamValue]) -> JecLevel:
@@ -407,16 +420,8 @@ def jec_correction_compare(
     """Ratio (or difference) of one JEC level of two payloads vs pT, at a chosen η."""
     grid = pt_grid(params)
     a, b = (_correction(_jec(p, params), grid, params) for p in (first, second))
-    mode = str(params["mode"])
-    name = str(params["level"])
-    return Scatter(
-        title=f"{_compare_label(mode, f'JEC {name}', labels)} ({_at(params, 'eta')})",
-        x=grid,
-        y=_combine(mode, a.astype(np.float64), b.astype(np.float64)),
-        x_label="pT",
-        x_unit="GeV",
-        y_label="ratio" if mode == "ratio" else "difference",
-    )
+    quantity = f"JEC {params['level']}"
+    return _compare_vs_pt(params, quantity, labels, _at(params, "eta"), grid, a, b)
 
 
 DRAWERS: Final[tuple[Drawer, ...]] = (

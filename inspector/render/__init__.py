@@ -8,8 +8,9 @@ imported without Bokeh.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from inspector._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from inspector.render.export import json_item_bytes, standalone_html
@@ -24,11 +25,6 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'inspector.render' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
-
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 __all__ = ["RenderError", "Renderer", "RendererRegistry", "json_item_bytes", "standalone_html"]
