@@ -31,7 +31,7 @@ from inspector.render.geometry_json import EncodedGeometry, encode_geometry
 from inspector.render.png import PngRenderer, PngSettings
 from inspector.request import PlotRequest
 
-__all__ = ["Rendered", "RenderedCodec", "WebState", "state"]
+__all__ = ["Rendered", "RenderedCodec", "WebState", "request_time", "state"]
 
 EXTENSION = "payload_inspector"
 #: The plot page's drawing (``bokeh.embed.json_item``), cached beside the exports.
@@ -207,3 +207,8 @@ def state(app: Flask | None = None) -> WebState:
     target: Any = app or current_app
     value: WebState = target.extensions[EXTENSION]
     return value
+
+
+def request_time() -> dt.datetime:
+    """Naive UTC now, as snapshots are compared (whole seconds)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)

@@ -22,7 +22,8 @@ from inspector import __version__
 from inspector.config import Config, DatabaseConfig
 from inspector.plugin import load_plugins
 from inspector.web.app import create_app
-from inspector.web.openapi import LIMITS, openapi_document
+from inspector.web.jsonapi import LIMITS
+from inspector.web.openapi import openapi_document
 from inspector.web.state import state
 
 DOC = openapi_document(__version__)
