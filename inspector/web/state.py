@@ -14,6 +14,7 @@ import hashlib
 import json
 import threading
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final
 
 from flask import Flask, current_app
@@ -157,7 +158,7 @@ class WebState:
 
     def plot(self, query: PlotRequest) -> PlotObject:
         """The plot object of a query (briefly cached: one page load, several formats)."""
-        return self.plots.get_or_compute(query.cache_key, lambda: self.engine.plot(query))
+        return self.plots.get_or_compute(query.cache_key, partial(self.engine.plot, query))
 
     def rendered(
         self, query: PlotRequest, fmt: str, now: dt.datetime, markers: tuple[Any, ...] = ()
@@ -172,7 +173,7 @@ class WebState:
                 self.tools.png.check()  # no browser: a 503 that says so, before any work
         cache = self.pinned if query.is_pinned(now) else self.latest
         key = _rendered_key(query, fmt, markers)
-        return cache.get_or_compute(key, lambda: self._render(query, fmt, markers))
+        return cache.get_or_compute(key, partial(self._render, query, fmt, markers))
 
     def has_pinned(self, query: PlotRequest, fmt: str) -> bool:
         """Whether the pinned cache holds ``query`` in ``fmt`` already (no notes drawn)."""
