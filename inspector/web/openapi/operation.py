@@ -86,12 +86,14 @@ class Operation:
 
     def openapi(self, operation_id: str) -> dict[str, Any]:
         """The operation object, named ``operation_id`` (the view's name)."""
+        body = {k: v for k, v in self.extra.items() if k == "requestBody"}
         return {
             "operationId": operation_id,
             "summary": self.summary,
             "tags": [self.tag],
-            **self.extra,
+            **{k: v for k, v in self.extra.items() if k != "requestBody"},
             "parameters": [p.openapi() for p in self.parameters],
+            **body,
             "responses": dict(self.responses),
         }
 
