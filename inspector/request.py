@@ -10,7 +10,7 @@ Each field is declared here, once, as a dataclass field whose metadata is a
 from these two classes: URL parsing (:meth:`PlotRequest.from_query`) and
 writing (:meth:`PlotRequest.query_string`: permalinks, job URLs, exports),
 the options of ``inspector plot`` (:mod:`inspector.cli.plot`), the plot
-parameters of the OpenAPI document (:mod:`inspector.web.openapi`) and the
+parameters of the OpenAPI document (:mod:`inspector.web.plots.openapi`) and the
 names a drawer parameter may not take (:func:`reserved_names`).
 
 Two roles:

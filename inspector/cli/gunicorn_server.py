@@ -24,7 +24,7 @@ people to write a gunicorn configuration.  Choices, and why:
 - **Metrics summed over workers**: a fresh ``PROMETHEUS_MULTIPROC_DIR`` per
   server, set before any worker imports ``prometheus_client``; a dead
   worker's live files are marked dead, and the folder is removed when the
-  server stops (:mod:`inspector.web.metrics`).
+  server stops (:mod:`inspector.web.ops.metrics`).
 - gunicorn's control socket (a per-user path, shared by every gunicorn of
   that user) is switched off, so that several servers on one machine never
   fight over it.

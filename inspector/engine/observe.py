@@ -1,7 +1,7 @@
 """Telling observers how long each plot took, without the engine knowing who listens.
 
 The web layer turns these observations into a Prometheus histogram by drawer
-(:mod:`inspector.web.metrics`); the engine only measures.  Only drawers that
+(:mod:`inspector.web.ops.metrics`); the engine only measures.  Only drawers that
 exist are reported, so a request naming an unknown drawer cannot invent new
 metric labels.
 """

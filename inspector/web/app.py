@@ -2,7 +2,11 @@
 
 ``create_app()`` builds an app over a configuration and the loaded plugins;
 nothing is global, so tests build as many apps as they like.  The core does
-the work (:class:`~inspector.engine.Engine`); blueprints are thin edges.
+the work (:class:`~inspector.engine.Engine`); the areas are thin edges.
+
+Every route the app serves is declared by one of the areas in :data:`AREAS`
+and registered from that list (:func:`~inspector.web.routing.register_areas`):
+importing a module adds no route to any app.
 """
 
 from __future__ import annotations
@@ -16,11 +20,45 @@ from inspector import __version__
 from inspector.config import Config, load_config
 from inspector.engine import EngineSettings
 from inspector.plugin import Plugins, load_plugins
-from inspector.web.assets import assets, bokeh_scripts
+from inspector.web import (
+    assets,
+    diffs,
+    drawers,
+    globaltags,
+    jobs,
+    meta,
+    notes,
+    ops,
+    payloads,
+    plots,
+    runs,
+    tags,
+    watch,
+)
+from inspector.web.assets import bokeh_scripts
 from inspector.web.errors import install_error_handlers
+from inspector.web.routing import Area, register_areas
 from inspector.web.state import EXTENSION, WebState
 
-__all__ = ["create_app"]
+__all__ = ["AREAS", "create_app"]
+
+#: Every area of the web layer, in the order of the OpenAPI document's paths.
+#: ``ops`` comes last: its metrics count the caches the other areas set up.
+AREAS: tuple[Area, ...] = (
+    meta.AREA,
+    payloads.AREA,
+    drawers.AREA,
+    plots.AREA,
+    jobs.AREA,
+    globaltags.AREA,
+    tags.AREA,
+    diffs.AREA,
+    notes.AREA,
+    runs.AREA,
+    watch.AREA,
+    assets.AREA,
+    ops.AREA,
+)
 
 
 def create_app(
@@ -52,25 +90,7 @@ def create_app(
     web = WebState(config, plugins, settings)
     app.extensions[EXTENSION] = web
 
-    from inspector.web.api import api
-    from inspector.web.diff_api import STATUS_FILTER  # noqa: F401  (adds the diff routes to api)
-    from inspector.web.diff_pages import diffs
-    from inspector.web.health import health
-    from inspector.web.metrics import install_metrics
-    from inspector.web.notes import notes_forms  # also adds /api/v1/annotations to `api`
-    from inspector.web.pages import pages
-    from inspector.web.runs_pages import runs_pages
-    from inspector.web.stats import stats
-
-    app.register_blueprint(assets)
-    app.register_blueprint(pages)
-    app.register_blueprint(diffs)
-    app.register_blueprint(runs_pages)
-    app.register_blueprint(api, url_prefix="/api/v1")
-    app.register_blueprint(stats)
-    app.register_blueprint(health)
-    app.register_blueprint(notes_forms)
-    install_metrics(app)  # after the blueprints: it counts their caches too
+    register_areas(app, AREAS)
     install_error_handlers(app)
 
     @app.context_processor

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlencode
@@ -20,19 +20,23 @@ from urllib.parse import urlencode
 import numpy as np
 import numpy.typing as npt
 
+from inspector.conddb.timetypes import TimeType
 from inspector.errors import InvalidParameter, NotFound
 
 __all__ = [
     "JSONAPI",
+    "LIMITS",
     "MEDIA_TYPE",
     "PAGE_NUMBER",
     "PAGE_SIZE",
+    "SINCE_UNITS",
     "Paging",
     "document",
     "dumps",
     "finite",
     "iso",
     "iso_many",
+    "link_arguments",
     "page_links",
     "page_meta",
     "relationship",
@@ -44,6 +48,26 @@ MEDIA_TYPE: Final = "application/vnd.api+json"
 JSONAPI: Final = {"version": "1.1"}
 PAGE_NUMBER: Final = "page[number]"
 PAGE_SIZE: Final = "page[size]"
+#: (default, maximum) ``page[size]`` of each list: what the parser enforces and the
+#: OpenAPI document states.
+LIMITS: Final = {
+    "tags": (50, 1000),
+    "iovs": (1000, 10_000),
+    "drawers": (50, 1000),
+    "globaltags": (50, 1000),
+    "runs": (50, 1000),
+    "tagdiff": (1000, 10_000),
+    "globaltagdiff": (100, 1000),
+    "annotations": (50, 500),
+}
+#: What a raw ``since``/``until`` counts, by time type (for ``meta.units``).
+SINCE_UNITS: Final = {
+    TimeType.RUN: "run number",
+    TimeType.LUMI: "run << 32 | lumisection",
+    TimeType.TIME: "unix seconds << 32 | nanoseconds (UTC)",
+    TimeType.HASH: "opaque number",
+    TimeType.USER: "opaque number",
+}
 
 #: Characters left readable in generated links (``page[size]=50``, ``BS_*``, ``run:ls``).
 _SAFE: Final = "[]*:,/"
@@ -101,6 +125,13 @@ def url(path: str, args: Iterable[tuple[str, str]] = ()) -> str:
     """``path`` with a readable query string (brackets and globs unescaped)."""
     query = urlencode(list(args), safe=_SAFE)
     return f"{path}?{query}" if query else path
+
+
+def link_arguments(
+    args: Mapping[str, str], alias: str, keys: Sequence[str]
+) -> list[tuple[str, str]]:
+    """``db`` (always, so links stand on their own) and the given non-empty arguments."""
+    return [("db", alias), *((k, args[k]) for k in keys if args.get(k))]
 
 
 def page_links(

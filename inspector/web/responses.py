@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, request
 
+from inspector.web.jsonapi import MEDIA_TYPE, dumps
 from inspector.web.state import Rendered
 
-__all__ = ["IMMUTABLE", "SHORT", "serve"]
+__all__ = ["IMMUTABLE", "SHORT", "send_document", "serve"]
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=30"
@@ -33,3 +36,8 @@ def serve(rendered: Rendered, *, pinned: bool, download: str | None = None) -> R
     else:
         response.set_data(rendered.body)
     return response
+
+
+def send_document(doc: dict[str, Any], *, pinned: bool = False) -> Response:
+    """A JSON:API document as a response (ETag, gzip, cache lifetime by ``pinned``)."""
+    return serve(Rendered.of(dumps(doc), MEDIA_TYPE), pinned=pinned)

@@ -14,6 +14,7 @@ import hashlib
 import json
 import threading
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final
 
 from flask import Flask, current_app
@@ -31,7 +32,7 @@ from inspector.render.geometry_json import EncodedGeometry, encode_geometry
 from inspector.render.png import PngRenderer
 from inspector.request import PlotRequest
 
-__all__ = ["Rendered", "RenderedCodec", "WebState", "state"]
+__all__ = ["Rendered", "RenderedCodec", "WebState", "request_time", "state"]
 
 EXTENSION = "payload_inspector"
 #: The plot page's drawing (``bokeh.embed.json_item``), cached beside the exports.
@@ -156,7 +157,7 @@ class WebState:
 
     def plot(self, query: PlotRequest) -> PlotObject:
         """The plot object of a query (briefly cached: one page load, several formats)."""
-        return self.plots.get_or_compute(query.cache_key, lambda: self.engine.plot(query))
+        return self.plots.get_or_compute(query.cache_key, partial(self.engine.plot, query))
 
     def rendered(
         self, query: PlotRequest, fmt: str, now: dt.datetime, markers: tuple[Any, ...] = ()
@@ -171,7 +172,7 @@ class WebState:
                 self.tools.png.check()  # no browser: a 503 that says so, before any work
         cache = self.pinned if query.is_pinned(now) else self.latest
         key = _rendered_key(query, fmt, markers)
-        return cache.get_or_compute(key, lambda: self._render(query, fmt, markers))
+        return cache.get_or_compute(key, partial(self._render, query, fmt, markers))
 
     def has_pinned(self, query: PlotRequest, fmt: str) -> bool:
         """Whether the pinned cache holds ``query`` in ``fmt`` already (no notes drawn)."""
@@ -206,3 +207,8 @@ def state(app: Flask | None = None) -> WebState:
     target: Any = app or current_app
     value: WebState = target.extensions[EXTENSION]
     return value
+
+
+def request_time() -> dt.datetime:
+    """Naive UTC now, as snapshots are compared (whole seconds)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)

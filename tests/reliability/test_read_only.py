@@ -121,7 +121,7 @@ def _every_url(web: WebState) -> list[str]:
         "/static/inspector.js",
         "/static/favicon.svg",
         *bokeh_scripts(),
-        *(web.geometry_url(name) for name in web.geometry.names()),
+        *(web.geometry_url(name) for name in web.tools.geometry.names()),
         "/api/v1",
         "/api/v1/openapi.json",
         "/api/v1/tags?sort=-insertion_time",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import click
 import pytest
@@ -12,7 +13,12 @@ from click.testing import CliRunner
 from inspector.cli.plot import request_options
 from inspector.errors import InvalidParameter
 from inspector.request import FieldSpec, PlotRequest, PlotView, request_fields, reserved_names
-from inspector.web.openapi import _plot_params
+from inspector.web.plots.openapi import plot_params
+
+
+def _plot_params(request_type: type[PlotRequest] = PlotRequest) -> list[dict[str, Any]]:
+    """The plot parameters as the OpenAPI document publishes them."""
+    return [p.openapi() for p in plot_params(request_type)]
 
 
 def q(**args: str) -> PlotRequest:

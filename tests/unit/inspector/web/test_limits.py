@@ -24,8 +24,9 @@ from inspector.annotations.model import NewAnnotation, Target
 from inspector.config import parse_config
 from inspector.engine import EngineSettings
 from inspector.errors import ConfigError
-from inspector.web import pages
+from inspector.web.globaltags import routes as globaltag_pages
 from inspector.web.openapi import openapi_document
+from inspector.web.plots import pages as plot_pages
 from inspector.web.state import state
 
 DOC = openapi_document("test")
@@ -139,7 +140,7 @@ def test_the_second_tag_chooser_states_its_cap(
 ) -> None:
     query = "tag=BS_run&iov=100&tag2=BS_lumi&iov2=100:1"
     assert b'id="tag2-limit"' not in client.get(f"/plot/beamspot.compare?{query}").data
-    monkeypatch.setattr(pages, "TAG2_CHOICES", 1)
+    monkeypatch.setattr(plot_pages, "TAG2_CHOICES", 1)
     text = client.get(f"/plot/beamspot.compare?{query}").data.decode()
     assert 'id="tag2-limit"' in text and "first 1 of 3" in text
 
@@ -147,7 +148,7 @@ def test_the_second_tag_chooser_states_its_cap(
 def test_the_global_tags_page_is_paged_with_its_total(
     client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(pages, "GLOBAL_TAG_PAGE", 1)
+    monkeypatch.setattr(globaltag_pages, "GLOBAL_TAG_PAGE", 1)
     first = client.get("/globaltags").data.decode()
     assert "2 global tags, page 1 of 2" in first and "next →" in first
     second = client.get("/globaltags?page=2").data.decode()

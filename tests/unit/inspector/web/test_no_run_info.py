@@ -30,8 +30,8 @@ from web_apps import beamspot_plugins
 from inspector.config import Config, DatabaseConfig, WatchConfig, WatchedTag
 from inspector.web.app import create_app
 from inspector.web.openapi import openapi_document
-from inspector.web.run_context import WATCH_CLOCK
 from inspector.web.state import state
+from inspector.web.watch import WATCH_CLOCK
 
 API = "/api/v1"
 NO_RUNS = "database 'cms' has no run information (no RUN_INFO table)"

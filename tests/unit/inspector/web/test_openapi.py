@@ -12,17 +12,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import inspector_plugins.beamspot
-import inspector_plugins.schemas
 import pytest
 from flask import Flask
 from openapi_spec_validator import validate
 
+import inspector_plugins.beamspot
+import inspector_plugins.schemas
 from inspector import __version__
 from inspector.config import Config, DatabaseConfig
 from inspector.plugin import load_plugins
 from inspector.web.app import create_app
-from inspector.web.openapi import LIMITS, openapi_document
+from inspector.web.jsonapi import LIMITS
+from inspector.web.openapi import openapi_document
 from inspector.web.state import state
 
 DOC = openapi_document(__version__)

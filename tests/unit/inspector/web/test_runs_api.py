@@ -25,8 +25,8 @@ from inspector.config import Config, DatabaseConfig, WatchConfig, WatchedTag, lo
 from inspector.plugin import load_plugins
 from inspector.web.app import create_app
 from inspector.web.openapi import openapi_document
-from inspector.web.run_context import WATCH_CLOCK
 from inspector.web.state import state
+from inspector.web.watch import WATCH_CLOCK
 
 API = "/api/v1"
 REPO = Path(__file__).resolve().parents[4]

@@ -14,8 +14,8 @@ from runs_handmade import build_runs_db, hours
 from inspector.config import Config, DatabaseConfig, WatchConfig, WatchedTag
 from inspector.plugin import load_plugins
 from inspector.web.app import create_app
-from inspector.web.run_context import WATCH_CLOCK
 from inspector.web.state import state
+from inspector.web.watch import WATCH_CLOCK
 
 
 def _app(config: Config) -> Flask:

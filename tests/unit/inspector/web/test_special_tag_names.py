@@ -34,8 +34,8 @@ from inspector.config import Config, DatabaseConfig, WatchConfig, WatchedTag
 from inspector.jobs import JobSettings
 from inspector.payload import SchemaRegistry, encode
 from inspector.web.app import create_app
-from inspector.web.run_context import WATCH_CLOCK
 from inspector.web.state import state
+from inspector.web.watch import WATCH_CLOCK
 
 NAMES: Final = (
     "JetCorr/AK4PF/v1",

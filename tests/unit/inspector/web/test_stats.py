@@ -17,7 +17,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-import inspector.web.stats as stats_module
+import inspector.web.ops.stats as stats_module
 from inspector.config import Config, DatabaseConfig
 from inspector.engine import byte_cache
 from inspector.plugin import load_plugins

@@ -30,15 +30,16 @@ import threading
 import time
 from typing import Any, Final
 
-from flask import Blueprint, Response
+from flask import Response
 
 from inspector.errors import InspectorError
 from inspector.web.jsonapi import dumps
+from inspector.web.routing import Routes
 from inspector.web.state import WebState, state
 
 __all__ = ["READY_TIMEOUT", "database_readiness", "health"]
 
-health = Blueprint("health", __name__)
+health = Routes("health")
 log = logging.getLogger(__name__)
 
 #: Seconds the readiness probe waits for all databases together.

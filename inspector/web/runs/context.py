@@ -1,9 +1,7 @@
-"""What the run pages and the run API share: the watch clock, run and fill shapes.
+"""What the run pages and the run API share: run and fill shapes, the run filters.
 
-The watch clock is an app extension so tests can pin "now"
-(``app.extensions[WATCH_CLOCK] = lambda: fixed``); the real one is the
-system clock.  Fills shown on history plots are looked up by
-:mod:`inspector.engine.fills` (shared with the command line).
+Fills shown on history plots are looked up by :mod:`inspector.engine.fills`
+(shared with the command line).
 """
 
 from __future__ import annotations
@@ -12,36 +10,25 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from flask import current_app
-
 from inspector.conddb import Fill, RunInfo
 from inspector.conddb.timetypes import parse_snapshot
 from inspector.errors import InvalidParameter
-from inspector.watch import Clock, system_clock
 from inspector.web.jsonapi import iso
-from inspector.web.openapi import MAX_RUN
 
 __all__ = [
-    "WATCH_CLOCK",
+    "MAX_RUN",
     "check_range",
     "date_bound",
     "fill_attributes",
     "run_attributes",
     "run_filters",
-    "watch_clock",
     "whole_number",
 ]
 
-#: ``app.extensions`` key of the :data:`~inspector.watch.Clock` the watch uses.
-WATCH_CLOCK: Final = "payload_inspector.watch_clock"
+#: The largest run number (CondDB stores runs as unsigned 32-bit numbers).
+MAX_RUN: Final = (1 << 32) - 1
 #: The largest fill number (stored as a signed 32-bit integer).
 MAX_FILL: Final = (1 << 31) - 1
-
-
-def watch_clock() -> Clock:
-    """The current app's clock (the system clock unless a test pinned one)."""
-    clock: Clock = current_app.extensions.get(WATCH_CLOCK, system_clock)
-    return clock
 
 
 def run_attributes(run: RunInfo) -> dict[str, Any]:

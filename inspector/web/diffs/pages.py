@@ -10,74 +10,55 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from flask import Blueprint, render_template, request, url_for
+from flask import render_template, url_for
 
 from inspector.conddb.diff import CHANGED, DIFF_STATUSES
 from inspector.conddb.timetypes import since_texts
-from inspector.errors import InvalidParameter, NotFound
-from inspector.web.diff_views import global_tag_diff_view, tag_diff_view
+from inspector.errors import NotFound
+from inspector.web.args import QueryArgs
+from inspector.web.diffs.views import global_tag_diff_view, tag_diff_view
 from inspector.web.jsonapi import url
-from inspector.web.state import state
+from inspector.web.routing import Routes
 
-__all__ = ["DIFF_PAGE_ROWS", "diffs"]
+__all__ = ["DIFF_PAGE_ROWS", "pages"]
 
-diffs = Blueprint("diffs", __name__)
+pages = Routes("diffs")
 
 #: Rows per page of the diff tables (the pager states the total).
 DIFF_PAGE_ROWS: Final = 100
 _PINNING: Final = ("db", "a", "b", "since", "until", "snapshot")
 
 
-def _page_number() -> int:
-    raw = request.args.get("page", "").strip()
-    if not raw:
-        return 1
-    if not raw.isdigit() or not 1 <= int(raw) <= 10**9:
-        raise InvalidParameter("page", f"{raw!r} is not a page number (1, 2, ...)")
-    return int(raw)
-
-
-def _show_all() -> bool:
-    raw = request.args.get("all", "").strip()
-    if raw not in ("", "0", "1"):
-        raise InvalidParameter("all", f"{raw!r} is not 0 or 1")
-    return raw == "1"
-
-
-def _window(total: int) -> tuple[int, int, int]:
+def _window(args: QueryArgs, total: int) -> tuple[int, int, int]:
     """(page, number of pages, offset of the first row) for ``total`` rows."""
-    page = _page_number()
+    page = args.whole("page", 1, hi=10**9)
     pages = max(1, -(-total // DIFF_PAGE_ROWS))
     if page > pages:
         raise NotFound(f"diff page {page} is past the last page ({pages})")
     return page, pages, (page - 1) * DIFF_PAGE_ROWS
 
 
-def _args() -> dict[str, str]:
-    """The arguments that pin a diff (``all`` and ``page`` are read apart).
+def _args() -> QueryArgs:
+    """The arguments of a diff page: what pins the diff, ``all`` and ``page``.
 
     An unknown name is a 400 rather than ignored: a mistyped ``snaphot``
     would otherwise show the latest contents as if pinned.
     """
-    for key in request.args:
-        if key not in (*_PINNING, "all", "page"):
-            known = ", ".join((*_PINNING, "all", "page"))
-            raise InvalidParameter(key, f"is not a parameter of this page (known: {known})")
-    return {k: v for k, v in request.args.items() if k in _PINNING}
+    return QueryArgs.checked((*_PINNING, "all", "page"), what="page")
 
 
-@diffs.get("/diff/tags")
+@pages.get("/diff/tags")
 def tag_diff_page() -> str:
     """Two tags aligned on since; a form when a side is missing."""
     args = _args()
-    db = state().engine.database(args.get("db") or None)
+    db = args.database()
     if not args.get("a") or not args.get("b"):
         return render_template("diff_tags.html", db=db, view=None, form=args)
     view = tag_diff_view(args)
-    show_all = _show_all()
+    show_all = args.flag("all")
     statuses = frozenset(DIFF_STATUSES) if show_all else CHANGED
     selected = view.diff.select(statuses)
-    page, pages, first = _window(int(selected.size))
+    page, pages, first = _window(args, int(selected.size))
     rows_index = selected[first : first + DIFF_PAGE_ROWS]
     diff = view.diff
     texts = since_texts(diff.since[rows_index], diff.time_type)
@@ -126,17 +107,17 @@ def _api_args(pinned: list[tuple[str, str]], show_all: bool) -> list[tuple[str, 
     return [*pinned, ("filter[status]", ",".join(s for s in DIFF_STATUSES if s in CHANGED))]
 
 
-@diffs.get("/diff/globaltags")
+@pages.get("/diff/globaltags")
 def global_tag_diff_page() -> str:
     """Records whose tag differs between two global tags; a form when a side is missing."""
     args = _args()
-    db = state().engine.database(args.get("db") or None)
+    db = args.database()
     if not args.get("a") or not args.get("b"):
         return render_template("diff_globaltags.html", db=db, view=None, form=args)
     view = global_tag_diff_view(args)
-    show_all = _show_all()
+    show_all = args.flag("all")
     selected = view.diff.select(frozenset(DIFF_STATUSES) if show_all else CHANGED)
-    page, pages, first = _window(len(selected))
+    page, pages, first = _window(args, len(selected))
     pinned = [("db", db.alias), ("a", view.diff.a), ("b", view.diff.b)]
     return render_template(
         "diff_globaltags.html",

@@ -32,7 +32,7 @@ from inspector.jobs.model import JobView
 from inspector.request import PlotRequest, PlotView
 from inspector.web.jsonapi import JSONAPI, MEDIA_TYPE, dumps, iso, resource, url
 from inspector.web.responses import serve
-from inspector.web.state import Rendered, WebState, state
+from inspector.web.state import Rendered, WebState, request_time, state
 
 __all__ = [
     "find_job",
@@ -94,15 +94,11 @@ def _start(web: WebState, pinned: PlotRequest, asked: PlotRequest, total: int) -
         )
         # The finished result lands in the rendered cache: polls and the
         # result link are then answered from there.
-        web.rendered(data, "json", _utc_now())
+        web.rendered(data, "json", request_time())
 
     alias = asked.cache_key if asked.cache_key != data.cache_key else None
     view, _ = web.jobs.submit(data.cache_key, data.drawer, work, total=total, alias=alias)
     return view
-
-
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
 def _pinned_of(view: JobView) -> PlotRequest:
@@ -201,7 +197,7 @@ def find_job(ident: str, args: MultiDict[str, str], default_db: str) -> JobView:
 
 def _finished_elsewhere(query: PlotRequest, ident: str) -> JobView:
     """A job whose result is already cached: done, whoever computed it."""
-    now = _utc_now()
+    now = request_time()
     return JobView(
         id=ident,
         key=query.cache_key,

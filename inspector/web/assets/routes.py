@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Final
 
 import bokeh
-from flask import Blueprint, Response, abort, send_from_directory
+from flask import Response, abort, send_from_directory
 
-from inspector.web.responses import IMMUTABLE
+from inspector.web.responses import IMMUTABLE, serve
+from inspector.web.routing import Routes
+from inspector.web.state import Rendered, state
 
 __all__ = ["BOKEH_FILES", "BOKEH_VERSION", "assets", "bokeh_scripts"]
 
@@ -25,7 +27,7 @@ BOKEH_FILES: Final = (
     "bokeh-gl.min.js",
 )
 
-assets = Blueprint("assets", __name__)
+assets = Routes("assets")
 
 
 @assets.get("/static/bokeh/<version>/<name>")
@@ -41,9 +43,6 @@ def bokeh_js(version: str, name: str) -> Response:
 @assets.get("/geometry/<name>.<digest>.json")
 def geometry(name: str, digest: str) -> Response:
     """A detector layout for the maps, under a content-addressed URL."""
-    from inspector.web.responses import serve
-    from inspector.web.state import Rendered, state
-
     encoded = state().geometry_json(name)
     if digest != encoded.digest:
         abort(404)
@@ -53,7 +52,7 @@ def geometry(name: str, digest: str) -> Response:
 @assets.get("/favicon.ico")
 def favicon() -> Response:
     """Browsers ask for it on their own; answer with the app's icon."""
-    static = Path(__file__).parent / "static"
+    static = Path(__file__).parent.parent / "static"
     response = send_from_directory(static, "favicon.svg", mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response

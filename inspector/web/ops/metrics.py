@@ -42,9 +42,12 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from inspector.engine import SingleFlight
+from inspector.web.routing import Routes
 from inspector.web.state import state
 
-__all__ = ["MULTIPROCESS_ENV", "install_metrics", "metrics_text", "multiprocess_mode"]
+__all__ = ["MULTIPROCESS_ENV", "install_metrics", "metrics", "metrics_text", "multiprocess_mode"]
+
+metrics = Routes("metrics")
 
 MULTIPROCESS_ENV: Final = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE: Final = "text/plain; version=0.0.4; charset=utf-8"
@@ -121,7 +124,7 @@ def _observe_request(response: Response) -> Response:
 
 
 def _caches(app: Flask) -> Iterator[SingleFlight[object]]:
-    """Every SingleFlight cache of the app: engine, web state and blueprint extensions."""
+    """Every SingleFlight cache of the app: engine, web state and the areas' extensions."""
     web = state(app)
     for holder in (vars(web.engine), vars(web), app.extensions):
         for value in holder.values():
@@ -130,7 +133,10 @@ def _caches(app: Flask) -> Iterator[SingleFlight[object]]:
 
 
 def install_metrics(app: Flask) -> None:
-    """Count ``app``'s requests, cache lookups and plot computations; add ``/metrics``."""
+    """Count ``app``'s requests, cache lookups and plot computations.
+
+    Run after every other area's set-up, so the caches they add are counted too.
+    """
     if multiprocess_mode() and values.ValueClass is values.MutexValue:
         raise RuntimeError(
             f"{MULTIPROCESS_ENV} was set after prometheus_client was imported: "
@@ -144,9 +150,9 @@ def install_metrics(app: Flask) -> None:
     state(app).engine.plot_observers.append(_observe_plot)
     app.before_request(_start_timer)
     app.after_request(_observe_request)
-    app.add_url_rule("/metrics", "metrics", metrics_text, methods=["GET"])
 
 
+@metrics.get("/metrics")
 def metrics_text() -> Response:
     """Every metric in the Prometheus text format (all workers' samples summed)."""
     if multiprocess_mode():

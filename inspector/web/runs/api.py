@@ -1,8 +1,4 @@
-"""Run context and calibration watch routes of /api/v1 (see docs/runs-and-watch.md).
-
-Registered on the :data:`~inspector.web.api.api` blueprint (this module is
-imported at the end of :mod:`inspector.web.api`), so they share its
-argument checks, error bodies, caching and ``api.*`` endpoint names.
+"""Run context routes of /api/v1 (see docs/runs-and-watch.md).
 
 - ``/runs``: runs by number, fill and start-date range, paged by the database
   (an empty list, with ``meta.runs_available`` false and a ``meta.note``, for
@@ -10,8 +6,7 @@ argument checks, error bodies, caching and ``api.*`` endpoint names.
 - ``/runs/<number>``: one run with its fill and that fill's other runs;
 - ``/runs/<number>/readiness?globaltag=G``: whether every record of ``G``
   has conditions for the run (what a reconstruction system polls: a few
-  indexed queries, cacheable for 30 s);
-- ``/watch``: every watched tag with its newest IOV, lag and status.
+  indexed queries, cacheable for 30 s).
 """
 
 from __future__ import annotations
@@ -20,29 +15,29 @@ from typing import Any
 
 from flask import Response, url_for
 
-from inspector.conddb import ConditionsDB, Iov, RunInfo
+from inspector.conddb import Iov, RunInfo
 from inspector.conddb.timetypes import format_since
 from inspector.errors import InvalidParameter
-from inspector.watch import Readiness, RecordReadiness, Status, WatchReport
+from inspector.watch import Readiness, RecordReadiness
 from inspector.watch import run_readiness as readiness_of
-from inspector.watch import watch_reports as measure_watch
-from inspector.web.api import api, api_args, api_database, api_paging, link_arguments, send_document
+from inspector.web.args import api_args
 from inspector.web.jsonapi import (
-    PAGE_NUMBER,
-    PAGE_SIZE,
     document,
     iso,
+    link_arguments,
     page_links,
     page_meta,
     resource,
     url,
 )
-from inspector.web.run_context import fill_attributes, run_attributes, run_filters, watch_clock
-from inspector.web.state import state
+from inspector.web.responses import send_document
+from inspector.web.routing import Routes
+from inspector.web.runs.context import fill_attributes, run_attributes, run_filters
+from inspector.web.runs.openapi import GET_RUN, LIST_RUNS, RUN_FILTERS, RUN_READINESS
 
-__all__ = ["iov_attributes", "watch_attributes"]
+__all__ = ["api", "iov_attributes"]
 
-_RUN_FILTERS = ("filter[first]", "filter[last]", "filter[fill]", "filter[from]", "filter[to]")
+api = Routes("api")
 _UNITS = {"duration_seconds": "s"}
 
 
@@ -60,18 +55,18 @@ def _run_resource(run: RunInfo, alias: str) -> dict[str, Any]:
     )
 
 
-@api.get("/runs")
+@api.get("/runs", LIST_RUNS)
 def list_runs() -> Response:
     """Runs with start/end time, duration and LHC fill, filtered and paged by the database."""
-    args = api_args("db", *_RUN_FILTERS, PAGE_NUMBER, PAGE_SIZE)
-    paging = api_paging(args, "runs")
+    args = api_args()
+    paging = args.paging("runs")
     filters = run_filters(args, lambda key: f"filter[{key}]")
-    db = api_database(args)
+    db = args.database()
     result = db.runs(**filters, page=paging.number, page_size=paging.size)
     paging.require_exists(result.total, "runs")
     data = [_run_resource(r, db.alias) for r in result.items]
     links = page_links(
-        url_for("api.list_runs"), link_arguments(args, db.alias, _RUN_FILTERS), paging, result.total
+        url_for("api.list_runs"), link_arguments(args, db.alias, RUN_FILTERS), paging, result.total
     )
     meta: dict[str, Any] = {
         **page_meta(paging, result.total),
@@ -84,11 +79,10 @@ def list_runs() -> Response:
     return send_document(document(data, links=links, meta=meta))
 
 
-@api.get("/runs/<int:number>")
+@api.get("/runs/<int:number>", GET_RUN)
 def get_run(number: int) -> Response:
     """One run, its fill (with the fill's runs) and links to the runs before and after."""
-    args = api_args("db")
-    db = api_database(args)
+    db = api_args().database()
     run = db.run(number)
     fill = db.fill(run.fill_number) if run.fill_number is not None else None
     before, after = db.neighbour_runs(number)
@@ -146,72 +140,12 @@ def _readiness_document(result: Readiness, alias: str) -> dict[str, Any]:
     return document(data, links={"self": link})
 
 
-@api.get("/runs/<int:number>/readiness")
+@api.get("/runs/<int:number>/readiness", RUN_READINESS)
 def run_readiness(number: int) -> Response:
     """Whether every record of a global tag has an IOV for the run, and when it was inserted."""
-    args = api_args("db", "globaltag")
+    args = api_args()
     name = args.get("globaltag")
     if not name:
         raise InvalidParameter("globaltag", "is required (the global tag to check the run against)")
-    db = api_database(args)
+    db = args.database()
     return send_document(_readiness_document(readiness_of(db, number, name), db.alias))
-
-
-def watch_attributes(report: WatchReport) -> dict[str, Any]:
-    """A watched tag's facts, lag and status (what the page and the API show)."""
-    rule = report.rule
-    newest, run, waiting = report.newest_iov, report.newest_run, report.waiting
-    time_type = report.time_type
-    return {
-        "db": rule.db,
-        "tag": rule.tag,
-        "status": report.status.value,
-        "reason": report.reason,
-        "now": iso(report.now),
-        "max_latency_hours": rule.max_latency_hours,
-        "stale_after_hours": rule.stale_after_hours,
-        "time_type": None if time_type is None else time_type.value,
-        "newest_iov": None
-        if newest is None or time_type is None
-        else {
-            "since": newest.since,
-            "since_text": format_since(newest.since, time_type),
-            "payload_hash": newest.payload_hash,
-            "insertion_time": iso(newest.insertion_time),
-        },
-        "newest_run": None
-        if run is None
-        else {"run_number": run.run_number, "end_time": iso(run.end_time)},
-        "lag_runs": report.lag_runs,
-        "lag_hours": report.lag_hours,
-        "first_waiting_run": None if waiting is None else waiting.first_run,
-    }
-
-
-def _open(alias: str) -> ConditionsDB:
-    return state().engine.database(alias)
-
-
-@api.get("/watch")
-def watch() -> Response:
-    """Every watched tag of the configuration with its newest IOV, lag and status."""
-    api_args()
-    web = state()
-    reports = measure_watch(_open, web.config.watch, watch_clock())
-    data = [
-        resource(
-            "watch",
-            f"{r.rule.db}/{r.rule.tag}",
-            watch_attributes(r),
-            links={"tag": url(url_for("pages.tag_page", name=r.rule.tag), [("db", r.rule.db)])},
-        )
-        for r in reports
-    ]
-    counts = {s.value: sum(r.status is s for r in reports) for s in Status}
-    meta = {
-        "total": len(reports),
-        "statuses": counts,
-        "clock_after_newest_run_hours": web.config.watch.after_newest_run_hours,
-        "units": {"max_latency_hours": "h", "stale_after_hours": "h", "lag_hours": "h"},
-    }
-    return send_document(document(data, links={"self": url_for("api.watch")}, meta=meta))

@@ -32,15 +32,16 @@ import os
 from pathlib import Path
 from typing import Any, Final
 
-from flask import Blueprint, Response, current_app
+from flask import Response, current_app
 
 from inspector.engine import CacheStats, SingleFlight
 from inspector.web.jsonapi import dumps
+from inspector.web.routing import Routes
 from inspector.web.state import state
 
 __all__ = ["cache_report", "peak_resident_bytes", "resident_bytes", "stats"]
 
-stats = Blueprint("stats", __name__)
+stats = Routes("stats")
 
 _STATM: Final = Path("/proc/self/statm")
 _STATUS: Final = Path("/proc/self/status")
@@ -95,10 +96,10 @@ def cache_report() -> dict[str, dict[str, Any]]:
     """Counters of every cache of the current app, by cache name.
 
     Besides the engine and web caches that :meth:`WebState.cache_stats` knows,
-    blueprints may keep their own :class:`SingleFlight` caches as app
-    extensions (the API keeps its plot documents that way); those are found
-    there, so a cache added by a blueprint is reported without touching this
-    module.
+    areas may keep their own :class:`SingleFlight` caches as app
+    extensions (the plots area keeps its API documents that way); those are
+    found there, so a cache added by an area is reported without touching
+    this module.
     """
     found = list(state().cache_stats())
     known = {s.name for s in found}

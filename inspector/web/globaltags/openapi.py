@@ -1,0 +1,61 @@
+"""The global-tag schemas and the operations of ``/api/v1/globaltags``."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from inspector.web.openapi import Operation, Param
+from inspector.web.openapi.operation import DB, paging, responses
+from inspector.web.openapi.schema import (
+    DATE_TIME,
+    INT,
+    STR,
+    Schema,
+    array,
+    listing,
+    obj,
+    ref,
+    resource,
+    single,
+)
+
+__all__ = ["GET_GLOBAL_TAG", "LIST_GLOBAL_TAGS", "schemas"]
+
+
+def schemas() -> dict[str, Schema]:
+    """``GlobalTag`` and its documents."""
+    common = {
+        "validity": INT,
+        "description": STR,
+        "release": STR,
+        "insertion_time": DATE_TIME,
+        "snapshot_time": DATE_TIME,
+    }
+    record = obj({"record": STR, "label": STR, "tag": STR})
+    records = {**array(record), "description": "only on the global tag's own document"}
+    attributes = obj({**common, "records": records}, required=list(common))
+    global_tag = resource("globaltags", attributes, links={"self": STR})
+    global_tag["properties"]["relationships"] = obj({"tags": ref("Relationship")})
+    return {
+        "GlobalTag": global_tag,
+        "GlobalTagDocument": single("GlobalTag"),
+        "GlobalTagListDocument": listing("GlobalTag"),
+    }
+
+
+LIST_GLOBAL_TAGS: Final = Operation(
+    "Search global tags",
+    "globaltags",
+    [
+        DB,
+        Param("filter[name]", description="glob or substring of the name"),
+        *paging("globaltags"),
+    ],
+    responses("GlobalTagListDocument", 400, 404, 503),
+)
+GET_GLOBAL_TAG: Final = Operation(
+    "A global tag with its records",
+    "globaltags",
+    [DB, Param("name", where="path", description="global tag name")],
+    responses("GlobalTagDocument", 400, 404, 503),
+)

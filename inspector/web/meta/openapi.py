@@ -1,0 +1,40 @@
+"""The index document's schemas and the operations of ``/api/v1`` and its OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from inspector.web.openapi import Operation
+from inspector.web.openapi.operation import responses
+from inspector.web.openapi.schema import STR, Schema, array, obj, ref, resource
+
+__all__ = ["INDEX", "OPENAPI_JSON", "schemas"]
+
+#: The collections ``GET /api/v1`` links to.
+COLLECTIONS: Final = ("self", "describedby", "tags", "drawers", "globaltags", "runs", "watch")
+
+
+def schemas() -> dict[str, Schema]:
+    """``Index`` and ``IndexDocument``."""
+    database = obj({"alias": STR, "description": STR})
+    attributes = obj({"version": STR, "default_database": STR, "databases": array(database)})
+    links = obj({name: STR for name in COLLECTIONS})
+    return {
+        "Index": resource("api", attributes, links={"self": STR}),
+        "IndexDocument": obj({"data": ref("Index"), "links": links, "jsonapi": ref("JsonApi")}),
+    }
+
+
+INDEX: Final = Operation("Links to every collection", "index", [], responses("IndexDocument"))
+OPENAPI_JSON: Final = Operation(
+    "This document",
+    "index",
+    [],
+    {
+        "200": {
+            "description": "OpenAPI 3.1",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+        "304": {"$ref": "#/components/responses/NotModified"},
+    },
+)

@@ -1,0 +1,56 @@
+"""``GET /api/v1`` and ``GET /api/v1/openapi.json``."""
+
+from __future__ import annotations
+
+from flask import Response, url_for
+
+from inspector import __version__
+from inspector.web.args import api_args
+from inspector.web.jsonapi import document, dumps, resource
+from inspector.web.meta.openapi import INDEX, OPENAPI_JSON
+from inspector.web.openapi import openapi_document
+from inspector.web.responses import send_document, serve
+from inspector.web.routing import Routes
+from inspector.web.state import Rendered, state
+
+__all__ = ["api"]
+
+api = Routes("api")
+
+
+@api.get("", INDEX)
+def index() -> Response:
+    """Where everything is: the collections, the OpenAPI document, the databases."""
+    config = state().config
+    databases = [
+        {"alias": alias, "description": db.description} for alias, db in config.databases.items()
+    ]
+    root = url_for("api.index")
+    data = resource(
+        "api",
+        "v1",
+        {
+            "version": __version__,
+            "default_database": config.default_database,
+            "databases": databases,
+        },
+        links={"self": root},
+    )
+    links = {
+        "self": root,
+        "describedby": url_for("api.openapi_json"),
+        "tags": url_for("api.list_tags"),
+        "drawers": url_for("api.list_drawers"),
+        "globaltags": url_for("api.list_global_tags"),
+        "runs": url_for("api.list_runs"),
+        "watch": url_for("api.watch"),
+    }
+    return send_document(document(data, links=links))
+
+
+@api.get("/openapi.json", OPENAPI_JSON)
+def openapi_json() -> Response:
+    """The OpenAPI 3.1 description of these routes."""
+    api_args()
+    body = dumps(openapi_document(__version__))
+    return serve(Rendered.of(body, "application/json"), pinned=False)

@@ -1,0 +1,123 @@
+"""The plot page, its drawing (``item.json``) and its exports.
+
+A plot page computes its plot while answering, so a bad link gets a 404/400
+page that says what is wrong; the browser then fetches the already cached
+Bokeh document (``item.json``) and draws it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from flask import Response, render_template, request, url_for
+
+from inspector.conddb import format_since
+from inspector.conddb.timetypes import format_snapshot
+from inspector.drawers import Drawer
+from inspector.request import PlotRequest
+from inspector.web.jobs.service import job_url, plot_job
+from inspector.web.notes.auth import current_writer
+from inspector.web.notes.views import markers_fingerprint, plot_markers
+from inspector.web.responses import serve
+from inspector.web.routing import Routes
+from inspector.web.state import request_time, state
+
+__all__ = ["pages"]
+
+pages = Routes("pages")
+
+#: Tags offered in a comparison's "another tag" list (the page says when there are more).
+TAG2_CHOICES: Final = 200
+_KIND_HELP: Final = {
+    "single": "One IOV of one tag.",
+    "compare": "Two inputs, kept in order: A (first) and B (second) — two IOVs of one "
+    "tag, or one IOV of each of two tags.",
+    "history": "Every IOV of the tag in the range, one point per IOV.",
+}
+
+
+def _query(drawer: str) -> PlotRequest:
+    args = request.args.items(multi=True)
+    return PlotRequest.from_query(drawer, args, state().config.default_database)
+
+
+@pages.get("/plot/<drawer>")
+def plot_page(drawer: str) -> str:
+    """The plot with its parameter form, IOV choosers, provenance and exports."""
+    web = state()
+    declared = web.plugins.drawers.get(drawer)
+    query = _query(drawer)
+    db = web.engine.database(query.db)
+    tag = db.tag(query.tag)
+    now = request_time()
+    # A heavy history runs as a background job: the page shows its progress.
+    job = plot_job(query, now)
+    plot = None if job else web.plot(query)  # errors become 404/400 pages, not in the browser
+    pinned = query.pinned_at(now)
+    same_type = db.search_tags(object_type=tag.object_type, page_size=TAG2_CHOICES)
+    fingerprint = markers_fingerprint(plot_markers(query))
+    drawing = (pinned if job else query).query_string(notes=fingerprint)
+    return render_template(
+        "plot.html",
+        db=db,
+        drawer=declared,
+        tag=tag,
+        query=query,
+        plot=plot,
+        params=dict(query.params),
+        same_type=list(same_type.items),
+        same_type_total=same_type.total,
+        item_url=url_for("pages.plot_item", drawer=drawer) + "?" + drawing,
+        job=job,
+        job_url=job_url(job) if job else None,
+        certifications=web.config.certifications,
+        writer=current_writer(),
+        labels=plot.provenance.labels if plot else (),
+        iov_texts=[format_since(s, tag.time_type) for s in plot.provenance.iovs] if plot else [],
+        kind_help=_KIND_HELP[declared.kind],
+        **_links(declared, query, pinned),
+    )
+
+
+def _links(drawer: Drawer, query: PlotRequest, pinned: PlotRequest) -> dict[str, Any]:
+    """The page's links: permalink (pinned to now), exports, the API resource."""
+    name = drawer.name
+    return {
+        "plot_link": url_for("pages.plot_page", drawer=name) + "?" + pinned.query_string(),
+        "exports": {
+            fmt: url_for("pages.plot_export", drawer=name, fmt=fmt) + "?" + query.query_string()
+            for fmt in state().tools.exports.names()
+        },
+        "api_url": url_for("api.plot_resource", drawer=name) + "?" + query.query_string(),
+        "permalink": url_for("pages.plot_page", drawer=name, _external=True)
+        + "?"
+        + pinned.query_string(),
+        "snapshot_text": format_snapshot(pinned.snapshot) if pinned.snapshot else "",
+        "is_pinned": query.snapshot is not None,
+    }
+
+
+@pages.get("/plot/<drawer>/item.json")
+def plot_item(drawer: str) -> Response:
+    """The rendered Bokeh document (``json_item``), cached per pinned request."""
+    query = _query(drawer)
+    now = request_time()
+    markers = plot_markers(query)
+    # Pinned drawings are cached for good by browsers: only when their URL
+    # carries the fingerprint of the notes drawn (the plot page adds it).
+    current = query.view.notes == markers_fingerprint(markers)
+    rendered = state().rendered(query, "item", now, markers)
+    return serve(rendered, pinned=query.is_pinned(now) and current)
+
+
+@pages.get("/plot/<drawer>/export.<fmt>")
+def plot_export(drawer: str, fmt: str) -> Response:
+    """The plot in any registered export format (JSON, CSV, HTML, PNG, cmspi, a plugin's)."""
+    web = state()
+    web.plugins.drawers.get(drawer)
+    chosen = web.tools.exports.get(fmt)
+    query = _query(drawer)
+    now = request_time()
+    rendered = web.rendered(query, fmt, now)
+    name = chosen.file_name(drawer, query.view)
+    return serve(rendered, pinned=query.is_pinned(now), download=name)
