@@ -74,7 +74,8 @@ EXPECTED: dict[str, tuple[Callable[[ConditionsDB, list[str]], object], list[str]
         lambda db, h: db.iovs("BS_run", since=150, until=350, snapshot=hours(5)),
         [
             f"SELECT {TAG_COLUMNS} FROM {T}.tag WHERE {T}.tag.name = :name_1",
-            f"SELECT {T}.iov.since, {T}.iov.insertion_time AS insertion_time, {T}.iov.payload_hash "
+            f"SELECT {T}.iov.since AS since, {T}.iov.insertion_time AS insertion_time, "
+            f"{T}.iov.payload_hash "
             f"FROM {T}.iov WHERE {IOV_BASE} AND {T}.iov.since >= coalesce("
             f"(SELECT max({T}.iov.since) AS max_1 FROM {T}.iov WHERE {IOV_BASE} "
             f"AND {T}.iov.since <= :since_1), :param_1) AND {T}.iov.since <= :since_2 "
