@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from flask import Flask
+
 import inspector_plugins.beamspot
 import inspector_plugins.renderers
 import inspector_plugins.schemas
-from flask import Flask
-
 from inspector.config import Config, DatabaseConfig
 from inspector.engine import EngineSettings
 from inspector.plugin import Plugins, load_plugins

@@ -6,10 +6,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from inspector_plugins import jetmet
 
 from inspector.demo import jetmet as demo
 from inspector.payload import SchemaRegistry, decode, encode
+from inspector_plugins import jetmet
 
 JER = "JME::JetResolutionObject"
 JEC = "JetCorrectorParametersCollection"

@@ -6,11 +6,11 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import inspector_plugins.beamspot
-import inspector_plugins.schemas
 import pytest
 from handmade import hours
 
+import inspector_plugins.beamspot
+import inspector_plugins.schemas
 from inspector.certification import Certifications, load_certification
 from inspector.conddb.timetypes import datetime_to_since, pack_lumi
 from inspector.config import Config, DatabaseConfig

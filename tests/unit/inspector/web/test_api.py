@@ -16,8 +16,6 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import inspector_plugins.beamspot
-import inspector_plugins.schemas
 import numpy as np
 import pytest
 from flask import Flask
@@ -29,6 +27,8 @@ from referencing.jsonschema import DRAFT202012
 from sqlalchemy import create_engine
 from werkzeug.test import TestResponse
 
+import inspector_plugins.beamspot
+import inspector_plugins.schemas
 from inspector.conddb.timetypes import (
     TimeType,
     format_snapshot,
