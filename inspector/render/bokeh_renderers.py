@@ -117,10 +117,50 @@ def _step_edges(x: npt.NDArray[np.float64], plot: History, kind: str) -> npt.NDA
 
 
 def render_history(plot: History, options: Mapping[str, Any]) -> Any:
-    """Step lines over IOV boundaries, error bands, hover on an invisible line."""
+    """Step lines over IOV boundaries, error bands, hover on invisible IOV spans."""
     x_axis = str(options.get("x_axis", "time" if plot.time_type == "Time" else "since"))
     x, kind = _history_x(plot, x_axis)
     fig = _figure(plot, options, x_axis_type="datetime" if kind == "datetime" else "linear")
+    _history_axes(fig, plot, kind)
+    edges = _step_edges(x, plot, kind)
+    if options.get("fills") and edges.size:  # run context from the web layer
+        add_fill_bands(fig, options["fills"], kind, float(edges[0]), float(edges[-1]))
+    source = ColumnDataSource({"x": x, "x_end": edges[1:]})
+    tooltips: list[tuple[str, str]] = []
+    formatters: dict[str, Any] = {}
+    for label, prefix, values in (("since", "s", plot.since), ("until", "u", plot.until)):
+        field = _iov_column(source, prefix, values, plot.time_type)
+        tooltips.append((label, f"@{field}{{custom}}"))
+        formatters[f"@{field}"] = _iov_formatter(source, prefix, plot.time_type)
+    visible, extent = _history_series(fig, plot, source, edges, tooltips)
+    _iov_metadata_hover(plot, source, tooltips, formatters)
+    # `step` glyphs have no hit-testing.  Invisible quads spanning each IOV's
+    # [since, until) take the hover, so the tooltip names the IOV under the
+    # pointer anywhere inside it (a line would snap to the nearest start).
+    spans = fig.quad(
+        left="x",
+        right="x_end",
+        bottom=extent[0],
+        top=extent[1],
+        source=source,
+        fill_alpha=0.0,
+        line_alpha=0.0,
+        hover_fill_alpha=0.06,
+        hover_fill_color="#555555",
+    )
+    fig.y_range.renderers = visible
+    fig.add_tools(
+        HoverTool(renderers=[spans], tooltips=tooltips, formatters=formatters, mode="vline")
+    )
+    fig.legend.click_policy = "hide"
+    fig.legend.location = "top_left"
+    if options.get("annotations"):
+        add_annotation_markers(fig, plot, x, options["annotations"])
+    return fig
+
+
+def _history_axes(fig: Any, plot: History, kind: str) -> None:
+    """Axis labels and tick formats of a history (no 4.000e+5 run numbers)."""
     fig.yaxis.axis_label = plot.y_label
     fig.xaxis.axis_label = (
         "time (UTC)"
@@ -134,17 +174,16 @@ def render_history(plot: History, options: Mapping[str, Any]) -> Any:
     fig.yaxis.formatter = BasicTickFormatter(
         use_scientific=True, power_limit_high=6, power_limit_low=-4
     )
-    edges = _step_edges(x, plot, kind)
-    if options.get("fills") and edges.size:  # run context from the web layer
-        add_fill_bands(fig, options["fills"], kind, float(edges[0]), float(edges[-1]))
-    data: dict[str, Any] = {"x": x, "x_end": edges[1:]}
-    source = ColumnDataSource(data)
-    tooltips: list[tuple[str, str]] = []
-    formatters: dict[str, Any] = {}
-    for label, prefix, values in (("since", "s", plot.since), ("until", "u", plot.until)):
-        field = _iov_column(source, prefix, values, plot.time_type)
-        tooltips.append((label, f"@{field}{{custom}}"))
-        formatters[f"@{field}"] = _iov_formatter(source, prefix, plot.time_type)
+
+
+def _history_series(
+    fig: Any,
+    plot: History,
+    source: Any,
+    edges: npt.NDArray[Any],
+    tooltips: list[tuple[str, str]],
+) -> tuple[list[Any], tuple[float, float]]:
+    """Each series as steps (and an error band): the renderers drawn, and the y extent."""
     visible = []
     lows, highs = [], []
     for i, (name, series) in enumerate(plot.series.items()):
@@ -188,6 +227,16 @@ def render_history(plot: History, options: Mapping[str, Any]) -> Any:
         )
         lows.append(lo_v)
         highs.append(hi_v)
+    finite = np.concatenate([v[np.isfinite(v)] for v in (*lows, *highs)] or [np.zeros(1)])
+    bottom = float(finite.min()) if finite.size else 0.0
+    top = float(finite.max()) if finite.size else 1.0
+    return visible, (bottom, top)
+
+
+def _iov_metadata_hover(
+    plot: History, source: Any, tooltips: list[tuple[str, str]], formatters: dict[str, Any]
+) -> None:
+    """Payload hash and insertion time of each IOV in the tooltip, when the plot has them."""
     if plot.payload_hash is not None:
         # Ten thousand IOVs share about a thousand payloads: send each hash once.
         hashes, index = np.unique(np.asarray(plot.payload_hash), return_inverse=True)
@@ -200,32 +249,6 @@ def render_history(plot: History, options: Mapping[str, Any]) -> Any:
         source.data["ins"] = _milliseconds(plot.insertion_time)
         tooltips.append(("inserted", "@ins{custom}"))
         formatters["@ins"] = CustomJSHover(code=_JS_UTC)
-    # `step` glyphs have no hit-testing.  Invisible quads spanning each IOV's
-    # [since, until) take the hover, so the tooltip names the IOV under the
-    # pointer anywhere inside it (a line would snap to the nearest start).
-    finite = np.concatenate([v[np.isfinite(v)] for v in (*lows, *highs)] or [np.zeros(1)])
-    bottom = float(finite.min()) if finite.size else 0.0
-    top = float(finite.max()) if finite.size else 1.0
-    spans = fig.quad(
-        left="x",
-        right="x_end",
-        bottom=bottom,
-        top=top,
-        source=source,
-        fill_alpha=0.0,
-        line_alpha=0.0,
-        hover_fill_alpha=0.06,
-        hover_fill_color="#555555",
-    )
-    fig.y_range.renderers = visible
-    fig.add_tools(
-        HoverTool(renderers=[spans], tooltips=tooltips, formatters=formatters, mode="vline")
-    )
-    fig.legend.click_policy = "hide"
-    fig.legend.location = "top_left"
-    if options.get("annotations"):
-        add_annotation_markers(fig, plot, x, options["annotations"])
-    return fig
 
 
 class AnnotationMarker(NamedTuple):
