@@ -28,6 +28,14 @@ import numpy as np
 from inspector.errors import PayloadDecodeError
 from inspector.payload.archive import kernel
 from inspector.payload.archive.layout import ArchiveLayout
+from inspector.payload.archive.plans import (
+    COUNT,
+    Slot,
+    as_record,
+    element_plan,
+    scan_reason,
+    uniform_values,
+)
 from inspector.payload.archive.types import (
     MAX_NESTING,
     ArrayType,
@@ -55,7 +63,6 @@ _FLOAT_BITS: Final = {
 _BOOL_TRUE: Final = 0x54  # 'T'
 #: boost's strong typedefs, written as unsigned integers of their width
 _LIBRARY_VERSION: Final = "H"
-_COUNT: Final = "Q"
 _ITEM_VERSION: Final = "I"
 _TRACKING: Final = "B"
 _CLASS_VERSION: Final = "I"
@@ -176,7 +183,7 @@ class _Reader:
 
     def string(self) -> str:
         at = self.pos
-        length = self.integer(_COUNT)
+        length = self.integer(COUNT)
         if length > len(self.blob) - self.pos:
             raise self.fail(
                 f"a string of {length} bytes, but {len(self.blob) - self.pos} remain", at
@@ -210,7 +217,7 @@ class _Reader:
     def count(self, what: str) -> int:
         """A collection size, checked against the bytes left (a token is ≥ 1 byte)."""
         at = self.pos
-        n = self.integer(_COUNT)
+        n = self.integer(COUNT)
         left = len(self.blob) - self.pos
         if n > left:
             raise self.fail(f"{what} of {n:,} elements, but only {left:,} bytes remain", at)
@@ -306,7 +313,7 @@ class _Reader:
 
     def array(self, node: ArrayType) -> Any:
         at = self.pos
-        n = self.integer(_COUNT)  # the layout fixes the length: no need to trust this
+        n = self.integer(COUNT)  # the layout fixes the length: no need to trust this
         if n != node.length:
             raise self.fail(f"C array of {node.length} elements written with count {n}", at)
         return self.elements(node.elem, n)
@@ -341,7 +348,7 @@ class _Reader:
         """``n`` flat elements into one array; headers inside the first are read first."""
         if n == 0:
             return np.zeros(0, dtype)
-        plan = _plan(self.layout, elem)
+        plan = element_plan(self.layout, elem)
         codes = "".join(slot.code for slot in plan)
         k = len(codes)
         first: Any = None
@@ -360,12 +367,12 @@ class _Reader:
             raw, end = kernel.read_tokens(self.buf, start, min(total, left), codes)
         except kernel.ScanError as exc:
             self.wrong_count(plan, codes, start, exc.index, done)
-            raise self.scan_failure(_scan_reason(exc), exc.offset, exc.index, plan, done) from None
+            raise self.scan_failure(scan_reason(exc), exc.offset, exc.index, plan, done) from None
         if total > left:
             self.wrong_count(plan, codes, start, left, done)
-            reason = _scan_reason(kernel.ScanError("overrun", len(self.blob), left))
+            reason = scan_reason(kernel.ScanError("overrun", len(self.blob), left))
             raise self.scan_failure(reason, len(self.blob), left, plan, done)
-        uniform = _uniform(self.layout, elem, plan) if k > 1 and not dtype.fields else None
+        uniform = uniform_values(self.layout, elem, plan) if k > 1 and not dtype.fields else None
         if uniform is not None and np.array_equal(raw.reshape(-1, k)[:, uniform[0]], uniform[1]):
             # C arrays of one number type (double[7][7]): every count as the layout says,
             # the values are one selection of the run, converted once
@@ -395,7 +402,7 @@ class _Reader:
             return out
         out = np.zeros(n, dtype)
         if first is not None:
-            out[0] = _as_record(first, dtype)
+            out[0] = as_record(first, dtype)
         for slot, column in zip(plan, columns, strict=True):
             if slot.expect is not None:
                 continue
@@ -407,7 +414,7 @@ class _Reader:
         return out
 
     def scan_failure(
-        self, reason: str, offset: int, index: int, plan: list[_Slot], done: int
+        self, reason: str, offset: int, index: int, plan: list[Slot], done: int
     ) -> PayloadDecodeError:
         """The error for token ``index`` of a flat run, named as the one-by-one walk names it."""
         k = len(plan)
@@ -416,7 +423,7 @@ class _Reader:
 
     def wrong_count(
         self,
-        plan: list[_Slot],
+        plan: list[Slot],
         codes: str,
         start: int,
         upto: int,
@@ -466,87 +473,6 @@ class _Reader:
         return True
 
 
-class _Slot:
-    """One token of a flat element: where its value goes, or the C-array count it must be."""
-
-    __slots__ = ("code", "expect", "index", "path")
-
-    def __init__(
-        self,
-        code: str,
-        path: tuple[str, ...] = (),
-        index: tuple[int, ...] = (),
-        expect: int | None = None,
-    ) -> None:
-        self.code = code
-        self.path = path
-        self.index = index
-        self.expect = expect
-
-    def where(self) -> str:
-        """The token's place inside its element: ``.member[1][2]`` (empty for a number)."""
-        return "".join(f".{p}" for p in self.path) + "".join(f"[{i}]" for i in self.index)
-
-
-def _plan(layout: ArchiveLayout, elem: CType) -> list[_Slot]:
-    """The tokens of one flat element in archive order (no class headers), once per layout."""
-    key = ("plan", elem)
-    plan: list[_Slot] | None = layout.derived.get(key)
-    if plan is None:
-        plan = layout.derived[key] = _plan_of(layout, elem, (), ())
-    return plan
-
-
-def _uniform(
-    layout: ArchiveLayout, elem: CType, plan: list[_Slot]
-) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any], str] | None:
-    """For an element whose values all have one code: (count slots, their lengths,
-    value slots, the code); ``None`` when the values mix types (a struct)."""
-    key = ("uniform", elem)
-    if key not in layout.derived:
-        codes = {slot.code for slot in plan if slot.expect is None}
-        counts = [i for i, slot in enumerate(plan) if slot.expect is not None]
-        layout.derived[key] = (
-            (
-                np.array(counts, np.intp),
-                np.array([plan[i].expect for i in counts], np.int64),
-                np.array([i for i, slot in enumerate(plan) if slot.expect is None], np.intp),
-                codes.pop(),
-            )
-            if len(codes) == 1
-            else None
-        )
-    found: tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any], str] | None
-    found = layout.derived[key]
-    return found
-
-
-def _plan_of(
-    layout: ArchiveLayout, node: CType, path: tuple[str, ...], index: tuple[int, ...]
-) -> list[_Slot]:
-    if isinstance(node, Primitive):
-        return [_Slot(node.code, path, index)]
-    if isinstance(node, EnumType):
-        return [_Slot(node.underlying.code, path, index)]
-    if isinstance(node, ArrayType):
-        slots = [_Slot(_COUNT, path, index, expect=node.length)]
-        for i in range(node.length):
-            slots.extend(_plan_of(layout, node.elem, path, (*index, i)))
-        return slots
-    assert isinstance(node, ClassType) and not index, "flat classes hold no arrays of classes"
-    slots = []
-    for _, member in layout.members(node.name):
-        slots.extend(_plan_of(layout, member.type, (*path, member.name), index))
-    return slots
-
-
-def _as_record(value: Any, dtype: np.dtype[Any]) -> Any:
-    """One element decoded the slow way (a dict) as a structured array row."""
-    if dtype.names is None or dtype.fields is None:
-        return value
-    return tuple(_as_record(value[name], dtype.fields[name][0]) for name in dtype.names)
-
-
 def _hashable(key: Any) -> Any:
     """Map keys as Python values (numpy scalars hash like their value; tuples of them too)."""
     if isinstance(key, np.generic):
@@ -556,13 +482,3 @@ def _hashable(key: Any) -> Any:
     if isinstance(key, dict | list | np.ndarray):
         raise TypeError("unhashable map key")
     return key
-
-
-def _scan_reason(exc: kernel.ScanError) -> str:
-    reasons: dict[str, str] = {
-        "overrun": "the blob ends inside a run of numbers",
-        "size": str(exc),
-        "sign": "a negative size byte for an unsigned type",
-        "bool": "bad bool: expected 00 or 01 54",
-    }
-    return reasons.get(exc.reason, exc.reason)
