@@ -12,13 +12,10 @@ thin edges over :meth:`Engine.plot`.
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
 import functools
-import json
-import math
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -30,7 +27,6 @@ from inspector.conddb import (
     IovList,
     Payload,
     Tag,
-    format_since,
     open_database,
     parse_since,
 )
@@ -41,18 +37,26 @@ from inspector.drawers import DrawContext, Drawer, ParamValue, validate_params
 from inspector.engine.cache import CacheStats, SingleFlight, byte_cache, ttl_cache
 from inspector.engine.certified import CertifiedIovs, keep_certified
 from inspector.engine.observe import PlotObserver, observed
+from inspector.engine.reductions import (
+    check_applies,
+    history_range,
+    join_series,
+    labels_of,
+    normalise,
+    reduction_params,
+)
+from inspector.engine.runner import DrawerRunner
 from inspector.engine.shared_cache import attach_shared_reductions
 from inspector.errors import (
     BadRequest,
     DrawerError,
-    InspectorError,
     InvalidParameter,
     NotFound,
     PayloadDecodeError,
 )
 from inspector.geometry import GeometryRegistry
 from inspector.payload import DecodedPayload, decode
-from inspector.plots import History, PlotObject, Provenance, Series
+from inspector.plots import History, PlotObject, Provenance
 from inspector.plugin import Plugins
 from inspector.request import PlotRequest
 
@@ -104,13 +108,12 @@ class Engine:
         #: payloads this engine decoded (cached or not): what "decoded once" counts
         self.decodes = 0
         self._decodes_lock = threading.Lock()
-        self._pool = concurrent.futures.ThreadPoolExecutor(
-            max_workers=s.workers, thread_name_prefix="drawer"
-        )
+        #: drawer code runs here: on worker threads, time-limited, failures wrapped
+        self.runner = DrawerRunner(s.workers, s.drawer_timeout)
 
     def close(self) -> None:
         """Stop the worker pool and release database connections."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.runner.close()
         if self.shared is not None:
             self.shared.close()
         for db in self._databases.values():
@@ -220,7 +223,7 @@ class Engine:
         params = validate_params(drawer.params, request.params)
         db = self.database(request.db)
         tag = db.tag(request.tag)
-        _check_applies(drawer, tag, "tag")
+        check_applies(drawer, tag, "tag")
         if request.cert:
             self.config.certifications.get_named(request.cert)  # unknown: a 400 naming it
             if drawer.kind != "history":
@@ -258,7 +261,9 @@ class Engine:
         since, h = self._resolve(db, tag, request.iov, request.snapshot, "iov")
         payload = self.decoded_payload(db.alias, h)
         context = self._context(db, tag, h)
-        plot: PlotObject = self._run(drawer, lambda: drawer.call(payload, params, context=context))
+        plot: PlotObject = self.runner.run(
+            drawer, lambda: drawer.call(payload, params, context=context)
+        )
         prov = self._provenance(drawer, db, request, params, tag, [tag.name], [since], [h], ())
         return plot.with_provenance(prov)
 
@@ -272,7 +277,7 @@ class Engine:
     ) -> PlotObject:
         if request.tag2:
             tag2 = db.tag(request.tag2)
-            _check_applies(drawer, tag2, "tag2")
+            check_applies(drawer, tag2, "tag2")
             iov2_text = request.iov2 if request.iov2 else request.iov
         else:
             tag2 = tag
@@ -287,9 +292,9 @@ class Engine:
         since2, h2 = self._resolve(db, tag2, iov2_text, request.snapshot, "iov2")
         first = self.decoded_payload(db.alias, h1)
         second = self.decoded_payload(db.alias, h2)
-        labels = _labels(tag, since1, tag2, since2)
+        labels = labels_of(tag, since1, tag2, since2)
         context = self._context(db, tag, h1, h2)
-        plot: PlotObject = self._run(
+        plot: PlotObject = self.runner.run(
             drawer, lambda: drawer.call(first, second, params, labels, context=context)
         )
         tags = [tag.name] if tag2 is tag else [tag.name, tag2.name]
@@ -308,7 +313,7 @@ class Engine:
         progress: Progress | None,
         time_limit: float | None = None,
     ) -> PlotObject:
-        since, until = _history_range(request, tag)
+        since, until = history_range(request, tag)
         iovs = self.iovs(db.alias, tag.name, since=since, until=until, snapshot=request.snapshot)
         if len(iovs) == 0:
             raise NotFound(f"tag {tag.name!r} has no IOVs in the requested range")
@@ -318,13 +323,13 @@ class Engine:
             certified = keep_certified(self.config.certifications, db, iovs, request.cert)
             iovs = certified.iovs
         hashes, inverse = iovs.distinct_hashes()
-        results = self._run(
+        results = self.runner.run(
             drawer,
             lambda: self._reduce_all(drawer, db, tag, params, list(map(str, hashes)), progress),
             expect_plot=False,
             limit=time_limit,
         )
-        series = _join(drawer, results, inverse)
+        series = join_series(drawer, results, inverse)
         timeline = self._timeline(db, iovs)
         plot = History(
             title=drawer.title,
@@ -362,7 +367,7 @@ class Engine:
         hashes: list[str],
         progress: Progress | None,
     ) -> list[dict[str, Any]]:
-        key_params = _reduction_params(params)
+        key_params = reduction_params(params)
         total = len(hashes)
         out: list[dict[str, Any]] = []
         # Reductions other processes computed (shared cache) need no payload decoded here.
@@ -389,7 +394,7 @@ class Engine:
                         f"on payload {h}: {type(exc).__name__}: {exc}",
                         payload_hash=h,
                     ) from None
-                return _normalise(drawer, value, h)
+                return normalise(drawer, value, h)
 
             out.append(
                 self.reductions.get_or_compute((drawer.name, key_params, db.alias, h), reduce)
@@ -411,13 +416,13 @@ class Engine:
         params = validate_params(drawer.params, request.params)
         db = self.database(request.db)
         tag = db.tag(request.tag)
-        _check_applies(drawer, tag, "tag")
-        since, until = _history_range(request, tag)
+        check_applies(drawer, tag, "tag")
+        since, until = history_range(request, tag)
         iovs = self.iovs(db.alias, tag.name, since=since, until=until, snapshot=request.snapshot)
         if len(iovs) == 0:
             return 0, {}
         hashes = [str(h) for h in iovs.distinct_hashes()[0]]
-        key_params = _reduction_params(params)
+        key_params = reduction_params(params)
         todo = [h for h in hashes if (drawer.name, key_params, db.alias, h) not in self.reductions]
         return len(hashes), db.payload_sizes(todo) if todo else {}
 
@@ -441,66 +446,6 @@ class Engine:
 
     def _context(self, db: ConditionsDB, tag: Tag, *hashes: str) -> DrawContext:
         return DrawContext(self.geometry, db.alias, tag, hashes)
-
-    def _run(
-        self,
-        drawer: Drawer,
-        call: Callable[[], Any],
-        *,
-        expect_plot: bool = True,
-        limit: float | None = None,
-    ) -> Any:
-        """Run drawer code on the pool with its time limit; wrap its failures."""
-        limit = limit or drawer.timeout or self.settings.drawer_timeout
-        started = threading.Event()
-
-        def timed() -> Any:
-            started.set()
-            try:
-                return call()
-            except Exception:
-                raise
-            except BaseException as exc:  # SystemExit from a plugin's argparse, ...
-                raise DrawerError(drawer.name, f"{type(exc).__name__}: {exc}") from None
-
-        future = self._pool.submit(timed)
-        # The limit counts from when the drawer starts, not while it queues.
-        if not started.wait(timeout=max(limit, 5.0)):
-            future.cancel()
-            raise DrawerError(
-                drawer.name,
-                "no drawer worker became free in time "
-                f"({self.settings.workers} busy); try again shortly",
-            )
-        try:
-            result = future.result(timeout=limit)
-        except concurrent.futures.TimeoutError:
-            self._retire_pool()
-            raise DrawerError(drawer.name, f"ran past its time limit of {limit:g} s") from None
-        except (BadRequest, NotFound, PayloadDecodeError, DrawerError):
-            raise
-        except InspectorError as exc:
-            raise DrawerError(drawer.name, f"{exc.title}: {exc}") from None
-        except MemoryError as exc:
-            raise DrawerError(drawer.name, f"MemoryError: {exc}") from None
-        except Exception as exc:
-            raise DrawerError(drawer.name, f"{type(exc).__name__}: {exc}") from None
-        if expect_plot and not isinstance(result, PlotObject):
-            raise DrawerError(drawer.name, f"returned {type(result).__name__}, not a plot object")
-        return result
-
-    def _retire_pool(self) -> None:
-        """A worker stuck past its limit is lost: new work goes to a fresh pool.
-
-        Python cannot stop a running thread; the old pool finishes what it
-        holds in the background, and good drawers are never starved by it.
-        """
-        with self._db_lock:
-            old = self._pool
-            self._pool = concurrent.futures.ThreadPoolExecutor(
-                max_workers=self.settings.workers, thread_name_prefix="drawer"
-            )
-        old.shutdown(wait=False, cancel_futures=False)
 
     def _provenance(
         self,
@@ -527,69 +472,3 @@ class Engine:
             labels=tuple(labels),
             query=request.query_string(view=False, alias=db.alias),
         )
-
-
-def _history_range(request: PlotRequest, tag: Tag) -> tuple[int | None, int | None]:
-    """A history's ``since``/``until`` parsed with the tag's time type."""
-    since = parse_since(request.since, tag.time_type, parameter="since") if request.since else None
-    until = parse_since(request.until, tag.time_type, parameter="until") if request.until else None
-    return since, until
-
-
-def _reduction_params(params: Mapping[str, ParamValue]) -> str:
-    """The parameters' part of a reduction cache key."""
-    return json.dumps(params, sort_keys=True)
-
-
-def _check_applies(drawer: Drawer, tag: Tag, parameter: str) -> None:
-    if not drawer.applies_to(tag.object_type):
-        raise InvalidParameter(
-            parameter,
-            f"drawer {drawer.name!r} reads {', '.join(drawer.payload_types)} payloads; "
-            f"tag {tag.name!r} holds {tag.object_type}",
-        )
-
-
-def _labels(tag: Tag, since1: int, tag2: Tag, since2: int) -> tuple[str, str]:
-    s1, s2 = format_since(since1, tag.time_type), format_since(since2, tag2.time_type)
-    if tag2 is tag:
-        return f"IOV {s1}", f"IOV {s2}"
-    return f"{tag.name} @ {s1}", f"{tag2.name} @ {s2}"
-
-
-def _normalise(drawer: Drawer, value: Any, payload_hash: str) -> dict[str, Any]:
-    """A history drawer's answer as {series: (value, error or NaN)}."""
-    if isinstance(value, Mapping):
-        items: list[tuple[Any, Any]] = list(value.items())
-    else:
-        items = [(drawer.series[0] if drawer.series else "value", value)]
-    out: dict[str, Any] = {}
-    for name, item in items:
-        number, error = item if isinstance(item, tuple) else (item, math.nan)
-        try:
-            out[str(name)] = (float(number), float(error))
-        except (TypeError, ValueError):
-            raise DrawerError(
-                drawer.name,
-                f"returned {item!r} for series {name!r} of payload {payload_hash}; "
-                "a history drawer returns numbers or (value, error) pairs",
-            ) from None
-    return out
-
-
-def _join(
-    drawer: Drawer, results: list[dict[str, Any]], inverse: npt.NDArray[np.intp]
-) -> dict[str, Series]:
-    """Per-hash results → per-IOV series, in one indexing step per series."""
-    names = list(drawer.series) or sorted({n for r in results for n in r})
-    series: dict[str, Series] = {}
-    for name in names:
-        pairs = np.array(
-            [r.get(name, (math.nan, math.nan)) for r in results], dtype=np.float64
-        ).reshape(-1, 2)
-        values, errors = pairs[:, 0][inverse], pairs[:, 1][inverse]
-        has_errors = not bool(np.isnan(errors).all())
-        series[name] = Series(
-            values=values, errors=errors if has_errors else None, unit=drawer.unit, label=name
-        )
-    return series

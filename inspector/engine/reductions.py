@@ -1,0 +1,97 @@
+"""The pure steps of the engine around drawers: ranges, parameters, labels, the history join.
+
+No database, cache or thread here: what the engine computes from a request,
+a tag and the drawer's answers, kept apart so each can be read (and tested)
+on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from inspector.conddb import Tag, format_since, parse_since
+from inspector.drawers import Drawer, ParamValue
+from inspector.errors import DrawerError, InvalidParameter
+from inspector.plots import Series
+from inspector.request import PlotRequest
+
+__all__ = [
+    "check_applies",
+    "history_range",
+    "join_series",
+    "labels_of",
+    "normalise",
+    "reduction_params",
+]
+
+
+def history_range(request: PlotRequest, tag: Tag) -> tuple[int | None, int | None]:
+    """A history's ``since``/``until`` parsed with the tag's time type."""
+    since = parse_since(request.since, tag.time_type, parameter="since") if request.since else None
+    until = parse_since(request.until, tag.time_type, parameter="until") if request.until else None
+    return since, until
+
+
+def reduction_params(params: Mapping[str, ParamValue]) -> str:
+    """The parameters' part of a reduction cache key."""
+    return json.dumps(params, sort_keys=True)
+
+
+def check_applies(drawer: Drawer, tag: Tag, parameter: str) -> None:
+    if not drawer.applies_to(tag.object_type):
+        raise InvalidParameter(
+            parameter,
+            f"drawer {drawer.name!r} reads {', '.join(drawer.payload_types)} payloads; "
+            f"tag {tag.name!r} holds {tag.object_type}",
+        )
+
+
+def labels_of(tag: Tag, since1: int, tag2: Tag, since2: int) -> tuple[str, str]:
+    s1, s2 = format_since(since1, tag.time_type), format_since(since2, tag2.time_type)
+    if tag2 is tag:
+        return f"IOV {s1}", f"IOV {s2}"
+    return f"{tag.name} @ {s1}", f"{tag2.name} @ {s2}"
+
+
+def normalise(drawer: Drawer, value: Any, payload_hash: str) -> dict[str, Any]:
+    """A history drawer's answer as {series: (value, error or NaN)}."""
+    if isinstance(value, Mapping):
+        items: list[tuple[Any, Any]] = list(value.items())
+    else:
+        items = [(drawer.series[0] if drawer.series else "value", value)]
+    out: dict[str, Any] = {}
+    for name, item in items:
+        number, error = item if isinstance(item, tuple) else (item, math.nan)
+        try:
+            out[str(name)] = (float(number), float(error))
+        except (TypeError, ValueError):
+            raise DrawerError(
+                drawer.name,
+                f"returned {item!r} for series {name!r} of payload {payload_hash}; "
+                "a history drawer returns numbers or (value, error) pairs",
+            ) from None
+    return out
+
+
+def join_series(
+    drawer: Drawer, results: list[dict[str, Any]], inverse: npt.NDArray[np.intp]
+) -> dict[str, Series]:
+    """Per-hash results → per-IOV series, in one indexing step per series."""
+    names = list(drawer.series) or sorted({n for r in results for n in r})
+    series: dict[str, Series] = {}
+    for name in names:
+        pairs = np.array(
+            [r.get(name, (math.nan, math.nan)) for r in results], dtype=np.float64
+        ).reshape(-1, 2)
+        values, errors = pairs[:, 0][inverse], pairs[:, 1][inverse]
+        has_errors = not bool(np.isnan(errors).all())
+        series[name] = Series(
+            values=values, errors=errors if has_errors else None, unit=drawer.unit, label=name
+        )
+    return series
