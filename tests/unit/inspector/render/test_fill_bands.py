@@ -12,8 +12,8 @@ from bokeh.plotting import figure
 
 from inspector.conddb import Fill, RunInfo
 from inspector.plots import History, Series
-from inspector.render.bokeh_renderers import render_history
 from inspector.render.fill_bands import FILL_COLOURS, add_fill_bands, fill_band_edges
+from inspector.render.history import render_history
 
 T0 = dt.datetime(2024, 5, 1, 8, 0, 0)
 

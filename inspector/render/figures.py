@@ -1,0 +1,50 @@
+"""What every Bokeh renderer shares: the figure, axis labels, the provenance line."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from bokeh.palettes import interp_palette
+from bokeh.plotting import figure
+
+from inspector.plots import (
+    PlotObject,
+)
+
+__all__ = ["DIVERGING", "WEBGL_ABOVE", "provenance_text"]
+
+WEBGL_ABOVE: Final = 10_000
+_TOOLS: Final = "pan,wheel_zoom,box_zoom,reset,save"
+DIVERGING: Final = tuple(interp_palette(("#2166ac", "#f7f7f7", "#b2182b"), 256))
+
+
+def _axis_label(label: str, unit: str) -> str:
+    return f"{label} [{unit}]" if unit else label
+
+
+def _figure(plot: PlotObject, options: Mapping[str, Any], **kwargs: Any) -> Any:
+    fig = figure(
+        title=plot.title,
+        width=int(options.get("width", 900)),
+        height=int(options.get("height", 450)),
+        tools=_TOOLS,
+        sizing_mode=options.get("sizing_mode", "stretch_width"),
+        **kwargs,
+    )
+    fig.toolbar.logo = None
+    return fig
+
+
+def provenance_text(plot: PlotObject) -> str:
+    """One readable line saying where the numbers come from."""
+    p = plot.provenance
+    parts = [
+        f"db {p.db}" if p.db else "",
+        f"tags {', '.join(p.tags)}" if p.tags else "",
+        f"drawer {p.drawer}" if p.drawer else "",
+        f"snapshot {p.snapshot}" if p.snapshot else "snapshot: latest",
+    ]
+    if p.labels:
+        parts.append(" vs ".join(p.labels))
+    return " · ".join(x for x in parts if x)
