@@ -20,8 +20,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Final
 
-import numpy as np
-import numpy.typing as npt
 from sqlalchemy import (
     BigInteger,
     Connection,
@@ -31,7 +29,6 @@ from sqlalchemy import (
     func,
     inspect,
     literal,
-    null,
     select,
     type_coerce,
 )
@@ -49,15 +46,19 @@ from inspector.conddb.models import (
     PayloadInfo,
     Tag,
 )
-from inspector.conddb.runs import Fill, RunInfo, RunTimeline, WaitingRuns
-from inspector.conddb.schema import to_unsigned
+from inspector.conddb.rows import (
+    iov_before,
+    iov_list,
+    payload_row,
+    tag_row,
+)
+from inspector.conddb.run_queries import RunQueries
 from inspector.conddb.timetypes import TimeType
 from inspector.database_config import DatabaseConfig
 from inspector.errors import DatabaseUnavailable, InvalidParameter, NotFound
 
 __all__ = ["OPTIONAL_TABLES", "ConditionsDB", "open_database"]
 
-MAX_PAGE_SIZE: Final = 1000
 #: Columns tags can be sorted by (``search_tags(sort=...)``; ``-`` for descending).
 TAG_SORT_KEYS: Final = ("name", "insertion_time", "modification_time", "object_type", "time_type")
 _BATCH: Final = 500
@@ -103,14 +104,7 @@ def _tag_order(sort: str) -> list[Any]:
     return [first] if key == "name" else [first, s.tag.c.name.asc()]
 
 
-def _check_paging(page: int, page_size: int) -> None:
-    if page < 1:
-        raise InvalidParameter("page", f"{page} is not a page number (1, 2, ...)")
-    if not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise InvalidParameter("page_size", f"{page_size} is not within 1..{MAX_PAGE_SIZE}")
-
-
-class ConditionsDB:
+class ConditionsDB(RunQueries):
     """Queries over one conditions database (see the module docstring)."""
 
     def __init__(
@@ -237,7 +231,7 @@ class ConditionsDB:
         listing continues page 1 whatever the backend; ties fall back to the
         name, so the order is total and pages never overlap.
         """
-        _check_paging(page, page_size)
+        Page.check(page, page_size)
         order = _tag_order(sort)
         conds: list[Any] = []
         if pattern:
@@ -251,7 +245,7 @@ class ConditionsDB:
         with self._connect() as conn:
             total = conn.scalar(select(func.count()).select_from(s.tag).where(*conds)) or 0
             rows = conn.execute(query.limit(page_size).offset((page - 1) * page_size))
-            items = [_tag(row._mapping) for row in rows]
+            items = [tag_row(row._mapping) for row in rows]
         return Page(items, int(total), page, page_size)
 
     def tag(self, name: str) -> Tag:
@@ -260,7 +254,7 @@ class ConditionsDB:
             row = conn.execute(select(s.tag).where(s.tag.c.name == name)).first()
         if row is None:
             raise NotFound(f"tag {name!r} does not exist in database {self.alias!r}")
-        return _tag(row._mapping)
+        return tag_row(row._mapping)
 
     def object_types(self) -> list[tuple[str, int]]:
         """Each payload type with its number of tags."""
@@ -305,7 +299,7 @@ class ConditionsDB:
         # in ~1 ms, against ~60-90 ms through Python datetime objects.
         inserted = s.timestamp_text(s.iov.c.insertion_time).label("insertion_time")
         # The since column as the driver gives it: converted to unsigned once, in
-        # numpy (_unsigned_array), rather than row by row by its column type.
+        # numpy (unsigned_array), rather than row by row by its column type.
         raw_since = type_coerce(s.iov.c.since, BigInteger())
         query = (
             select(raw_since, inserted, s.iov.c.payload_hash)
@@ -315,7 +309,7 @@ class ConditionsDB:
         with self._connect() as conn:
             rows = conn.execute(query.execution_options(**{LONG_RESULT: True})).all()
             end = self._end_after(conn, tag, base, until)
-        return _iov_list(tag, rows, end, snapshot)
+        return iov_list(tag, rows, end, snapshot)
 
     def _end_after(self, conn: Connection, tag: Tag, base: list[Any], until: int | None) -> int:
         """Where the last returned IOV ends: the next since beyond the range."""
@@ -333,7 +327,7 @@ class ConditionsDB:
             row = conn.execute(select(s.payload).where(s.payload.c.hash == payload_hash)).first()
         if row is None:
             raise NotFound(f"payload {payload_hash!r} does not exist in database {self.alias!r}")
-        return _payload(row._mapping)
+        return payload_row(row._mapping)
 
     def payloads(self, hashes: Sequence[str]) -> dict[str, Payload]:
         """Several payloads in as few queries as possible (batches of 500).
@@ -348,7 +342,7 @@ class ConditionsDB:
                 batch = unique[lo : lo + _BATCH]
                 rows = conn.execute(select(s.payload).where(s.payload.c.hash.in_(batch)))
                 for row in rows:
-                    payload = _payload(row._mapping)
+                    payload = payload_row(row._mapping)
                     found[payload.hash] = payload
         return found
 
@@ -391,7 +385,7 @@ class ConditionsDB:
         self, pattern: str | None = None, *, page: int = 1, page_size: int = 50
     ) -> Page[GlobalTag]:
         """Global tags whose name matches ``pattern``."""
-        _check_paging(page, page_size)
+        Page.check(page, page_size)
         conds: list[Any] = []
         if pattern:
             like = _like_pattern(pattern.lower())
@@ -423,202 +417,6 @@ class ConditionsDB:
         with self._connect() as conn:
             return [GlobalTagEntry(*row) for row in conn.execute(query)]
 
-    # -- runs -----------------------------------------------------------------
-
-    def run_timeline(self, first: int | None = None, last: int | None = None) -> RunTimeline:
-        """RUN_INFO rows in ``[first, last]`` as a vectorised timeline (empty without RUN_INFO)."""
-        conds: list[Any] = []
-        if first is not None:
-            conds.append(s.run_info.c.run_number >= first)
-        if last is not None:
-            conds.append(s.run_info.c.run_number <= last)
-        query = select(s.run_info).where(*conds).order_by(s.run_info.c.run_number)
-        with self._connect() as conn:
-            if not self._has(conn, s.run_info.name):
-                return RunTimeline.from_runs([])
-            runs = [RunInfo(*row) for row in conn.execute(query)]
-        return RunTimeline.from_runs(runs)
-
-    def has_fills(self) -> bool:
-        """Whether the database has fill information: the optional ``run_fill`` table
-        (and ``RUN_INFO``, which gives the fills their runs and times).
-
-        CMS databases do not: their runs simply have no fill number.
-        """
-        with self._connect() as conn:
-            return self._has_fills(conn)
-
-    def _has_fills(self, conn: Connection) -> bool:
-        return self._has(conn, s.run_info.name, s.run_fill.name)
-
-    def _run_select(self, conn: Connection) -> Select[Any]:
-        """RUN_INFO rows with their fill number (NULL without fill information)."""
-        ri = s.run_info
-        if not self._has_fills(conn):
-            return select(
-                ri.c.run_number, ri.c.start_time, ri.c.end_time, null().label("fill_number")
-            )
-        rf = s.run_fill
-        return select(
-            ri.c.run_number, ri.c.start_time, ri.c.end_time, rf.c.fill_number
-        ).select_from(ri.outerjoin(rf, rf.c.run_number == ri.c.run_number))
-
-    def runs(
-        self,
-        *,
-        first: int | None = None,
-        last: int | None = None,
-        fill: int | None = None,
-        started_from: dt.datetime | None = None,
-        started_to: dt.datetime | None = None,
-        page: int = 1,
-        page_size: int = 50,
-    ) -> Page[RunInfo]:
-        """Runs by number range, fill and start-time range, paged by the database.
-
-        Ordered by run number; ``fill`` matches nothing when the database
-        has no fill information.
-        """
-        _check_paging(page, page_size)
-        ri = s.run_info
-        conds: list[Any] = []
-        if first is not None:
-            conds.append(ri.c.run_number >= first)
-        if last is not None:
-            conds.append(ri.c.run_number <= last)
-        if started_from is not None:
-            conds.append(ri.c.start_time >= started_from)
-        if started_to is not None:
-            conds.append(ri.c.start_time <= started_to)
-        if fill is not None:
-            conds.append(s.run_fill.c.fill_number == fill)
-        with self._connect() as conn:
-            if not self._has(conn, ri.name) or (fill is not None and not self._has_fills(conn)):
-                return Page([], 0, page, page_size)
-            query = self._run_select(conn).where(*conds)
-            total = conn.scalar(select(func.count()).select_from(query.subquery())) or 0
-            rows = conn.execute(
-                query.order_by(ri.c.run_number).limit(page_size).offset((page - 1) * page_size)
-            )
-            items = [_run(row) for row in rows]
-        return Page(items, int(total), page, page_size)
-
-    def run(self, number: int) -> RunInfo:
-        """One run from RUN_INFO, with its fill number when known."""
-        with self._connect() as conn:
-            if not self._has(conn, s.run_info.name):
-                raise NotFound(
-                    f"run {number}: database {self.alias!r} has no run information "
-                    "(no RUN_INFO table)"
-                )
-            query = self._run_select(conn).where(s.run_info.c.run_number == number)
-            row = conn.execute(query).first()
-        if row is None:
-            raise NotFound(f"run {number} is not in RUN_INFO of database {self.alias!r}")
-        return _run(row)
-
-    def neighbour_runs(self, number: int) -> tuple[int | None, int | None]:
-        """The run numbers just before and just after ``number`` in RUN_INFO."""
-        ri = s.run_info.c.run_number
-        with self._connect() as conn:
-            if not self._has(conn, s.run_info.name):
-                return None, None
-            before = conn.scalar(select(func.max(ri)).where(ri < number))
-            after = conn.scalar(select(func.min(ri)).where(ri > number))
-        return (
-            None if before is None else int(before),
-            None if after is None else int(after),
-        )
-
-    def newest_run(self, *, ended_by: dt.datetime | None = None) -> RunInfo | None:
-        """The highest-numbered run (that had ended by ``ended_by``), or ``None``."""
-        ri = s.run_info
-        conds = [] if ended_by is None else [ri.c.end_time <= ended_by]
-        newest = select(func.max(ri.c.run_number)).where(*conds).scalar_subquery()
-        with self._connect() as conn:
-            if not self._has(conn, ri.name):
-                return None
-            row = conn.execute(self._run_select(conn).where(ri.c.run_number == newest)).first()
-        return None if row is None else _run(row)
-
-    def latest_run_end(self) -> dt.datetime | None:
-        """When the last run of RUN_INFO ended (``None`` without runs)."""
-        with self._connect() as conn:
-            if not self._has(conn, s.run_info.name):
-                return None
-            value = conn.scalar(select(func.max(s.run_info.c.end_time)))
-        return _datetime(value)
-
-    def waiting_runs(
-        self,
-        *,
-        ended_by: dt.datetime,
-        after_run: int | None = None,
-        started_after: dt.datetime | None = None,
-    ) -> WaitingRuns:
-        """Runs ended by ``ended_by`` beyond a point: how many, the first, the earliest end.
-
-        The point is a run number (runs above it) or a time (runs that
-        started after it); neither means every run.  What the calibration
-        watch asks: how many runs still wait for conditions, since when.
-        """
-        ri = s.run_info
-        conds: list[Any] = [ri.c.end_time <= ended_by]
-        if after_run is not None:
-            conds.append(ri.c.run_number > after_run)
-        if started_after is not None:
-            conds.append(ri.c.start_time > started_after)
-        query = select(func.count(), func.min(ri.c.run_number), func.min(ri.c.end_time))
-        with self._connect() as conn:
-            if not self._has(conn, ri.name):
-                return WaitingRuns(0, None, None)
-            count, first, ended = conn.execute(query.where(*conds)).one()
-        return WaitingRuns(int(count or 0), None if first is None else int(first), _datetime(ended))
-
-    # -- fills ----------------------------------------------------------------
-
-    def fill(self, number: int) -> Fill:
-        """One LHC fill with its runs; :class:`NotFound` if unknown (or no fill table)."""
-        fills = self._fills_where(s.run_fill.c.fill_number == number)
-        if not fills:
-            raise NotFound(f"fill {number} is not known in database {self.alias!r}")
-        return fills[0]
-
-    def fills_of_runs(self, first: int, last: int) -> list[Fill]:
-        """Fills with a run in ``[first, last]``, each with all its runs."""
-        rf = s.run_fill
-        inside = select(rf.c.fill_number).where(rf.c.run_number.between(first, last))
-        return self._fills_where(rf.c.fill_number.in_(inside))
-
-    def fills_between(self, start: dt.datetime, end: dt.datetime) -> list[Fill]:
-        """Fills with a run overlapping ``[start, end]``, each with all its runs."""
-        ri, rf = s.run_info, s.run_fill
-        overlapping = (
-            select(rf.c.fill_number)
-            .select_from(rf.join(ri, ri.c.run_number == rf.c.run_number))
-            .where(ri.c.start_time <= end, ri.c.end_time >= start)
-        )
-        return self._fills_where(rf.c.fill_number.in_(overlapping))
-
-    def _fills_where(self, condition: Any) -> list[Fill]:
-        """Fills (with their runs) of the ``run_fill`` rows matching ``condition``; none
-        without fill information."""
-        ri, rf = s.run_info, s.run_fill
-        query = (
-            select(ri.c.run_number, ri.c.start_time, ri.c.end_time, rf.c.fill_number)
-            .select_from(rf.join(ri, ri.c.run_number == rf.c.run_number))
-            .where(condition)
-            .order_by(rf.c.fill_number, ri.c.run_number)
-        )
-        with self._connect() as conn:
-            if not self._has_fills(conn):
-                return []
-            runs = [_run(row) for row in conn.execute(query)]
-        grouped: dict[int, list[RunInfo]] = {}
-        for run in runs:
-            grouped.setdefault(int(run.fill_number or 0), []).append(run)
-        return [Fill(number, tuple(members)) for number, members in grouped.items()]
-
     # -- newest and covering IOVs ---------------------------------------------
 
     def newest_iov(self, tag: Tag, *, snapshot: dt.datetime | None = None) -> Iov | None:
@@ -643,7 +441,7 @@ class ConditionsDB:
             return [
                 None
                 if since is not None and since >= tag.end
-                else _iov_before(
+                else iov_before(
                     conn, tag, None if since is None else self._since_bound(since), snapshot
                 )
                 for tag, since in points
@@ -654,7 +452,7 @@ class ConditionsDB:
         wanted = sorted(set(names))
         with self._connect() as conn:
             rows = conn.execute(select(s.tag).where(s.tag.c.name.in_(wanted)))
-            found = {t.name: t for t in (_tag(row._mapping) for row in rows)}
+            found = {t.name: t for t in (tag_row(row._mapping) for row in rows)}
         for name in wanted:
             if name not in found:
                 raise NotFound(f"tag {name!r} does not exist in database {self.alias!r}")
@@ -693,107 +491,3 @@ class ConditionsDB:
             size = conn.scalar(select(func.sum(s.blob_length(s.payload.c.data))))
         counts["payload_bytes"] = int(size or 0)
         return counts
-
-
-def _as_datetime(value: Any) -> dt.datetime:
-    """A datetime column or aggregate: SQLite may return ``max()`` of dates as text."""
-    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
-
-
-def _datetime(value: Any) -> dt.datetime | None:
-    return None if value is None else _as_datetime(value)
-
-
-def _run(row: Any) -> RunInfo:
-    """A ``(run_number, start_time, end_time, fill_number)`` row."""
-    fill = row[3]
-    return RunInfo(
-        int(row[0]),
-        _as_datetime(row[1]),
-        _as_datetime(row[2]),
-        None if fill is None else int(fill),
-    )
-
-
-def _iov_before(
-    conn: Connection, tag: Tag, since: int | None, snapshot: dt.datetime | None
-) -> Iov | None:
-    """The IOV of ``tag`` valid at ``since`` (``None``: the newest), as seen at ``snapshot``."""
-    v = s.iov.c
-    base: list[Any] = [v.tag_name == tag.name]
-    if snapshot is not None:
-        base.append(v.insertion_time <= snapshot)
-    at = [v.since <= since] if since is not None else []
-    query = (
-        select(v.since, v.insertion_time, v.payload_hash)
-        .where(*base, *at)
-        .order_by(v.since.desc(), v.insertion_time.desc(), v.payload_hash.desc())
-        .limit(1)
-    )
-    row = conn.execute(query).first()
-    if row is None:
-        return None
-    found = int(row[0])
-    nxt = conn.scalar(select(func.min(v.since)).where(*base, v.since > found))
-    until = tag.end if nxt is None else int(nxt)
-    return Iov(found, until, str(row[2]), _as_datetime(row[1]))
-
-
-def _payload(m: Any) -> Payload:
-    return Payload(
-        hash=m["hash"],
-        object_type=m["object_type"],
-        version=str(m["version"]),
-        data=bytes(m["data"]),
-        streamer_info=bytes(m["streamer_info"] or b""),
-        insertion_time=m["insertion_time"],
-    )
-
-
-def _tag(m: Any) -> Tag:
-    return Tag(
-        name=m["name"],
-        time_type=TimeType.parse(m["time_type"]),
-        object_type=m["object_type"],
-        synchronization=m["synchronization"],
-        end_of_validity=int(m["end_of_validity"]),
-        description=m["description"],
-        last_validated_time=int(m["last_validated_time"]),
-        insertion_time=m["insertion_time"],
-        modification_time=m["modification_time"],
-    )
-
-
-def _unsigned_array(values: Sequence[Any]) -> npt.NDArray[np.uint64]:
-    """Since-like values from the driver as uint64, whole column at once.
-
-    SQLite gives 64-bit signed ints (CMSSW stores 2**63 and above negative):
-    their bits are the unsigned value.  PostgreSQL and Oracle give exact
-    decimals, up to 2**64 - 1; read one by one (``int``), as ``to_unsigned`` does.
-    """
-    try:
-        return np.fromiter(values, dtype=np.int64, count=len(values)).view(np.uint64)
-    except (TypeError, OverflowError, ValueError):
-        return np.fromiter((to_unsigned(int(v)) for v in values), np.uint64, count=len(values))
-
-
-def _iov_list(tag: Tag, rows: Sequence[Any], end: int, snapshot: dt.datetime | None) -> IovList:
-    """Keep the latest insertion per since (rows come sorted that way)."""
-    since = _unsigned_array([r[0] for r in rows])
-    if since.size > 1 and bool(np.any(since[1:] < since[:-1])):
-        # SQLite sorted sinces from 2**63 up, stored negative, first: put them
-        # last (a stable sort keeps the latest insertion first within a since).
-        order = np.argsort(since, kind="stable")
-        since, rows = since[order], [rows[int(i)] for i in order]
-    keep = np.ones(since.size, dtype=bool)
-    keep[1:] = since[1:] != since[:-1]
-    idx = np.flatnonzero(keep)
-    since = since[idx]
-    until = np.empty_like(since)
-    until[:-1] = since[1:]
-    if until.size:
-        until[-1] = np.uint64(end)
-    kept = [rows[int(i)] for i in idx]
-    hashes = np.array([r[2] for r in kept], dtype="<U40")
-    times = np.array([r[1] for r in kept], dtype="datetime64[us]")  # str or datetime
-    return IovList(tag.name, tag.time_type, since, until, hashes, times, snapshot)

@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 from inspector.conddb.timetypes import TimeType, format_since
-from inspector.errors import NotFound
+from inspector.errors import InvalidParameter, NotFound
 
 __all__ = [
     "GlobalTag",
@@ -156,6 +156,10 @@ class GlobalTagEntry:
     tag_name: str
 
 
+#: The largest page any listing gives.
+MAX_PAGE_SIZE: Final = 1000
+
+
 @dataclass(frozen=True)
 class Page(Generic[T]):
     """One page of a listing, with the total so nothing is truncated silently."""
@@ -169,6 +173,14 @@ class Page(Generic[T]):
     def pages(self) -> int:
         """Number of pages (at least one, even when empty)."""
         return max(1, -(-self.total // self.page_size))
+
+    @staticmethod
+    def check(page: int, page_size: int) -> None:
+        """Refuse a page number below 1 or a size outside 1..MAX_PAGE_SIZE, naming it."""
+        if page < 1:
+            raise InvalidParameter("page", f"{page} is not a page number (1, 2, ...)")
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise InvalidParameter("page_size", f"{page_size} is not within 1..{MAX_PAGE_SIZE}")
 
     def require_exists(self, what: str) -> None:
         """Raise :class:`NotFound` when a page past the end was asked for."""
