@@ -26,7 +26,8 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from inspector.cmssw.pixels import FOR_HLT, OFFLINE, PixelGains, pixel_gains
+from inspector.cmssw.pixel_gains import PixelGains, pixel_gains
+from inspector.cmssw.pixels import FOR_HLT, OFFLINE
 from inspector.drawers import Drawer, Param, ParamValue, drawer
 from inspector.payload import DecodedPayload
 from inspector.plots import Histogram1D

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from inspector.cmssw.pixel_gains import unpack
 from inspector.cmssw.pixels import (
     DEAD_FLAG,
     FOR_HLT,
@@ -28,7 +29,6 @@ from inspector.cmssw.pixels import (
     encode_values,
     hlt_members,
     members,
-    unpack,
 )
 
 

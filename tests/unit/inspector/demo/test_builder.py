@@ -23,6 +23,7 @@ from sqlalchemy import create_engine
 
 from inspector.cmssw import pixels as sipixel
 from inspector.cmssw import strips as sistrip
+from inspector.cmssw.pixel_gains import unpack
 from inspector.conddb.database import ConditionsDB
 from inspector.conddb.timetypes import LUMISECTION_SECONDS
 from inspector.demo import (
@@ -279,7 +280,7 @@ def _check_pixels(p: Any) -> None:
     assert int(p["numberOfRowsToAverageOver_"]) == 80 and int(p["nBinsToUseForEncoding_"]) == 253
     assert (int(p["deadFlag_"]), int(p["noisyFlag_"])) == (255, 254)
     assert p["v_pedestals"].size == PIXEL_COUNT * 416 * 2 * 2  # 2 ROCs a column, 2 bytes each
-    gains = sipixel.unpack(p, sipixel.FOR_HLT)
+    gains = unpack(p, sipixel.FOR_HLT)
     assert np.all(gains.rows == 160)
     gain, pedestal = gains.gains(), gains.pedestals()
     dead = gains.dead_blocks()

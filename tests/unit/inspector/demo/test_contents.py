@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from inspector.cmssw import pixels as sipixel
+from inspector.cmssw.pixel_gains import unpack
 from inspector.demo import alignment, pixels
 from inspector.demo.beamspot import lumi_blocks
 from inspector.demo.calendar import make_calendar
@@ -102,7 +103,7 @@ def test_alignment_moves_pixel_half_barrels_at_magnet_cycles() -> None:
 def test_pixel_codes_decode_to_the_model_within_one_step() -> None:
     model = pixels.gain_model(content_rng(1, "pixels.model"))
     gain, pedestal = model.calibration(0.5, True, 3)
-    gains = sipixel.unpack(model.values(0.5, True, 3), sipixel.FOR_HLT)
+    gains = unpack(model.values(0.5, True, 3), sipixel.FOR_HLT)
     assert np.array_equal(gains.dead_blocks(), model.dead) and model.dead.any()
     alive = ~model.dead
     assert gains.precisions is not None

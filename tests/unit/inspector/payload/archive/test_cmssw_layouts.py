@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from inspector.cmssw.pixels import FOR_HLT, unpack
+from inspector.cmssw.pixel_gains import unpack
+from inspector.cmssw.pixels import FOR_HLT
 from inspector.cmssw.strips import decode_noises, encode_noises
 from inspector.payload import ArchiveLayout, SchemaRegistry, load_archive_layout
 from inspector.payload.archive.reader import read_archive
