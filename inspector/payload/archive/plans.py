@@ -16,7 +16,15 @@ from inspector.payload.archive import kernel
 from inspector.payload.archive.layout import ArchiveLayout
 from inspector.payload.archive.types import ArrayType, ClassType, CType, EnumType, Primitive
 
-__all__ = ["COUNT", "Slot", "as_record", "element_plan", "scan_reason", "uniform_values"]
+__all__ = [
+    "COUNT",
+    "Slot",
+    "as_record",
+    "element_plan",
+    "plan_codes",
+    "scan_reason",
+    "uniform_values",
+]
 
 #: boost's C-array count (and collection size): an unsigned integer of 8 bytes
 COUNT: Final = "Q"
@@ -51,6 +59,15 @@ def element_plan(layout: ArchiveLayout, elem: CType) -> list[Slot]:
     if plan is None:
         plan = layout.derived[key] = _plan_of(layout, elem, (), ())
     return plan
+
+
+def plan_codes(layout: ArchiveLayout, elem: CType, plan: list[Slot]) -> str:
+    """The token codes of ``elem``'s plan, one character each (computed once per layout)."""
+    key = ("codes", elem)
+    codes: str | None = layout.derived.get(key)
+    if codes is None:
+        codes = layout.derived[key] = "".join(slot.code for slot in plan)
+    return codes
 
 
 def uniform_values(

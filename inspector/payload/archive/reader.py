@@ -33,6 +33,7 @@ from inspector.payload.archive.plans import (
     Slot,
     as_record,
     element_plan,
+    plan_codes,
     scan_reason,
     uniform_values,
 )
@@ -349,7 +350,7 @@ class _Reader:
         if n == 0:
             return np.zeros(0, dtype)
         plan = element_plan(self.layout, elem)
-        codes = "".join(slot.code for slot in plan)
+        codes = plan_codes(self.layout, elem, plan)
         k = len(codes)
         first: Any = None
         done = 0
@@ -373,13 +374,13 @@ class _Reader:
             reason = scan_reason(kernel.ScanError("overrun", len(self.blob), left))
             raise self.scan_failure(reason, len(self.blob), left, plan, done)
         uniform = uniform_values(self.layout, elem, plan) if k > 1 and not dtype.fields else None
-        if uniform is not None and np.array_equal(raw.reshape(-1, k)[:, uniform[0]], uniform[1]):
+        if uniform is not None and bool((raw.reshape(-1, k)[:, uniform[0]] == uniform[1]).all()):
             # C arrays of one number type (double[7][7]): every count as the layout says,
             # the values are one selection of the run, converted once
             self.pos = end
             values = raw.reshape(-1, k)[:, uniform[2]]
             (column,) = kernel.split_columns(values.reshape(-1), uniform[3])
-            rest = column.reshape(-1, *dtype.shape)
+            rest = column.reshape(-1, *np.empty(0, dtype).shape[1:])  # nested C arrays
             if first is None:
                 return rest
             out = np.empty(n, dtype)
