@@ -76,10 +76,14 @@ class Drawer:
         if self.timeout is not None and self.timeout <= 0:
             raise ValueError(f"drawer {self.name!r}: timeout must be positive")
 
-    def call(self, *args: Any, context: DrawContext) -> Any:
-        """Run the drawer's function, giving it ``context`` if it asked for one."""
+    def call(self, *args: Any, context: Callable[[], DrawContext]) -> Any:
+        """Run the drawer's function, giving it ``context()`` if it asked for one.
+
+        ``context`` is built only then: the registries it holds cost time to
+        make, and most drawers never ask.
+        """
         if self.wants_context:
-            return self.func(*args, context=context)
+            return self.func(*args, context=context())
         return self.func(*args)
 
     @property

@@ -260,7 +260,7 @@ class Engine:
     ) -> PlotObject:
         since, h = self._resolve(db, tag, request.iov, request.snapshot, "iov")
         payload = self.decoded_payload(db.alias, h)
-        context = self._context(db, tag, h)
+        context = functools.partial(self._context, db, tag, h)
         plot: PlotObject = self.runner.run(
             drawer, lambda: drawer.call(payload, params, context=context)
         )
@@ -293,7 +293,7 @@ class Engine:
         first = self.decoded_payload(db.alias, h1)
         second = self.decoded_payload(db.alias, h2)
         labels = labels_of(tag, since1, tag2, since2)
-        context = self._context(db, tag, h1, h2)
+        context = functools.partial(self._context, db, tag, h1, h2)
         plot: PlotObject = self.runner.run(
             drawer, lambda: drawer.call(first, second, params, labels, context=context)
         )
@@ -385,7 +385,8 @@ class Engine:
             def reduce(h: str = h, fetched: dict[str, Payload] = fetched) -> dict[str, Any]:
                 payload = self._decode_fetched(db, h, fetched)
                 try:
-                    value = drawer.call(payload, params, context=self._context(db, tag, h))
+                    context = functools.partial(self._context, db, tag, h)
+                    value = drawer.call(payload, params, context=context)
                 except (BadRequest, NotFound, PayloadDecodeError):
                     raise
                 except Exception as exc:

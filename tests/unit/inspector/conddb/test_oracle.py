@@ -87,8 +87,9 @@ EXPECTED: dict[str, tuple[Callable[[ConditionsDB, list[str]], object], list[str]
     "payloads batched": (
         lambda db, h: db.payloads(h[:3]),
         [
-            f"SELECT {T}.payload.hash, {T}.payload.object_type, {T}.payload.data, "
-            f"{T}.payload.streamer_info, {T}.payload.version, {T}.payload.insertion_time "
+            f"SELECT {T}.payload.hash, {T}.payload.object_type, {T}.payload.version, "
+            f"{T}.payload.data, {T}.payload.streamer_info, "
+            f"{T}.payload.insertion_time AS timestamp_text_1 "
             f"FROM {T}.payload WHERE {T}.payload.hash IN (:hash_1_1, :hash_1_2, :hash_1_3)"
         ],
     ),
