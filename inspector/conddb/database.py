@@ -305,7 +305,9 @@ class ConditionsDB(RunQueries):
         query = (
             select(raw_since, inserted, s.iov.c.payload_hash)
             .where(*conds)
-            .order_by(s.iov.c.since, s.iov.c.insertion_time.desc(), s.iov.c.payload_hash.desc())
+            # In the primary key's order (no sort step on SQLite): the last row of
+            # each since is its latest insertion (ties: the highest hash).
+            .order_by(s.iov.c.since, s.iov.c.insertion_time, s.iov.c.payload_hash)
         )
         with self._connect() as conn:
             rows = conn.execute(query.execution_options(**{LONG_RESULT: True})).all()

@@ -124,15 +124,16 @@ def unsigned_array(values: Sequence[Any]) -> npt.NDArray[np.uint64]:
 
 
 def iov_list(tag: Tag, rows: Sequence[Any], end: int, snapshot: dt.datetime | None) -> IovList:
-    """Keep the latest insertion per since (rows come sorted that way)."""
+    """Keep the latest insertion per since: rows come sorted by since, then insertion
+    time and hash ascending, so it is the last row of each since."""
     since = unsigned_array([r[0] for r in rows])
     if since.size > 1 and bool(np.any(since[1:] < since[:-1])):
         # SQLite sorted sinces from 2**63 up, stored negative, first: put them
-        # last (a stable sort keeps the latest insertion first within a since).
+        # last (a stable sort keeps the insertion order within a since).
         order = np.argsort(since, kind="stable")
         since, rows = since[order], [rows[int(i)] for i in order]
     keep = np.ones(since.size, dtype=bool)
-    keep[1:] = since[1:] != since[:-1]
+    keep[:-1] = since[:-1] != since[1:]
     idx = np.flatnonzero(keep)
     since = since[idx]
     until = np.empty_like(since)

@@ -79,7 +79,7 @@ EXPECTED: dict[str, tuple[Callable[[ConditionsDB, list[str]], object], list[str]
             f"FROM {T}.iov WHERE {IOV_BASE} AND {T}.iov.since >= coalesce("
             f"(SELECT max({T}.iov.since) AS max_1 FROM {T}.iov WHERE {IOV_BASE} "
             f"AND {T}.iov.since <= :since_1), :param_1) AND {T}.iov.since <= :since_2 "
-            f"ORDER BY {T}.iov.since, {T}.iov.insertion_time DESC, {T}.iov.payload_hash DESC",
+            f"ORDER BY {T}.iov.since, {T}.iov.insertion_time, {T}.iov.payload_hash",
             f"SELECT min({T}.iov.since) AS min_1 FROM {T}.iov WHERE {IOV_BASE} "
             f"AND {T}.iov.since > :since_1",
         ],
