@@ -9,7 +9,7 @@ whose JavaScript numbers would lose precision) is converted first.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 import numpy as np
@@ -165,31 +165,7 @@ def render_detector_map(plot: DetectorMap, options: Mapping[str, Any]) -> Any:
     # the polygons arrive, keeping the true aspect ratio (no stretched disks).
     fig.scatter([x0, x1], [y0, y1], size=0, alpha=0.0)
     label = plot.value_label or "value"
-    url_for = options.get("geometry_url")
-    if url_for is not None:
-        codes, lo, hi = quantise_values(values)
-        meta = {"geometry_url": url_for(plot.geometry), "codes": codes, "lo": lo, "hi": hi}
-        source = ColumnDataSource(
-            data={"xs": [], "ys": [], "id": [], "name": [], "value": []},
-            name=DETECTOR_MAP_SOURCE,
-            tags=[meta],
-        )
-    else:
-        pairs = zip(layout.offsets[:-1], layout.offsets[1:], strict=True)
-        xs, ys = [], []
-        for a, b in pairs:
-            xs.append(layout.x[a:b].astype(np.float64).tolist())
-            ys.append(layout.y[a:b].astype(np.float64).tolist())
-        names = registry.module_names(plot.geometry)
-        source = ColumnDataSource(
-            {
-                "xs": xs,
-                "ys": ys,
-                "id": layout.ids.astype(np.int64),
-                "name": list(names),
-                "value": values,
-            }
-        )
+    source = _map_source(plot, layout, values, registry, options.get("geometry_url"))
     patches = fig.patches(
         "xs",
         "ys",
@@ -210,6 +186,39 @@ def render_detector_map(plot: DetectorMap, options: Mapping[str, Any]) -> Any:
     fig.axis.visible = False
     fig.grid.visible = False
     return fig
+
+
+def _map_source(
+    plot: DetectorMap,
+    layout: Any,
+    values: npt.NDArray[np.float64],
+    registry: Any,
+    url_for: Callable[[str], str] | None,
+) -> ColumnDataSource:
+    """The map's data: quantised values and the layout's URL (pages), or the polygons."""
+    if url_for is not None:
+        codes, lo, hi = quantise_values(values)
+        meta = {"geometry_url": url_for(plot.geometry), "codes": codes, "lo": lo, "hi": hi}
+        return ColumnDataSource(
+            data={"xs": [], "ys": [], "id": [], "name": [], "value": []},
+            name=DETECTOR_MAP_SOURCE,
+            tags=[meta],
+        )
+    pairs = zip(layout.offsets[:-1], layout.offsets[1:], strict=True)
+    xs, ys = [], []
+    for a, b in pairs:
+        xs.append(layout.x[a:b].astype(np.float64).tolist())
+        ys.append(layout.y[a:b].astype(np.float64).tolist())
+    names = registry.module_names(plot.geometry)
+    return ColumnDataSource(
+        {
+            "xs": xs,
+            "ys": ys,
+            "id": layout.ids.astype(np.int64),
+            "name": list(names),
+            "value": values,
+        }
+    )
 
 
 DETECTOR_MAP_SOURCE: Final = "detector_map"
