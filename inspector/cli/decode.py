@@ -9,7 +9,9 @@ import click
 
 from inspector.cli.context import CliContext, db_option, pass_cli
 from inspector.cli.output import echo_table, human_bytes, number
+from inspector.conddb import Payload
 from inspector.payload import DecodedPayload, decode
+from inspector.payload.registry import Layout
 
 __all__ = ["decode_command"]
 
@@ -41,26 +43,38 @@ def decode_command(
     decoded = decode(
         payload.data, schema, payload_hash=payload.hash, streamer_info=payload.streamer_info
     )
-    summaries = decoded.summaries()
     if as_json:
-        doc: dict[str, Any] = {
-            "hash": payload.hash,
-            "object_type": payload.object_type,
-            "layout": _layout_name(decoded),
-            "version": schema.version,
-            "size": len(payload.data),
-            "streamer_info": decoded.streamer.as_dict(),
-            "fields": [s.__dict__ | {"shape": list(s.shape)} for s in summaries],
-        }
-        if decoded.library_version is not None:
-            doc["boost_library_version"] = decoded.library_version
-        if values:
-            doc["values"] = decoded.plain()
-            views = cli.plugins.payload_views(decoded)
-            if views:
-                doc["views"] = views
+        doc = _json_document(cli, payload, schema, decoded, values)
         click.echo(json.dumps(doc, indent=None if values else 2))
-        return
+    else:
+        _print_summary(payload, decoded)
+
+
+def _json_document(
+    cli: CliContext, payload: Payload, schema: Layout, decoded: DecodedPayload, values: bool
+) -> dict[str, Any]:
+    """``--json``: the payload's metadata, field summaries and (``--values``) every value."""
+    doc: dict[str, Any] = {
+        "hash": payload.hash,
+        "object_type": payload.object_type,
+        "layout": _layout_name(decoded),
+        "version": schema.version,
+        "size": len(payload.data),
+        "streamer_info": decoded.streamer.as_dict(),
+        "fields": [s.__dict__ | {"shape": list(s.shape)} for s in decoded.summaries()],
+    }
+    if decoded.library_version is not None:
+        doc["boost_library_version"] = decoded.library_version
+    if values:
+        doc["values"] = decoded.plain()
+        views = cli.plugins.payload_views(decoded)
+        if views:
+            doc["views"] = views
+    return doc
+
+
+def _print_summary(payload: Payload, decoded: DecodedPayload) -> None:
+    """The human form: what wrote the payload, then one row per field or member path."""
     click.echo(
         f"{payload.object_type} ({_layout_name(decoded)})  {payload.hash}  "
         f"{human_bytes(len(payload.data))} stored, {human_bytes(decoded.nbytes)} decoded"
@@ -84,7 +98,7 @@ def decode_command(
             number(s.mean),
             number(s.std),
         )
-        for s in summaries
+        for s in decoded.summaries()
     ]
     echo_table(("field", "kind", "dtype", "shape", "unit", "min", "max", "mean", "std"), rows)
 
