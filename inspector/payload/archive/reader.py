@@ -378,41 +378,20 @@ class _Reader:
             # C arrays of one number type (double[7][7]): every count as the layout says,
             # the values are one selection of the run, converted once
             self.pos = end
-            values = raw.reshape(-1, k)[:, uniform[2]]
-            (column,) = kernel.split_columns(values.reshape(-1), uniform[3])
-            rest = column.reshape(-1, *np.empty(0, dtype).shape[1:])  # nested C arrays
-            if first is None:
-                return rest
-            out = np.empty(n, dtype)
-            out[0] = first
-            out[1:] = rest
-            return out
+            (column,) = kernel.split_columns(
+                raw.reshape(-1, k)[:, uniform[2]].reshape(-1), uniform[3]
+            )
+            return _with_first(first, column.reshape(-1, *np.empty(0, dtype).shape[1:]), n, dtype)
         if k > 1:
             self.wrong_count(plan, codes, start, total, done, raw)
         self.pos = end
-        columns = [raw] if k == 1 else kernel.split_columns(raw, codes)
         if k == 1 and not dtype.fields and dtype.shape == ():
-            rest = np.asarray(columns[0])
+            rest = np.asarray(raw)
             if rest.dtype.type is not dtype.type:  # int64, not longlong: same bits
                 rest = rest.view(dtype)
-            if first is None:
-                return rest
-            out = np.empty(n, dtype)
-            out[0] = first
-            out[1:] = rest
-            return out
-        out = np.zeros(n, dtype)
-        if first is not None:
-            out[0] = as_record(first, dtype)
-        for slot, column in zip(plan, columns, strict=True):
-            if slot.expect is not None:
-                continue
-            target = out[done:]
-            for key in slot.path:
-                target = target[key]
-            index: tuple[Any, ...] = (slice(None), *slot.index)
-            target[index] = column
-        return out
+            return _with_first(first, rest, n, dtype)
+        columns = [raw] if k == 1 else kernel.split_columns(raw, codes)
+        return _records(plan, columns, first, n, dtype, done)
 
     def scan_failure(
         self, reason: str, offset: int, index: int, plan: list[Slot], done: int
@@ -472,6 +451,41 @@ class _Reader:
         if isinstance(elem, ArrayType):
             return self.headers_seen(elem.elem)
         return True
+
+
+def _with_first(
+    first: Any, rest: np.ndarray[Any, Any], n: int, dtype: np.dtype[Any]
+) -> np.ndarray[Any, Any]:
+    """``rest`` after the element read the slow way (headers first), if there was one."""
+    if first is None:
+        return rest
+    out = np.empty(n, dtype)
+    out[0] = first
+    out[1:] = rest
+    return out
+
+
+def _records(
+    plan: list[Slot],
+    columns: list[np.ndarray[Any, Any]],
+    first: Any,
+    n: int,
+    dtype: np.dtype[Any],
+    done: int,
+) -> np.ndarray[Any, Any]:
+    """Flat structs: each token column into its member (and C-array index) of the records."""
+    out = np.zeros(n, dtype)
+    if first is not None:
+        out[0] = as_record(first, dtype)
+    for slot, column in zip(plan, columns, strict=True):
+        if slot.expect is not None:
+            continue
+        target = out[done:]
+        for key in slot.path:
+            target = target[key]
+        index: tuple[Any, ...] = (slice(None), *slot.index)
+        target[index] = column
+    return out
 
 
 def _hashable(key: Any) -> Any:
