@@ -195,27 +195,50 @@ def jec_payload(era: str, jet: str, *, seed: int = 1, data: bool = False) -> dic
     """A ``JetCorrectorParametersCollection`` of one era and jet type (MC or data)."""
     rng = _rng(seed, "jec", era, jet, "data" if data else "mc")
     puppi = "Puppi" in jet
-    edges = eta_edges()
-    bins = list(itertools.pairwise(edges))
+    bins = list(itertools.pairwise(eta_edges()))
+    # one random stream, drawn level after level in this order: the payload is reproducible
+    levels: list[tuple[np.int32, dict[str, Any]]] = [
+        (np.int32(L1_FAST_JET), _l1_fast_jet(bins, rng, puppi)),
+        (np.int32(L2_RELATIVE), _l2_relative(bins, rng, puppi)),
+        (
+            np.int32(L3_ABSOLUTE),
+            _jec_parameters(
+                "L3Absolute", ["JetEta"], ["JetPt"], "1", [[-5.191, 5.191, 4.0, 5000.0]]
+            ),
+        ),
+    ]
+    if data:
+        levels.append((np.int32(L2L3_RESIDUAL), _residual(bins, rng)))
+    levels.append((np.int32(UNCERTAINTY), _uncertainty(bins)))
+    return {"corrections_": levels, "correctionsL5_": [], "correctionsL7_": []}
 
-    l1_rows = []
+
+Bins = list[tuple[float, float]]
+
+
+def _l1_fast_jet(bins: Bins, rng: np.random.Generator, puppi: bool) -> dict[str, Any]:
+    """Pile-up offset vs ρ, pT and area per η bin (PUPPI needs none: formula 1)."""
+    rows = []
     for low, high in bins:
         centre = abs((low + high) / 2)
         if puppi:
-            l1_rows.append([low, high, 0.0, 70.0, 1.0, 6500.0, 0.0, 10.0])
+            rows.append([low, high, 0.0, 70.0, 1.0, 6500.0, 0.0, 10.0])
             continue
         offset = 0.4 + 0.3 * np.exp(-(((centre - 2.9) / 0.6) ** 2)) + rng.normal(0.0, 0.05)
         slope = 0.72 - 0.06 * centre + rng.normal(0.0, 0.03)
-        l1_rows.append([low, high, 0.0, 70.0, 1.0, 6500.0, 0.0, 10.0, offset, slope, 1.6, 0.03])
-    l1 = _jec_parameters(
+        rows.append([low, high, 0.0, 70.0, 1.0, 6500.0, 0.0, 10.0, offset, slope, 1.6, 0.03])
+    return _jec_parameters(
         "L1FastJet",
         ["JetEta"],
         ["Rho", "JetPt", "JetA"],
         "1" if puppi else L1_FORMULA,
-        [[float(v) for v in np.round(r, 5)] for r in l1_rows],
+        [[float(v) for v in np.round(r, 5)] for r in rows],
     )
 
-    l2_rows = []
+
+def _l2_relative(bins: Bins, rng: np.random.Generator, puppi: bool) -> dict[str, Any]:
+    """The relative response vs pT per η bin, over the kinematic pT range of the bin."""
+    rows = []
     for low, high in bins:
         centre = abs((low + high) / 2)
         pt_max = float(min(6500.0, 6500.0 / np.cosh(min(abs(low), abs(high)))))
@@ -223,47 +246,34 @@ def jec_payload(era: str, jet: str, *, seed: int = 1, data: bool = False) -> dic
         rise = 0.45 + 0.1 * centre + (0.1 if puppi else 0.0) + rng.normal(0.0, 0.03)
         bump = rng.normal(0.0, 0.015)
         row = [low, high, 10.0, pt_max, base, rise, 2.0, bump, 3.0, 2.0]
-        l2_rows.append([float(v) for v in np.round(row, 5)])
-    l2 = _jec_parameters("L2Relative", ["JetEta"], ["JetPt"], L2_FORMULA, l2_rows)
-    l3 = _jec_parameters("L3Absolute", ["JetEta"], ["JetPt"], "1", [[-5.191, 5.191, 4.0, 5000.0]])
-    levels: list[tuple[np.int32, dict[str, Any]]] = [
-        (np.int32(L1_FAST_JET), l1),
-        (np.int32(L2_RELATIVE), l2),
-        (np.int32(L3_ABSOLUTE), l3),
-    ]
-    if data:
-        # after the JetPt range: the clamp [0], [1], the scale [2], and 1 + [4]·log(pT)
-        # written as [3] + [4]·log(pT) with [3] making it unity at pT = 208 GeV
-        residual_rows = []
-        for low, high in bins:
-            centre = abs((low + high) / 2)
-            scale = 1.0 + 0.01 * centre + rng.normal(0.0, 0.01)
-            slope = rng.normal(0.0, 0.004)
-            row = [low, high, 10.0, 6500.0, 15.0, 3000.0, scale, 1.0 - slope * np.log(208.0), slope]
-            residual_rows.append([float(v) for v in np.round(row, 6)])
-        levels.append(
-            (
-                np.int32(L2L3_RESIDUAL),
-                _jec_parameters(
-                    "L2L3Residual", ["JetEta"], ["JetPt"], RESIDUAL_FORMULA, residual_rows
-                ),
-            )
-        )
-    uncertainty_rows = []
+        rows.append([float(v) for v in np.round(row, 5)])
+    return _jec_parameters("L2Relative", ["JetEta"], ["JetPt"], L2_FORMULA, rows)
+
+
+def _residual(bins: Bins, rng: np.random.Generator) -> dict[str, Any]:
+    """Data only: after the JetPt range, the clamp [0], [1], the scale [2] and
+    1 + [4]·log(pT), written as [3] + [4]·log(pT) with [3] unity at pT = 208 GeV."""
+    rows = []
+    for low, high in bins:
+        centre = abs((low + high) / 2)
+        scale = 1.0 + 0.01 * centre + rng.normal(0.0, 0.01)
+        slope = rng.normal(0.0, 0.004)
+        row = [low, high, 10.0, 6500.0, 15.0, 3000.0, scale, 1.0 - slope * np.log(208.0), slope]
+        rows.append([float(v) for v in np.round(row, 6)])
+    return _jec_parameters("L2L3Residual", ["JetEta"], ["JetPt"], RESIDUAL_FORMULA, rows)
+
+
+def _uncertainty(bins: Bins) -> dict[str, Any]:
+    """Symmetric uncertainties at six pT points per η bin."""
+    rows = []
     for low, high in bins:
         centre = abs((low + high) / 2)
         points = []
         for pt in (10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0):
             u = 0.01 + 0.004 * centre + 0.2 / pt
             points += [pt, u, u]
-        uncertainty_rows.append([float(v) for v in np.round([low, high, *points], 5)])
-    levels.append(
-        (
-            np.int32(UNCERTAINTY),
-            _jec_parameters("Uncertainty", ["JetEta"], ["JetPt"], '""', uncertainty_rows),
-        )
-    )
-    return {"corrections_": levels, "correctionsL5_": [], "correctionsL7_": []}
+        rows.append([float(v) for v in np.round([low, high, *points], 5)])
+    return _jec_parameters("Uncertainty", ["JetEta"], ["JetPt"], '""', rows)
 
 
 # --------------------------------------------------------------------------- tags
