@@ -12,8 +12,8 @@ import datetime as dt
 from collections.abc import Callable
 
 from inspector.conddb import ConditionsDB, TimeType
-from inspector.config import WatchConfig, WatchedTag
 from inspector.errors import DatabaseUnavailable, NotFound
+from inspector.watch.settings import WatchConfig, WatchedTag
 from inspector.watch.status import WatchReport, waiting_point
 
 __all__ = ["Clock", "system_clock", "watch_now", "watch_report", "watch_reports"]

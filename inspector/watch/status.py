@@ -27,7 +27,7 @@ from enum import StrEnum
 from inspector.conddb import Iov, RunInfo, TimeType
 from inspector.conddb.runs import WaitingRuns
 from inspector.conddb.timetypes import since_to_datetime, unpack_lumi
-from inspector.config import WatchedTag
+from inspector.watch.settings import WatchedTag
 
 __all__ = ["Status", "WaitingPoint", "WatchReport", "classify", "waiting_point"]
 
