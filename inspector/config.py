@@ -42,7 +42,6 @@ back to a default.
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import tomllib
@@ -62,9 +61,10 @@ from inspector.annotations.settings import (
     parse_auth_table,
 )
 from inspector.certification import Certifications, load_certification, parse_certification_table
-from inspector.config_tables import check_table
+from inspector.config_tables import check_table, checked_number
 from inspector.database_config import DatabaseConfig, PoolConfig
 from inspector.database_config import parse_database as _parse_database
+from inspector.engine.settings import EngineSettings
 from inspector.errors import ConfigError, NotFound
 from inspector.jobs.settings import JobSettings
 from inspector.render.png_settings import PngSettings
@@ -74,7 +74,6 @@ __all__ = [
     "CacheConfig",
     "Config",
     "DatabaseConfig",
-    "EngineConfig",
     "PoolConfig",
     "WatchConfig",
     "WatchedTag",
@@ -105,59 +104,6 @@ _TOP_KEYS: Final = frozenset(
         "png",
     }
 )
-_MiB: Final = 1 << 20
-
-
-@dataclass(frozen=True)
-class EngineConfig:
-    """The optional ``[engine]`` table: the engine's limits and cache budgets.
-
-    Each key is ``None`` unless the file sets it, and :meth:`settings_kwargs`
-    passes on only the keys that are set, so the defaults stay in one place
-    (:class:`inspector.engine.EngineSettings`) instead of being copied here.
-    Sizes are in MiB in the file (what people think in) and bytes in the engine.
-    """
-
-    drawer_timeout: float | None = None
-    workers: int | None = None
-    decoded_cache_mb: float | None = None
-    reduction_cache_mb: float | None = None
-    iov_cache_entries: int | None = None
-    iov_cache_seconds: float | None = None
-    max_history_iovs: int | None = None
-
-    def settings_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for ``EngineSettings`` of the keys the file set."""
-        out: dict[str, Any] = {}
-        if self.drawer_timeout is not None:
-            out["drawer_timeout"] = self.drawer_timeout
-        if self.workers is not None:
-            out["workers"] = self.workers
-        if self.decoded_cache_mb is not None:
-            out["decoded_cache_bytes"] = int(self.decoded_cache_mb * _MiB)
-        if self.reduction_cache_mb is not None:
-            out["reduction_cache_bytes"] = int(self.reduction_cache_mb * _MiB)
-        if self.iov_cache_entries is not None:
-            out["iov_cache_entries"] = self.iov_cache_entries
-        if self.iov_cache_seconds is not None:
-            out["iov_cache_seconds"] = self.iov_cache_seconds
-        if self.max_history_iovs is not None:
-            out["max_history_iovs"] = self.max_history_iovs
-        return out
-
-
-#: ``[engine]`` keys: (whole numbers only?, smallest allowed value, is that bound exclusive?).
-#: A zero timeout would fail every plot and zero workers would hang them all,
-#: so those must be positive; a cache of size zero simply keeps nothing.
-_ENGINE_KEYS: Final[Mapping[str, tuple[bool, float, bool]]] = {
-    "drawer_timeout": (False, 0.0, True),
-    "workers": (True, 1.0, False),
-    "decoded_cache_mb": (False, 0.0, False),
-    "reduction_cache_mb": (False, 0.0, False),
-    "iov_cache_entries": (True, 0.0, False),
-    "iov_cache_seconds": (False, 0.0, False),
-    "max_history_iovs": (True, 1.0, False),
-}
 
 
 @dataclass(frozen=True)
@@ -190,8 +136,9 @@ class CacheConfig:
         return self.redis_url is not None
 
 
-#: ``[cache]`` numeric keys, as :data:`_ENGINE_KEYS`.  Timeouts of zero would
-#: make every Redis call fail, so they must be positive.
+#: ``[cache]`` numeric keys as ``checked_number`` takes them (whole?, lowest,
+#: exclusive?).  Timeouts of zero would make every Redis call fail, so they must
+#: be positive.
 _CACHE_NUMBERS: Final[Mapping[str, tuple[bool, float, bool]]] = {
     "ttl_seconds": (False, 0.0, True),
     "timeout_seconds": (False, 0.0, True),
@@ -211,7 +158,8 @@ class Config:
     databases: Mapping[str, DatabaseConfig]
     default_database: str
     source: Path | None = None
-    engine: EngineConfig = field(default_factory=EngineConfig)
+    #: ``[engine]``: limits and cache budgets, checked when the file loads
+    engine: EngineSettings = field(default_factory=EngineSettings)
     cache: CacheConfig = field(default_factory=CacheConfig)
     #: ``[jobs]``: background jobs for heavy plots (docs/jobs.md), checked when the file loads
     jobs: JobSettings = field(default_factory=JobSettings)
@@ -278,7 +226,7 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path, source: Path | None
     default = data.get("default_database", "demo" if "demo" in databases else next(iter(databases)))
     if default not in databases:
         raise ConfigError(f"{where}: default_database {default!r} is not in [databases]")
-    engine = _parse_engine(data.get("engine", {}), where)
+    engine = EngineSettings.from_table(data.get("engine", {}), where)
     cache = _parse_cache(data.get("cache", {}), base_dir, where)
     watch = parse_watch_tables(
         data.get("watch", []), data.get("watch_clock", {}), databases, default, where
@@ -303,31 +251,6 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path, source: Path | None
     )
 
 
-def _parse_engine(entry: Any, where: str) -> EngineConfig:
-    """The ``[engine]`` table, every value checked and named when wrong."""
-    entry = check_table(entry, "engine", _ENGINE_KEYS, where)
-    values = {
-        key: _number("engine", key, value, _ENGINE_KEYS[key], where) for key, value in entry.items()
-    }
-    return EngineConfig(**values)
-
-
-def _number(table: str, key: str, value: Any, spec: tuple[bool, float, bool], where: str) -> Any:
-    """One numeric value of a table, checked against ``(whole, lowest, exclusive)``."""
-    whole, lowest, exclusive = spec
-    # bool is an int to Python, but `workers = true` is a mistake, not 1.
-    wrong_kind = whole and not isinstance(value, int)
-    if isinstance(value, bool) or not isinstance(value, int | float) or wrong_kind:
-        kind = "a whole number" if whole else "a number"
-        raise ConfigError(f"{where}: [{table}] {key} must be {kind}, not {value!r}")
-    if not math.isfinite(value):  # TOML has inf and nan; no limit or budget is either
-        raise ConfigError(f"{where}: [{table}] {key} must be a finite number, not {value!r}")
-    if value < lowest or (exclusive and value == lowest):
-        bound = f"greater than {lowest:g}" if exclusive else f"at least {lowest:g}"
-        raise ConfigError(f"{where}: [{table}] {key} must be {bound}, not {value!r}")
-    return value if whole else float(value)
-
-
 def _parse_payloads(entry: Any, base_dir: Path, where: str) -> tuple[Path, ...]:
     """``[payloads] layouts``: existing folders, relative to the configuration file."""
     entry = check_table(entry, "payloads", ["layouts"], where)
@@ -347,7 +270,7 @@ def _parse_cache(entry: Any, base_dir: Path, where: str) -> CacheConfig:
     """The ``[cache]`` table, every value checked and named when wrong."""
     entry = check_table(entry, "cache", sorted(_CACHE_KEYS), where)
     values: dict[str, Any] = {
-        key: _number("cache", key, value, _CACHE_NUMBERS[key], where)
+        key: checked_number("cache", key, value, _CACHE_NUMBERS[key], where)
         for key, value in entry.items()
         if key in _CACHE_NUMBERS
     }

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from inspector.conddb import ConditionsDB, open_database
 from inspector.config import Config, DatabaseConfig, load_config
-from inspector.engine import Engine, EngineSettings
+from inspector.engine import Engine
 from inspector.errors import NotFound
 from inspector.payload import SchemaRegistry
 from inspector.plugin import Plugins, load_plugins
@@ -80,7 +80,7 @@ class Context:
         as long as this context, which is what a notebook wants between cells.
         """
         if self._engine is None:
-            settings = EngineSettings(**self.config.engine.settings_kwargs())
+            settings = self.config.engine
             self._engine = Engine(self.config, self.plugins, settings)
         return self._engine
 

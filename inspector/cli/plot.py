@@ -18,7 +18,7 @@ import click
 
 from inspector.cli.context import CliContext, db_option, pass_cli
 from inspector.cli.progress import TerminalProgress
-from inspector.engine import Engine, EngineSettings
+from inspector.engine import Engine
 from inspector.errors import InvalidParameter
 from inspector.render.exports import RenderTools, export, render_context
 from inspector.render.png import PngRenderer
@@ -117,7 +117,7 @@ def plot_command(
         tools.png.check()  # no browser: say so before any work
     if binary and output is None and sys.stdout.isatty():
         raise InvalidParameter("output", f"a {fmt} file goes to a file: give -o FILE")
-    engine = Engine(cli.config, cli.plugins, EngineSettings(**cli.config.engine.settings_kwargs()))
+    engine = Engine(cli.config, cli.plugins, cli.config.engine)
     try:
         plot = engine.plot(request, progress=TerminalProgress())
         context = render_context(tools, engine.database(db_alias), plot, request)

@@ -16,7 +16,6 @@ import dataclasses
 import functools
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
@@ -46,6 +45,7 @@ from inspector.engine.reductions import (
     reduction_params,
 )
 from inspector.engine.runner import DrawerRunner
+from inspector.engine.settings import EngineSettings
 from inspector.engine.shared_cache import attach_shared_reductions
 from inspector.errors import (
     BadRequest,
@@ -65,24 +65,8 @@ __all__ = ["Engine", "EngineSettings", "Progress"]
 #: ``progress(done, total)``: distinct payloads reduced so far, out of how many.
 Progress = Callable[[int, int], None]
 
-_MiB: Final = 1 << 20
 #: Blobs fetched per database round trip when a history reduces many payloads.
 _FETCH_BATCH: Final = 200
-
-
-@dataclass(frozen=True)
-class EngineSettings:
-    """Budgets and limits (see docs/engine.md)."""
-
-    decoded_cache_bytes: int = 512 * _MiB
-    reduction_cache_bytes: int = 64 * _MiB
-    iov_cache_entries: int = 256
-    iov_cache_seconds: float = 30.0
-    drawer_timeout: float = 60.0
-    workers: int = 4
-    #: Most IOVs one history (or tag timeline) may hold; more is a 400 that
-    #: names this limit and asks for since/until, never a silent truncation.
-    max_history_iovs: int = 200_000
 
 
 class Engine:
@@ -93,7 +77,7 @@ class Engine:
     ) -> None:
         self.config = config
         self.plugins = plugins
-        self.settings = settings or EngineSettings()
+        self.settings = settings or config.engine
         s = self.settings
         self.decoded: SingleFlight[DecodedPayload] = byte_cache("decoded", s.decoded_cache_bytes)
         self.reductions: SingleFlight[Any] = byte_cache("reductions", s.reduction_cache_bytes)

@@ -83,7 +83,7 @@ def create_app(
     config = config or load_config()
     # Explicit settings (tests, embedding) win; otherwise the [engine] table of
     # the configuration, whose unset keys keep EngineSettings' defaults.
-    settings = settings or EngineSettings(**config.engine.settings_kwargs())
+    settings = settings or config.engine
     if plugins is None:
         plugins = load_plugins()
         plugins.add_layouts(config.layout_folders)

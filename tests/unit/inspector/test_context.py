@@ -55,7 +55,7 @@ def test_the_cli_context_is_the_shared_context(demo_path: Path) -> None:
     engine = cli.engine
     assert cli.engine is engine  # one engine, so its caches last the whole session
     assert engine.plugins is cli.plugins and engine.config is config
-    assert engine.settings.workers == config.engine.settings_kwargs().get("workers", 4)
+    assert engine.settings == config.engine
     assert cli.database("demo").alias == "demo"
     cli.close()
     assert cli._engine is None and cli._databases == {}

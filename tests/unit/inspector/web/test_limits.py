@@ -161,7 +161,7 @@ def test_max_history_iovs_is_a_configuration_key(tmp_path: Path) -> None:
         {"databases": {"a": {"path": "x"}}, "engine": {"max_history_iovs": 10}},
         base_dir=tmp_path,
     )
-    assert EngineSettings(**config.engine.settings_kwargs()).max_history_iovs == 10
+    assert config.engine.max_history_iovs == 10
     assert EngineSettings().max_history_iovs == 200_000
     for bad in (0, 1.5, True):
         with pytest.raises(ConfigError, match="max_history_iovs"):

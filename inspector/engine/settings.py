@@ -1,0 +1,63 @@
+"""The engine's settings: limits and cache budgets, and the ``[engine]`` table they come from.
+
+Owned by the engine, with their defaults, and checked when the
+configuration loads (``Config.engine`` is an :class:`EngineSettings`): the
+one place both the file and code that builds an engine by hand read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from inspector.config_tables import NumberRule, check_table, checked_number
+
+__all__ = ["EngineSettings"]
+
+_MiB: Final = 1 << 20
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Budgets and limits (see docs/engine.md)."""
+
+    decoded_cache_bytes: int = 512 * _MiB
+    reduction_cache_bytes: int = 64 * _MiB
+    iov_cache_entries: int = 256
+    iov_cache_seconds: float = 30.0
+    drawer_timeout: float = 60.0
+    workers: int = 4
+    #: Most IOVs one history (or tag timeline) may hold; more is a 400 that
+    #: names this limit and asks for since/until, never a silent truncation.
+    max_history_iovs: int = 200_000
+
+    @classmethod
+    def from_table(cls, table: Any, where: str = "configuration") -> EngineSettings:
+        """The ``[engine]`` table, every value checked and named when wrong.
+
+        Sizes are in MiB in the file (what people think in) and bytes here.
+        """
+        table = check_table(table, "engine", _RULES, where)
+        values: dict[str, Any] = {}
+        for key, value in table.items():
+            number = checked_number("engine", key, value, _RULES[key], where)
+            if key.endswith("_mb"):
+                values[key.removesuffix("_mb") + "_bytes"] = int(number * _MiB)
+            else:
+                values[key] = number
+        return cls(**values)
+
+
+#: ``[engine]`` keys and their rules.  A zero timeout would fail every plot and
+#: zero workers would hang them all, so those must be positive; a cache of size
+#: zero simply keeps nothing.
+_RULES: Final[Mapping[str, NumberRule]] = {
+    "drawer_timeout": (False, 0.0, True),
+    "workers": (True, 1.0, False),
+    "decoded_cache_mb": (False, 0.0, False),
+    "reduction_cache_mb": (False, 0.0, False),
+    "iov_cache_entries": (True, 0.0, False),
+    "iov_cache_seconds": (False, 0.0, False),
+    "max_history_iovs": (True, 1.0, False),
+}
