@@ -43,13 +43,11 @@ back to a default.
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 from inspector.annotations.settings import (
     DEFAULT_FILENAME as ANNOTATIONS_FILENAME,
@@ -61,9 +59,10 @@ from inspector.annotations.settings import (
     parse_auth_table,
 )
 from inspector.certification import Certifications, load_certification, parse_certification_table
-from inspector.config_tables import check_table, checked_number
+from inspector.config_tables import check_table
 from inspector.database_config import DatabaseConfig, PoolConfig
 from inspector.database_config import parse_database as _parse_database
+from inspector.engine.cache_settings import CacheConfig
 from inspector.engine.settings import EngineSettings
 from inspector.errors import ConfigError, NotFound
 from inspector.jobs.settings import JobSettings
@@ -104,51 +103,6 @@ _TOP_KEYS: Final = frozenset(
         "png",
     }
 )
-
-
-@dataclass(frozen=True)
-class CacheConfig:
-    """The optional ``[cache]`` table: a Redis cache shared by server processes.
-
-    Without ``redis_url`` each process keeps only its own in-memory caches.
-    With it, rendered pinned plots and history reductions are also read from
-    and written to Redis, so several workers or machines compute each once.
-    Redis is never required: when it cannot be reached within
-    ``timeout_seconds`` the server computes locally and stops asking for
-    ``retry_after_seconds`` (see docs/deploy.md).
-    """
-
-    redis_url: str | None = None
-    key_prefix: str = "inspector"
-    ttl_seconds: float = 7 * 24 * 3600.0
-    timeout_seconds: float = 0.5
-    retry_after_seconds: float = 5.0
-    max_value_mb: float = 16.0
-    #: Redis 6 ACL user; the password comes from ``password_env`` or
-    #: ``password_file`` (never from the URL), read at each new connection.
-    user: str | None = None
-    password_env: str | None = None
-    password_file: Path | None = None
-
-    @property
-    def enabled(self) -> bool:
-        """Whether a shared cache is configured at all."""
-        return self.redis_url is not None
-
-
-#: ``[cache]`` numeric keys as ``checked_number`` takes them (whole?, lowest,
-#: exclusive?).  Timeouts of zero would make every Redis call fail, so they must
-#: be positive.
-_CACHE_NUMBERS: Final[Mapping[str, tuple[bool, float, bool]]] = {
-    "ttl_seconds": (False, 0.0, True),
-    "timeout_seconds": (False, 0.0, True),
-    "retry_after_seconds": (False, 0.0, True),
-    "max_value_mb": (False, 0.0, False),
-}
-_CACHE_SECRET_KEYS: Final = ("user", "password_env", "password_file")
-_CACHE_KEYS: Final = frozenset({"redis_url", "key_prefix", *_CACHE_SECRET_KEYS, *_CACHE_NUMBERS})
-_REDIS_SCHEMES: Final = ("redis://", "rediss://", "unix://")
-_KEY_PREFIX: Final = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -227,7 +181,7 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path, source: Path | None
     if default not in databases:
         raise ConfigError(f"{where}: default_database {default!r} is not in [databases]")
     engine = EngineSettings.from_table(data.get("engine", {}), where)
-    cache = _parse_cache(data.get("cache", {}), base_dir, where)
+    cache = CacheConfig.from_table(data.get("cache", {}), base_dir, where)
     watch = parse_watch_tables(
         data.get("watch", []), data.get("watch_clock", {}), databases, default, where
     )
@@ -264,43 +218,6 @@ def _parse_payloads(entry: Any, base_dir: Path, where: str) -> tuple[Path, ...]:
             raise ConfigError(f"{where}: [payloads] layouts: {folder} is not a folder")
         out.append(folder)
     return tuple(out)
-
-
-def _parse_cache(entry: Any, base_dir: Path, where: str) -> CacheConfig:
-    """The ``[cache]`` table, every value checked and named when wrong."""
-    entry = check_table(entry, "cache", sorted(_CACHE_KEYS), where)
-    values: dict[str, Any] = {
-        key: checked_number("cache", key, value, _CACHE_NUMBERS[key], where)
-        for key, value in entry.items()
-        if key in _CACHE_NUMBERS
-    }
-    url = entry.get("redis_url")
-    if url is not None:
-        if not isinstance(url, str) or not url.startswith(_REDIS_SCHEMES):
-            schemes = ", ".join(_REDIS_SCHEMES)
-            raise ConfigError(f"{where}: [cache] redis_url must start with {schemes}, not {url!r}")
-        if urlsplit(url).password is not None:
-            raise ConfigError(
-                f"{where}: [cache] redis_url carries a password: remove it from the URL and set "
-                'password_env = "VARIABLE" (or password_file = "/run/secrets/redis") in [cache]'
-            )
-        values["redis_url"] = url
-    for key in _CACHE_SECRET_KEYS:
-        if key in entry:
-            text = entry[key]
-            if not isinstance(text, str) or not text:
-                raise ConfigError(f"{where}: [cache] {key} must be a non-empty string")
-            values[key] = base_dir / Path(text).expanduser() if key == "password_file" else text
-    if "password_env" in values and "password_file" in values:
-        raise ConfigError(f"{where}: [cache] give one of password_env or password_file, not both")
-    prefix = entry.get("key_prefix")
-    if prefix is not None:
-        if not isinstance(prefix, str) or not _KEY_PREFIX.fullmatch(prefix):
-            raise ConfigError(
-                f"{where}: [cache] key_prefix must be 1-64 letters, digits or _.:-, not {prefix!r}"
-            )
-        values["key_prefix"] = prefix
-    return CacheConfig(**values)
 
 
 def _builtin_config() -> Config:

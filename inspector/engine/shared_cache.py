@@ -52,8 +52,9 @@ from redis.backoff import NoBackoff
 from redis.credentials import CredentialProvider
 from redis.retry import Retry
 
-from inspector.config import CacheConfig, Config
+from inspector.config import Config
 from inspector.engine.cache import CacheListener, SingleFlight
+from inspector.engine.cache_settings import CacheConfig
 from inspector.errors import ConfigError
 from inspector.plugin import Plugins
 from inspector.secrets import read_secret
