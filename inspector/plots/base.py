@@ -95,7 +95,7 @@ class PlotObject:
     """Base of all plot types (abstract: build one of the subclasses).
 
     Subclasses are frozen, keyword-only dataclasses that implement
-    ``_validate`` (normalise and check their fields), ``data_to_json`` and
+    ``validate`` (normalise and check their fields), ``data_to_json`` and
     ``data_from_json`` (their ``data`` object) and ``csv_columns``; they
     are made known by name through the ``register_plot_types`` hook.
     """
