@@ -331,8 +331,23 @@ def _view_type(request_type: type[PlotRequest]) -> type[PlotView]:
     return factory
 
 
+#: request class → its fields: read on every request, gathered once per class
+_FIELDS: dict[type, tuple[RequestField, ...]] = {}
+
+
 def request_fields(request_type: type[PlotRequest] = PlotRequest) -> tuple[RequestField, ...]:
-    """Every declared field, data fields first, each in declaration order."""
+    """Every declared field, data fields first, each in declaration order.
+
+    Read on every request (parsing, writing the query, the cache key); a
+    class's fields never change, so they are gathered once per class.
+    """
+    known = _FIELDS.get(request_type)
+    if known is None:
+        known = _FIELDS[request_type] = _gather_fields(request_type)
+    return known
+
+
+def _gather_fields(request_type: type[PlotRequest]) -> tuple[RequestField, ...]:
     data = [
         RequestField(f.name, "data", f.metadata["request"])
         for f in dataclasses.fields(request_type)

@@ -111,13 +111,11 @@ def plot_command(
     request = PlotRequest.from_query(drawer, [*given, *_params(param_pairs)], db_alias)
     png = PngRenderer(cli.config.png)
     tools = RenderTools.from_plugins(cli.plugins, png)
-    chosen = tools.exports.get(fmt)  # an unknown format: say so before any work
+    chosen = tools.usable(fmt)  # unknown, or no browser for it: say so before any work
     binary = not chosen.media_type.startswith(("text/", "application/json"))
-    if chosen.needs_browser:
-        tools.png.check()  # no browser: say so before any work
     if binary and output is None and sys.stdout.isatty():
         raise InvalidParameter("output", f"a {fmt} file goes to a file: give -o FILE")
-    engine = Engine(cli.config, cli.plugins, cli.config.engine)
+    engine = Engine(cli.config, cli.plugins)  # its [engine] settings
     try:
         plot = engine.plot(request, progress=TerminalProgress())
         context = render_context(tools, engine.database(db_alias), plot, request)

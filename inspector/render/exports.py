@@ -61,6 +61,17 @@ class RenderTools:
             png or PngRenderer(),
         )
 
+    def usable(self, fmt: str) -> ExportFormat:
+        """The format called ``fmt``, refused before any work if it cannot be made here.
+
+        :class:`NotFound` for an unknown name; ``PngUnavailable`` (a 503, exit 3)
+        for a format drawn by the browser where there is none.
+        """
+        chosen = self.exports.get(fmt)
+        if chosen.needs_browser:
+            self.png.check()
+        return chosen
+
     def close(self) -> None:
         """Stop the shared browser (started only if a PNG was drawn)."""
         self.png.close()
@@ -167,7 +178,4 @@ class ExportRegistry:
 
 def export(plot: PlotObject, fmt: str, context: RenderContext) -> bytes:
     """``plot`` in the format named ``fmt``: the one path from a plot object to bytes."""
-    chosen = context.tools.exports.get(fmt)
-    if chosen.needs_browser:
-        context.tools.png.check()
-    return chosen.write(plot, context)
+    return context.tools.usable(fmt).write(plot, context)

@@ -167,9 +167,7 @@ class WebState:
         ``markers`` (annotation markers, a view option) are part of the key.
         """
         if fmt != ITEM:
-            chosen = self.tools.exports.get(fmt)  # an unknown format: 404 before any work
-            if chosen.needs_browser:
-                self.tools.png.check()  # no browser: a 503 that says so, before any work
+            self.tools.usable(fmt)  # unknown: 404; no browser for it: 503, before any work
         cache = self.pinned if query.is_pinned(now) else self.latest
         key = _rendered_key(query, fmt, markers)
         return cache.get_or_compute(key, partial(self._render, query, fmt, markers))
