@@ -33,6 +33,7 @@ __all__ = [
     "CacheListener",
     "CacheStats",
     "SingleFlight",
+    "Slot",
     "Tier",
     "byte_cache",
     "nbytes_of",
@@ -118,6 +119,64 @@ class _Flight:
             pass
 
 
+#: A slot's value before the caller computed it.
+_UNSET: Any = object()
+
+
+class Slot(Generic[V]):
+    """One lookup of a key (:meth:`SingleFlight.lookup`): found, or to be computed by the caller.
+
+    Computing in the caller's frame, not inside the cache's, keeps the call
+    path straight when caches nest (a rendered plot's miss computes the plot
+    object, whose miss reads an IOV list): each cache is entered and left,
+    rather than every computation running a level deeper inside the last.
+    """
+
+    __slots__ = ("_flight", "_key", "_owner", "_value")
+
+    def __init__(
+        self, owner: SingleFlight[V], key: Hashable, flight: _Flight | None, value: Any
+    ) -> None:
+        self._owner = owner
+        self._key = key
+        self._flight = flight
+        self._value = value
+
+    @property
+    def missing(self) -> bool:
+        """Whether the caller must compute the value (it was neither cached nor computing)."""
+        return self._flight is not None and self._value is _UNSET
+
+    @property
+    def value(self) -> V:
+        """The value: found, or set by the caller before leaving the ``with`` block."""
+        if self._value is _UNSET:
+            raise RuntimeError(f"cache {self._owner.name!r}: the missing value was not computed")
+        return self._value  # type: ignore[no-any-return]
+
+    @value.setter
+    def value(self, value: V) -> None:
+        if self._flight is None:
+            raise RuntimeError(f"cache {self._owner.name!r}: only a missing value is set")
+        self._value = value
+
+    def __enter__(self) -> Slot[V]:
+        return self
+
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        flight, self._flight = self._flight, None
+        if flight is None:
+            return
+        if exc is None and self._value is _UNSET:
+            exc = RuntimeError(f"cache {self._owner.name!r}: the missing value was not computed")
+            self._owner._failed(self._key, flight, exc)
+            raise exc
+        if exc is not None:
+            self._owner._failed(self._key, flight, exc)
+            return
+        self._owner._computed(self._key, flight, self._value)
+
+
 class SingleFlight(Generic[V]):
     """A cachetools cache + lock + single-flight computation of missing keys."""
 
@@ -157,6 +216,19 @@ class SingleFlight(Generic[V]):
 
     def get_or_compute(self, key: Hashable, compute: Callable[[], V]) -> V:
         """The value of ``key``, computing it once however many threads ask."""
+        with self.lookup(key) as slot:
+            if slot.missing:
+                slot.value = compute()
+        return slot.value
+
+    def lookup(self, key: Hashable) -> Slot[V]:
+        """Find ``key``: a hit, a wait for the thread computing it, or this caller's turn.
+
+        The slot is a context manager: when it is :attr:`Slot.missing`, the
+        caller computes the value in its own frame, sets :attr:`Slot.value`,
+        and leaving the ``with`` block stores it (or, on an exception, wakes
+        the waiters with it).  :meth:`get_or_compute` is this with a callable.
+        """
         with self._lock:
             try:
                 value = self._cache[key]
@@ -173,23 +245,49 @@ class SingleFlight(Generic[V]):
                 flight = None
         if flight is None:
             self._notify("local", ("hit",))
-            return value
+            return Slot(self, key, None, value)
         self._notify("local", ("miss" if leader else "joined",))
         if not leader:
             flight.wait()
             if flight.error is not None:
                 raise flight.error
-            return flight.value  # type: ignore[no-any-return]
+            return Slot(self, key, None, flight.value)
         try:
-            value = self._from_tier_or_compute(key, compute)
+            found = self._from_tier(key)
         except BaseException as exc:
-            flight.error = exc
-            with self._lock:
-                self._errors += 1
-                del self._flights[key]
-            flight.finish()
-            self._notify("local", ("error",))
+            self._failed(key, flight, exc)
             raise
+        if found is not None:
+            self._settle(key, flight, found)
+            return Slot(self, key, None, found)
+        return Slot(self, key, flight, _UNSET)
+
+    def _from_tier(self, key: Hashable) -> V | None:
+        """The second tier's value of a key this process lacks, if it has one."""
+        tier = self.tier
+        if tier is None:
+            return None
+        with self._lock:
+            asked_at = self._tier_missing.pop(key, None)
+        if asked_at is not None and time.monotonic() - asked_at <= _TIER_MISS_SECONDS:
+            return None  # ``warm`` just asked it
+        found, outcome = tier.load(key)
+        self._notify(tier.name, (outcome,))
+        return found
+
+    def _computed(self, key: Hashable, flight: _Flight, value: V) -> None:
+        """The leader computed ``value``: write it to the second tier, then keep it."""
+        tier = self.tier
+        if tier is not None:
+            try:
+                outcome = tier.store(key, value)
+            except BaseException as exc:
+                self._failed(key, flight, exc)
+                raise
+            self._notify(tier.name, (outcome,))
+        self._settle(key, flight, value)
+
+    def _settle(self, key: Hashable, flight: _Flight, value: V) -> None:
         flight.value = value
         with self._lock:
             # A value larger than the whole cache is served, not kept.
@@ -197,23 +295,14 @@ class SingleFlight(Generic[V]):
                 self._cache[key] = value
             del self._flights[key]
         flight.finish()
-        return value
 
-    def _from_tier_or_compute(self, key: Hashable, compute: Callable[[], V]) -> V:
-        """The leader's work: the second tier's value, else computed and written there."""
-        tier = self.tier
-        if tier is None:
-            return compute()
+    def _failed(self, key: Hashable, flight: _Flight, error: BaseException) -> None:
+        flight.error = error
         with self._lock:
-            asked_at = self._tier_missing.pop(key, None)
-        if asked_at is None or time.monotonic() - asked_at > _TIER_MISS_SECONDS:
-            found, outcome = tier.load(key)
-            self._notify(tier.name, (outcome,))
-            if found is not None:
-                return found
-        value = compute()
-        self._notify(tier.name, (tier.store(key, value),))
-        return value
+            self._errors += 1
+            del self._flights[key]
+        flight.finish()
+        self._notify("local", ("error",))
 
     def warm(self, keys: Sequence[Hashable]) -> None:
         """Copy what the second tier holds of ``keys`` into this cache, in one batch.

@@ -125,9 +125,10 @@ class Engine:
         """IOVs of a tag (cached for a short time; pinned snapshots alike)."""
         db = self.database(alias)
         key = (db.alias, tag, since, until, snapshot)
-        return self.iov_lists.get_or_compute(
-            key, lambda: db.iovs(tag, since=since, until=until, snapshot=snapshot)
-        )
+        with self.iov_lists.lookup(key) as slot:
+            if slot.missing:
+                slot.value = db.iovs(tag, since=since, until=until, snapshot=snapshot)
+        return slot.value
 
     def check_history_size(self, iovs: IovList) -> None:
         """Refuse a history over more IOVs than ``max_history_iovs`` (400, naming the limit)."""

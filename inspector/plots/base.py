@@ -24,6 +24,7 @@ built-in types are registered.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import math
@@ -155,11 +156,24 @@ class PlotObject:
 
     def with_provenance(self, provenance: Provenance) -> Self:
         """The same plot with ``provenance`` (what the engine attaches)."""
-        return dataclasses.replace(self, provenance=provenance)
+        if not isinstance(provenance, Provenance):
+            self.fail("provenance", f"must be a Provenance, not {type(provenance)}")
+        return self._with_field("provenance", provenance)
 
     def with_notes(self, *notes: str) -> Self:
         """The same plot with ``notes`` appended."""
-        return dataclasses.replace(self, notes=(*self.notes, *notes))
+        return self._with_field("notes", _texts(self.plot_type, "notes", (*self.notes, *notes)))
+
+    def _with_field(self, name: str, value: object) -> Self:
+        """A copy with one field replaced, the others shared as they are.
+
+        Not ``dataclasses.replace``: that builds the plot again, and so checks
+        and normalises every array again, to change one field the others do
+        not depend on (the engine attaches provenance to every plot it draws).
+        """
+        clone = copy.copy(self)
+        object.__setattr__(clone, name, value)
+        return clone
 
     # -- equality --
 

@@ -14,7 +14,6 @@ import hashlib
 import json
 import threading
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, Final
 
 from flask import Flask, current_app
@@ -157,7 +156,10 @@ class WebState:
 
     def plot(self, query: PlotRequest) -> PlotObject:
         """The plot object of a query (briefly cached: one page load, several formats)."""
-        return self.plots.get_or_compute(query.cache_key, partial(self.engine.plot, query))
+        with self.plots.lookup(query.cache_key) as slot:
+            if slot.missing:
+                slot.value = self.engine.plot(query)
+        return slot.value
 
     def rendered(
         self, query: PlotRequest, fmt: str, now: dt.datetime, markers: tuple[Any, ...] = ()
@@ -170,7 +172,10 @@ class WebState:
             self.tools.usable(fmt)  # unknown: 404; no browser for it: 503, before any work
         cache = self.pinned if query.is_pinned(now) else self.latest
         key = _rendered_key(query, fmt, markers)
-        return cache.get_or_compute(key, partial(self._render, query, fmt, markers))
+        with cache.lookup(key) as slot:
+            if slot.missing:
+                slot.value = self._render(query, fmt, markers)
+        return slot.value
 
     def has_pinned(self, query: PlotRequest, fmt: str) -> bool:
         """Whether the pinned cache holds ``query`` in ``fmt`` already (no notes drawn)."""

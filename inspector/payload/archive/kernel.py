@@ -161,21 +161,36 @@ def _scan_fixed(
                 if s != full and s != negative_full:
                     break
         else:
-            size = np.int64(s) - 256 if s > 127 else np.int64(s)
-            a = u(-size) if size < 0 else u(size)
-            if a > w:
-                return 2, np.int64(p), np.int64(k)
-            if size < 0 and not signed:
-                return 3, np.int64(p), np.int64(k)
-            if p + one + a > n:
-                return 1, np.int64(p), np.int64(k)
-            o = k * w
-            fill = np.uint8(0xFF) if size < 0 else np.uint8(0)
-            for b in range(w):
-                out[o + u(b)] = buf[p + one + u(b)] if u(b) < a else fill
+            status, p = _short_token(buf, p, k, w, signed, out)
+            if status:
+                return status, np.int64(p), np.int64(k)
             k += one
-            p += one + a
     return 0, np.int64(p), np.int64(k)
+
+
+@numba.njit(cache=True, nogil=True)
+def _short_token(
+    buf: np.ndarray, p: Any, k: Any, w: Any, signed: bool, out: np.ndarray
+) -> tuple[int, Any]:  # pragma: no cover - compiled; tested through read_tokens
+    """Number ``k`` of :func:`_scan_fixed` from a token shorter than its type: (status, position).
+
+    Out of line: it is the rare case (a run of tokens of one size is left for it).
+    """
+    u = np.uint64
+    one = u(1)
+    size = np.int64(buf[p]) - 256 if buf[p] > 127 else np.int64(buf[p])
+    a = u(-size) if size < 0 else u(size)
+    if a > w:
+        return 2, p
+    if size < 0 and not signed:
+        return 3, p
+    if p + one + a > u(buf.shape[0]):
+        return 1, p
+    o = k * w
+    fill = np.uint8(0xFF) if size < 0 else np.uint8(0)
+    for b in range(w):
+        out[o + u(b)] = buf[p + one + u(b)] if u(b) < a else fill
+    return 0, p + one + a
 
 
 @numba.njit(cache=True, nogil=True)

@@ -100,3 +100,32 @@ def test_a_ttl_cache_with_a_byte_budget_keeps_what_fits_by_size() -> None:
     assert "small" in cache
     assert cache.get_or_compute("huge", lambda: b"z" * 5000) == b"z" * 5000  # served, not kept
     assert "huge" not in cache
+
+
+def test_a_lookup_lets_the_caller_compute_and_wakes_waiters_with_its_value() -> None:
+    cache = byte_cache("t", 10_000)
+    joined: list[bytes] = []
+    with cache.lookup("k") as slot:
+        assert slot.missing
+        waiter = threading.Thread(target=lambda: joined.append(cache.get_or_compute("k", bytes)))
+        waiter.start()
+        time.sleep(0.05)  # the waiter joins the flight this caller leads
+        slot.value = b"computed"
+    waiter.join(5)
+    assert joined == [b"computed"] and slot.value == b"computed"
+    with cache.lookup("k") as again:
+        assert not again.missing and again.value == b"computed"
+    stats = cache.stats()
+    assert (stats.misses, stats.joined, stats.hits) == (1, 1, 1)
+
+
+def test_a_lookup_left_by_an_error_or_without_a_value_caches_nothing() -> None:
+    cache = byte_cache("t", 1000)
+    with pytest.raises(ValueError, match="bad payload"), cache.lookup("k"):
+        raise ValueError("bad payload")
+    with pytest.raises(RuntimeError, match="missing value was not computed"), cache.lookup("k"):
+        pass
+    assert "k" not in cache and cache.stats().errors == 2
+    assert cache.get_or_compute("k", lambda: b"v") == b"v"
+    with cache.lookup("k") as found, pytest.raises(RuntimeError, match="only a missing value"):
+        found.value = b"other"
