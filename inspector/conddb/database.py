@@ -42,15 +42,12 @@ from inspector.conddb.models import (
     Iov,
     IovList,
     Page,
-    Payload,
-    PayloadInfo,
     Tag,
 )
+from inspector.conddb.payload_queries import PayloadQueries
 from inspector.conddb.rows import (
-    as_datetime,
     iov_before,
     iov_list,
-    payload_row,
     tag_row,
 )
 from inspector.conddb.run_queries import RunQueries
@@ -62,7 +59,6 @@ __all__ = ["OPTIONAL_TABLES", "ConditionsDB", "open_database"]
 
 #: Columns tags can be sorted by (``search_tags(sort=...)``; ``-`` for descending).
 TAG_SORT_KEYS: Final = ("name", "insertion_time", "modification_time", "object_type", "time_type")
-_BATCH: Final = 500
 _REQUIRED_TABLES: Final = frozenset({"tag", "iov", "payload"})
 #: Tables read when present: CMS files often have neither (see :meth:`ConditionsDB.tables`).
 OPTIONAL_TABLES: Final = frozenset({s.run_info.name, s.run_fill.name})
@@ -105,7 +101,7 @@ def _tag_order(sort: str) -> list[Any]:
     return [first] if key == "name" else [first, s.tag.c.name.asc()]
 
 
-class ConditionsDB(RunQueries):
+class ConditionsDB(PayloadQueries, RunQueries):
     """Queries over one conditions database (see the module docstring)."""
 
     def __init__(
@@ -321,77 +317,6 @@ class ConditionsDB(RunQueries):
         after = s.iov.c.since > self._since_bound(until)
         nxt = conn.scalar(select(func.min(s.iov.c.since)).where(*base, after))
         return tag.end if nxt is None else int(nxt)
-
-    # -- payloads -------------------------------------------------------------
-
-    def payload(self, payload_hash: str) -> Payload:
-        """A payload and its blob by hash."""
-        with self._connect() as conn:
-            row = conn.execute(select(s.payload).where(s.payload.c.hash == payload_hash)).first()
-        if row is None:
-            raise NotFound(f"payload {payload_hash!r} does not exist in database {self.alias!r}")
-        return payload_row(row._mapping)
-
-    def payloads(self, hashes: Sequence[str]) -> dict[str, Payload]:
-        """Several payloads in as few queries as possible (batches of 500).
-
-        What a cold history needs: one round trip per batch instead of one per
-        payload.  Hashes that do not exist are simply absent from the answer.
-        """
-        found: dict[str, Payload] = {}
-        unique = sorted(set(hashes))
-        p = s.payload.c
-        # Insertion times as text, parsed with fromisoformat: cheaper per row than
-        # the column type's own conversion, which a cold history pays a thousand times.
-        columns = (p.hash, p.object_type, p.version, p.data, p.streamer_info)
-        inserted = s.timestamp_text(p.insertion_time)
-        with self._connect() as conn:
-            for lo in range(0, len(unique), _BATCH):
-                batch = unique[lo : lo + _BATCH]
-                query = select(*columns, inserted).where(p.hash.in_(batch))
-                for h, kind, version, data, info, when in conn.execute(query):
-                    found[h] = Payload(
-                        hash=h,
-                        object_type=kind,
-                        version=str(version),
-                        data=bytes(data),
-                        streamer_info=bytes(info or b""),
-                        insertion_time=as_datetime(when),
-                    )
-        return found
-
-    def payload_info(self, payload_hash: str) -> PayloadInfo:
-        """Payload metadata (type, version, size) without fetching the blob."""
-        query = select(
-            s.payload.c.hash,
-            s.payload.c.object_type,
-            s.payload.c.version,
-            s.blob_length(s.payload.c.data),
-            s.payload.c.insertion_time,
-            s.payload.c.streamer_info,
-        ).where(s.payload.c.hash == payload_hash)
-        with self._connect() as conn:
-            row = conn.execute(query).first()
-        if row is None:
-            raise NotFound(f"payload {payload_hash!r} does not exist in database {self.alias!r}")
-        return PayloadInfo(row[0], row[1], str(row[2]), int(row[3]), row[4], bytes(row[5] or b""))
-
-    def payload_sizes(self, hashes: Sequence[str]) -> dict[str, int]:
-        """Blob sizes in bytes by hash, without fetching the blobs (batches of 500).
-
-        What a cost estimate needs before deciding to run a history as a
-        background job.  Hashes that do not exist are absent from the answer.
-        """
-        sizes: dict[str, int] = {}
-        unique = sorted(set(hashes))
-        with self._connect() as conn:
-            for lo in range(0, len(unique), _BATCH):
-                batch = unique[lo : lo + _BATCH]
-                query = select(s.payload.c.hash, func.length(s.payload.c.data)).where(
-                    s.payload.c.hash.in_(batch)
-                )
-                sizes.update((str(h), int(n or 0)) for h, n in conn.execute(query))
-        return sizes
 
     # -- global tags ----------------------------------------------------------
 

@@ -9,8 +9,7 @@ connection and table checks.
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import (
     Connection,
@@ -24,6 +23,7 @@ from inspector.conddb import schema as s
 from inspector.conddb.models import (
     Page,
 )
+from inspector.conddb.query_part import QueryPart
 from inspector.conddb.rows import (
     optional_datetime,
     run_row,
@@ -34,16 +34,8 @@ from inspector.errors import NotFound
 __all__ = ["RunQueries"]
 
 
-class RunQueries:
+class RunQueries(QueryPart):
     """Runs and fills, for :class:`~inspector.conddb.database.ConditionsDB`."""
-
-    alias: str
-
-    if TYPE_CHECKING:
-
-        def _connect(self) -> AbstractContextManager[Connection]: ...
-
-        def _has(self, conn: Connection, *names: str) -> bool: ...
 
     # -- runs -----------------------------------------------------------------
 
