@@ -333,6 +333,11 @@ class SingleFlight(Generic[V]):
                     self._cache[key] = value
         self._notify(tier.name, (outcome for _, outcome in results))
 
+    def forget(self, key: Hashable) -> None:
+        """Drop ``key`` if cached (its source changed); shared tiers keep theirs."""
+        with self._lock:
+            self._cache.pop(key, None)
+
     def clear(self) -> None:
         """Drop every entry (counters are kept)."""
         with self._lock:

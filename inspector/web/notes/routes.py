@@ -40,7 +40,7 @@ from inspector.web.jsonapi import (
 )
 from inspector.web.notes.auth import writer
 from inspector.web.notes.openapi import ADD_ANNOTATION, ANNOTATION_FILTERS, LIST_ANNOTATIONS
-from inspector.web.notes.views import since_text
+from inspector.web.notes.views import forget_markers, since_text
 from inspector.web.responses import serve
 from inspector.web.routing import Routes
 from inspector.web.state import Rendered, state
@@ -177,6 +177,7 @@ def add_annotation() -> Response:
         raise UnsupportedMediaType(f"send the note as a JSON:API document ({MEDIA_TYPE})")
     attributes = _attributes(request.get_data(cache=False))
     note = state().annotations.add(_new_annotation(attributes), author=identity.user)
+    forget_markers(note.db, note.tag)
     data = _resource(note, {})
     response = Response(
         dumps(document(data, links={"self": url_for("api.list_annotations")})),
@@ -219,6 +220,7 @@ def add_annotation_form() -> WerkzeugResponse:
     identity = writer()
     fields = {k: request.form.get(k, "") for k in ("db", "tag", "target", "since", "plot", "text")}
     note = state().annotations.add(_new_annotation(fields), author=identity.user)
+    forget_markers(note.db, note.tag)
     back = request.form.get("next", "")
     if not back.startswith("/") or back.startswith("//") or "\\" in back:
         back = url_for("pages.tag_page", name=note.tag, db=note.db)

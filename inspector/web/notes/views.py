@@ -6,21 +6,54 @@ import hashlib
 import json
 from typing import Any, Final
 
+from flask import Flask, current_app
+
 from inspector.annotations import Annotation, AnnotationFilter, Target
 from inspector.conddb import Tag, format_since
+from inspector.engine.cache import SingleFlight, ttl_cache
 from inspector.errors import InspectorError
 from inspector.render.bokeh_renderers import AnnotationMarker
 from inspector.request import PlotRequest
 from inspector.web.jsonapi import iso
 from inspector.web.state import state
 
-__all__ = ["markers_fingerprint", "plot_markers", "since_text", "tag_notes"]
+__all__ = [
+    "MARKER_SECONDS",
+    "forget_markers",
+    "markers_fingerprint",
+    "plot_markers",
+    "setup",
+    "since_text",
+    "tag_notes",
+]
 
 #: Notes drawn on one plot at most (the newest), and shown on a tag page.
 MAX_MARKERS: Final = 200
 TAG_PAGE_NOTES: Final = 50
 #: Hover text is cut here (the whole note is on the tag page and in the API).
 MARKER_TEXT: Final = 200
+#: How long a process reuses the markers of a tag: a note stored through
+#: this process shows at once (its tag's markers are forgotten), one stored
+#: through another process or machine within this many seconds.
+MARKER_SECONDS: Final = 2.0
+#: Tags whose markers one process keeps (a few hundred bytes to 60 kB each).
+MARKER_TAGS: Final = 1024
+_MARKERS: Final = "payload_inspector.note_markers"
+
+
+def setup(app: Flask) -> None:
+    """Each app keeps the markers of the tags drawn lately (see :data:`MARKER_SECONDS`)."""
+    app.extensions[_MARKERS] = ttl_cache("note_markers", MARKER_TAGS, MARKER_SECONDS)
+
+
+def _markers() -> SingleFlight[tuple[AnnotationMarker, ...]]:
+    cache: SingleFlight[tuple[AnnotationMarker, ...]] = current_app.extensions[_MARKERS]
+    return cache
+
+
+def forget_markers(db: str, tag: str) -> None:
+    """Drop the cached markers of ``tag`` (a note was just stored for it)."""
+    _markers().forget((db, tag))
 
 
 def since_text(annotation: Annotation, tags: dict[tuple[str, str], Tag | None]) -> str | None:
@@ -53,11 +86,19 @@ def plot_markers(query: PlotRequest) -> tuple[AnnotationMarker, ...]:
 
     Only history drawers get markers.  The plot itself is not needed: the
     renderer draws the notes whose IOV is on the plot, so a pinned drawing
-    served from the cache costs one small query here, not a recomputation.
+    served from the cache costs a cache lookup here (one small query every
+    :data:`MARKER_SECONDS` per tag), not a recomputation.
     """
     if state().plugins.drawers.get(query.drawer).kind != "history":
         return ()
-    where = AnnotationFilter(db=query.db, tag=query.tag, target=Target.IOV)
+    with _markers().lookup((query.db, query.tag)) as slot:
+        if slot.missing:
+            slot.value = _read_markers(query.db, query.tag)
+        return slot.value
+
+
+def _read_markers(db: str | None, tag: str | None) -> tuple[AnnotationMarker, ...]:
+    where = AnnotationFilter(db=db, tag=tag, target=Target.IOV)
     return tuple(
         AnnotationMarker(
             since=a.since or 0,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,12 +25,14 @@ from referencing.jsonschema import DRAFT202012
 from web_apps import beamspot_plugins
 from werkzeug.test import TestResponse
 
+from inspector.annotations import NewAnnotation, Target
 from inspector.annotations.settings import parse_auth_table
 from inspector.certification import Certifications, load_certification
 from inspector.conddb.timetypes import pack_lumi
 from inspector.config import Config, DatabaseConfig
 from inspector.web.app import create_app
 from inspector.web.jsonapi import MEDIA_TYPE
+from inspector.web.notes.views import MARKER_SECONDS
 from inspector.web.openapi import openapi_document
 from inspector.web.state import state
 
@@ -339,6 +342,18 @@ def test_a_pinned_drawing_is_immutable_only_under_its_notes_fingerprint(
     page = client.get(f"/plot/beamspot.position_x?{pinned}").get_data(as_text=True)
     url = page.split('data-item-url="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
     assert "immutable" in client.get(url).headers["Cache-Control"], url
+
+
+def test_markers_of_another_process_show_within_marker_seconds(
+    app: Flask, client: FlaskClient
+) -> None:
+    """A note stored elsewhere (straight into the shared store) waits out the markers' TTL."""
+    assert "annotation_markers" not in json.dumps(_item(client, "tag=BS_run"))
+    note = NewAnnotation(db="hand", tag="BS_run", target=Target.IOV, text="elsewhere", since=300)
+    state(app).annotations.add(note, author="bob")
+    assert "elsewhere" not in json.dumps(_item(client, "tag=BS_run"))  # this process's markers
+    time.sleep(MARKER_SECONDS + 0.1)
+    assert "elsewhere" in json.dumps(_item(client, "tag=BS_run"))
 
 
 def test_cert_filters_history_plots_in_the_api_and_pages(client: FlaskClient) -> None:
