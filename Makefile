@@ -49,8 +49,8 @@ typecheck: $(STAMP)
 
 # Debian packages the tests drive for real (a browser for the UI tests,
 # a PostgreSQL server for the database backend tests, a load generator,
-# a Redis for the shared cache).
-DEBIAN_PACKAGES := chromium wrk postgresql redis-server
+# a Redis for the shared cache, nginx as the buffering proxy in front).
+DEBIAN_PACKAGES := chromium wrk postgresql redis-server nginx-light
 system-deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -1,4 +1,4 @@
-"""Real servers for tests and benchmarks: ``redis-server`` and ``inspector serve``.
+"""Real servers for tests and benchmarks: ``redis-server``, ``inspector serve`` and nginx.
 
 Each runs as its own process on a free 127.0.0.1 port, in a folder the caller
 owns (a pytest ``tmp_path``), and is stopped by its context manager whatever
@@ -30,9 +30,12 @@ from typing import Final
 __all__ = [
     "HttpServer",
     "RedisServer",
+    "deploy_nginx_block",
     "free_port",
     "get",
     "inspector_server",
+    "nginx_config",
+    "nginx_proxy",
     "redis_server",
     "require",
 ]
@@ -228,3 +231,72 @@ def inspector_server(
         yield server
     finally:
         _stop(process)
+
+
+# -- nginx in front ----------------------------------------------------------------------------
+
+#: The deployment guide whose ``nginx`` block is the proxy configuration tested here.
+DEPLOY_GUIDE: Final = Path(__file__).resolve().parents[1] / "docs" / "deploy.md"
+_DOC_UPSTREAM: Final = "server 127.0.0.1:8000;"
+_DOC_LISTEN: Final = "listen 443 ssl;"
+
+
+def deploy_nginx_block(guide: Path = DEPLOY_GUIDE) -> str:
+    """The first ```` ```nginx ```` block of the deployment guide: what users copy."""
+    text = guide.read_text(encoding="utf-8")
+    start = text.index("```nginx\n") + len("```nginx\n")
+    return text[start : text.index("```", start)]
+
+
+def nginx_config(folder: Path, listen: int, upstream: int) -> str:
+    """A whole ``nginx.conf``: the guide's block as written, on loopback ports, in ``folder``.
+
+    Only the listening address (no TLS on loopback) and the upstream's port
+    change; everything else, the slow-client timeouts first, is the guide's.
+    """
+    block = deploy_nginx_block()
+    if _DOC_LISTEN not in block or _DOC_UPSTREAM not in block:
+        raise ServerError(f"{DEPLOY_GUIDE}: the nginx block lost {_DOC_LISTEN!r} or its upstream")
+    block = block.replace(_DOC_LISTEN, f"listen 127.0.0.1:{listen};")
+    block = block.replace(_DOC_UPSTREAM, f"server 127.0.0.1:{upstream};")
+    temp = folder / "nginx-temp"
+    temp.mkdir(parents=True, exist_ok=True)
+    kinds = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    paths = "\n".join(f"  {kind}_temp_path {temp / kind};" for kind in kinds)
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    return (
+        f"daemon off;\n{user}worker_processes 1;\npid {folder / 'nginx.pid'};\n"
+        f"error_log {folder / 'nginx-error.log'} warn;\n"
+        "events { worker_connections 1024; }\n"
+        f"http {{\n  access_log off;\n{paths}\n{block}}}\n"
+    )
+
+
+@contextlib.contextmanager
+def nginx_proxy(folder: Path, upstream: int) -> Iterator[HttpServer]:
+    """Debian's nginx on a free loopback port, configured as the guide says, before ``upstream``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    conf = folder / "nginx.conf"
+    conf.write_text(nginx_config(folder, port, upstream), encoding="utf-8")
+    log = folder / "nginx-error.log"
+    process = subprocess.Popen(
+        [require("nginx"), "-p", str(folder), "-c", str(conf)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    proxy = HttpServer(process, f"http://127.0.0.1:{port}", log)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            if process.poll() is not None:
+                raise ServerError(f"nginx exited ({process.returncode}):\n{proxy.log_tail()}")
+            with contextlib.suppress(OSError):
+                if proxy.get("/healthz", timeout=2)[0] == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise ServerError(f"nginx did not answer within 20 s:\n{proxy.log_tail()}")
+            time.sleep(0.05)
+        yield proxy
+    finally:
+        _stop(process, signal.SIGQUIT)
