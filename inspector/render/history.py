@@ -7,7 +7,7 @@ from typing import Any, Final, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from bokeh.models.annotations import Span
+from bokeh.models.annotations import Span, Title
 from bokeh.models.formatters import (
     BasicTickFormatter,
     DatetimeTickFormatter,
@@ -19,11 +19,15 @@ from bokeh.palettes import Category10_10
 from inspector.plots import (
     History,
 )
+from inspector.plots.envelope import HistoryEnvelope, history_envelope, needs_envelope
 from inspector.render.fill_bands import add_fill_bands
 
 __all__ = ["AnnotationMarker", "add_annotation_markers", "render_history"]
 
 from inspector.render.figures import _figure
+
+Floats = npt.NDArray[np.float64]
+Index = npt.NDArray[np.intp]
 
 # -- History ------------------------------------------------------------------
 
@@ -56,7 +60,13 @@ def _step_edges(x: npt.NDArray[np.float64], plot: History, kind: str) -> npt.NDA
 
 
 def render_history(plot: History, options: Mapping[str, Any]) -> Any:
-    """Step lines over IOV boundaries, error bands, hover on invisible IOV spans."""
+    """Step lines over IOV boundaries, error bands, hover on invisible IOV spans.
+
+    A history of more IOVs than the plot's pixels can show one by one is
+    drawn from its envelope (:mod:`inspector.plots.envelope`): the IOVs that
+    hold each bucket's first, last, lowest and highest values, with a hover
+    per bucket; the plot object itself (and every export) keeps every IOV.
+    """
     x_axis = str(options.get("x_axis", "time" if plot.time_type == "Time" else "since"))
     x, kind = _history_x(plot, x_axis)
     fig = _figure(plot, options, x_axis_type="datetime" if kind == "datetime" else "linear")
@@ -64,24 +74,24 @@ def render_history(plot: History, options: Mapping[str, Any]) -> Any:
     edges = _step_edges(x, plot, kind)
     if options.get("fills") and edges.size:  # run context from the web layer
         add_fill_bands(fig, options["fills"], kind, float(edges[0]), float(edges[-1]))
-    source = ColumnDataSource({"x": x, "x_end": edges[1:]})
-    tooltips: list[tuple[str, str]] = []
-    formatters: dict[str, Any] = {}
-    for label, prefix, values in (("since", "s", plot.since), ("until", "u", plot.until)):
-        field = _iov_column(source, prefix, values, plot.time_type)
-        tooltips.append((label, f"@{field}{{custom}}"))
-        formatters[f"@{field}"] = _iov_formatter(source, prefix, plot.time_type)
-    visible, extent = _history_series(fig, plot, source, edges, tooltips)
-    _iov_metadata_hover(plot, source, tooltips, formatters)
+    pixels = int(options.get("width", 900))
+    envelope = history_envelope(plot, x, pixels) if needs_envelope(plot.iov_count, pixels) else None
+    keep = None if envelope is None else envelope.keep
+    visible, extent = _history_series(fig, plot, x, edges, keep)
+    if envelope is None:
+        spans, tooltips, formatters = _iov_hover(fig, plot, x, edges)
+    else:
+        spans, tooltips, formatters = _bucket_hover(fig, plot, x, edges, envelope)
+        _envelope_caption(fig, plot, envelope)
     # `step` glyphs have no hit-testing.  Invisible quads spanning each IOV's
-    # [since, until) take the hover, so the tooltip names the IOV under the
-    # pointer anywhere inside it (a line would snap to the nearest start).
-    spans = fig.quad(
+    # (or bucket's) x range take the hover, so the tooltip names the IOV
+    # under the pointer anywhere inside it (a line would snap to the nearest start).
+    hover_spans = fig.quad(
         left="x",
         right="x_end",
         bottom=extent[0],
         top=extent[1],
-        source=source,
+        source=spans,
         fill_alpha=0.0,
         line_alpha=0.0,
         hover_fill_alpha=0.06,
@@ -89,13 +99,79 @@ def render_history(plot: History, options: Mapping[str, Any]) -> Any:
     )
     fig.y_range.renderers = visible
     fig.add_tools(
-        HoverTool(renderers=[spans], tooltips=tooltips, formatters=formatters, mode="vline")
+        HoverTool(renderers=[hover_spans], tooltips=tooltips, formatters=formatters, mode="vline")
     )
     fig.legend.click_policy = "hide"
     fig.legend.location = "top_left"
     if options.get("annotations"):
         add_annotation_markers(fig, plot, x, options["annotations"])
     return fig
+
+
+Hover = tuple[ColumnDataSource, list[tuple[str, str]], dict[str, Any]]
+
+
+def _iov_hover(fig: Any, plot: History, x: Floats, edges: Floats) -> Hover:
+    """One hover span per IOV: its since, until, values (± errors), payload and insertion."""
+    source = ColumnDataSource({"x": x, "x_end": edges[1:]})
+    tooltips, formatters = _iov_bounds(source, plot.since, plot.until, plot.time_type)
+    for i, (name, series) in enumerate(plot.series.items()):
+        label, unit = series.label or name, series.unit
+        source.data[f"v{i}"] = series.values
+        if series.errors is not None:
+            source.data[f"e{i}"] = series.errors
+            tooltips.append((label, f"@v{i}{{0.[0000]}} ± @e{i}{{0.[0000]}} {unit}"))
+        else:
+            tooltips.append((label, f"@v{i}{{0.[0000]}} {unit}"))
+    _iov_metadata_hover(plot, source, tooltips, formatters)
+    return source, tooltips, formatters
+
+
+def _bucket_hover(
+    fig: Any, plot: History, x: Floats, edges: Floats, envelope: HistoryEnvelope
+) -> Hover:
+    """One hover span per bucket: how many IOVs and payloads, their range, each series' min..max."""
+    start, stop = envelope.start, envelope.stop
+    source = ColumnDataSource(
+        {"x": x[start], "x_end": edges[stop], "n": envelope.iovs, "p": envelope.payloads}
+    )
+    tooltips, formatters = _iov_bounds(
+        source, plot.since[start], plot.until[stop - 1], plot.time_type
+    )
+    tooltips[:0] = [("IOVs", "@n")]
+    if plot.payload_hash is not None:
+        tooltips.insert(1, ("payloads", "@p"))
+    for i, (name, series) in enumerate(plot.series.items()):
+        bucket = envelope.series[name]
+        source.data[f"lo{i}"], source.data[f"hi{i}"] = bucket.low, bucket.high
+        label = series.label or name
+        tooltips.append((label, f"@lo{i}{{0.[0000]}} .. @hi{i}{{0.[0000]}} {series.unit}"))
+    return source, tooltips, formatters
+
+
+def _iov_bounds(
+    source: ColumnDataSource,
+    since: npt.NDArray[np.uint64],
+    until: npt.NDArray[np.uint64],
+    time_type: str,
+) -> tuple[list[tuple[str, str]], dict[str, Any]]:
+    """``since`` and ``until`` columns of the hover, written as the time type reads."""
+    tooltips: list[tuple[str, str]] = []
+    formatters: dict[str, Any] = {}
+    for label, prefix, values in (("since", "s", since), ("until", "u", until)):
+        field = _iov_column(source, prefix, values, time_type)
+        tooltips.append((label, f"@{field}{{custom}}"))
+        formatters[f"@{field}"] = _iov_formatter(source, prefix, time_type)
+    return tooltips, formatters
+
+
+def _envelope_caption(fig: Any, plot: History, envelope: HistoryEnvelope) -> None:
+    """Say that the drawing is reduced, and how much: nothing is hidden silently."""
+    text = (
+        f"{plot.iov_count:,} IOVs shown as {envelope.buckets:,} buckets "
+        "(first, last, min and max of each); zoom in for every IOV"
+    )
+    fig.add_layout(Title(text=text, text_font_size="11px", text_font_style="italic"), "above")
 
 
 def _history_axes(fig: Any, plot: History, kind: str) -> None:
@@ -116,43 +192,42 @@ def _history_axes(fig: Any, plot: History, kind: str) -> None:
 
 
 def _history_series(
-    fig: Any,
-    plot: History,
-    source: Any,
-    edges: npt.NDArray[Any],
-    tooltips: list[tuple[str, str]],
+    fig: Any, plot: History, x: Floats, edges: Floats, keep: Index | None
 ) -> tuple[list[Any], tuple[float, float]]:
-    """Each series as steps (and an error band): the renderers drawn, and the y extent."""
+    """Each series as steps (and an error band): the renderers drawn, and the y extent.
+
+    ``keep`` (an envelope's IOVs) draws those IOVs only, each until the next
+    one kept; ``None`` draws every IOV.
+    """
+    drawn_edges = edges if keep is None else np.append(x[keep], edges[-1])
     visible = []
     lows, highs = [], []
-    for i, (name, series) in enumerate(plot.series.items()):
+    for i, series in enumerate(plot.series.values()):
         colour = Category10_10[i % 10]
-        key = f"v{i}"
-        source.data[key] = series.values
-        label = series.label or name
-        lo_v, hi_v = series.values, series.values
+        label = series.label or list(plot.series)[i]
+        values = series.values if keep is None else series.values[keep]
+        lo_v, hi_v = values, values
         if series.errors is not None:
-            source.data[f"e{i}"] = series.errors
-            lo_v, hi_v = series.values - series.errors, series.values + series.errors
-            band_src = ColumnDataSource(
-                {"x": edges, "lo": np.append(lo_v, lo_v[-1:]), "hi": np.append(hi_v, hi_v[-1:])}
-            )
+            errors = series.errors if keep is None else series.errors[keep]
+            lo_v, hi_v = values - errors, values + errors
+            band = {
+                "x": drawn_edges,
+                "lo": np.append(lo_v, lo_v[-1:]),
+                "hi": np.append(hi_v, hi_v[-1:]),
+            }
             visible.append(
                 fig.varea_step(
                     x="x",
                     y1="lo",
                     y2="hi",
-                    source=band_src,
+                    source=ColumnDataSource(band),
                     step_mode="after",
                     fill_color=colour,
                     fill_alpha=0.2,
                     legend_label=label,
                 )
             )
-            tooltips.append((label, f"@{key}{{0.[0000]}} ± @e{i}{{0.[0000]}} {series.unit}"))
-        else:
-            tooltips.append((label, f"@{key}{{0.[0000]}} {series.unit}"))
-        steps = ColumnDataSource({"x": edges, "y": np.append(series.values, series.values[-1:])})
+        steps = ColumnDataSource({"x": drawn_edges, "y": np.append(values, values[-1:])})
         visible.append(
             fig.step(
                 x="x",
