@@ -39,6 +39,7 @@ from inspector.web.app import create_app
 from inspector.web.jsonapi import MEDIA_TYPE
 from inspector.web.openapi import openapi_document
 from inspector.web.state import state
+from inspector.web_settings import WebSettings
 
 TOKEN: Final = "hostile-token-0123456789"
 BEARER: Final = {"Authorization": f"Bearer {TOKEN}"}
@@ -390,3 +391,41 @@ def test_a_note_forms_next_on_this_site_is_followed(app: Flask) -> None:
     )
     assert response.status_code == 303
     assert response.headers["Location"] == back
+
+
+PLOT_PAGE: Final = f"/plot/{HISTORY}?tag={LUMI_TAG}"
+
+
+def _permalink(page: bytes) -> str:
+    text = page.decode()
+    start = text.index('id="permalink" value="') + len('id="permalink" value="')
+    return text[start : text.index('"', start)]
+
+
+def test_no_link_or_redirect_is_built_from_the_host_header(app: Flask) -> None:
+    client = app.test_client()
+    page = client.get(PLOT_PAGE, headers={"Host": "evil.example"})
+    assert page.status_code == 200
+    assert _permalink(page.data).startswith(f"/plot/{HISTORY}?")
+    assert b"evil.example" not in page.data
+    back = client.post(
+        "/annotations",
+        data={**NOTE_BASE, "next": "/watch"},
+        headers={**BEARER, "Host": "evil.example"},
+    )
+    assert back.headers["Location"] == "/watch"
+
+
+def test_the_permalink_is_built_on_the_configured_public_url(demo_path: Path) -> None:
+    config = Config(
+        {"demo": DatabaseConfig("demo", f"sqlite:///{demo_path}")},
+        "demo",
+        web=WebSettings(public_url="https://inspector.example.org"),
+    )
+    flask_app = create_app(config, load_plugins())
+    try:
+        page = flask_app.test_client().get(PLOT_PAGE, headers={"Host": "evil.example"})
+    finally:
+        state(flask_app).close()
+    assert _permalink(page.data).startswith(f"https://inspector.example.org/plot/{HISTORY}?")
+    assert b"evil.example" not in page.data
