@@ -1,8 +1,9 @@
 """What a note is, and the checks every note passes before it is stored.
 
 Text is plain text, one line, 1 to :data:`MAX_TEXT` characters, without
-control characters, lone surrogates or bidirectional overrides (which can make a note read
-differently from what it says).  It is stored as typed and *escaped
+control characters, lone surrogates (which no database or page can encode)
+or bidirectional overrides (which can make a note read differently from
+what it says).  It is stored as typed and *escaped
 wherever it is shown* (pages, plot hover): a note is data, never markup.
 """
 

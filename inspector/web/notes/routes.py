@@ -47,7 +47,7 @@ from inspector.web.responses import serve
 from inspector.web.routing import Routes
 from inspector.web.state import Rendered, state
 
-__all__ = ["api", "forms", "same_site_path"]
+__all__ = ["api", "forms"]
 
 api = Routes("api")
 forms = Routes("notes")
@@ -221,8 +221,11 @@ def _attributes(body: bytes) -> dict[str, Any]:
 
 
 def _is_unicode(text: str) -> bool:
-    """Whether ``text`` is real Unicode: JSON's ``"\\ud800"`` decodes to a string that is not,
-    and fails wherever it is encoded (the database, a page), long after it was accepted."""
+    """Whether ``text`` can be encoded: JSON's ``"\\ud800"`` decodes to a string that cannot.
+
+    Such a string fails wherever it is encoded (the database, a page), long
+    after it was accepted: it is refused while the body is read.
+    """
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -235,12 +238,12 @@ def add_annotation_form() -> WerkzeugResponse:
     """The tag and plot pages' form: add the note, then go back to the page."""
     identity = writer()
     fields = {k: request.form.get(k, "") for k in ("db", "tag", "target", "since", "plot", "text")}
-    back = same_site_path(request.form.get("next", ""))  # checked before anything is stored
+    back = _same_site_path(request.form.get("next", ""))  # checked before anything is stored
     note = state().annotations.add(_new_annotation(fields), author=identity.user)
     return redirect(back or url_for("pages.tag_page", name=note.tag, db=note.db), code=303)
 
 
-def same_site_path(link: str) -> str | None:
+def _same_site_path(link: str) -> str | None:
     """``link`` if it is a path on this site, else ``None`` (the caller's own default).
 
     The form's ``next`` is sent back as a redirect, so anything else would
