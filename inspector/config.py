@@ -33,6 +33,9 @@ Example::
     [watch_clock]                   # optional: archived databases (the demo)
     after_newest_run_hours = 72     # "now" = 72 h after the newest run's end
 
+    [web]                           # optional: absolute links use this, never the Host header
+    public_url = "https://inspector.example.org"
+
     [payloads]                      # optional: payload layouts of your own
     layouts = ["layouts"]           # folders of *.archive.toml / *.v<N>.toml, beside the plugins'
 
@@ -68,6 +71,7 @@ from inspector.errors import ConfigError, NotFound
 from inspector.jobs.settings import JobSettings
 from inspector.render.png_settings import PngSettings
 from inspector.watch.settings import WatchConfig, WatchedTag, parse_watch_tables
+from inspector.web_settings import WebSettings
 
 __all__ = [
     "CacheConfig",
@@ -101,6 +105,7 @@ _TOP_KEYS: Final = frozenset(
         "payloads",
         "jobs",
         "png",
+        "web",
     }
 )
 
@@ -119,6 +124,8 @@ class Config:
     jobs: JobSettings = field(default_factory=JobSettings)
     #: ``[png]``: the browser that draws PNG exports, checked when the file loads
     png: PngSettings = field(default_factory=PngSettings)
+    #: ``[web]``: the public URL absolute links are built on (none: links are relative)
+    web: WebSettings = field(default_factory=WebSettings)
     #: ``[certification]``: golden JSON files by name (docs/certification.md).
     certifications: Certifications = field(default_factory=Certifications)
     #: ``[annotations]``: the notes database; ``None`` keeps notes in memory only.
@@ -193,6 +200,7 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path, source: Path | None
         cache=cache,
         jobs=JobSettings.from_table(data.get("jobs"), where),
         png=PngSettings.from_table(data.get("png"), where),
+        web=WebSettings.from_table(data.get("web"), where),
         certifications=parse_certification_table(data.get("certification", {}), base_dir, where),
         annotations=(
             parse_annotations_table(data["annotations"], base_dir, where)

@@ -1,8 +1,9 @@
 """What a note is, and the checks every note passes before it is stored.
 
 Text is plain text, one line, 1 to :data:`MAX_TEXT` characters, without
-control characters or bidirectional overrides (which can make a note read
-differently from what it says).  It is stored as typed and *escaped
+control characters, lone surrogates (which no database or page can encode)
+or bidirectional overrides (which can make a note read differently from
+what it says).  It is stored as typed and *escaped
 wherever it is shown* (pages, plot hover): a note is data, never markup.
 """
 
@@ -82,7 +83,14 @@ def check_text(text: object, parameter: str = "text") -> str:
     if len(clean) > MAX_TEXT:
         raise InvalidParameter(parameter, f"is {len(clean)} characters long; at most {MAX_TEXT}")
     for i, char in enumerate(clean):
-        if unicodedata.category(char) == "Cc" or char in _BIDI:
+        category = unicodedata.category(char)
+        if category == "Cs":  # from JSON's "\ud800": no database or page can encode it
+            raise InvalidParameter(
+                parameter,
+                f"contains the lone surrogate U+{ord(char):04X} at position {i} "
+                "(not a Unicode character)",
+            )
+        if category == "Cc" or char in _BIDI:
             raise InvalidParameter(
                 parameter,
                 f"contains the control character U+{ord(char):04X} at position {i} "

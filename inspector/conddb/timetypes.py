@@ -140,6 +140,10 @@ def parse_since(text: str | int, time_type: TimeType | str, *, parameter: str = 
         return tt.max_since
     if raw.isdecimal():  # what int() reads; isdigit() also admits '²', which int() refuses
         return _checked(int(raw), tt, parameter)
+    if raw.startswith("-") and (raw[1:].isdecimal() or raw[1:].lower() in ("inf", "infinity")):
+        raise InvalidParameter(
+            parameter, f"{text!r} is negative: a {tt.value} since is 0..{tt.max_since} or inf"
+        )
     if tt is TimeType.LUMI:
         match = _LUMI_RE.match(raw)
         if match:

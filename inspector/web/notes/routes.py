@@ -10,8 +10,10 @@ stays read-only (the tag a note names is only looked up).
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Mapping
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 from flask import Response, redirect, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -52,6 +54,8 @@ forms = Routes("notes")
 
 _ATTRIBUTES: Final = frozenset({"db", "tag", "target", "since", "plot", "text", "author"})
 _MAX_SINCE: Final = (1 << 64) - 1
+#: Longest ``next`` a note form may send back to (a page's path and query).
+_MAX_NEXT: Final = 4000
 
 
 def _new_annotation(fields: Mapping[str, Any]) -> NewAnnotation:
@@ -211,7 +215,23 @@ def _attributes(body: bytes) -> dict[str, Any]:
             sorted(unknown)[0],
             f"is not an attribute of a note (known: {', '.join(sorted(_ATTRIBUTES))})",
         )
+    for name, value in attributes.items():
+        if isinstance(value, str) and not _is_unicode(value):
+            raise InvalidParameter(name, "contains a lone surrogate (\\ud800-\\udfff): not text")
     return attributes
+
+
+def _is_unicode(text: str) -> bool:
+    """Whether ``text`` can be encoded: JSON's ``"\\ud800"`` decodes to a string that cannot.
+
+    Such a string fails wherever it is encoded (the database, a page), long
+    after it was accepted: it is refused while the body is read.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @forms.post("/annotations")
@@ -219,9 +239,25 @@ def add_annotation_form() -> WerkzeugResponse:
     """The tag and plot pages' form: add the note, then go back to the page."""
     identity = writer()
     fields = {k: request.form.get(k, "") for k in ("db", "tag", "target", "since", "plot", "text")}
+    back = _same_site_path(request.form.get("next", ""))  # checked before anything is stored
     note = state().annotations.add(_new_annotation(fields), author=identity.user)
     forget_markers(note.db, note.tag)
-    back = request.form.get("next", "")
-    if not back.startswith("/") or back.startswith("//") or "\\" in back:
-        back = url_for("pages.tag_page", name=note.tag, db=note.db)
-    return redirect(back, code=303)
+    return redirect(back or url_for("pages.tag_page", name=note.tag, db=note.db), code=303)
+
+
+def _same_site_path(link: str) -> str | None:
+    """``link`` if it is a path on this site, else ``None`` (the caller's own default).
+
+    The form's ``next`` is sent back as a redirect, so anything else would
+    make this server send its visitors elsewhere (an open redirect).  Browsers
+    drop tabs and line breaks from a URL (``/<TAB>/evil.example`` is
+    ``//evil.example``, another site) and read ``\\`` as ``/``; a line break
+    also cannot go into a header.  So: one ``/``, then no second one, no
+    backslash, no control character, no scheme or host.
+    """
+    if len(link) > _MAX_NEXT or not link.startswith("/") or link.startswith("//"):
+        return None
+    if "\\" in link or any(unicodedata.category(c) in ("Cc", "Cs") for c in link):
+        return None
+    parts = urlsplit(link)
+    return link if not parts.scheme and not parts.netloc else None

@@ -89,9 +89,9 @@ def _links(drawer: Drawer, query: PlotRequest, pinned: PlotRequest) -> dict[str,
             for fmt in state().tools.exports.names()
         },
         "api_url": url_for("api.plot_resource", drawer=name) + "?" + query.query_string(),
-        "permalink": url_for("pages.plot_page", drawer=name, _external=True)
-        + "?"
-        + pinned.query_string(),
+        "permalink": state().config.web.absolute(
+            url_for("pages.plot_page", drawer=name) + "?" + pinned.query_string()
+        ),
         "snapshot_text": format_snapshot(pinned.snapshot) if pinned.snapshot else "",
         "is_pinned": query.snapshot is not None,
     }

@@ -32,7 +32,12 @@ from inspector.web.jsonapi import (
 )
 from inspector.web.responses import send_document
 from inspector.web.routing import Routes
-from inspector.web.runs.context import fill_attributes, run_attributes, run_filters
+from inspector.web.runs.context import (
+    checked_run,
+    fill_attributes,
+    run_attributes,
+    run_filters,
+)
 from inspector.web.runs.openapi import GET_RUN, LIST_RUNS, RUN_FILTERS, RUN_READINESS
 
 __all__ = ["api", "iov_attributes"]
@@ -83,7 +88,7 @@ def list_runs() -> Response:
 def get_run(number: int) -> Response:
     """One run, its fill (with the fill's runs) and links to the runs before and after."""
     db = api_args().database()
-    run = db.run(number)
+    run = db.run(checked_run(number))
     fill = db.fill(run.fill_number) if run.fill_number is not None else None
     before, after = db.neighbour_runs(number)
     data = _run_resource(run, db.alias)
@@ -148,4 +153,5 @@ def run_readiness(number: int) -> Response:
     if not name:
         raise InvalidParameter("globaltag", "is required (the global tag to check the run against)")
     db = args.database()
-    return send_document(_readiness_document(readiness_of(db, number, name), db.alias))
+    readiness = readiness_of(db, checked_run(number), name)
+    return send_document(_readiness_document(readiness, db.alias))

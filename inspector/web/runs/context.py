@@ -18,6 +18,7 @@ from inspector.web.jsonapi import iso
 __all__ = [
     "MAX_RUN",
     "check_range",
+    "checked_run",
     "date_bound",
     "fill_attributes",
     "run_attributes",
@@ -63,6 +64,17 @@ def date_bound(raw: str | None, parameter: str, *, end: bool) -> dt.datetime | N
     if end and len(raw.strip()) == len("2024-06-01"):
         return when + dt.timedelta(days=1) - dt.timedelta(microseconds=1)
     return when
+
+
+def checked_run(number: int) -> int:
+    """The run number of a ``/runs/<number>`` path, a 400 naming ``number`` past 2**32 - 1.
+
+    Flask's ``int`` converter takes any length of digits; without this a run
+    such as 2**63 reached the database driver and failed there (a 500).
+    """
+    if not 0 <= number <= MAX_RUN:
+        raise InvalidParameter("number", f"{number} is not a run number (0..{MAX_RUN})")
+    return number
 
 
 def whole_number(raw: str | None, parameter: str, what: str, upper: int) -> int | None:

@@ -16,7 +16,7 @@ from inspector.conddb.timetypes import format_since
 from inspector.watch import Readiness, run_readiness
 from inspector.web.args import QueryArgs, page_args
 from inspector.web.routing import Routes
-from inspector.web.runs.context import run_filters
+from inspector.web.runs.context import checked_run, run_filters
 from inspector.web.state import state
 
 __all__ = ["duration_text", "pages"]
@@ -77,6 +77,7 @@ def _chosen_global_tag(
 def run_page(number: int) -> str:
     """A run, its fill with the fill's other runs, and its conditions in a global tag."""
     args = page_args()
+    number = checked_run(number)
     db = args.database()
     if not db.has_runs():  # nothing to look up: say so, rather than "run not found"
         return render_template("run.html", db=db, number=number, run=None)

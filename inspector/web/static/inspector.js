@@ -109,6 +109,13 @@
     if (el.hasAttribute("data-job-url")) { watchJob(el); } else { draw(el); }
   });
 
+  // Without a configured [web] public_url the server writes the permalink as a path
+  // (it never trusts the Host header): make it absolute from the address the browser shows.
+  var permalink = document.getElementById("permalink");
+  if (permalink && permalink.value.charAt(0) === "/") {
+    permalink.value = new URL(permalink.value, window.location.href).href;
+  }
+
   var copy = document.getElementById("copy-permalink");
   if (copy) {
     copy.addEventListener("click", function () {

@@ -54,7 +54,7 @@ def test_time_parsing_accepts_iso_forms_and_offsets() -> None:
     [
         ("abc", "Run", "not a Run since"),
         ("12:3", "Run", "not a Run since"),
-        ("-5", "Run", "not a Run since"),
+        ("-5", "Run", "is negative"),
         (str(2**32), "Run", "outside the Run range"),
         ("12-3", "Lumi", "RUN:LUMISECTION"),
         ("yesterday", "Time", "ISO date-time"),

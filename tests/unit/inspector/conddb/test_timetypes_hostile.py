@@ -38,3 +38,20 @@ def test_snapshot_beyond_the_datetime_range_in_utc_is_a_bad_parameter(text: str)
 def test_snapshot_at_the_edges_without_overflow_still_parses() -> None:
     assert parse_snapshot("0001-01-01T00:00:00Z") is not None
     assert parse_snapshot("9999-12-31T23:59:59") is not None
+
+
+@pytest.mark.parametrize("text", ["-1", "-0", f"-{2**64}", "-inf", "-Infinity"])
+@pytest.mark.parametrize("time_type", list(TimeType))
+def test_a_negative_since_is_refused_saying_so(text: str, time_type: TimeType) -> None:
+    with pytest.raises(InvalidParameter, match="is negative") as info:
+        parse_since(text, time_type, parameter="since")
+    assert info.value.parameter == "since"
+
+
+@pytest.mark.parametrize("time_type", list(TimeType))
+def test_inf_is_the_open_end_of_every_time_type(time_type: TimeType) -> None:
+    """``inf`` is what ``until_text`` prints for the last IOV: it reads back as that end."""
+    assert parse_since("inf", time_type) == parse_since("INFINITY", time_type)
+    assert parse_since("inf", time_type) == time_type.max_since
+    with pytest.raises(InvalidParameter, match="outside the"):
+        parse_since(str(time_type.max_since + 1), time_type)
