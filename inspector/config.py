@@ -33,6 +33,9 @@ Example::
     [watch_clock]                   # optional: archived databases (the demo)
     after_newest_run_hours = 72     # "now" = 72 h after the newest run's end
 
+    [ops]                           # optional: who may read /metrics and /_stats
+    access = "loopback"             # "open" (default), "loopback" or "token"
+
     [payloads]                      # optional: payload layouts of your own
     layouts = ["layouts"]           # folders of *.archive.toml / *.v<N>.toml, beside the plugins'
 
@@ -66,6 +69,7 @@ from inspector.engine.cache_settings import CacheConfig
 from inspector.engine.settings import EngineSettings
 from inspector.errors import ConfigError, NotFound
 from inspector.jobs.settings import JobSettings
+from inspector.ops_settings import OpsSettings
 from inspector.render.png_settings import PngSettings
 from inspector.watch.settings import WatchConfig, WatchedTag, parse_watch_tables
 
@@ -101,6 +105,7 @@ _TOP_KEYS: Final = frozenset(
         "payloads",
         "jobs",
         "png",
+        "ops",
     }
 )
 
@@ -119,6 +124,8 @@ class Config:
     jobs: JobSettings = field(default_factory=JobSettings)
     #: ``[png]``: the browser that draws PNG exports, checked when the file loads
     png: PngSettings = field(default_factory=PngSettings)
+    #: ``[ops]``: who may read ``/metrics`` and ``/_stats``, checked when the file loads
+    ops: OpsSettings = field(default_factory=OpsSettings)
     #: ``[certification]``: golden JSON files by name (docs/certification.md).
     certifications: Certifications = field(default_factory=Certifications)
     #: ``[annotations]``: the notes database; ``None`` keeps notes in memory only.
@@ -193,6 +200,7 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path, source: Path | None
         cache=cache,
         jobs=JobSettings.from_table(data.get("jobs"), where),
         png=PngSettings.from_table(data.get("png"), where),
+        ops=OpsSettings.from_table(data.get("ops"), where),
         certifications=parse_certification_table(data.get("certification", {}), base_dir, where),
         annotations=(
             parse_annotations_table(data["annotations"], base_dir, where)

@@ -52,6 +52,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from inspector.engine import SingleFlight
+from inspector.web.ops.access import refusal
 from inspector.web.routing import Routes
 from inspector.web.state import state
 
@@ -215,7 +216,12 @@ def install_metrics(app: Flask) -> None:
 
 @metrics.get("/metrics")
 def metrics_text() -> Response:
-    """Every metric in the Prometheus text format (all workers' samples summed)."""
+    """Every metric in the Prometheus text format (all workers' samples summed).
+
+    ``[ops] access`` may restrict it (:mod:`inspector.web.ops.access`).
+    """
+    if (refused := refusal()) is not None:
+        return refused
     if multiprocess_mode():
         registry = CollectorRegistry()
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
