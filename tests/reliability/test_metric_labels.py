@@ -9,8 +9,9 @@ same count:
 
 - in one process (Flask test client): the number of exported series;
 - under ``inspector serve --workers 2`` (gunicorn, prometheus_client's
-  multiprocess mode): the series of a scrape and the total bytes of the
-  memory-mapped metric files, which must stay the same.
+  multiprocess mode): the series of a scrape, which must stay the same, and
+  the total bytes of the memory-mapped metric files, which may at most
+  double once (see the test).
 """
 
 from __future__ import annotations
@@ -133,4 +134,7 @@ def test_hostile_requests_keep_multiprocess_files_bounded(
         more_bytes = _metric_bytes(folder)
     print(f"series {first_series} -> {more_series}, bytes {first_bytes} -> {more_bytes}")
     assert more_series == first_series
-    assert more_bytes == first_bytes
+    # A file grows by doubling when its worker meets a label combination for the first
+    # time; a worker may meet one (that the other worker already had) only in the second
+    # loop, so one doubling is allowed.  Open labels grew 327,680 -> 4,194,304 bytes here.
+    assert more_bytes <= 2 * first_bytes
