@@ -35,6 +35,8 @@ Example::
 
     [web]                           # optional: absolute links use this, never the Host header
     public_url = "https://inspector.example.org"
+    [ops]                           # optional: who may read /metrics and /_stats
+    access = "loopback"             # "open" (default), "loopback" or "token"
 
     [payloads]                      # optional: payload layouts of your own
     layouts = ["layouts"]           # folders of *.archive.toml / *.v<N>.toml, beside the plugins'
@@ -69,6 +71,7 @@ from inspector.engine.cache_settings import CacheConfig
 from inspector.engine.settings import EngineSettings
 from inspector.errors import ConfigError, NotFound
 from inspector.jobs.settings import JobSettings
+from inspector.ops_settings import OpsSettings
 from inspector.render.png_settings import PngSettings
 from inspector.watch.settings import WatchConfig, WatchedTag, parse_watch_tables
 from inspector.web_settings import WebSettings
@@ -106,6 +109,7 @@ _TOP_KEYS: Final = frozenset(
         "jobs",
         "png",
         "web",
+        "ops",
     }
 )
 
@@ -126,6 +130,8 @@ class Config:
     png: PngSettings = field(default_factory=PngSettings)
     #: ``[web]``: the public URL absolute links are built on (none: links are relative)
     web: WebSettings = field(default_factory=WebSettings)
+    #: ``[ops]``: who may read ``/metrics`` and ``/_stats``, checked when the file loads
+    ops: OpsSettings = field(default_factory=OpsSettings)
     #: ``[certification]``: golden JSON files by name (docs/certification.md).
     certifications: Certifications = field(default_factory=Certifications)
     #: ``[annotations]``: the notes database; ``None`` keeps notes in memory only.
@@ -201,6 +207,7 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path, source: Path | None
         jobs=JobSettings.from_table(data.get("jobs"), where),
         png=PngSettings.from_table(data.get("png"), where),
         web=WebSettings.from_table(data.get("web"), where),
+        ops=OpsSettings.from_table(data.get("ops"), where),
         certifications=parse_certification_table(data.get("certification", {}), base_dir, where),
         annotations=(
             parse_annotations_table(data["annotations"], base_dir, where)

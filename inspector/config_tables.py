@@ -1,7 +1,7 @@
 """Checks shared by every configuration table, with one wording.
 
 ``[certification]``, ``[annotations]`` and ``[auth]`` are parsed by their own
-packages, and ``[engine]``, ``[jobs]``, ``[png]`` and ``[[watch]]`` by the
+packages, and ``[engine]``, ``[jobs]``, ``[png]``, ``[ops]`` and ``[[watch]]`` by the
 parts they configure, each into its own typed settings class; the packages
 that :mod:`inspector.config` imports cannot import it back, so what all
 tables check alike lives here.

@@ -7,9 +7,14 @@ Reading is open; writing needs an identity, found in this order:
    the time taken does not tell which user nearly matched).  A token that
    matches nobody is a 401, even if a proxy header is present too.
 2. The proxy user header (e.g. ``X-Remote-User``), honoured **only** when the
-   request's peer address is one of ``trusted_proxies``: a single-sign-on
-   proxy in front of the server sets it; from anywhere else it is ignored,
-   so nobody can claim a name by sending the header themselves.
+   request comes from the proxy: its peer address is one of
+   ``trusted_proxies`` (when configured) and it carries
+   ``X-Inspector-Proxy-Secret`` with the configured ``proxy_secret`` (when
+   configured; compared in constant time).  A single-sign-on proxy in front
+   of the server sets both; from anywhere else the header is ignored, so
+   nobody can claim a name by sending it themselves.  An address alone does
+   not tell the proxy from another process on the proxy's machine: trusting
+   loopback without a secret is logged as a warning when the app starts.
 
 Pure: the web layer passes the peer address and headers in.  Tokens are
 never logged or echoed; errors say what kind of credential failed, no more.
@@ -20,14 +25,21 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Final, Literal
 
 from inspector.annotations.settings import USER_NAME, AuthConfig
 from inspector.errors import Forbidden, Unauthorized
+from inspector.secrets import token_matches
 
-__all__ = ["Authenticator", "Forbidden", "Identity", "Unauthorized"]
+__all__ = ["PROXY_SECRET_HEADER", "Authenticator", "Forbidden", "Identity", "Unauthorized"]
+
+#: The header a proxy sends with ``[auth] proxy_secret`` to prove it is the proxy.
+PROXY_SECRET_HEADER: Final = "X-Inspector-Proxy-Secret"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -55,6 +67,15 @@ class Authenticator:
     def __init__(self, config: AuthConfig) -> None:
         self.config = config
         self._users = sorted(config.token_digests.items())
+        if config.proxy_user_header and config.proxy_secret_digest is None:
+            loopback = [str(n) for n in config.trusted_proxies if n.network_address.is_loopback]
+            if loopback:
+                log.warning(
+                    "[auth] trusted_proxies %s without proxy_secret: any local process can "
+                    "send %s and claim any user name (docs/annotations.md)",
+                    ", ".join(loopback),
+                    config.proxy_user_header,
+                )
 
     def identify(self, peer: str | None, headers: Mapping[str, str]) -> Identity | None:
         """The user behind a request, ``None`` if anonymous; a bad token is a 401.
@@ -65,7 +86,7 @@ class Authenticator:
         if authorization:
             return Identity(self._token_user(authorization), "token")
         header = self.config.proxy_user_header
-        if header and self._trusted(peer):
+        if header and self._from_proxy(peer, headers):
             name = headers.get(header.lower(), "").strip()
             if name:
                 if not USER_NAME.match(name):
@@ -98,6 +119,15 @@ class Authenticator:
         if found is None:
             raise Unauthorized("the API token is not valid")
         return found
+
+    def _from_proxy(self, peer: str | None, headers: Mapping[str, str]) -> bool:
+        """Whether the request passed the configured proxy checks (address and/or secret)."""
+        if self.config.trusted_proxies and not self._trusted(peer):
+            return False
+        digest = self.config.proxy_secret_digest
+        if digest is None:
+            return True
+        return token_matches(headers.get(PROXY_SECRET_HEADER.lower(), ""), digest)
 
     def _trusted(self, peer: str | None) -> bool:
         if not peer:

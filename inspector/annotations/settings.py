@@ -8,22 +8,29 @@
 
     [auth]                             # optional: without it nobody can write
     proxy_user_header = "X-Remote-User"          # set by the single-sign-on proxy...
-    trusted_proxies = ["127.0.0.1", "10.0.0.0/8"] # ...honoured only from these addresses
+    trusted_proxies = ["10.0.0.5"]               # ...honoured only from these addresses
+    proxy_secret = "env:INSPECTOR_PROXY_SECRET"  # ...and only with this X-Inspector-Proxy-Secret
 
     [auth.tokens]                      # per-user API tokens, never written in plain text
     alice = "sha256:5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8"
     robot = "env:INSPECTOR_TOKEN_ROBOT"          # the token itself, read from the environment
 
-Token values are either ``sha256:`` and the hex digest of the token, or
-``env:`` and the name of an environment variable holding the token; either
-way only the digest is kept in memory.
+Token values (and ``proxy_secret``) are either ``sha256:`` and the hex
+digest of the token, or ``env:`` and the name of an environment variable
+holding the token; either way only the digest is kept in memory
+(:func:`inspector.secrets.token_digest`).
+
+The proxy header needs ``trusted_proxies``, ``proxy_secret`` or both.  An
+address alone is weak when the proxy runs on the same machine: trusting
+``127.0.0.1`` lets any local process (any user's script, any other service)
+send the header and claim any name.  With ``proxy_secret`` the proxy must
+also send ``X-Inspector-Proxy-Secret: <secret>``, which local processes do
+not know.
 """
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -32,6 +39,7 @@ from typing import Any, Final
 
 from inspector.config_tables import check_table
 from inspector.errors import ConfigError
+from inspector.secrets import token_digest
 
 __all__ = [
     "DEFAULT_FILENAME",
@@ -46,7 +54,6 @@ DEFAULT_FILENAME: Final = "annotations.sqlite"
 #: A user name as a proxy or the token table gives it (CERN logins, e-mail-like names).
 USER_NAME: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$")
 _HEADER: Final = re.compile(r"^[A-Za-z0-9-]{1,64}$")
-_DIGEST: Final = re.compile(r"^[0-9a-f]{64}$")
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -62,13 +69,15 @@ class AnnotationsConfig:
 class AuthConfig:
     """Who may write: a trusted proxy's user header and/or per-user token digests.
 
-    ``token_digests`` maps user name → sha256 digest (32 bytes) of the token.
+    ``token_digests`` maps user name → sha256 digest (32 bytes) of the token;
+    ``proxy_secret_digest`` is the digest of the secret the proxy sends.
     The ``repr`` never shows digests, so logging the configuration is safe.
     """
 
     proxy_user_header: str | None = None
     trusted_proxies: tuple[IPNetwork, ...] = ()
     token_digests: Mapping[str, bytes] = field(default_factory=dict, repr=False)
+    proxy_secret_digest: bytes | None = field(default=None, repr=False)
 
     @property
     def enabled(self) -> bool:
@@ -91,20 +100,27 @@ def parse_annotations_table(entry: Any, base_dir: Path, where: str) -> Annotatio
 
 def parse_auth_table(entry: Any, where: str) -> AuthConfig:
     """``[auth]``: the proxy header with its trusted addresses, and ``[auth.tokens]``."""
-    entry = check_table(entry, "auth", ("proxy_user_header", "trusted_proxies", "tokens"), where)
+    entry = check_table(
+        entry, "auth", ("proxy_user_header", "trusted_proxies", "proxy_secret", "tokens"), where
+    )
     header = entry.get("proxy_user_header")
     if header is not None and (not isinstance(header, str) or not _HEADER.match(header)):
         raise ConfigError(f"{where}: [auth] proxy_user_header must be an HTTP header name")
     proxies = _proxies(entry.get("trusted_proxies", []), where)
-    if header and not proxies:
+    secret = entry.get("proxy_secret")
+    digest = None if secret is None else token_digest(secret, "[auth] proxy_secret", where)
+    if header and not proxies and digest is None:
         raise ConfigError(
-            f"{where}: [auth] proxy_user_header needs trusted_proxies: without them anyone "
-            "could send the header and claim any name"
+            f"{where}: [auth] proxy_user_header needs trusted_proxies or proxy_secret: "
+            "without them anyone could send the header and claim any name"
         )
+    if digest is not None and not header:
+        raise ConfigError(f"{where}: [auth] proxy_secret is only used with proxy_user_header")
     return AuthConfig(
         proxy_user_header=header,
         trusted_proxies=proxies,
         token_digests=_tokens(entry.get("tokens", {}), where),
+        proxy_secret_digest=digest,
     )
 
 
@@ -127,24 +143,5 @@ def _tokens(table: Any, where: str) -> dict[str, bytes]:
     for user, value in table.items():
         if not USER_NAME.match(user):
             raise ConfigError(f"{where}: [auth.tokens] {user!r} is not a valid user name")
-        out[user] = _digest(user, value, where)
+        out[user] = token_digest(value, f"[auth.tokens] {user}", where)
     return out
-
-
-def _digest(user: str, value: Any, where: str) -> bytes:
-    """The token digest of one user; messages never repeat a token or digest."""
-    text = value.strip() if isinstance(value, str) else ""
-    if text.startswith("sha256:") and _DIGEST.match(text[7:].lower()):
-        return bytes.fromhex(text[7:])
-    if text.startswith("env:") and text[4:]:
-        token = os.environ.get(text[4:], "")
-        if len(token) < 16:
-            raise ConfigError(
-                f"{where}: [auth.tokens] {user}: environment variable {text[4:]} is unset "
-                "or shorter than 16 characters"
-            )
-        return hashlib.sha256(token.encode("utf-8")).digest()
-    raise ConfigError(
-        f"{where}: [auth.tokens] {user} must be 'sha256:<64 hex digits>' or "
-        "'env:<VARIABLE>' (plain tokens are not accepted in the configuration)"
-    )

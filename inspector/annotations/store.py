@@ -3,8 +3,15 @@
 SQLAlchemy Core over any URL (SQLite by default); tables are created on
 first start and the schema version is recorded in ``inspector_meta``, so a
 later version can migrate, and a newer database is refused rather than
-misread.  ``since`` values are unsigned 64-bit numbers, which SQL integers
-(signed) cannot all hold: they are stored as 20-digit zero-padded decimal
+misread.  ``inspector serve`` opens the store once in gunicorn's master,
+before the workers fork, so the tables exist before any worker looks; and
+creating them is idempotent anyway: several processes opening one new
+database at the same moment (workers, two servers, tests) lose the race as
+"table already exists" or a duplicate version row, and the loser simply
+looks again (:data:`SCHEMA_ATTEMPTS`), finding what the winner created.
+
+``since`` values are unsigned 64-bit numbers, which SQL integers (signed)
+cannot all hold: they are stored as 20-digit zero-padded decimal
 text, whose text order is their numeric order, so range filters still run
 in the database.
 """
@@ -13,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,6 +49,8 @@ from inspector.errors import ConfigError, DatabaseUnavailable
 __all__ = ["SCHEMA_VERSION", "AnnotationFilter", "AnnotationStore"]
 
 SCHEMA_VERSION: Final = 1
+#: Times a store tries to create or check the schema before giving up (see the docstring).
+SCHEMA_ATTEMPTS: Final = 5
 _SINCE_DIGITS: Final = 20
 
 metadata = MetaData()
@@ -136,9 +146,25 @@ class AnnotationStore:
             ) from None
 
     def _ensure_schema(self) -> None:
-        """Create the tables on first start; refuse a schema this code does not know."""
+        """Create the tables on first start, even when others race to do the same.
+
+        A lost race is a :class:`DatabaseUnavailable` (the SQL error of a table
+        or row another process has just created); the next attempt finds them.
+        A database that stays unusable fails after :data:`SCHEMA_ATTEMPTS`.
+        """
         if self.url.startswith("sqlite:///"):
             Path(self.url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+        for attempt in range(1, SCHEMA_ATTEMPTS + 1):
+            try:
+                self._create_or_check_schema()
+                return
+            except DatabaseUnavailable:
+                if attempt == SCHEMA_ATTEMPTS:
+                    raise
+                time.sleep(0.02 * attempt)
+
+    def _create_or_check_schema(self) -> None:
+        """Create missing tables and the version row; refuse a schema this code does not know."""
         with self._begin() as conn:
             metadata.create_all(conn)
             row = conn.execute(

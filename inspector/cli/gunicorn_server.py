@@ -10,7 +10,10 @@ people to write a gunicorn configuration.  Choices, and why:
   the master, before forking, is the slow and fork-safe part: reading the
   configuration, importing numpy/Bokeh/SQLAlchemy and loading the plugins
   (``inspector.plugin.Plugins``: registrations and payload schemas, plain
-  data).  Workers inherit them copy-on-write and start in about a second.
+  data), and creating the app's own databases (the notes' tables:
+  :func:`inspector.cli.serve.prepare_own_databases`), so that workers never
+  race to create them.  Workers inherit the rest copy-on-write and start in
+  about a second.
 - **Threaded workers** (``gthread``): a worker answers several requests at
   once (pages, cached plots) while one of its threads computes a cold plot;
   the engine's single-flight caches then work across those threads.

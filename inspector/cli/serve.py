@@ -13,15 +13,28 @@ import functools
 import click
 from flask import Flask
 
+from inspector.annotations import AnnotationStore
 from inspector.cli.context import CliContext, db_option, pass_cli
 from inspector.cli.gunicorn_server import ServeOptions, run_server
 from inspector.config import Config
 from inspector.plugin import Plugins
 
-__all__ = ["build_app", "serve_command"]
+__all__ = ["build_app", "prepare_own_databases", "serve_command"]
 
 #: Request threads per worker process with ``--threads`` (the default).
 THREADS_PER_WORKER = 8
+
+
+def prepare_own_databases(config: Config) -> None:
+    """Create the app's own databases (the notes) once, here, before the workers fork.
+
+    Each worker opens them again when it builds its app; by then the tables
+    exist, so workers never race to create them (issue 18: two of fourteen
+    fresh four-worker starts failed that way).  A notes database this version
+    cannot use is refused here, with its message, before anything starts.
+    """
+    if config.annotations is not None:
+        AnnotationStore(config.annotations.url).close()
 
 
 def build_app(config: Config, plugins: Plugins) -> Flask:
@@ -86,6 +99,7 @@ def serve_command(
     description = (db.alias, db.location)
     plugins = cli.plugins  # loaded once here; workers inherit them when forked
     cli.close()  # no connection may cross the fork
+    prepare_own_databases(config)  # opened and closed: nothing crosses the fork
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     click.echo(f"Payload Inspector serving database {description[0]!r} ({description[1]})")
     click.echo(f"Open http://{shown}:{port}/ in your browser (Ctrl-C to stop)")

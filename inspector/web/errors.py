@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from inspector.errors import InspectorError, InvalidParameter
 
-__all__ = ["install_error_handlers", "is_api"]
+__all__ = ["install_error_handlers", "is_api", "json_error"]
 
 log = logging.getLogger(__name__)
 
@@ -25,16 +25,22 @@ def is_api() -> bool:
     return request.path.startswith("/api/")
 
 
+def json_error(status: int, title: str, detail: str, parameter: str | None = None) -> Response:
+    """A JSON:API error document with ``status`` (for the API and the operators' routes)."""
+    error: dict[str, Any] = {"status": str(status), "title": title, "detail": detail}
+    if parameter:
+        error["source"] = {"parameter": parameter}
+    response = jsonify({"errors": [error], "jsonapi": {"version": "1.1"}})
+    response.mimetype = "application/vnd.api+json"
+    response.status_code = status
+    return response
+
+
 def _answer(
     status: int, title: str, detail: str, parameter: str | None = None
 ) -> tuple[Response | str, int]:
     if is_api():
-        error: dict[str, Any] = {"status": str(status), "title": title, "detail": detail}
-        if parameter:
-            error["source"] = {"parameter": parameter}
-        response = jsonify({"errors": [error], "jsonapi": {"version": "1.1"}})
-        response.mimetype = "application/vnd.api+json"
-        return response, status
+        return json_error(status, title, detail, parameter), status
     return render_template("error.html", status=status, title=title, detail=detail), status
 
 

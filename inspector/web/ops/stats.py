@@ -5,7 +5,8 @@ public contract described by its OpenAPI document, while these numbers are
 implementation details (cache names and budgets change as the engine does).
 They exist so that a load test, or someone watching a busy server, can see
 whether the caches do their job (hit rates) and whether memory stays within
-the configured budgets.  The route is read-only, cheap (one lock per cache
+the configured budgets.  ``[ops] access`` can keep it to loopback or to a
+bearer token (:mod:`inspector.ops_settings`).  The route is read-only, cheap (one lock per cache
 for a counter snapshot) and never cached by clients.
 
 The answer::
@@ -36,6 +37,7 @@ from flask import Response, current_app
 
 from inspector.engine import CacheStats, SingleFlight
 from inspector.web.jsonapi import dumps
+from inspector.web.ops.access import refusal
 from inspector.web.routing import Routes
 from inspector.web.state import state
 
@@ -112,7 +114,12 @@ def cache_report() -> dict[str, dict[str, Any]]:
 
 @stats.get("/_stats")
 def stats_json() -> Response:
-    """Cache counters and process memory as JSON (see the module docstring)."""
+    """Cache counters and process memory as JSON (see the module docstring).
+
+    ``[ops] access`` may restrict it (:mod:`inspector.web.ops.access`).
+    """
+    if (refused := refusal()) is not None:
+        return refused
     body = {
         "caches": cache_report(),
         "rss_bytes": resident_bytes(),

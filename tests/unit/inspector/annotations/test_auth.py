@@ -80,6 +80,8 @@ def test_bad_credentials_are_401s(
         ({"tokens": {"al ice": f"sha256:{DIGEST}"}}, "not a valid user name"),
         ({"tokens": {"alice": "env:INSPECTOR_TEST_UNSET_VARIABLE"}}, "is unset"),
         ({"proxy_user_header": "X Remote"}, "HTTP header name"),
+        ({"proxy_user_header": "X-Remote-User", "proxy_secret": TOKEN}, "plain tokens"),
+        ({"proxy_secret": f"sha256:{DIGEST}"}, "only used with proxy_user_header"),
         ({"users": []}, "unknown key"),
     ],
 )
@@ -87,6 +89,57 @@ def test_bad_auth_tables_are_config_errors(table: dict[str, object], message: st
     with pytest.raises(ConfigError, match=message) as info:
         parse_auth_table(table, "cfg")
     assert TOKEN not in str(info.value)
+
+
+PROXY_SECRET = "shared-with-the-proxy-only-0123"
+
+
+def _proxy_auth(monkeypatch: pytest.MonkeyPatch, proxies: list[str]) -> Authenticator:
+    monkeypatch.setenv("PROXY_SECRET", PROXY_SECRET)
+    table: dict[str, object] = {
+        "proxy_user_header": "X-Remote-User",
+        "proxy_secret": "env:PROXY_SECRET",
+    }
+    if proxies:
+        table["trusted_proxies"] = proxies
+    config = parse_auth_table(table, "cfg")
+    assert config.proxy_secret_digest is not None and PROXY_SECRET not in repr(config)
+    return Authenticator(config)
+
+
+@pytest.mark.parametrize("proxies", [["127.0.0.1"], []])
+def test_the_proxy_header_needs_the_proxy_secret(
+    monkeypatch: pytest.MonkeyPatch, proxies: list[str]
+) -> None:
+    auth = _proxy_auth(monkeypatch, proxies)
+    claim = {"x-remote-user": "bob"}
+    # A local process knows the address but not the secret: its claim is ignored.
+    assert auth.identify("127.0.0.1", claim) is None
+    assert auth.identify("127.0.0.1", {**claim, "x-inspector-proxy-secret": "guess"}) is None
+    proxied = auth.identify("127.0.0.1", {**claim, "x-inspector-proxy-secret": PROXY_SECRET})
+    assert proxied is not None and proxied.user == "bob" and proxied.ambient
+
+
+def test_the_secret_from_an_untrusted_address_is_not_enough(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    auth = _proxy_auth(monkeypatch, ["10.0.0.5"])
+    headers = {"x-remote-user": "bob", "x-inspector-proxy-secret": PROXY_SECRET}
+    assert auth.identify("192.0.2.1", headers) is None
+    assert auth.identify("10.0.0.5", headers) is not None
+
+
+def test_trusting_loopback_without_a_secret_is_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    table = {"proxy_user_header": "X-Remote-User", "trusted_proxies": ["127.0.0.1", "10.0.0.5"]}
+    with caplog.at_level("WARNING", logger="inspector.annotations.auth"):
+        Authenticator(parse_auth_table(table, "cfg"))
+    assert "127.0.0.1/32 without proxy_secret: any local process" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="inspector.annotations.auth"):
+        Authenticator(parse_auth_table({**table, "trusted_proxies": ["10.0.0.5"]}, "cfg"))
+    assert caplog.text == ""
 
 
 def test_the_configuration_file_reads_every_new_table(tmp_path: Path) -> None:

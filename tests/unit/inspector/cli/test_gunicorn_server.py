@@ -112,7 +112,7 @@ def test_probes_and_metrics_summed_over_two_workers(
                 server,
                 "inspector_http_request_duration_seconds_count",
                 endpoint="health.healthz",
-                status="200",
+                status="2xx",
             )
             for _ in range(6)
         }
