@@ -85,7 +85,7 @@ class Engine:
         self.shared = attach_shared_reductions(self.reductions, config, plugins)
         self.plot_observers: list[PlotObserver] = []  # told each plot's duration (metrics)
         self.iov_lists: SingleFlight[IovList] = ttl_cache(
-            "iovs", s.iov_cache_entries, s.iov_cache_seconds
+            "iovs", s.iov_cache_bytes, s.iov_cache_seconds
         )
         self._databases: dict[str, ConditionsDB] = {}
         self._db_lock = threading.Lock()

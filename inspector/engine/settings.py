@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from inspector.config_tables import NumberRule, check_table, checked_number
+from inspector.errors import ConfigError
 
 __all__ = ["EngineSettings"]
 
@@ -24,7 +25,9 @@ class EngineSettings:
 
     decoded_cache_bytes: int = 512 * _MiB
     reduction_cache_bytes: int = 64 * _MiB
-    iov_cache_entries: int = 256
+    #: IOV lists are bounded by bytes: one of a 10,000-IOV tag is 1.8 MiB,
+    #: one of a 3-IOV tag a few hundred bytes (``iov_cache_entries`` is gone).
+    iov_cache_bytes: int = 64 * _MiB
     iov_cache_seconds: float = 30.0
     drawer_timeout: float = 60.0
     workers: int = 4
@@ -38,6 +41,7 @@ class EngineSettings:
 
         Sizes are in MiB in the file (what people think in) and bytes here.
         """
+        _refuse_replaced(table, where)
         table = check_table(table, "engine", _RULES, where)
         values: dict[str, Any] = {}
         for key, value in table.items():
@@ -57,7 +61,21 @@ _RULES: Final[Mapping[str, NumberRule]] = {
     "workers": (True, 1.0, False),
     "decoded_cache_mb": (False, 0.0, False),
     "reduction_cache_mb": (False, 0.0, False),
-    "iov_cache_entries": (True, 0.0, False),
+    "iov_cache_mb": (False, 0.0, False),
     "iov_cache_seconds": (False, 0.0, False),
     "max_history_iovs": (True, 1.0, False),
 }
+
+#: Keys that were removed, and the key that governs in their place.
+_REPLACED: Final[Mapping[str, str]] = {
+    "iov_cache_entries": "iov_cache_mb (IOV lists are bounded by bytes, not by count)",
+}
+
+
+def _refuse_replaced(table: Any, where: str) -> None:
+    """A :class:`ConfigError` naming the replacement of a removed key, before anything else."""
+    if not isinstance(table, Mapping):
+        return
+    for key, replacement in _REPLACED.items():
+        if key in table:
+            raise ConfigError(f"{where}: [engine] {key} was removed: set {replacement}")

@@ -102,25 +102,21 @@ class RenderedCodec:
 class WebState:
     """Engine, renderers and the rendered-output caches of one app."""
 
-    def __init__(
-        self,
-        config: Config,
-        plugins: Plugins,
-        settings: EngineSettings,
-        rendered_cache_bytes: int = 256 << 20,
-    ) -> None:
+    def __init__(self, config: Config, plugins: Plugins, settings: EngineSettings) -> None:
         self.config = config
         self.plugins = plugins
         self.engine = Engine(config, plugins, settings)
-        self.pinned: SingleFlight[Rendered] = byte_cache("rendered_pinned", rendered_cache_bytes)
+        budgets = config.cache  # the web's byte budgets ([cache] rendered_mb, plots_mb)
+        self.pinned: SingleFlight[Rendered] = byte_cache("rendered_pinned", budgets.rendered_bytes)
         if self.engine.shared is not None:  # pinned plots never change: share them
             self.pinned.attach(SharedTier(self.engine.shared, self.pinned.name, RenderedCodec()))
         # Latest data may change within the IOV lifetime: short-lived, and
         # bounded by bytes (a quarter of the pinned budget), not by count.
         self.latest: SingleFlight[Rendered] = ttl_cache(
-            "rendered_latest", 0, settings.iov_cache_seconds, max_bytes=rendered_cache_bytes // 4
+            "rendered_latest", budgets.rendered_bytes // 4, settings.iov_cache_seconds
         )
-        self.plots: SingleFlight[PlotObject] = ttl_cache("plots", 256, 5.0)
+        # Plot objects live for one page load (several formats of one plot).
+        self.plots: SingleFlight[PlotObject] = ttl_cache("plots", budgets.plots_bytes, 5.0)
         self._geometry_json: dict[str, EncodedGeometry] = {}
         self._geometry_lock = threading.Lock()
         self.jobs = JobManager(config.jobs)
