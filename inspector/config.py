@@ -66,6 +66,7 @@ from inspector.engine.cache_settings import CacheConfig
 from inspector.engine.settings import EngineSettings
 from inspector.errors import ConfigError, NotFound
 from inspector.jobs.settings import JobSettings
+from inspector.rate_limits import RateLimits
 from inspector.render.png_settings import PngSettings
 from inspector.watch.settings import WatchConfig, WatchedTag, parse_watch_tables
 
@@ -101,6 +102,7 @@ _TOP_KEYS: Final = frozenset(
         "payloads",
         "jobs",
         "png",
+        "limits",
     }
 )
 
@@ -119,6 +121,8 @@ class Config:
     jobs: JobSettings = field(default_factory=JobSettings)
     #: ``[png]``: the browser that draws PNG exports, checked when the file loads
     png: PngSettings = field(default_factory=PngSettings)
+    #: ``[limits]``: per-client rate limits of expensive routes (off when empty)
+    limits: RateLimits = field(default_factory=RateLimits)
     #: ``[certification]``: golden JSON files by name (docs/certification.md).
     certifications: Certifications = field(default_factory=Certifications)
     #: ``[annotations]``: the notes database; ``None`` keeps notes in memory only.
@@ -193,6 +197,7 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path, source: Path | None
         cache=cache,
         jobs=JobSettings.from_table(data.get("jobs"), where),
         png=PngSettings.from_table(data.get("png"), where),
+        limits=RateLimits.from_table(data.get("limits"), where),
         certifications=parse_certification_table(data.get("certification", {}), base_dir, where),
         annotations=(
             parse_annotations_table(data["annotations"], base_dir, where)

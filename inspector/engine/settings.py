@@ -31,9 +31,17 @@ class EngineSettings:
     iov_cache_seconds: float = 30.0
     drawer_timeout: float = 60.0
     workers: int = 4
+    #: Expensive requests (cold plots, PNGs, tag diffs) admitted at once per
+    #: drawer worker: ``workers × admitted_per_worker`` slots, then a fast 503.
+    admitted_per_worker: int = 2
     #: Most IOVs one history (or tag timeline) may hold; more is a 400 that
     #: names this limit and asks for since/until, never a silent truncation.
     max_history_iovs: int = 200_000
+
+    @property
+    def admission_slots(self) -> int:
+        """How many expensive requests one process works on at once (more: 503)."""
+        return self.workers * self.admitted_per_worker
 
     @classmethod
     def from_table(cls, table: Any, where: str = "configuration") -> EngineSettings:
@@ -59,6 +67,7 @@ class EngineSettings:
 _RULES: Final[Mapping[str, NumberRule]] = {
     "drawer_timeout": (False, 0.0, True),
     "workers": (True, 1.0, False),
+    "admitted_per_worker": (True, 1.0, False),
     "decoded_cache_mb": (False, 0.0, False),
     "reduction_cache_mb": (False, 0.0, False),
     "iov_cache_mb": (False, 0.0, False),

@@ -95,6 +95,13 @@ PLOT_SECONDS: Final = Histogram(
     registry=_REGISTRY,
 )
 
+ADMISSION_REFUSED: Final = Counter(
+    "inspector_admission_refused",
+    "Expensive requests refused at once with 503 (every slot taken), by gate (plots, png).",
+    ["gate"],
+    registry=_REGISTRY,
+)
+
 
 def multiprocess_mode() -> bool:
     """Whether samples are shared between processes (``PROMETHEUS_MULTIPROC_DIR`` set)."""
@@ -148,6 +155,8 @@ def install_metrics(app: Flask) -> None:
     if shared is not None:  # what its writer thread did with queued values
         shared.add_listener(_count_cache_event)
     state(app).engine.plot_observers.append(_observe_plot)
+    for gate in state(app).gates:  # fixed labels: the gates' own names
+        gate.add_listener(lambda name: ADMISSION_REFUSED.labels(name).inc())
     app.before_request(_start_timer)
     app.after_request(_observe_request)
 
