@@ -72,6 +72,7 @@ from inspector.engine.settings import EngineSettings
 from inspector.errors import ConfigError, NotFound
 from inspector.jobs.settings import JobSettings
 from inspector.ops_settings import OpsSettings
+from inspector.rate_limits import RateLimits
 from inspector.render.png_settings import PngSettings
 from inspector.watch.settings import WatchConfig, WatchedTag, parse_watch_tables
 from inspector.web_settings import WebSettings
@@ -110,6 +111,7 @@ _TOP_KEYS: Final = frozenset(
         "png",
         "web",
         "ops",
+        "limits",
     }
 )
 
@@ -132,6 +134,8 @@ class Config:
     web: WebSettings = field(default_factory=WebSettings)
     #: ``[ops]``: who may read ``/metrics`` and ``/_stats``, checked when the file loads
     ops: OpsSettings = field(default_factory=OpsSettings)
+    #: ``[limits]``: per-client rate limits of expensive routes (off when empty)
+    limits: RateLimits = field(default_factory=RateLimits)
     #: ``[certification]``: golden JSON files by name (docs/certification.md).
     certifications: Certifications = field(default_factory=Certifications)
     #: ``[annotations]``: the notes database; ``None`` keeps notes in memory only.
@@ -208,6 +212,7 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path, source: Path | None
         png=PngSettings.from_table(data.get("png"), where),
         web=WebSettings.from_table(data.get("web"), where),
         ops=OpsSettings.from_table(data.get("ops"), where),
+        limits=RateLimits.from_table(data.get("limits"), where),
         certifications=parse_certification_table(data.get("certification", {}), base_dir, where),
         annotations=(
             parse_annotations_table(data["annotations"], base_dir, where)

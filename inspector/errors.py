@@ -26,7 +26,8 @@ the command line ends with, so the edges never guess::
     ├── DatabaseUnavailable           503 / exit 3   the database cannot be reached
     ├── CertificationUnavailable      503 / exit 3   a configured certification file is missing
     ├── PngUnavailable                503 / exit 3   no browser to draw a PNG
-    └── QueueFull                     503 / exit 3   every job worker is busy (Retry-After)
+    ├── QueueFull                     503 / exit 3   every job worker is busy (Retry-After)
+    └── Overloaded                    503 / exit 3   every slot for expensive work is taken
 
 ``tests/unit/inspector/test_errors.py`` keeps this tree whole: every
 subclass of :class:`InspectorError` in the package is defined here and drawn
@@ -50,6 +51,7 @@ __all__ = [
     "InspectorError",
     "InvalidParameter",
     "NotFound",
+    "Overloaded",
     "PayloadDecodeError",
     "PayloadEncodeError",
     "PlotError",
@@ -330,3 +332,17 @@ class QueueFull(InspectorError):
     title = "Too many plot jobs"
     #: seconds a client should wait before asking again (the Retry-After header)
     retry_after: ClassVar[int] = 5
+
+
+class Overloaded(InspectorError):
+    """Every admission slot for expensive work is taken: refused at once, try again soon.
+
+    Raised before any work starts (:class:`inspector.admission.Admission`),
+    so a refused request costs microseconds and never parks a thread.
+    """
+
+    http_status = 503
+    exit_code = 3
+    title = "Server busy"
+    #: seconds a client should wait before asking again (the Retry-After header)
+    retry_after: ClassVar[int] = 2

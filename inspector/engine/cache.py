@@ -6,8 +6,9 @@ wraps any ``cachetools`` cache with one lock and a table of computations in
 progress: the first caller computes, the others wait for its result.  Errors
 are not cached; every waiter sees the same exception.
 
-Sizes are bytes where it matters (decoded payloads): ``getsizeof`` asks the
-value for its ``nbytes``.
+Every cache is bounded by bytes: ``getsizeof`` is :func:`nbytes_of`, the
+value's deep size (its own ``nbytes`` where it has one), so a budget holds
+whatever the values are.
 
 A cache may have a second *tier* (:meth:`SingleFlight.attach`), e.g. Redis
 shared by several processes (:mod:`inspector.engine.shared_cache`): the
@@ -20,7 +21,6 @@ across processes without this module knowing about metrics.
 from __future__ import annotations
 
 import contextlib
-import sys
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterable, Sequence
@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 import cachetools
+
+from inspector.memory import deep_nbytes
 
 __all__ = [
     "CacheListener",
@@ -359,13 +361,12 @@ class SingleFlight(Generic[V]):
 
 
 def nbytes_of(value: Any) -> int:
-    """Bytes held by a cached value: its ``nbytes`` if it has one."""
-    size = getattr(value, "nbytes", None)
-    if isinstance(size, int):
-        return max(size, 1)
-    if isinstance(value, bytes | bytearray | str):
-        return max(len(value), 1)
-    return max(sys.getsizeof(value), 1)
+    """Bytes held by a cached value, deeply (:func:`~inspector.memory.deep_nbytes`), at least 1.
+
+    Never the shallow ``sys.getsizeof`` of a container: a cache charging a
+    tuple of arrays its 64-byte header is bounded by nothing.
+    """
+    return max(deep_nbytes(value), 1)
 
 
 def byte_cache(name: str, max_bytes: int) -> SingleFlight[Any]:
@@ -373,17 +374,13 @@ def byte_cache(name: str, max_bytes: int) -> SingleFlight[Any]:
     return SingleFlight(name, cachetools.LRUCache(maxsize=max_bytes, getsizeof=nbytes_of))
 
 
-def ttl_cache(
-    name: str, max_entries: int, ttl_seconds: float, *, max_bytes: int | None = None
-) -> SingleFlight[Any]:
-    """A cache whose entries expire after ``ttl_seconds`` (IOV lists, plots of latest data).
+def ttl_cache(name: str, max_bytes: int, ttl_seconds: float) -> SingleFlight[Any]:
+    """A byte-bounded cache whose entries expire after ``ttl_seconds`` (IOV lists, latest plots).
 
-    Bounded by ``max_entries``, or by the bytes its values hold when
-    ``max_bytes`` is given (values of very different sizes, such as
-    rendered plots: 500 large ones must not fit where 500 small ones do).
+    Bounded by bytes like every cache here, never by a count of entries:
+    values of very different sizes (a 3-IOV list and a 200,000-IOV one, a
+    small table and an ECAL map) must not fit a budget alike.
     """
-    if max_bytes is None:
-        return SingleFlight(name, cachetools.TTLCache(maxsize=max_entries, ttl=ttl_seconds))
     cache: cachetools.TTLCache[Hashable, Any] = cachetools.TTLCache(
         maxsize=max_bytes, ttl=ttl_seconds, getsizeof=nbytes_of
     )

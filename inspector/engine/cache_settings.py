@@ -1,8 +1,10 @@
-"""The shared cache's settings: the ``[cache]`` table (a Redis shared by server processes).
+"""The caches' settings: the ``[cache]`` table (web cache budgets, a Redis shared by processes).
 
 Owned beside the shared cache (:mod:`inspector.engine.shared_cache`) and
 checked when the configuration loads: every wrong key or value is named,
-and a password never sits in the URL.
+and a password never sits in the URL.  The engine's own caches (decoded
+payloads, reductions, IOV lists) are budgeted in ``[engine]``; the web's
+(rendered plots, plot objects, API documents) here, in MiB in the file.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from inspector.config_tables import check_table, checked_number
 from inspector.errors import ConfigError
 
 __all__ = ["CacheConfig", "parse_cache_table"]
+
+_MiB: Final = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,12 @@ class CacheConfig:
     user: str | None = None
     password_env: str | None = None
     password_file: Path | None = None
+    #: Rendered pinned plots (bytes and their gzip form); unpinned ones get a quarter more.
+    rendered_bytes: int = 256 * _MiB
+    #: Plot objects, reused for the few seconds of one page load (several formats).
+    plots_bytes: int = 64 * _MiB
+    #: JSON:API documents around plot JSON (``/api/v1/plots/...``).
+    documents_bytes: int = 64 * _MiB
 
     @property
     def enabled(self) -> bool:
@@ -63,7 +73,12 @@ _CACHE_NUMBERS: Final[Mapping[str, tuple[bool, float, bool]]] = {
     "timeout_seconds": (False, 0.0, True),
     "retry_after_seconds": (False, 0.0, True),
     "max_value_mb": (False, 0.0, False),
+    "rendered_mb": (False, 0.0, False),
+    "plots_mb": (False, 0.0, False),
+    "documents_mb": (False, 0.0, False),
 }
+#: ``[cache]`` budgets given in MiB in the file, bytes in :class:`CacheConfig`.
+_CACHE_BUDGETS: Final = ("rendered_mb", "plots_mb", "documents_mb")
 _CACHE_SECRET_KEYS: Final = ("user", "password_env", "password_file")
 _CACHE_KEYS: Final = frozenset({"redis_url", "key_prefix", *_CACHE_SECRET_KEYS, *_CACHE_NUMBERS})
 _REDIS_SCHEMES: Final = ("redis://", "rediss://", "unix://")
@@ -76,8 +91,12 @@ def parse_cache_table(entry: Any, base_dir: Path, where: str) -> CacheConfig:
     values: dict[str, Any] = {
         key: checked_number("cache", key, value, _CACHE_NUMBERS[key], where)
         for key, value in entry.items()
-        if key in _CACHE_NUMBERS
+        if key in _CACHE_NUMBERS and key not in _CACHE_BUDGETS
     }
+    for key in _CACHE_BUDGETS:
+        if key in entry:
+            mib = checked_number("cache", key, entry[key], _CACHE_NUMBERS[key], where)
+            values[key.removesuffix("_mb") + "_bytes"] = int(mib * _MiB)
     url = entry.get("redis_url")
     if url is not None:
         if not isinstance(url, str) or not url.startswith(_REDIS_SCHEMES):

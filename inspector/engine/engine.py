@@ -21,6 +21,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from inspector.admission import Admission
 from inspector.conddb import (
     ConditionsDB,
     IovList,
@@ -85,7 +86,7 @@ class Engine:
         self.shared = attach_shared_reductions(self.reductions, config, plugins)
         self.plot_observers: list[PlotObserver] = []  # told each plot's duration (metrics)
         self.iov_lists: SingleFlight[IovList] = ttl_cache(
-            "iovs", s.iov_cache_entries, s.iov_cache_seconds
+            "iovs", s.iov_cache_bytes, s.iov_cache_seconds
         )
         self._databases: dict[str, ConditionsDB] = {}
         self._db_lock = threading.Lock()
@@ -94,6 +95,8 @@ class Engine:
         self._decodes_lock = threading.Lock()
         #: drawer code runs here: on worker threads, time-limited, failures wrapped
         self.runner = DrawerRunner(s.workers, s.drawer_timeout)
+        #: what an edge passes before expensive work: beyond its slots, a fast 503
+        self.admission = Admission("plots", s.admission_slots, "expensive requests")
 
     def close(self) -> None:
         """Stop the worker pool and release database connections."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from inspector.config_tables import NumberRule, check_table, checked_number
+from inspector.errors import ConfigError
 
 __all__ = ["EngineSettings"]
 
@@ -24,13 +25,23 @@ class EngineSettings:
 
     decoded_cache_bytes: int = 512 * _MiB
     reduction_cache_bytes: int = 64 * _MiB
-    iov_cache_entries: int = 256
+    #: IOV lists are bounded by bytes: one of a 10,000-IOV tag is 1.8 MiB,
+    #: one of a 3-IOV tag a few hundred bytes (``iov_cache_entries`` is gone).
+    iov_cache_bytes: int = 64 * _MiB
     iov_cache_seconds: float = 30.0
     drawer_timeout: float = 60.0
     workers: int = 4
+    #: Expensive requests (cold plots, PNGs, tag diffs) admitted at once per
+    #: drawer worker: ``workers × admitted_per_worker`` slots, then a fast 503.
+    admitted_per_worker: int = 2
     #: Most IOVs one history (or tag timeline) may hold; more is a 400 that
     #: names this limit and asks for since/until, never a silent truncation.
     max_history_iovs: int = 200_000
+
+    @property
+    def admission_slots(self) -> int:
+        """How many expensive requests one process works on at once (more: 503)."""
+        return self.workers * self.admitted_per_worker
 
     @classmethod
     def from_table(cls, table: Any, where: str = "configuration") -> EngineSettings:
@@ -38,6 +49,7 @@ class EngineSettings:
 
         Sizes are in MiB in the file (what people think in) and bytes here.
         """
+        _refuse_replaced(table, where)
         table = check_table(table, "engine", _RULES, where)
         values: dict[str, Any] = {}
         for key, value in table.items():
@@ -55,9 +67,24 @@ class EngineSettings:
 _RULES: Final[Mapping[str, NumberRule]] = {
     "drawer_timeout": (False, 0.0, True),
     "workers": (True, 1.0, False),
+    "admitted_per_worker": (True, 1.0, False),
     "decoded_cache_mb": (False, 0.0, False),
     "reduction_cache_mb": (False, 0.0, False),
-    "iov_cache_entries": (True, 0.0, False),
+    "iov_cache_mb": (False, 0.0, False),
     "iov_cache_seconds": (False, 0.0, False),
     "max_history_iovs": (True, 1.0, False),
 }
+
+#: Keys that were removed, and the key that governs in their place.
+_REPLACED: Final[Mapping[str, str]] = {
+    "iov_cache_entries": "iov_cache_mb (IOV lists are bounded by bytes, not by count)",
+}
+
+
+def _refuse_replaced(table: Any, where: str) -> None:
+    """A :class:`ConfigError` naming the replacement of a removed key, before anything else."""
+    if not isinstance(table, Mapping):
+        return
+    for key, replacement in _REPLACED.items():
+        if key in table:
+            raise ConfigError(f"{where}: [engine] {key} was removed: set {replacement}")

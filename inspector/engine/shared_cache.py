@@ -68,6 +68,7 @@ __all__ = [
     "attach_shared_reductions",
     "code_fingerprint",
     "key_digest",
+    "redis_options",
 ]
 
 #: Bump when the key layout or a value encoding changes.
@@ -101,6 +102,22 @@ class _SecretCredentials(CredentialProvider):
         if self.config.user is not None:
             return self.config.user, password or ""
         return (password or "",)
+
+
+def redis_options(config: CacheConfig) -> dict[str, Any]:
+    """``redis.Redis.from_url`` options of ``[cache]``: credentials, timeouts, one attempt.
+
+    Shared by the cache tier and the rate limiter's storage
+    (:mod:`inspector.web.limits`), so both log in and give up alike.
+    """
+    secret = config.password_env or config.password_file or config.user
+    return {
+        "credential_provider": _SecretCredentials(config) if secret else None,
+        "socket_timeout": config.timeout_seconds,
+        "socket_connect_timeout": config.timeout_seconds,
+        # One attempt: the breaker, not a retry loop, decides when to try again.
+        "retry": Retry(NoBackoff(), 0),
+    }
 
 
 V = TypeVar("V")
@@ -187,15 +204,7 @@ class SharedCache:
         self.config = config
         self._prefix = f"{config.key_prefix}:"
         self._suffix = f":v{FORMAT_VERSION}:{code}:"
-        secret = config.password_env or config.password_file or config.user
-        self._client = redis.Redis.from_url(
-            config.redis_url,
-            credential_provider=_SecretCredentials(config) if secret else None,
-            socket_timeout=config.timeout_seconds,
-            socket_connect_timeout=config.timeout_seconds,
-            # One attempt: the breaker, not a retry loop, decides when to try again.
-            retry=Retry(NoBackoff(), 0),
-        )
+        self._client = redis.Redis.from_url(config.redis_url, **redis_options(config))
         self._max_bytes = int(config.max_value_mb * (1 << 20))
         self._lock = threading.Lock()
         self._open_until: float | None = None

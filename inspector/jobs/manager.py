@@ -8,8 +8,10 @@
 * Asking for a key whose job is queued, running or done returns that job
   (joining); a failed job is replaced by a new attempt, so a passing outage
   does not stick.
-* Finished jobs are kept ``keep_seconds`` and at most ``keep`` of them, then
-  forgotten (their results stay in the caches of whoever made them).
+* Finished jobs are kept ``keep_seconds``, at most ``keep`` of them and at
+  most ``keep_mb`` of them (each job's key, the whole pinned request, and its
+  error text: a job's size is set by the client), then forgotten, oldest
+  first (their results stay in the caches of whoever made them).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class JobManager:
         self._lock = threading.Lock()
         self._jobs: dict[str, Job] = {}
         self._finished_at: dict[str, float] = {}
+        self._finished_bytes: dict[str, int] = {}
         self._aliases: dict[str, str] = {}
         self._pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=self.settings.workers, thread_name_prefix="job"
@@ -92,6 +95,7 @@ class JobManager:
             job = Job(key, drawer, total)
             self._jobs[job.id] = job
             self._finished_at.pop(job.id, None)
+            self._finished_bytes.pop(job.id, None)
             if alias is not None:
                 self._aliases[alias] = job.id
         try:
@@ -108,19 +112,35 @@ class JobManager:
             job.fail(JobError.of(exc, job.drawer))
         else:
             job.succeed()
+        size = job.nbytes
         with self._lock:
             self._finished_at[job.id] = self._clock()
+            self._finished_bytes[job.id] = size
             if alias is not None and self._aliases.get(alias) == job.id:
                 del self._aliases[alias]
 
+    def held_bytes(self) -> int:
+        """Bytes held by the finished jobs kept (bounded by ``keep_mb``)."""
+        with self._lock:
+            self._forget_old()
+            return sum(self._finished_bytes.values())
+
     def _forget_old(self) -> None:
-        """Drop finished jobs past their time, then the oldest beyond the count (lock held)."""
+        """Drop finished jobs past their time, then the oldest beyond the count and bytes.
+
+        (Lock held.)  Unfinished jobs are bounded by ``workers + queue`` already.
+        """
         now = self._clock()
-        expired = [i for i, t in self._finished_at.items() if now - t > self.settings.keep_seconds]
-        surplus = len(self._finished_at) - len(expired) - self.settings.keep
-        if surplus > 0:
-            kept = sorted((t, i) for i, t in self._finished_at.items() if i not in expired)
-            expired += [i for _, i in kept[:surplus]]
+        keep = self.settings
+        kept = sorted((t, i) for i, t in self._finished_at.items() if now - t <= keep.keep_seconds)
+        expired = set(self._finished_at) - {i for _, i in kept}
+        held = sum(self._finished_bytes[i] for _, i in kept)
+        for _, ident in kept:  # oldest first
+            if len(self._finished_at) - len(expired) <= keep.keep and held <= keep.keep_bytes:
+                break
+            expired.add(ident)
+            held -= self._finished_bytes[ident]
         for ident in expired:
             del self._finished_at[ident]
+            del self._finished_bytes[ident]
             self._jobs.pop(ident, None)

@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
+import sys
 import threading
 from dataclasses import dataclass
 
 from inspector.errors import DrawerError, InspectorError, PayloadDecodeError
+from inspector.memory import fields_nbytes
 
 __all__ = ["Job", "JobError", "JobStatus", "JobView", "job_id"]
 
@@ -96,6 +98,11 @@ class Job:
         self._finished: dt.datetime | None = None
         self._error: JobError | None = None
         self.finished_event = threading.Event()
+
+    @property
+    def nbytes(self) -> int:
+        """Memory this job holds in the job table: its fields, the key (a whole request) first."""
+        return sys.getsizeof(self) + fields_nbytes(self.view())
 
     def progress(self, done: int, total: int) -> None:
         """The engine's ``progress(done, total)``: counters only ever grow."""

@@ -8,6 +8,7 @@ Example (every key optional)::
     queue = 16           # jobs waiting for a worker; more is a 503 with Retry-After
     keep_seconds = 600   # how long a finished job stays readable
     keep = 256           # finished jobs kept at most (oldest forgotten first)
+    keep_mb = 4          # MiB of finished jobs kept at most (a job holds its whole request)
     time_limit = 900     # seconds one job may compute (drawer limits still apply per call)
 """
 
@@ -34,12 +35,18 @@ class JobSettings:
     queue: int = 16
     keep_seconds: float = 600.0
     keep: int = 256
+    keep_mb: float = 4.0
     time_limit: float = 900.0
 
     @property
     def heavy_bytes(self) -> int:
         """The threshold in bytes."""
         return int(self.heavy_mb * _MiB)
+
+    @property
+    def keep_bytes(self) -> int:
+        """The finished jobs' budget in bytes."""
+        return int(self.keep_mb * _MiB)
 
     @classmethod
     def from_table(cls, table: Any, where: str = "configuration") -> JobSettings:

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from inspector.errors import SchemaError
+from inspector.memory import deep_nbytes
 from inspector.payload.archive import values as archive_values
 from inspector.payload.archive.layout import ArchiveLayout
 from inspector.payload.archive.streamer import StreamerInfo
@@ -89,7 +90,7 @@ class DecodedPayload(Mapping[str, Any]):
     def nbytes(self) -> int:
         """Memory held by the decoded values (for byte-bounded caches)."""
         if self._nbytes is None:
-            self._nbytes = sum(archive_values.nbytes(v) for v in self._values.values())
+            self._nbytes = sum(deep_nbytes(v) for v in self._values.values())
         return self._nbytes
 
     def derived(self, key: str, compute: Callable[[], Any]) -> Any:
@@ -103,7 +104,7 @@ class DecodedPayload(Mapping[str, Any]):
         if key not in self._derived:
             value = compute()
             self._derived[key] = value
-            self._nbytes = self.nbytes + archive_values.nbytes(value)
+            self._nbytes = self.nbytes + deep_nbytes(value)
         return self._derived[key]
 
     def plain(self) -> dict[str, Any]:

@@ -36,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from inspector.errors import PlotError
+from inspector.memory import fields_nbytes
 from inspector.plots import serialize as ser
 
 __all__ = [
@@ -128,6 +129,11 @@ class PlotObject:
 
     def validate(self) -> None:
         """Normalise and check this type's own fields (override)."""
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by every field, arrays included (what the plot cache charges)."""
+        return fields_nbytes(self)
 
     def set_field(self, name: str, value: object) -> None:
         """Store a normalised value in a field of this frozen dataclass."""

@@ -18,6 +18,11 @@ Settings come from the ``[png]`` table::
     browser = "/usr/bin/chromium"   # Debian's Chromium; never a downloaded one
     concurrency = 2                 # pages drawn at once
     timeout = 30                    # seconds to draw one PNG
+    queue = 2                       # PNGs waiting for a page; one more is a fast 503
+
+Beyond ``concurrency + queue`` PNGs in this process, the next is refused at
+once (:class:`~inspector.admission.Admission`): a burst of PNG requests
+never parks request threads behind the browser, nor grows its memory.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
+from inspector.admission import Admission
 from inspector.errors import PngUnavailable
 from inspector.plots import PlotObject
 from inspector.render.export import standalone_html
@@ -106,6 +112,10 @@ class PngRenderer:
         self._launches = 0
         self._slots: asyncio.Semaphore | None = None
         self._launching: asyncio.Lock | None = None
+        #: drawing and waiting PNGs: beyond ``concurrency + queue``, a fast 503
+        self.admission = Admission(
+            "png", self.settings.concurrency + self.settings.queue, "PNG exports"
+        )
 
     @property
     def launches(self) -> int:
@@ -135,15 +145,16 @@ class PngRenderer:
     def render(self, html: str, size: tuple[int, int]) -> bytes:
         """``html`` drawn at ``size`` (width, height) pixels, as PNG bytes."""
         self.check()
-        loop = self._start_loop()
-        future = asyncio.run_coroutine_threadsafe(self._draw(html, size), loop)
-        try:
-            return future.result(timeout=self.settings.timeout + 10)
-        except concurrent.futures.TimeoutError:
-            future.cancel()
-            raise PngUnavailable(
-                f"the PNG was not drawn within {self.settings.timeout:g} s"
-            ) from None
+        with self.admission.enter():
+            loop = self._start_loop()
+            future = asyncio.run_coroutine_threadsafe(self._draw(html, size), loop)
+            try:
+                return future.result(timeout=self.settings.timeout + 10)
+            except concurrent.futures.TimeoutError:
+                future.cancel()
+                raise PngUnavailable(
+                    f"the PNG was not drawn within {self.settings.timeout:g} s"
+                ) from None
 
     def close(self) -> None:
         """Close the browser and stop the thread (the next PNG starts them again)."""

@@ -37,6 +37,7 @@ from inspector.web import (
 )
 from inspector.web.assets import bokeh_scripts
 from inspector.web.errors import install_error_handlers
+from inspector.web.limits import install_rate_limits
 from inspector.web.routing import Area, register_areas
 from inspector.web.state import EXTENSION, WebState
 
@@ -92,6 +93,7 @@ def create_app(
 
     register_areas(app, AREAS)
     install_error_handlers(app)
+    install_rate_limits(app)  # after the routes: it wraps the expensive families' views
 
     @app.context_processor
     def globals_for_templates() -> dict[str, Any]:

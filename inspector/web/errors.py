@@ -51,8 +51,8 @@ def install_error_handlers(app: Flask) -> None:
     def product_error(exc: InspectorError) -> Response:
         parameter = exc.parameter if isinstance(exc, InvalidParameter) else None
         response = make_response(_answer(exc.http_status, exc.title, exc.public_message, parameter))
-        if exc.http_status == 503:
-            response.headers["Retry-After"] = "5"
+        if exc.http_status == 503:  # the error's own wait when it names one (Overloaded: 2 s)
+            response.headers["Retry-After"] = str(getattr(exc, "retry_after", 5))
         if exc.http_status == 401:  # writing notes without (valid) credentials
             response.headers["WWW-Authenticate"] = 'Bearer realm="payload-inspector"'
         return response

@@ -8,6 +8,7 @@ for a short time only, since new IOVs may arrive.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gzip
 import hashlib
@@ -18,6 +19,7 @@ from typing import Any, Final
 
 from flask import Flask, current_app
 
+from inspector.admission import Admission
 from inspector.annotations import AnnotationStore, Authenticator
 from inspector.config import Config
 from inspector.engine import CacheStats, Engine, EngineSettings, SingleFlight, byte_cache, ttl_cache
@@ -102,25 +104,21 @@ class RenderedCodec:
 class WebState:
     """Engine, renderers and the rendered-output caches of one app."""
 
-    def __init__(
-        self,
-        config: Config,
-        plugins: Plugins,
-        settings: EngineSettings,
-        rendered_cache_bytes: int = 256 << 20,
-    ) -> None:
+    def __init__(self, config: Config, plugins: Plugins, settings: EngineSettings) -> None:
         self.config = config
         self.plugins = plugins
         self.engine = Engine(config, plugins, settings)
-        self.pinned: SingleFlight[Rendered] = byte_cache("rendered_pinned", rendered_cache_bytes)
+        budgets = config.cache  # the web's byte budgets ([cache] rendered_mb, plots_mb)
+        self.pinned: SingleFlight[Rendered] = byte_cache("rendered_pinned", budgets.rendered_bytes)
         if self.engine.shared is not None:  # pinned plots never change: share them
             self.pinned.attach(SharedTier(self.engine.shared, self.pinned.name, RenderedCodec()))
         # Latest data may change within the IOV lifetime: short-lived, and
         # bounded by bytes (a quarter of the pinned budget), not by count.
         self.latest: SingleFlight[Rendered] = ttl_cache(
-            "rendered_latest", 0, settings.iov_cache_seconds, max_bytes=rendered_cache_bytes // 4
+            "rendered_latest", budgets.rendered_bytes // 4, settings.iov_cache_seconds
         )
-        self.plots: SingleFlight[PlotObject] = ttl_cache("plots", 256, 5.0)
+        # Plot objects live for one page load (several formats of one plot).
+        self.plots: SingleFlight[PlotObject] = ttl_cache("plots", budgets.plots_bytes, 5.0)
         self._geometry_json: dict[str, EncodedGeometry] = {}
         self._geometry_lock = threading.Lock()
         self.jobs = JobManager(config.jobs)
@@ -131,6 +129,11 @@ class WebState:
         notes_url = config.annotations.url if config.annotations else "sqlite://"
         self.annotations = AnnotationStore(notes_url)
         self.auth = Authenticator(config.auth)
+
+    @property
+    def gates(self) -> tuple[Admission, ...]:
+        """Every admission gate of the app (counted by ``/metrics``): plots, then PNGs."""
+        return (self.engine.admission, self.tools.png.admission)
 
     def geometry_json(self, name: str) -> EncodedGeometry:
         """A layout's compact JSON, encoded once per app (layouts never change)."""
@@ -158,15 +161,24 @@ class WebState:
         """The plot object of a query (briefly cached: one page load, several formats)."""
         with self.plots.lookup(query.cache_key) as slot:
             if slot.missing:
-                slot.value = self.engine.plot(query)
+                with self.engine.admission.enter():  # a cold plot: admitted, or a fast 503
+                    slot.value = self.engine.plot(query)
         return slot.value
 
     def rendered(
-        self, query: PlotRequest, fmt: str, now: dt.datetime, markers: tuple[Any, ...] = ()
+        self,
+        query: PlotRequest,
+        fmt: str,
+        now: dt.datetime,
+        markers: tuple[Any, ...] = (),
+        *,
+        background: bool = False,
     ) -> Rendered:
         """The bytes of a plot in ``fmt``: an export format, or ``item`` (the page's drawing).
 
         ``markers`` (annotation markers, a view option) are part of the key.
+        A request's miss passes the engine's admission (:class:`Overloaded`
+        when every slot is taken); a ``background`` job's does not.
         """
         if fmt != ITEM:
             self.tools.usable(fmt)  # unknown: 404; no browser for it: 503, before any work
@@ -174,7 +186,10 @@ class WebState:
         key = _rendered_key(query, fmt, markers)
         with cache.lookup(key) as slot:
             if slot.missing:
-                slot.value = self._render(query, fmt, markers)
+                # A miss is expensive work: admitted, or a fast 503 (a job's
+                # own pool bounds it already, so a background job is not).
+                with contextlib.nullcontext() if background else self.engine.admission.enter():
+                    slot.value = self._render(query, fmt, markers)
         return slot.value
 
     def has_pinned(self, query: PlotRequest, fmt: str) -> bool:

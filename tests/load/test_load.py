@@ -85,8 +85,8 @@ PROFILE: Final = LONG if os.environ.get("INSPECTOR_STRESS") == "1" else FAST
 DECODED_BYTES: Final = 64 * MiB
 REDUCTION_BYTES: Final = 8 * MiB
 RENDERED_PINNED_BYTES: Final = 8 * MiB
-IOV_ENTRIES: Final = 64
-BUDGET_BYTES: Final = DECODED_BYTES + REDUCTION_BYTES + RENDERED_PINNED_BYTES
+IOV_BYTES: Final = 8 * MiB
+BUDGET_BYTES: Final = DECODED_BYTES + REDUCTION_BYTES + RENDERED_PINNED_BYTES + IOV_BYTES
 
 #: Resident memory allowed above "baseline after warm-up + byte budgets".
 #: Measured on a 2-core machine (docs/reliability.md, load section): the
@@ -289,7 +289,7 @@ config = Config({"demo": DatabaseConfig("demo", f"sqlite:///{db_path}")}, "demo"
 settings = EngineSettings(
     decoded_cache_bytes=budgets["decoded"],
     reduction_cache_bytes=budgets["reductions"],
-    iov_cache_entries=budgets["iov_entries"],
+    iov_cache_bytes=budgets["iovs"],
 )
 app = create_app(config, load_plugins(), settings=settings)
 # create_app has no setting for the rendered-plot budget yet: give the
@@ -377,7 +377,7 @@ def running_server(demo_path: Path, folder: Path) -> Iterator[Server]:
         "decoded": DECODED_BYTES,
         "reductions": REDUCTION_BYTES,
         "rendered_pinned": RENDERED_PINNED_BYTES,
-        "iov_entries": IOV_ENTRIES,
+        "iovs": IOV_BYTES,
     }
     port = _free_port()
     log = folder / "server.log"

@@ -26,20 +26,7 @@ from inspector.payload.archive.types import (
     StringType,
 )
 
-__all__ = ["Leaf", "leaves", "nbytes", "plain"]
-
-
-def nbytes(value: Any) -> int:
-    """Approximate memory of a decoded tree (numpy buffers, strings, containers)."""
-    if isinstance(value, np.ndarray | np.generic):
-        return int(value.nbytes)
-    if isinstance(value, str | bytes):
-        return len(value) + 49
-    if isinstance(value, dict):
-        return 64 + sum(nbytes(k) + nbytes(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return 56 + sum(nbytes(v) for v in value)
-    return 28
+__all__ = ["Leaf", "leaves", "plain"]
 
 
 class Leaf:

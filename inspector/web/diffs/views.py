@@ -107,9 +107,10 @@ def tag_diff_view(args: Mapping[str, str]) -> TagDiffView:
     if since is not None and until is not None and until < since:
         raise InvalidParameter("until", f"{until_text} is before since {since_text}")
     snapshot = parse_snapshot(args.get("snapshot") or None)
-    iovs_a = web.engine.iovs(db.alias, a.name, since=since, until=until, snapshot=snapshot)
-    iovs_b = web.engine.iovs(db.alias, b.name, since=since, until=until, snapshot=snapshot)
-    diff = diff_tags(iovs_a, iovs_b, since=since, until=until)
+    with web.engine.admission.enter():  # two IOV lists of up to 200,000 IOVs, compared
+        iovs_a = web.engine.iovs(db.alias, a.name, since=since, until=until, snapshot=snapshot)
+        iovs_b = web.engine.iovs(db.alias, b.name, since=since, until=until, snapshot=snapshot)
+        diff = diff_tags(iovs_a, iovs_b, since=since, until=until)
     compare = tuple(
         d
         for d in web.plugins.drawers

@@ -94,7 +94,7 @@ def _start(web: WebState, pinned: PlotRequest, asked: PlotRequest, total: int) -
         )
         # The finished result lands in the rendered cache: polls and the
         # result link are then answered from there.
-        web.rendered(data, "json", request_time())
+        web.rendered(data, "json", request_time(), background=True)
 
     alias = asked.cache_key if asked.cache_key != data.cache_key else None
     view, _ = web.jobs.submit(data.cache_key, data.drawer, work, total=total, alias=alias)

@@ -115,6 +115,13 @@ PLOT_SECONDS: Final = Histogram(
     registry=_REGISTRY,
 )
 
+ADMISSION_REFUSED: Final = Counter(
+    "inspector_admission_refused",
+    "Expensive requests refused at once with 503 (every slot taken), by gate (plots, png).",
+    ["gate"],
+    registry=_REGISTRY,
+)
+
 
 @dataclass(frozen=True)
 class ClosedLabel:
@@ -210,6 +217,8 @@ def install_metrics(app: Flask) -> None:
     if engine.shared is not None:  # what its writer thread did with queued values
         engine.shared.add_listener(labels.count_cache_event)
     engine.plot_observers.append(labels.observe_plot)
+    for gate in state(app).gates:  # fixed labels: the gates' own names
+        gate.add_listener(lambda name: ADMISSION_REFUSED.labels(name).inc())
     app.before_request(_start_timer)
     app.after_request(labels.observe_request)
 

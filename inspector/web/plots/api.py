@@ -29,8 +29,9 @@ _ENVELOPES: Final = "payload_inspector.api_plot_documents"
 
 
 def setup(app: Flask) -> None:
-    """Each app gets its own cache of plot documents (bytes, bounded)."""
-    app.extensions[_ENVELOPES] = byte_cache("api_plot_documents", 64 << 20)
+    """Each app gets its own cache of plot documents (bounded by ``[cache] documents_mb``)."""
+    budget = state(app).config.cache.documents_bytes
+    app.extensions[_ENVELOPES] = byte_cache("api_plot_documents", budget)
 
 
 def _envelopes() -> SingleFlight[Rendered]:

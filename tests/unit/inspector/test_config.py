@@ -125,13 +125,13 @@ def test_engine_table_becomes_engine_settings(tmp_path: Path) -> None:
             tmp_path,
             "[databases.a]\npath = 'x'\n"
             "[engine]\ndrawer_timeout = 2.5\nworkers = 3\ndecoded_cache_mb = 128\n"
-            "reduction_cache_mb = 0.5\niov_cache_entries = 10\niov_cache_seconds = 0\n",
+            "reduction_cache_mb = 0.5\niov_cache_mb = 10\niov_cache_seconds = 0\n",
         )
     )
     assert cfg.engine == EngineSettings(
         decoded_cache_bytes=128 << 20,
         reduction_cache_bytes=512 << 10,
-        iov_cache_entries=10,
+        iov_cache_bytes=10 << 20,
         iov_cache_seconds=0.0,
         drawer_timeout=2.5,
         workers=3,
@@ -140,6 +140,20 @@ def test_engine_table_becomes_engine_settings(tmp_path: Path) -> None:
     assert partial.engine == EngineSettings(workers=2)
     plain = load_config(_write(tmp_path, "[databases.a]\npath = 'x'\n"))
     assert plain.engine == EngineSettings()  # the engine's own defaults, declared once
+
+
+def test_a_removed_count_budget_names_its_byte_replacement(tmp_path: Path) -> None:
+    text = "[databases.a]\npath = 'x'\n[engine]\niov_cache_entries = 256\n"
+    with pytest.raises(ConfigError, match=r"iov_cache_entries was removed: set iov_cache_mb"):
+        load_config(_write(tmp_path, text))
+
+
+def test_web_cache_budgets_are_mib_in_the_file() -> None:
+    text = "[databases.a]\npath = 'x'\n[cache]\nrendered_mb = 8\nplots_mb = 0.5\ndocuments_mb = 0\n"
+    cache = parse_config(tomllib.loads(text), base_dir=Path("/")).cache
+    budgets = (cache.rendered_bytes, cache.plots_bytes, cache.documents_bytes)
+    assert budgets == (8 << 20, 512 << 10, 0)
+    assert not cache.enabled  # budgets alone configure no Redis
 
 
 # -- [cache]: the optional shared Redis cache -------------------------------------------------
@@ -155,6 +169,7 @@ def test_engine_table_becomes_engine_settings(tmp_path: Path) -> None:
         ("[cache]\nretry_after_seconds = -1\n", "greater than 0"),
         ("[cache]\nttl_seconds = 'long'\n", "a number"),
         ("[cache]\nmax_value_mb = nan\n", "finite"),
+        ("[cache]\nrendered_mb = -1\n", "rendered_mb"),
         ("[cache]\nredis = 'redis://x'\n", r"unknown key.*redis.*known"),
     ],
 )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
 import numpy as np
 import pytest
 
+from inspector.conddb import IovList
+from inspector.conddb.timetypes import TimeType
 from inspector.engine.cache import byte_cache, nbytes_of, ttl_cache
 
 
@@ -69,7 +72,7 @@ def test_byte_budget_evicts_least_recently_used() -> None:
 
 
 def test_ttl_cache_expires() -> None:
-    cache = ttl_cache("iov", 10, 0.05)
+    cache = ttl_cache("iov", 1000, 0.05)
     cache.get_or_compute("k", lambda: 1)
     assert "k" in cache
     time.sleep(0.1)
@@ -78,8 +81,28 @@ def test_ttl_cache_expires() -> None:
 
 def test_nbytes_of_prefers_the_values_own_size() -> None:
     assert nbytes_of(np.zeros(10, np.float64)) == 80
-    assert nbytes_of(b"abc") == 3
+    assert nbytes_of(b"abc") == sys.getsizeof(b"abc")
     assert nbytes_of(object()) > 0
+
+
+def test_nbytes_of_a_container_counts_what_it_holds_not_its_header() -> None:
+    arrays = (np.zeros(1000, np.float64), {"a": np.zeros(500, np.uint8)}, ["x" * 100])
+    assert nbytes_of(arrays) >= 8000 + 500 + 100
+    assert sys.getsizeof(arrays) < 100  # what a shallow size would have charged
+
+
+def test_nbytes_of_an_iov_list_is_its_arrays() -> None:
+    n = 1000
+    iovs = IovList(
+        "T",
+        TimeType.RUN,
+        np.arange(n, dtype=np.uint64),
+        np.arange(1, n + 1, dtype=np.uint64),
+        np.array(["a" * 40] * n),
+        np.zeros(n, "datetime64[us]"),
+    )
+    arrays = n * (8 + 8 + 160 + 8)
+    assert arrays <= nbytes_of(iovs) == iovs.nbytes <= arrays + 1000
 
 
 def test_hit_rate() -> None:
@@ -91,9 +114,10 @@ def test_hit_rate() -> None:
 
 
 def test_a_ttl_cache_with_a_byte_budget_keeps_what_fits_by_size() -> None:
-    cache = ttl_cache("latest", 0, 60.0, max_bytes=1000)
+    cache = ttl_cache("latest", 1000, 60.0)
     for key in "abc":
         cache.get_or_compute(key, lambda: b"x" * 400)  # two fit in 1,000 bytes, not three
+    # (each bytes value is charged its 33-byte object header too)
     assert cache.stats().size <= 1000
     assert cache.stats().entries == 2 and "a" not in cache
     cache.get_or_compute("small", lambda: b"y" * 10)
