@@ -4,12 +4,21 @@ Every area builds its component schemas from these, so resources, single
 documents and paged lists have one shape everywhere; ``closed`` objects
 forbid undocumented members, so a response that drifts from its schema
 fails the tests that validate every response against the document.
+
+The members of a resource are declared once, as a ``TypedDict`` beside the
+serializer that fills it (mypy checks the serializer fills exactly those);
+:func:`model_schema` derives the published schema from that declaration.
+Constraints and descriptions ride along as ``Annotated[..., Field(...)]``;
+the members every area shares (:data:`Since`, :data:`DateTime`,
+:data:`TimeTypeName`, ...) are declared here once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Final
+from collections.abc import Collection, Sequence
+from typing import Annotated, Any, Final
+
+from pydantic import Field, TypeAdapter
 
 from inspector.conddb.timetypes import TimeType
 
@@ -19,10 +28,15 @@ __all__ = [
     "NUM_OR_NULL",
     "SINCE",
     "STR",
+    "DateTime",
+    "Hash",
     "Schema",
+    "Since",
+    "TimeTypeName",
     "array",
     "frame_schemas",
     "listing",
+    "model_schema",
     "obj",
     "ref",
     "resource",
@@ -35,23 +49,118 @@ Schema = dict[str, Any]
 STR: Final[Schema] = {"type": "string"}
 INT: Final[Schema] = {"type": "integer"}
 NUM_OR_NULL: Final[Schema] = {"type": ["number", "null"]}
-DATE_TIME: Final[Schema] = {
-    "type": "string",
-    "format": "date-time",
-    "description": "UTC, ISO 8601 with Z; microseconds only when non-zero",
-}
-SINCE: Final[Schema] = {
-    "type": "integer",
-    "minimum": 0,
-    "maximum": 2**64 - 1,
-    "description": "The raw 64-bit value. Beyond 2^53 a JavaScript number loses digits: "
-    "use the *_text form, or the since in the resource id.",
-}
+
+#: A raw since (or until): an unsigned 64-bit integer.
+Since = Annotated[
+    int,
+    Field(
+        ge=0,
+        le=2**64 - 1,
+        description="The raw 64-bit value. Beyond 2^53 a JavaScript number loses digits: "
+        "use the *_text form, or the since in the resource id.",
+    ),
+]
+#: A moment as the API writes it (:func:`inspector.web.jsonapi.iso`).
+DateTime = Annotated[
+    str,
+    Field(
+        description="UTC, ISO 8601 with Z; microseconds only when non-zero",
+        json_schema_extra={"format": "date-time"},
+    ),
+]
+#: The name of a CondDB time type (``TimeType.value``).
+TimeTypeName = Annotated[str, Field(json_schema_extra={"enum": [t.value for t in TimeType]})]
+#: A payload hash: SHA-1, lower-case hex.
+Hash = Annotated[str, Field(pattern="^[0-9a-f]{40}$")]
+
+#: Keywords that constrain one JSON type only (or only describe), so a branch
+#: holding them can share a ``type`` list with other branches without
+#: changing what is valid.
+_MERGEABLE: Final = frozenset(
+    {
+        "type",
+        "description",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "pattern",
+        "minLength",
+        "maxLength",
+        "format",
+    }
+)
+_SUBSCHEMA_LISTS: Final = ("anyOf", "oneOf", "allOf", "prefixItems")
+
+
+def model_schema(model: Any, *, components: Collection[str] = ()) -> Schema:
+    """The published schema of ``model`` (a TypedDict or an ``Annotated`` type).
+
+    Pydantic writes the JSON Schema; this brings it to the document's
+    conventions: no ``title``, nested TypedDicts inlined (or, when their class
+    name is in ``components``, referred to as that component), objects closed
+    unless their declaration allows extra members, and ``X | None`` written
+    as a ``type`` list where that means the same.
+    """
+    raw = TypeAdapter(model).json_schema(ref_template="#/$defs/{model}")
+    definitions: dict[str, Schema] = raw.pop("$defs", {})
+    return _convert(raw, definitions, frozenset(components))
+
+
+def _convert(node: Schema, definitions: dict[str, Schema], components: frozenset[str]) -> Schema:
+    """One schema node (and everything under it) in the document's conventions."""
+    target = node.get("$ref", "")
+    if target.startswith("#/$defs/"):
+        name = target.removeprefix("#/$defs/")
+        if name in components:
+            return ref(name)
+        return _convert(definitions[name], definitions, components)
+    out: Schema = {}
+    for key, value in node.items():
+        if key == "title":
+            continue
+        if key in ("properties", "$defs"):
+            out[key] = {k: _convert(v, definitions, components) for k, v in value.items()}
+        elif key in _SUBSCHEMA_LISTS:
+            out[key] = [_convert(v, definitions, components) for v in value]
+        elif key in ("items", "additionalProperties") and isinstance(value, dict):
+            out[key] = _convert(value, definitions, components)
+        else:
+            out[key] = value
+    if "properties" in out:
+        out.setdefault("required", [])
+        out.setdefault("additionalProperties", False)
+        if out["additionalProperties"] is True:
+            del out["additionalProperties"]
+    return _type_list(out)
+
+
+def _type_list(node: Schema) -> Schema:
+    """``anyOf`` of plain typed branches (``int | None``) as one ``type`` list."""
+    branches = node.get("anyOf")
+    if not branches or not all(
+        isinstance(b.get("type"), str) and set(b) <= _MERGEABLE for b in branches
+    ):
+        return node
+    merged: Schema = {}
+    for branch in branches:
+        for key, value in branch.items():
+            if key != "type" and merged.get(key, value) != value:
+                return node  # two branches constrain the same keyword differently
+            merged[key] = value
+    merged["type"] = [b["type"] for b in branches]
+    rest = {k: v for k, v in node.items() if k != "anyOf"}
+    return {**merged, **rest}
+
+
+DATE_TIME: Final[Schema] = model_schema(DateTime)
+SINCE: Final[Schema] = model_schema(Since)
 
 
 def time_types() -> Schema:
     """The time types of CondDB tags (Run, Lumi, Time, Hash, UserId)."""
-    return {"enum": [t.value for t in TimeType]}
+    return model_schema(TimeTypeName)
 
 
 def ref(name: str) -> Schema:
