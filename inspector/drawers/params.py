@@ -11,28 +11,12 @@ import builtins
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, NotRequired
+from typing import Any
 
-from typing_extensions import TypedDict
-
+from inspector.drawers.param_json import DrawerParam, ParamType, ParamValue
 from inspector.errors import InvalidParameter
 
-__all__ = ["DrawerParam", "Param", "ParamValue", "validate_params"]
-
-ParamValue = int | float | bool | str
-ParamType = Literal["int", "float", "bool", "choice", "string"]
-
-
-class DrawerParam(TypedDict):
-    """A drawer parameter as the API, the UI form and ``inspector plugins`` describe it."""
-
-    name: str
-    type: ParamType
-    default: ParamValue
-    help: NotRequired[str]
-    minimum: NotRequired[float]
-    maximum: NotRequired[float]
-    choices: NotRequired[list[str]]
+__all__ = ["DrawerParam", "Param", "ParamType", "ParamValue", "validate_params"]
 
 
 _TRUE = frozenset({"1", "true", "yes", "on"})

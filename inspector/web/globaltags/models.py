@@ -2,10 +2,9 @@
 
 :mod:`inspector.web.globaltags.routes` fills them (mypy checks it fills
 exactly these) and :mod:`inspector.web.globaltags.openapi` derives the
-published schema from them.
+published schema from them.  No ``from __future__ import annotations``
+here: ``NotRequired`` must be seen at run time for ``__required_keys__``.
 """
-
-from __future__ import annotations
 
 from typing import Annotated, NotRequired
 

@@ -3,10 +3,10 @@
 :mod:`inspector.web.notes.routes` fills :class:`NoteAttributes` (mypy checks
 it fills exactly these) and admits only the names of
 :class:`NewNoteAttributes`; :mod:`inspector.web.notes.openapi` derives both
-published schemas from these declarations.
+published schemas from these declarations.  No ``from __future__ import
+annotations`` here: ``NotRequired`` must be seen at run time for
+``__required_keys__``.
 """
-
-from __future__ import annotations
 
 from typing import Annotated, NotRequired
 

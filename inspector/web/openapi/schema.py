@@ -130,9 +130,9 @@ def _convert(node: Schema, definitions: dict[str, Schema], components: frozenset
             out[key] = value
     if "properties" in out:
         out.setdefault("required", [])
-        out.setdefault("additionalProperties", False)
-        if out["additionalProperties"] is True:
-            del out["additionalProperties"]
+        out.setdefault("additionalProperties", False)  # closed unless declared open
+    if out.get("additionalProperties") is True:
+        del out["additionalProperties"]  # the default: said once, by leaving it out
     return _type_list(out)
 
 

@@ -33,6 +33,13 @@ from inspector.web.jsonapi import (
 from inspector.web.responses import send_document
 from inspector.web.routing import Routes
 from inspector.web.runs.context import fill_attributes, run_attributes, run_filters
+from inspector.web.runs.models import (
+    FoundIov,
+    ReadinessAttributes,
+    RecordReadinessAttributes,
+    RunAttributes,
+    RunDetailAttributes,
+)
 from inspector.web.runs.openapi import GET_RUN, LIST_RUNS, RUN_FILTERS, RUN_READINESS
 
 __all__ = ["api", "iov_attributes"]
@@ -49,9 +56,14 @@ def _run_links(run_number: int, alias: str) -> dict[str, str]:
     }
 
 
-def _run_resource(run: RunInfo, alias: str) -> dict[str, Any]:
+def _run_resource(
+    run: RunInfo, alias: str, attributes: RunAttributes | None = None
+) -> dict[str, Any]:
     return resource(
-        "runs", str(run.run_number), run_attributes(run), links=_run_links(run.run_number, alias)
+        "runs",
+        str(run.run_number),
+        run_attributes(run) if attributes is None else attributes,
+        links=_run_links(run.run_number, alias),
     )
 
 
@@ -86,8 +98,11 @@ def get_run(number: int) -> Response:
     run = db.run(number)
     fill = db.fill(run.fill_number) if run.fill_number is not None else None
     before, after = db.neighbour_runs(number)
-    data = _run_resource(run, db.alias)
-    data["attributes"]["fill"] = fill_attributes(fill) if fill is not None else None
+    attributes: RunDetailAttributes = {
+        **run_attributes(run),
+        "fill": fill_attributes(fill) if fill is not None else None,
+    }
+    data = _run_resource(run, db.alias, attributes)
     links: dict[str, str | None] = {
         "self": data["links"]["self"],
         "prev": _run_links(before, db.alias)["self"] if before is not None else None,
@@ -97,7 +112,7 @@ def get_run(number: int) -> Response:
     return send_document(document(data, links=links, meta=meta))
 
 
-def iov_attributes(iov: Iov | None, record: RecordReadiness) -> dict[str, Any] | None:
+def iov_attributes(iov: Iov | None, record: RecordReadiness) -> FoundIov | None:
     """The IOV found for a record, with readable since (``None`` when there is none)."""
     if iov is None:
         return None
@@ -109,7 +124,7 @@ def iov_attributes(iov: Iov | None, record: RecordReadiness) -> dict[str, Any] |
     }
 
 
-def _readiness_record(record: RecordReadiness) -> dict[str, Any]:
+def _readiness_record(record: RecordReadiness) -> RecordReadinessAttributes:
     position = record.position
     return {
         "record": record.record,
@@ -125,7 +140,7 @@ def _readiness_record(record: RecordReadiness) -> dict[str, Any]:
 
 def _readiness_document(result: Readiness, alias: str) -> dict[str, Any]:
     run, gt = result.run, result.global_tag
-    attributes = {
+    attributes: ReadinessAttributes = {
         "run_number": run.run_number,
         "global_tag": gt.name,
         "snapshot_time": iso(gt.snapshot_time),

@@ -14,6 +14,7 @@ from inspector.conddb import Fill, RunInfo
 from inspector.conddb.timetypes import parse_snapshot
 from inspector.errors import InvalidParameter
 from inspector.web.jsonapi import iso
+from inspector.web.runs.models import FillAttributes, RunAttributes
 
 __all__ = [
     "MAX_RUN",
@@ -31,7 +32,7 @@ MAX_RUN: Final = (1 << 32) - 1
 MAX_FILL: Final = (1 << 31) - 1
 
 
-def run_attributes(run: RunInfo) -> dict[str, Any]:
+def run_attributes(run: RunInfo) -> RunAttributes:
     """The attributes of a run resource."""
     return {
         "run_number": run.run_number,
@@ -42,7 +43,7 @@ def run_attributes(run: RunInfo) -> dict[str, Any]:
     }
 
 
-def fill_attributes(fill: Fill) -> dict[str, Any]:
+def fill_attributes(fill: Fill) -> FillAttributes:
     """A fill with its span and its runs' numbers."""
     return {
         "fill_number": fill.number,
