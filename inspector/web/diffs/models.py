@@ -12,13 +12,13 @@ from pydantic import Field
 from typing_extensions import TypedDict
 
 from inspector.conddb.diff import DIFF_STATUSES
-from inspector.web.openapi.schema import Hash, Since
+from inspector.web.openapi.schema import Hash, Since, one_of
 
 __all__ = ["STATUSES", "GlobalTagDiffAttributes", "StatusName", "TagDiffAttributes"]
 
 #: The statuses of a diff row, in their order.
 STATUSES: Final = list(DIFF_STATUSES)
-StatusName = Annotated[str, Field(json_schema_extra={"enum": STATUSES})]
+StatusName = Annotated[str, one_of(STATUSES)]
 
 
 class TagDiffAttributes(TypedDict):

@@ -13,7 +13,7 @@ from pydantic import Field
 from typing_extensions import TypedDict
 
 from inspector.jobs import JobStatus
-from inspector.web.openapi.schema import DateTime
+from inspector.web.openapi.schema import DateTime, one_of
 
 __all__ = ["JobAttributes", "JobFailure", "JobProgress"]
 
@@ -41,7 +41,7 @@ class JobProgress(TypedDict):
 class JobAttributes(TypedDict):
     """Where a background plot job is, and how it ended."""
 
-    status: Annotated[str, Field(json_schema_extra={"enum": [s.value for s in JobStatus]})]
+    status: Annotated[str, one_of(s.value for s in JobStatus)]
     drawer: str
     request: Annotated[str, Field(description="drawer?pinned data query string")]
     progress: JobProgress

@@ -14,13 +14,13 @@ from pydantic import Field
 from typing_extensions import TypedDict
 
 from inspector.annotations import MAX_TEXT, Target
-from inspector.web.openapi.schema import DateTime, Since
+from inspector.web.openapi.schema import DateTime, Since, one_of
 
 __all__ = ["TARGETS", "NewNoteAttributes", "NoteAttributes"]
 
 #: What a note can be on (``Target`` values).
 TARGETS: list[str] = [t.value for t in Target]
-_TARGET = Annotated[str, Field(json_schema_extra={"enum": TARGETS})]
+_TARGET = Annotated[str, one_of(TARGETS)]
 _TEXT = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
 
 

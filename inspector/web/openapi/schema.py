@@ -15,7 +15,7 @@ the members every area shares (:data:`Since`, :data:`DateTime`,
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Annotated, Any, Final
 
 from pydantic import Field, TypeAdapter
@@ -23,10 +23,7 @@ from pydantic import Field, TypeAdapter
 from inspector.conddb.timetypes import TimeType
 
 __all__ = [
-    "DATE_TIME",
     "INT",
-    "NUM_OR_NULL",
-    "SINCE",
     "STR",
     "DateTime",
     "Hash",
@@ -38,6 +35,7 @@ __all__ = [
     "listing",
     "model_schema",
     "obj",
+    "one_of",
     "ref",
     "resource",
     "single",
@@ -48,7 +46,6 @@ __all__ = [
 Schema = dict[str, Any]
 STR: Final[Schema] = {"type": "string"}
 INT: Final[Schema] = {"type": "integer"}
-NUM_OR_NULL: Final[Schema] = {"type": ["number", "null"]}
 
 #: A raw since (or until): an unsigned 64-bit integer.
 Since = Annotated[
@@ -68,8 +65,19 @@ DateTime = Annotated[
         json_schema_extra={"format": "date-time"},
     ),
 ]
+
+
+def one_of(names: Iterable[str]) -> Any:
+    """``Annotated`` metadata: the text member is one of ``names`` (an enum's values).
+
+    The member stays a ``str`` for mypy (serializers write ``x.value``);
+    only the published schema lists the names.
+    """
+    return Field(json_schema_extra={"enum": list(names)})
+
+
 #: The name of a CondDB time type (``TimeType.value``).
-TimeTypeName = Annotated[str, Field(json_schema_extra={"enum": [t.value for t in TimeType]})]
+TimeTypeName = Annotated[str, one_of(t.value for t in TimeType)]
 #: A payload hash: SHA-1, lower-case hex.
 Hash = Annotated[str, Field(pattern="^[0-9a-f]{40}$")]
 
@@ -152,10 +160,6 @@ def _type_list(node: Schema) -> Schema:
     merged["type"] = [b["type"] for b in branches]
     rest = {k: v for k, v in node.items() if k != "anyOf"}
     return {**merged, **rest}
-
-
-DATE_TIME: Final[Schema] = model_schema(DateTime)
-SINCE: Final[Schema] = model_schema(Since)
 
 
 def time_types() -> Schema:

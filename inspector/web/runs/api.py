@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Response, url_for
 
-from inspector.conddb import Iov, RunInfo
+from inspector.conddb import RunInfo
 from inspector.conddb.timetypes import format_since
 from inspector.errors import InvalidParameter
 from inspector.watch import Readiness, RecordReadiness
@@ -32,9 +32,8 @@ from inspector.web.jsonapi import (
 )
 from inspector.web.responses import send_document
 from inspector.web.routing import Routes
-from inspector.web.runs.context import fill_attributes, run_attributes, run_filters
+from inspector.web.runs.context import fill_attributes, found_iov, run_attributes, run_filters
 from inspector.web.runs.models import (
-    FoundIov,
     ReadinessAttributes,
     RecordReadinessAttributes,
     RunAttributes,
@@ -42,7 +41,7 @@ from inspector.web.runs.models import (
 )
 from inspector.web.runs.openapi import GET_RUN, LIST_RUNS, RUN_FILTERS, RUN_READINESS
 
-__all__ = ["api", "iov_attributes"]
+__all__ = ["api"]
 
 api = Routes("api")
 _UNITS = {"duration_seconds": "s"}
@@ -112,18 +111,6 @@ def get_run(number: int) -> Response:
     return send_document(document(data, links=links, meta=meta))
 
 
-def iov_attributes(iov: Iov | None, record: RecordReadiness) -> FoundIov | None:
-    """The IOV found for a record, with readable since (``None`` when there is none)."""
-    if iov is None:
-        return None
-    return {
-        "since": iov.since,
-        "since_text": format_since(iov.since, record.tag.time_type),
-        "payload_hash": iov.payload_hash,
-        "insertion_time": iso(iov.insertion_time),
-    }
-
-
 def _readiness_record(record: RecordReadiness) -> RecordReadinessAttributes:
     position = record.position
     return {
@@ -134,7 +121,7 @@ def _readiness_record(record: RecordReadiness) -> RecordReadinessAttributes:
         "at": position,
         "at_text": None if position is None else format_since(position, record.tag.time_type),
         "covered": record.covered,
-        "iov": iov_attributes(record.iov, record),
+        "iov": found_iov(record.iov, record.tag.time_type),
     }
 
 

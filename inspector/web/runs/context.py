@@ -10,17 +10,18 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from inspector.conddb import Fill, RunInfo
-from inspector.conddb.timetypes import parse_snapshot
+from inspector.conddb import Fill, Iov, RunInfo
+from inspector.conddb.timetypes import TimeType, format_since, parse_snapshot
 from inspector.errors import InvalidParameter
 from inspector.web.jsonapi import iso
-from inspector.web.runs.models import FillAttributes, RunAttributes
+from inspector.web.runs.models import FillAttributes, FoundIov, RunAttributes
 
 __all__ = [
     "MAX_RUN",
     "check_range",
     "date_bound",
     "fill_attributes",
+    "found_iov",
     "run_attributes",
     "run_filters",
     "whole_number",
@@ -51,6 +52,18 @@ def fill_attributes(fill: Fill) -> FillAttributes:
         "end_time": iso(fill.end),
         "duration_seconds": fill.duration.total_seconds(),
         "runs": [r.run_number for r in fill.runs],
+    }
+
+
+def found_iov(iov: Iov | None, time_type: TimeType | None) -> FoundIov | None:
+    """The IOV found at a point, with its since readable (``None``: none, or no time type)."""
+    if iov is None or time_type is None:
+        return None
+    return {
+        "since": iov.since,
+        "since_text": format_since(iov.since, time_type),
+        "payload_hash": iov.payload_hash,
+        "insertion_time": iso(iov.insertion_time),
     }
 
 

@@ -13,7 +13,7 @@ from pydantic import Field
 from typing_extensions import TypedDict
 
 from inspector.watch import Status
-from inspector.web.openapi.schema import DateTime, TimeTypeName
+from inspector.web.openapi.schema import DateTime, TimeTypeName, one_of
 from inspector.web.runs.models import FoundIov
 
 __all__ = ["NewestRun", "WatchedTagAttributes"]
@@ -33,7 +33,7 @@ class WatchedTagAttributes(TypedDict):
 
     db: str
     tag: str
-    status: Annotated[str, Field(json_schema_extra={"enum": [s.value for s in Status]})]
+    status: Annotated[str, one_of(s.value for s in Status)]
     reason: str
     now: Annotated[DateTime, Field(description="the moment the status refers to")]
     max_latency_hours: float

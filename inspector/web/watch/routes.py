@@ -18,7 +18,7 @@ from inspector.web.args import api_args
 from inspector.web.jsonapi import document, iso, resource, url
 from inspector.web.responses import send_document
 from inspector.web.routing import Routes
-from inspector.web.runs.models import FoundIov
+from inspector.web.runs.context import found_iov
 from inspector.web.state import state
 from inspector.web.watch.models import NewestRun, WatchedTagAttributes
 from inspector.web.watch.openapi import HOUR_ATTRIBUTES, WATCH
@@ -58,14 +58,7 @@ def watch_attributes(report: WatchReport) -> WatchedTagAttributes:
         "max_latency_hours": rule.max_latency_hours,
         "stale_after_hours": rule.stale_after_hours,
         "time_type": None if time_type is None else time_type.value,
-        "newest_iov": None
-        if newest is None or time_type is None
-        else FoundIov(
-            since=newest.since,
-            since_text=format_since(newest.since, time_type),
-            payload_hash=newest.payload_hash,
-            insertion_time=iso(newest.insertion_time),
-        ),
+        "newest_iov": found_iov(newest, time_type),
         "newest_run": None
         if run is None
         else NewestRun(run_number=run.run_number, end_time=iso(run.end_time)),
