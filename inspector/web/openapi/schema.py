@@ -21,6 +21,7 @@ from typing import Annotated, Any, Final
 from pydantic import Field, TypeAdapter
 
 from inspector.conddb.timetypes import TimeType
+from inspector.web.jsonapi import PageMeta
 
 __all__ = [
     "INT",
@@ -246,26 +247,13 @@ def frame_schemas() -> dict[str, Schema]:
     linkage: Schema = {
         "oneOf": [ref("ResourceIdentifier"), array(ref("ResourceIdentifier")), {"type": "null"}]
     }
-    count: Schema = {"type": "integer", "minimum": 1}
     return {
         "JsonApi": obj({"version": {"const": "1.1"}}),
         "SelfLinks": obj({"self": STR}, closed=False),
         "PageLinks": obj(
             {"self": STR, "first": STR, "prev": nullable_link, "next": nullable_link, "last": STR}
         ),
-        "PageMeta": obj(
-            {
-                "total": {
-                    "type": "integer",
-                    "minimum": 0,
-                    "description": "items in the whole list",
-                },
-                "page": count,
-                "page_size": count,
-                "pages": count,
-            },
-            closed=False,
-        ),
+        "PageMeta": model_schema(PageMeta),
         "ResourceIdentifier": obj({"type": STR, "id": STR}),
         "Relationship": obj(
             {"links": obj({"related": STR}), "data": linkage, "meta": {"type": "object"}},

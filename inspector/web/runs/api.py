@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from flask import Response, url_for
 
@@ -38,13 +38,16 @@ from inspector.web.runs.models import (
     RecordReadinessAttributes,
     RunAttributes,
     RunDetailAttributes,
+    RunListMeta,
+    RunMeta,
+    RunUnits,
 )
 from inspector.web.runs.openapi import GET_RUN, LIST_RUNS, RUN_FILTERS, RUN_READINESS
 
 __all__ = ["api"]
 
 api = Routes("api")
-_UNITS = {"duration_seconds": "s"}
+_UNITS: Final[RunUnits] = {"duration_seconds": "s"}
 
 
 def _run_links(run_number: int, alias: str) -> dict[str, str]:
@@ -79,8 +82,12 @@ def list_runs() -> Response:
     links = page_links(
         url_for("api.list_runs"), link_arguments(args, db.alias, RUN_FILTERS), paging, result.total
     )
-    meta: dict[str, Any] = {
-        **page_meta(paging, result.total),
+    counts = page_meta(paging, result.total)  # spelled out: mypy refuses ** with NotRequired
+    meta: RunListMeta = {
+        "total": counts["total"],
+        "page": counts["page"],
+        "page_size": counts["page_size"],
+        "pages": counts["pages"],
         "units": _UNITS,
         "runs_available": db.has_runs(),
         "fills_available": db.has_fills(),
@@ -107,7 +114,7 @@ def get_run(number: int) -> Response:
         "prev": _run_links(before, db.alias)["self"] if before is not None else None,
         "next": _run_links(after, db.alias)["self"] if after is not None else None,
     }
-    meta = {"units": _UNITS, "fills_available": db.has_fills()}
+    meta: RunMeta = {"units": _UNITS, "fills_available": db.has_fills()}
     return send_document(document(data, links=links, meta=meta))
 
 

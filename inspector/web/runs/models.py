@@ -2,16 +2,17 @@
 
 :mod:`inspector.web.runs.context` and :mod:`inspector.web.runs.api` fill
 them (mypy checks they fill exactly these) and
-:mod:`inspector.web.runs.openapi` derives the published schemas.
+:mod:`inspector.web.runs.openapi` derives the published schemas.  No
+``from __future__ import annotations`` here: ``NotRequired`` must be seen
+at run time for ``__required_keys__``.
 """
 
-from __future__ import annotations
-
-from typing import Annotated
+from typing import Annotated, Literal, NotRequired
 
 from pydantic import Field
 from typing_extensions import TypedDict
 
+from inspector.web.jsonapi import PageMeta
 from inspector.web.openapi.schema import DateTime, Hash, Since, TimeTypeName
 
 __all__ = [
@@ -21,6 +22,9 @@ __all__ = [
     "RecordReadinessAttributes",
     "RunAttributes",
     "RunDetailAttributes",
+    "RunListMeta",
+    "RunMeta",
+    "RunUnits",
 ]
 
 _SECONDS = Annotated[float, Field(ge=0)]
@@ -94,3 +98,36 @@ class ReadinessAttributes(TypedDict):
     ready: Annotated[bool, Field(description="every record has an IOV for the run")]
     missing: Annotated[list[str], Field(description="record or record/label without one")]
     records: list[RecordReadinessAttributes]
+
+
+class RunUnits(TypedDict):
+    """Units of numeric attributes."""
+
+    duration_seconds: Literal["s"]
+
+
+_FILLS_AVAILABLE = Annotated[bool, Field(description="whether the database has fill information")]
+
+
+class RunMeta(TypedDict):
+    """What one run's numbers are in, and whether fills are known."""
+
+    units: RunUnits
+    fills_available: _FILLS_AVAILABLE
+
+
+class RunListMeta(PageMeta):
+    """The page counts, and whether the database knows runs and fills."""
+
+    units: RunUnits
+    runs_available: Annotated[
+        bool,
+        Field(
+            description="whether the database has run information (a RUN_INFO table); "
+            "without it the list is empty"
+        ),
+    ]
+    fills_available: _FILLS_AVAILABLE
+    note: NotRequired[
+        Annotated[str, Field(description="why the list is empty, when there is no RUN_INFO")]
+    ]

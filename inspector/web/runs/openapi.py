@@ -15,7 +15,6 @@ from inspector.web.openapi.schema import (
     ref,
     resource,
     single,
-    units,
 )
 from inspector.web.runs.context import MAX_RUN
 from inspector.web.runs.models import (
@@ -23,14 +22,11 @@ from inspector.web.runs.models import (
     ReadinessAttributes,
     RunAttributes,
     RunDetailAttributes,
+    RunListMeta,
+    RunMeta,
 )
 
 __all__ = ["GET_RUN", "LIST_RUNS", "RUN_FILTERS", "RUN_READINESS", "schemas"]
-
-_FILLS_INFO: Final[Schema] = {
-    "type": "boolean",
-    "description": "whether the database has fill information",
-}
 
 
 def schemas() -> dict[str, Schema]:
@@ -42,42 +38,16 @@ def schemas() -> dict[str, Schema]:
         {
             "data": detail,
             "links": obj({"self": STR, "prev": nullable_link, "next": nullable_link}),
-            "meta": obj({"units": _units(), "fills_available": _FILLS_INFO}),
+            "meta": model_schema(RunMeta),
             "jsonapi": ref("JsonApi"),
         }
     )
     return {
         "Run": resource("runs", model_schema(RunAttributes), links=run_links),
-        "RunListDocument": listing("Run", _list_meta()),
+        "RunListDocument": listing("Run", model_schema(RunListMeta)),
         "RunDocument": detail_document,
         "FoundIov": model_schema(FoundIov),
         **_readiness_schemas(),
-    }
-
-
-def _units() -> Schema:
-    return units({"duration_seconds": {"const": "s"}})
-
-
-def _list_meta() -> Schema:
-    runs_info = {
-        "type": "boolean",
-        "description": "whether the database has run information (a RUN_INFO table); "
-        "without it the list is empty",
-    }
-    note = {"type": "string", "description": "why the list is empty, when there is no RUN_INFO"}
-    return {
-        "allOf": [ref("PageMeta")],
-        **obj(
-            {
-                "units": _units(),
-                "runs_available": runs_info,
-                "fills_available": _FILLS_INFO,
-                "note": note,
-            },
-            required=["units", "runs_available", "fills_available"],
-            closed=False,
-        ),
     }
 
 

@@ -25,7 +25,7 @@ from inspector.web.jsonapi import (
 from inspector.web.responses import send_document
 from inspector.web.routing import Routes
 from inspector.web.state import request_time, state
-from inspector.web.tags.models import IovAttributes, TagAttributes
+from inspector.web.tags.models import IovAttributes, IovListMeta, TagAttributes
 from inspector.web.tags.openapi import GET_TAG, LIST_IOVS, LIST_TAGS, TAG_FILTERS
 
 __all__ = ["api"]
@@ -167,7 +167,7 @@ def list_iovs(name: str) -> Response:
         tag, iovs, paging.offset, min(paging.offset + paging.size, total), db.alias
     )
     unit = SINCE_UNITS[tag.time_type]
-    meta = {
+    meta: IovListMeta = {
         **page_meta(paging, total),
         "tag": tag.name,
         "time_type": tag.time_type.value,

@@ -12,9 +12,10 @@ from typing import Annotated
 from pydantic import Field
 from typing_extensions import TypedDict
 
+from inspector.web.jsonapi import PageMeta
 from inspector.web.openapi.schema import DateTime, Hash, Since, TimeTypeName
 
-__all__ = ["IovAttributes", "TagAttributes"]
+__all__ = ["IovAttributes", "IovListMeta", "SinceUnits", "TagAttributes"]
 
 
 class TagAttributes(TypedDict):
@@ -41,3 +42,19 @@ class IovAttributes(TypedDict):
     until_text: str
     payload_hash: Hash
     insertion_time: DateTime
+
+
+class SinceUnits(TypedDict):
+    """Units of numeric attributes."""
+
+    since: str
+    until: str
+
+
+class IovListMeta(PageMeta):
+    """The page counts, and the tag and snapshot the IOVs were read at."""
+
+    tag: str
+    time_type: TimeTypeName
+    snapshot: Annotated[str | None, Field(json_schema_extra={"format": "date-time"})]
+    units: SinceUnits

@@ -12,14 +12,11 @@ from inspector.web.openapi.schema import (
     Schema,
     listing,
     model_schema,
-    obj,
-    ref,
     resource,
     single,
     time_types,
-    units,
 )
-from inspector.web.tags.models import IovAttributes, TagAttributes
+from inspector.web.tags.models import IovAttributes, IovListMeta, TagAttributes
 
 __all__ = ["GET_TAG", "LIST_IOVS", "LIST_TAGS", "schemas"]
 
@@ -38,19 +35,7 @@ def schemas() -> dict[str, Schema]:
 
 def _iov_schemas() -> dict[str, Schema]:
     attributes = model_schema(IovAttributes)
-    meta = {
-        "allOf": [ref("PageMeta")],
-        **obj(
-            {
-                "tag": STR,
-                "time_type": time_types(),
-                "snapshot": {"type": ["string", "null"], "format": "date-time"},
-                "units": units({"since": STR, "until": STR}),
-            },
-            required=["tag", "time_type", "snapshot", "units"],
-            closed=False,
-        ),
-    }
+    meta = model_schema(IovListMeta)
     iov = resource("iovs", attributes, relationships=["payload"])
     iov["properties"]["id"] = {"type": "string", "description": "{tag}@{since}, since exact"}
     return {"Iov": iov, "IovListDocument": listing("Iov", meta)}

@@ -1,5 +1,7 @@
 """Each resource's members are declared once: TypedDict == published schema == real body.
 
+(Also the document metas declared as TypedDicts: page counts, IOV and run lists.)
+
 For every resource type (and every object nested in one) the TypedDict its
 serializer returns, the component schema the OpenAPI document publishes for
 it, and a real response of the demo app must name the same members: the
@@ -36,7 +38,7 @@ from inspector.web.app import create_app
 from inspector.web.diffs.models import GlobalTagDiffAttributes, TagDiffAttributes
 from inspector.web.globaltags.models import GlobalTagAttributes, GlobalTagRecord
 from inspector.web.jobs.models import JobAttributes, JobFailure, JobProgress
-from inspector.web.jsonapi import MEDIA_TYPE
+from inspector.web.jsonapi import MEDIA_TYPE, PageMeta
 from inspector.web.meta.models import DatabaseEntry, IndexAttributes
 from inspector.web.notes.models import NewNoteAttributes, NoteAttributes
 from inspector.web.openapi import openapi_document
@@ -48,9 +50,11 @@ from inspector.web.runs.models import (
     RecordReadinessAttributes,
     RunAttributes,
     RunDetailAttributes,
+    RunListMeta,
+    RunMeta,
 )
 from inspector.web.state import state
-from inspector.web.tags.models import IovAttributes, TagAttributes
+from inspector.web.tags.models import IovAttributes, IovListMeta, TagAttributes
 from inspector.web.watch.models import NewestRun, WatchedTagAttributes
 
 API: Final = "/api/v1"
@@ -112,7 +116,10 @@ def _pinned(model: Any, schema: dict[str, Any], body: dict[str, Any] | None) -> 
 def test_tags_iovs_and_payloads(client: FlaskClient) -> None:
     tag = _get(client, f"/tags/{TAG}")["data"]["attributes"]
     _pinned(TagAttributes, _at("Tag", "attributes"), tag)
-    iov = _get(client, f"/tags/{TAG}/iovs")["data"][0]["attributes"]
+    _pinned(PageMeta, SCHEMAS["PageMeta"], _get(client, "/tags")["meta"])
+    iovs = _get(client, f"/tags/{TAG}/iovs")
+    _pinned(IovListMeta, _at("IovListDocument", "meta"), iovs["meta"])
+    iov = iovs["data"][0]["attributes"]
     _pinned(IovAttributes, _at("Iov", "attributes"), iov)
     payload = _get(client, f"/payloads/{iov['payload_hash']}")["data"]["attributes"]
     _pinned(PayloadAttributes, _at("Payload", "attributes"), payload)
@@ -171,10 +178,14 @@ def test_tag_diff(client: FlaskClient) -> None:
 
 
 def test_runs_fills_and_readiness(client: FlaskClient) -> None:
-    runs = _get(client, "/runs?page[size]=500")["data"]
+    listed = _get(client, "/runs?page[size]=500")
+    _pinned(RunListMeta, _at("RunListDocument", "meta"), listed["meta"])
+    runs = listed["data"]
     _pinned(RunAttributes, _at("Run", "attributes"), runs[0]["attributes"])
     with_fill = next(r for r in runs if r["attributes"]["fill_number"] is not None)
-    detail = _get(client, f"/runs/{with_fill['id']}")["data"]["attributes"]
+    one = _get(client, f"/runs/{with_fill['id']}")
+    _pinned(RunMeta, _at("RunDocument", "meta"), one["meta"])
+    detail = one["data"]["attributes"]
     _pinned(RunDetailAttributes, _at("RunDocument", "data", "attributes"), detail)
     _pinned(FillAttributes, _at("RunDocument", "data", "attributes", "fill"), detail["fill"])
     global_tag = _get(client, "/globaltags")["data"][0]["id"]
