@@ -121,15 +121,17 @@ def _convert(node: Schema, definitions: dict[str, Schema], components: frozenset
     """One schema node (and everything under it) in the document's conventions."""
     target = node.get("$ref", "")
     if target.startswith("#/$defs/"):
+        # a nested TypedDict, with what the member adds (a description, say)
         name = target.removeprefix("#/$defs/")
+        rest = _convert({k: v for k, v in node.items() if k != "$ref"}, definitions, components)
         if name in components:
-            return ref(name)
-        return _convert(definitions[name], definitions, components)
+            return {**ref(name), **rest}
+        return {**_convert(definitions[name], definitions, components), **rest}
     out: Schema = {}
     for key, value in node.items():
         if key == "title":
             continue
-        if key in ("properties", "$defs"):
+        if key == "properties":
             out[key] = {k: _convert(v, definitions, components) for k, v in value.items()}
         elif key in _SUBSCHEMA_LISTS:
             out[key] = [_convert(v, definitions, components) for v in value]

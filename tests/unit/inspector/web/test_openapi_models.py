@@ -1,28 +1,29 @@
 """Each resource's members are declared once: TypedDict == published schema == real body.
 
-(Also the document metas declared as TypedDicts: page counts, IOV and run lists.)
-
-For every resource type (and every object nested in one) the TypedDict its
+For every resource type (and every object nested in one, and the document
+metas declared as TypedDicts) the TypedDict its
 serializer returns, the component schema the OpenAPI document publishes for
 it, and a real response of the demo app must name the same members: the
 TypedDict's keys are the schema's ``properties``, its required keys the
 schema's ``required``, and a real body has every required key and nothing
 undeclared.  (mypy checks the serializer fills the TypedDict; this checks
-the document is derived from it.)
+the document is derived from it.)  No ``from __future__ import annotations``:
+the small TypedDicts at the end use ``NotRequired``.  The last test pins
+:func:`model_schema`'s conventions on such a small TypedDict.
 """
-
-from __future__ import annotations
 
 import dataclasses
 import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Final
+from typing import Annotated, Any, Final, NotRequired
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from pydantic import Field
+from typing_extensions import TypedDict
 
 from inspector import __version__
 from inspector.annotations.settings import parse_auth_table
@@ -42,6 +43,7 @@ from inspector.web.jsonapi import MEDIA_TYPE, PageMeta
 from inspector.web.meta.models import DatabaseEntry, IndexAttributes
 from inspector.web.notes.models import NewNoteAttributes, NoteAttributes
 from inspector.web.openapi import openapi_document
+from inspector.web.openapi.schema import Since, model_schema, one_of
 from inspector.web.payloads.models import FieldSummary, PayloadAttributes
 from inspector.web.runs.models import (
     FillAttributes,
@@ -220,3 +222,51 @@ def test_notes_as_sent_and_as_answered(client: FlaskClient) -> None:
     listed = _get(client, f"/annotations?filter[tag]={TAG}")["data"][0]["attributes"]
     _pinned(NoteAttributes, _at("Annotation", "attributes"), listed)
     _pinned(NewNoteAttributes, _at("NewAnnotationDocument", "data", "attributes"), sent)
+
+
+class _Inner(TypedDict):
+    """Inner object."""
+
+    a: int
+
+
+class _Outer(TypedDict):
+    title: str
+    count: Annotated[int | None, Field(ge=0, description="how many")]
+    inner: Annotated[_Inner, Field(description="the inner member")]
+    maybe: _Inner | None
+    kind: Annotated[str, one_of(["x", "y"])]
+    extra: NotRequired[list[Since]]
+
+
+def test_model_schema_follows_the_document_conventions() -> None:
+    inner = {
+        "description": "Inner object.",
+        "type": "object",
+        "properties": {"a": {"type": "integer"}},
+        "required": ["a"],
+        "additionalProperties": False,
+    }
+    schema = model_schema(_Outer)
+    assert "title" not in schema and "$defs" not in schema
+    assert schema["additionalProperties"] is False
+    assert set(schema["required"]) == {"title", "count", "inner", "maybe", "kind"}
+    properties = schema["properties"]
+    assert properties["title"] == {"type": "string"}  # a member named title stays
+    assert properties["count"] == {
+        "type": ["integer", "null"],
+        "minimum": 0,
+        "description": "how many",
+    }
+    assert properties["inner"] == {**inner, "description": "the inner member"}
+    assert properties["maybe"] == {"anyOf": [inner, {"type": "null"}]}
+    assert properties["kind"] == {"type": "string", "enum": ["x", "y"]}
+    assert properties["extra"]["items"]["maximum"] == 2**64 - 1
+    referred = model_schema(_Outer, components=["_Inner"])["properties"]
+    assert referred["inner"] == {
+        "$ref": "#/components/schemas/_Inner",
+        "description": "the inner member",
+    }
+    assert referred["maybe"] == {
+        "anyOf": [{"$ref": "#/components/schemas/_Inner"}, {"type": "null"}]
+    }
