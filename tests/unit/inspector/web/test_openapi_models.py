@@ -45,16 +45,7 @@ from inspector.web.notes.models import NewNoteAttributes, NoteAttributes
 from inspector.web.openapi import openapi_document
 from inspector.web.openapi.schema import Since, model_schema, one_of
 from inspector.web.payloads.models import FieldSummary, PayloadAttributes
-from inspector.web.runs.models import (
-    FillAttributes,
-    FoundIov,
-    ReadinessAttributes,
-    RecordReadinessAttributes,
-    RunAttributes,
-    RunDetailAttributes,
-    RunListMeta,
-    RunMeta,
-)
+from inspector.web.runs import models as run_models
 from inspector.web.state import state
 from inspector.web.tags.models import IovAttributes, IovListMeta, TagAttributes
 from inspector.web.watch.models import NewestRun, WatchedTagAttributes
@@ -181,31 +172,33 @@ def test_tag_diff(client: FlaskClient) -> None:
 
 def test_runs_fills_and_readiness(client: FlaskClient) -> None:
     listed = _get(client, "/runs?page[size]=500")
-    _pinned(RunListMeta, _at("RunListDocument", "meta"), listed["meta"])
+    _pinned(run_models.RunListMeta, _at("RunListDocument", "meta"), listed["meta"])
     runs = listed["data"]
-    _pinned(RunAttributes, _at("Run", "attributes"), runs[0]["attributes"])
+    _pinned(run_models.RunAttributes, _at("Run", "attributes"), runs[0]["attributes"])
     with_fill = next(r for r in runs if r["attributes"]["fill_number"] is not None)
     one = _get(client, f"/runs/{with_fill['id']}")
-    _pinned(RunMeta, _at("RunDocument", "meta"), one["meta"])
+    _pinned(run_models.RunMeta, _at("RunDocument", "meta"), one["meta"])
     detail = one["data"]["attributes"]
-    _pinned(RunDetailAttributes, _at("RunDocument", "data", "attributes"), detail)
-    _pinned(FillAttributes, _at("RunDocument", "data", "attributes", "fill"), detail["fill"])
+    _pinned(run_models.RunDetailAttributes, _at("RunDocument", "data", "attributes"), detail)
+    _pinned(
+        run_models.FillAttributes, _at("RunDocument", "data", "attributes", "fill"), detail["fill"]
+    )
     global_tag = _get(client, "/globaltags")["data"][0]["id"]
     ready = _get(client, f"/runs/{runs[-1]['id']}/readiness?globaltag={global_tag}")
     attributes = ready["data"]["attributes"]
-    _pinned(ReadinessAttributes, _at("Readiness", "attributes"), attributes)
+    _pinned(run_models.ReadinessAttributes, _at("Readiness", "attributes"), attributes)
     record_schema = _at("Readiness", "attributes", "records", "items")
     for record in attributes["records"]:
-        _pinned(RecordReadinessAttributes, record_schema, record)
+        _pinned(run_models.RecordReadinessAttributes, record_schema, record)
     found = next(r["iov"] for r in attributes["records"] if r["iov"] is not None)
-    _pinned(FoundIov, SCHEMAS["FoundIov"], found)
+    _pinned(run_models.FoundIov, SCHEMAS["FoundIov"], found)
 
 
 def test_watch(client: FlaskClient) -> None:
     watched = _get(client, "/watch")["data"][0]["attributes"]
     _pinned(WatchedTagAttributes, _at("WatchedTag", "attributes"), watched)
     assert watched["newest_iov"] is not None and watched["newest_run"] is not None
-    _pinned(FoundIov, SCHEMAS["FoundIov"], watched["newest_iov"])
+    _pinned(run_models.FoundIov, SCHEMAS["FoundIov"], watched["newest_iov"])
     _pinned(NewestRun, _at("WatchedTag", "attributes", "newest_run"), watched["newest_run"])
 
 
