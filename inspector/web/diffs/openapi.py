@@ -10,6 +10,7 @@ from inspector.web.diffs.models import (
     StatusName,
     TagDiffAttributes,
 )
+from inspector.web.jsonapi import PageMeta
 from inspector.web.openapi import Operation, Param
 from inspector.web.openapi.operation import (
     DB,
@@ -44,18 +45,17 @@ def _diff_meta(extra: dict[str, Any]) -> Schema:
         "minimum": 0,
         "description": "rows before the status filter (total counts the kept ones)",
     }
-    return {
-        "allOf": [ref("PageMeta")],
-        **obj(
-            {
-                "rows": rows,
-                "counts": {**counts, "description": "rows of each status, before the filter"},
-                "statuses": {**array(_STATUS), "description": "the statuses kept"},
-                **extra,
-            },
-            closed=False,
-        ),
-    }
+    page = model_schema(PageMeta)["properties"]  # the counts, beside what a diff adds
+    return obj(
+        {
+            **page,
+            "rows": rows,
+            "counts": {**counts, "description": "rows of each status, before the filter"},
+            "statuses": {**array(_STATUS), "description": "the statuses kept"},
+            **extra,
+        },
+        closed=False,
+    )
 
 
 def _diff_list(resource_name: str, meta: Schema) -> Schema:
