@@ -25,15 +25,33 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
+from typing_extensions import TypedDict
+
 from inspector.drawers.context import DrawContext
-from inspector.drawers.params import Param
+from inspector.drawers.params import DrawerParam, Param
 from inspector.request import reserved_names
 
-__all__ = ["KINDS", "Drawer", "DrawerKind", "drawer"]
+__all__ = ["KINDS", "Drawer", "DrawerDescription", "DrawerKind", "drawer"]
 
 DrawerKind = Literal["single", "compare", "history"]
 KINDS: Final = ("single", "compare", "history")
 _NAME_RE: Final = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+
+
+class DrawerDescription(TypedDict):
+    """What a drawer reads, what it draws and the parameters it takes."""
+
+    name: str
+    title: str
+    kind: DrawerKind
+    payload_types: list[str]
+    params: list[DrawerParam]
+    unit: str
+    x_label: str
+    y_label: str
+    series: list[str]
+    description: str
+    plugin: str
 
 
 @dataclass(frozen=True)
@@ -95,7 +113,7 @@ class Drawer:
         """Whether this drawer reads payloads of ``object_type``."""
         return object_type in self.payload_types
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> DrawerDescription:
         """JSON-able description for listings, the API and the UI."""
         return {
             "name": self.name,

@@ -11,14 +11,13 @@ import builtins
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
+from inspector.drawers.param_json import DrawerParam, ParamType, ParamValue
 from inspector.errors import InvalidParameter
 
-__all__ = ["Param", "ParamValue", "validate_params"]
+__all__ = ["DrawerParam", "Param", "ParamType", "ParamValue", "validate_params"]
 
-ParamValue = int | float | bool | str
-ParamType = Literal["int", "float", "bool", "choice", "string"]
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
@@ -154,9 +153,9 @@ class Param:
             raise self._fail(f"longer than {MAX_STRING} characters")
         return text
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> DrawerParam:
         """JSON-able description (for the API, the UI form and ``inspector plugins``)."""
-        doc: dict[str, Any] = {"name": self.name, "type": self.type, "default": self.default}
+        doc: DrawerParam = {"name": self.name, "type": self.type, "default": self.default}
         if self.help:
             doc["help"] = self.help
         if self.minimum is not None:

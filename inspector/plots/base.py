@@ -30,10 +30,12 @@ import json
 import math
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Final, NamedTuple, NoReturn, Self
+from typing import Annotated, Any, ClassVar, Final, NamedTuple, NoReturn, Self
 
 import numpy as np
 import numpy.typing as npt
+from pydantic import ConfigDict, Field, with_config
+from typing_extensions import TypedDict
 
 from inspector.errors import PlotError
 from inspector.memory import fields_nbytes
@@ -46,6 +48,7 @@ __all__ = [
     "JsonReader",
     "JsonScalar",
     "PlotError",
+    "PlotJson",
     "PlotObject",
     "Provenance",
     "as_datetime_array",
@@ -78,7 +81,24 @@ from inspector.plots.arrays import (  # noqa: E402  (re-exported: the plot types
     readonly,
 )
 from inspector.plots.json_reader import JsonReader  # noqa: E402
-from inspector.plots.provenance import JsonScalar, Provenance  # noqa: E402
+from inspector.plots.provenance import Provenance  # noqa: E402
+from inspector.plots.provenance_json import JsonScalar, ProvenanceJson  # noqa: E402
+
+
+@with_config(ConfigDict(extra="allow"))  # version 1 of the JSON form may gain keys
+class PlotJson(TypedDict):
+    """The plot object JSON, exactly as the JSON export."""
+
+    schema: Annotated[str, Field(json_schema_extra={"const": SCHEMA})]
+    version: Annotated[int, Field(json_schema_extra={"const": VERSION})]
+    type: Annotated[str, Field(description="History, Histogram1D, DetectorMap, ...")]
+    title: str
+    provenance: ProvenanceJson
+    notes: list[str]
+    data: Annotated[
+        dict[str, Any], Field(description="the plot type's own fields (docs/plot-objects.md)")
+    ]
+
 
 # -- the plot object base class ------------------------------------------------------------
 
@@ -192,7 +212,7 @@ class PlotObject:
 
     # -- JSON --
 
-    def to_json_dict(self) -> dict[str, Any]:
+    def to_json_dict(self) -> PlotJson:
         """The documented JSON form as plain lists and dicts (see module docstring)."""
         return {
             "schema": SCHEMA,

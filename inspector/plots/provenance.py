@@ -17,9 +17,7 @@ from inspector.conddb.timetypes import TimeType
 from inspector.errors import InvalidParameter, PlotError
 from inspector.plots import serialize as ser
 from inspector.plots.arrays import _fail, _text, _texts
-
-#: A parameter value as JSON holds it.
-JsonScalar = str | int | float | bool | None
+from inspector.plots.provenance_json import CertificationJson, JsonScalar, ProvenanceJson
 
 # -- provenance -----------------------------------------------------------------------------
 
@@ -84,9 +82,9 @@ class Provenance:
     def _put(self, name: str, value: object) -> None:
         object.__setattr__(self, name, value)
 
-    def to_json_dict(self) -> dict[str, Any]:
+    def to_json_dict(self) -> ProvenanceJson:
         """The ``provenance`` object of the JSON form."""
-        return {
+        doc: ProvenanceJson = {
             "db": self.db,
             "tags": list(self.tags),
             "iovs": [_json_int(i) for i in self.iovs],
@@ -97,8 +95,15 @@ class Provenance:
             "time_type": self.time_type,
             "labels": list(self.labels),
             "query": self.query,
-            **({"certification": dict(self.certification)} if self.certification else {}),
         }
+        if self.certification:
+            cert = self.certification
+            doc["certification"] = {
+                "name": cert["name"],
+                "file": cert["file"],
+                "sha256": cert["sha256"],
+            }
+        return doc
 
     @classmethod
     def from_json_dict(cls, document: Any) -> Provenance:
@@ -154,7 +159,7 @@ class Provenance:
 
 
 #: The keys of ``Provenance.certification``, all strings.
-CERTIFICATION_KEYS: Final = ("name", "file", "sha256")
+CERTIFICATION_KEYS: Final = tuple(CertificationJson.__annotations__)
 
 
 def _certification(value: Any) -> Mapping[str, str]:

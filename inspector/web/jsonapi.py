@@ -14,11 +14,13 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Annotated, Any, Final
 from urllib.parse import urlencode
 
 import numpy as np
 import numpy.typing as npt
+from pydantic import Field
+from typing_extensions import TypedDict
 
 from inspector.conddb.timetypes import TimeType
 from inspector.errors import InvalidParameter, NotFound
@@ -30,6 +32,7 @@ __all__ = [
     "PAGE_NUMBER",
     "PAGE_SIZE",
     "SINCE_UNITS",
+    "PageMeta",
     "Paging",
     "document",
     "dumps",
@@ -158,7 +161,19 @@ def page_links(
     }
 
 
-def page_meta(paging: Paging, total: int) -> dict[str, int]:
+_COUNT = Annotated[int, Field(ge=1)]
+
+
+class PageMeta(TypedDict):
+    """The counts every paged list states in its meta (a list that says more derives from it)."""
+
+    total: Annotated[int, Field(ge=0, description="items in the whole list")]
+    page: _COUNT
+    page_size: _COUNT
+    pages: _COUNT
+
+
+def page_meta(paging: Paging, total: int) -> PageMeta:
     """The counts every list states, so nothing is truncated silently."""
     return {
         "total": total,

@@ -18,9 +18,27 @@ import json
 from dataclasses import dataclass
 from typing import Any, Final
 
-__all__ = ["BOOST", "StreamerInfo", "parse_streamer_info", "streamer_info_text"]
+from typing_extensions import TypedDict
+
+__all__ = [
+    "BOOST",
+    "StreamerInfo",
+    "StreamerInfoFields",
+    "parse_streamer_info",
+    "streamer_info_text",
+]
 
 BOOST: Final = "boost/serialization"
+
+
+class StreamerInfoFields(TypedDict):
+    """PAYLOAD.STREAMER_INFO: what wrote the blob (empty strings where it says nothing)."""
+
+    release: str
+    architecture: str
+    technology: str
+    tech_version: str
+    boost_version: str
 
 
 @dataclass(frozen=True)
@@ -43,7 +61,7 @@ class StreamerInfo:
         """Whether the blob is a boost archive (or the info says nothing: the demo's own)."""
         return self.technology in ("", BOOST)
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> StreamerInfoFields:
         """The JSON form shown by the API and ``inspector decode --json``."""
         return {
             "release": self.release,

@@ -17,6 +17,7 @@ from flask import Response, url_for
 from inspector.conddb.diff import DIFF_STATUSES, parse_statuses
 from inspector.conddb.timetypes import since_texts
 from inspector.web.args import api_args
+from inspector.web.diffs.models import GlobalTagDiffAttributes, TagDiffAttributes
 from inspector.web.diffs.openapi import DIFF_GLOBAL_TAGS, DIFF_TAGS, STATUS_FILTER
 from inspector.web.diffs.views import TagDiffView, global_tag_diff_view, tag_diff_view
 from inspector.web.jsonapi import (
@@ -83,15 +84,15 @@ def _tag_rows(view: TagDiffView, page: npt.NDArray[np.intp]) -> list[dict[str, A
         resource(
             "tagdiffrows",
             str(s),
-            {
-                "since": s,
-                "since_text": st,
-                "until": u,
-                "until_text": ut,
-                "status": status,
-                "payload_hash_a": ha or None,
-                "payload_hash_b": hb or None,
-            },
+            TagDiffAttributes(
+                since=s,
+                since_text=st,
+                until=u,
+                until_text=ut,
+                status=status,
+                payload_hash_a=ha or None,
+                payload_hash_b=hb or None,
+            ),
             links={"compare": link[0][1]} if link else None,
         )
         for s, st, u, ut, status, ha, hb, link in zip(
@@ -134,13 +135,13 @@ def diff_global_tags() -> Response:
             resource(
                 "globaltagdiffrows",
                 f"{row.record}/{row.label}",
-                {
-                    "record": row.record,
-                    "label": row.label,
-                    "tag_a": row.tag_a,
-                    "tag_b": row.tag_b,
-                    "status": row.status,
-                },
+                GlobalTagDiffAttributes(
+                    record=row.record,
+                    label=row.label,
+                    tag_a=row.tag_a,
+                    tag_b=row.tag_b,
+                    status=row.status,
+                ),
                 links=links or None,
             )
         )

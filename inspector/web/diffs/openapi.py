@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from inspector.web.diffs.models import (
+    STATUSES,
+    GlobalTagDiffAttributes,
+    StatusName,
+    TagDiffAttributes,
+)
+from inspector.web.jsonapi import PageMeta
 from inspector.web.openapi import Operation, Param
 from inspector.web.openapi.operation import (
     DB,
@@ -13,10 +20,10 @@ from inspector.web.openapi.operation import (
     snapshot_param,
 )
 from inspector.web.openapi.schema import (
-    SINCE,
     STR,
     Schema,
     array,
+    model_schema,
     obj,
     ref,
     resource,
@@ -28,28 +35,27 @@ __all__ = ["DIFF_GLOBAL_TAGS", "DIFF_TAGS", "STATUS_FILTER", "schemas"]
 
 #: Comma-separated statuses to keep (default: every row).
 STATUS_FILTER: Final = "filter[status]"
-_STATUS: Final[Schema] = {"enum": ["same", "differs", "only_a", "only_b"]}
+_STATUS: Final[Schema] = model_schema(StatusName)
 
 
 def _diff_meta(extra: dict[str, Any]) -> Schema:
-    counts = obj({name: {"type": "integer", "minimum": 0} for name in _STATUS["enum"]})
+    counts = obj({name: {"type": "integer", "minimum": 0} for name in STATUSES})
     rows = {
         "type": "integer",
         "minimum": 0,
         "description": "rows before the status filter (total counts the kept ones)",
     }
-    return {
-        "allOf": [ref("PageMeta")],
-        **obj(
-            {
-                "rows": rows,
-                "counts": {**counts, "description": "rows of each status, before the filter"},
-                "statuses": {**array(_STATUS), "description": "the statuses kept"},
-                **extra,
-            },
-            closed=False,
-        ),
-    }
+    page = model_schema(PageMeta)["properties"]  # the counts, beside what a diff adds
+    return obj(
+        {
+            **page,
+            "rows": rows,
+            "counts": {**counts, "description": "rows of each status, before the filter"},
+            "statuses": {**array(_STATUS), "description": "the statuses kept"},
+            **extra,
+        },
+        closed=False,
+    )
 
 
 def _diff_list(resource_name: str, meta: Schema) -> Schema:
@@ -75,18 +81,7 @@ def _diff_list(resource_name: str, meta: Schema) -> Schema:
 
 def schemas() -> dict[str, Schema]:
     """The rows of both diffs and their paged lists."""
-    gt_row = resource(
-        "globaltagdiffrows",
-        obj(
-            {
-                "record": STR,
-                "label": STR,
-                "tag_a": {"type": ["string", "null"]},
-                "tag_b": {"type": ["string", "null"]},
-                "status": _STATUS,
-            }
-        ),
-    )
+    gt_row = resource("globaltagdiffrows", model_schema(GlobalTagDiffAttributes))
     gt_row["properties"]["links"] = obj(
         {"tag_diff": STR, "html": {"type": "string", "description": "the tag diff page"}}
     )
@@ -99,18 +94,7 @@ def schemas() -> dict[str, Schema]:
 
 
 def _tag_row() -> Schema:
-    hash_or_null: Schema = {"type": ["string", "null"], "pattern": "^[0-9a-f]{40}$"}
-    row = obj(
-        {
-            "since": SINCE,
-            "since_text": STR,
-            "until": {**SINCE, "description": "exclusive end: the next boundary of either tag"},
-            "until_text": STR,
-            "status": _STATUS,
-            "payload_hash_a": {**hash_or_null, "description": "null: A has no IOV valid here"},
-            "payload_hash_b": {**hash_or_null, "description": "null: B has no IOV valid here"},
-        }
-    )
+    row = model_schema(TagDiffAttributes)
     tag_row = resource("tagdiffrows", row)
     tag_row["properties"]["links"] = obj(
         {"compare": {"type": "string", "description": "plot page of a compare drawer"}}

@@ -5,43 +5,19 @@ from __future__ import annotations
 from typing import Final
 
 from inspector.drawers import KINDS
+from inspector.drawers.declare import DrawerDescription
+from inspector.drawers.params import DrawerParam
 from inspector.web.openapi import Operation, Param
 from inspector.web.openapi.operation import DB, paging, responses
-from inspector.web.openapi.schema import STR, Schema, array, listing, obj, ref, resource, single
+from inspector.web.openapi.schema import STR, Schema, listing, model_schema, resource, single
 
 __all__ = ["DRAWER_FILTERS", "GET_DRAWER", "LIST_DRAWERS", "schemas"]
 
 
 def schemas() -> dict[str, Schema]:
     """``DrawerParam``, ``Drawer`` and its documents."""
-    scalar: Schema = {"type": ["integer", "number", "boolean", "string"]}
-    param = obj(
-        {
-            "name": STR,
-            "type": {"enum": ["int", "float", "bool", "choice", "string"]},
-            "default": scalar,
-            "help": STR,
-            "minimum": {"type": "number"},
-            "maximum": {"type": "number"},
-            "choices": array(STR),
-        },
-        required=["name", "type", "default"],
-    )
-    attributes = obj(
-        {
-            "name": STR,
-            "title": STR,
-            "kind": {"enum": list(KINDS)},
-            "payload_types": array(STR),
-            "params": array(ref("DrawerParam")),
-            "unit": STR,
-            "x_label": STR,
-            "y_label": STR,
-            "series": array(STR),
-            "description": STR,
-            "plugin": STR,
-        }
-    )
+    param = model_schema(DrawerParam)
+    attributes = model_schema(DrawerDescription, components=["DrawerParam"])
     links = {"self": STR, "html": {"type": "string", "description": "the plot page"}}
     return {
         "DrawerParam": param,

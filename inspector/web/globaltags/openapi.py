@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Final
 
+from inspector.web.globaltags.models import GlobalTagAttributes
 from inspector.web.openapi import Operation, Param
 from inspector.web.openapi.operation import DB, paging, responses
 from inspector.web.openapi.schema import (
-    DATE_TIME,
-    INT,
     STR,
     Schema,
-    array,
     listing,
+    model_schema,
     obj,
     ref,
     resource,
@@ -24,16 +23,7 @@ __all__ = ["GET_GLOBAL_TAG", "LIST_GLOBAL_TAGS", "schemas"]
 
 def schemas() -> dict[str, Schema]:
     """``GlobalTag`` and its documents."""
-    common = {
-        "validity": INT,
-        "description": STR,
-        "release": STR,
-        "insertion_time": DATE_TIME,
-        "snapshot_time": DATE_TIME,
-    }
-    record = obj({"record": STR, "label": STR, "tag": STR})
-    records = {**array(record), "description": "only on the global tag's own document"}
-    attributes = obj({**common, "records": records}, required=list(common))
+    attributes = model_schema(GlobalTagAttributes)
     global_tag = resource("globaltags", attributes, links={"self": STR})
     global_tag["properties"]["relationships"] = obj({"tags": ref("Relationship")})
     return {

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
 from flask import Response, render_template, url_for
 
 from inspector.conddb import GlobalTag
 from inspector.web.args import api_args, page_args
+from inspector.web.globaltags.models import GlobalTagAttributes, GlobalTagRecord
 from inspector.web.globaltags.openapi import GET_GLOBAL_TAG, LIST_GLOBAL_TAGS
 from inspector.web.jsonapi import (
     document,
@@ -31,7 +32,7 @@ pages = Routes("pages")
 GLOBAL_TAG_PAGE: Final = 50
 
 
-def _global_tag_attributes(gt: GlobalTag) -> dict[str, Any]:
+def _global_tag_attributes(gt: GlobalTag) -> GlobalTagAttributes:
     return {
         "validity": gt.validity,
         "description": gt.description,
@@ -79,13 +80,16 @@ def get_global_tag(name: str) -> Response:
     db = api_args().database()
     gt = db.global_tag(name)
     entries = db.global_tag_map(name)
-    records = [{"record": e.record, "label": e.label, "tag": e.tag_name} for e in entries]
+    attributes = _global_tag_attributes(gt)
+    attributes["records"] = [
+        GlobalTagRecord(record=e.record, label=e.label, tag=e.tag_name) for e in entries
+    ]
     tags = [{"type": "tags", "id": t} for t in sorted({e.tag_name for e in entries})]
     self_link = _global_tag_link(gt.name, db.alias)
     data = resource(
         "globaltags",
         gt.name,
-        {**_global_tag_attributes(gt), "records": records},
+        attributes,
         links={"self": self_link},
         relationships={"tags": relationship(data=tags)},
     )

@@ -4,44 +4,17 @@ from __future__ import annotations
 
 from typing import Final
 
+from inspector.web.jobs.models import JobAttributes
 from inspector.web.openapi import Operation, Param
 from inspector.web.openapi.operation import responses
-from inspector.web.openapi.schema import INT, STR, Schema, obj, resource, single
+from inspector.web.openapi.schema import STR, Schema, model_schema, obj, resource, single
 
 __all__ = ["GET_JOB", "schemas"]
 
 
 def schemas() -> dict[str, Schema]:
     """``JobResource`` and ``JobDocument``."""
-    moment: Schema = {"type": ["string", "null"], "format": "date-time"}
-    error = obj(
-        {
-            "status": INT,
-            "title": STR,
-            "detail": STR,
-            "drawer": {"type": ["string", "null"], "description": "the drawer that failed"},
-            "payload": {"type": ["string", "null"], "description": "hash of the payload to blame"},
-        }
-    )
-    progress = obj(
-        {
-            "done": {"type": "integer", "minimum": 0},
-            "total": {"type": "integer", "minimum": 0},
-            "unit": {"const": "payloads"},
-        }
-    )
-    attributes = obj(
-        {
-            "status": {"enum": ["queued", "running", "done", "failed"]},
-            "drawer": STR,
-            "request": {"type": "string", "description": "drawer?pinned data query string"},
-            "progress": progress,
-            "created": {"type": "string", "format": "date-time"},
-            "started": moment,
-            "finished": moment,
-            "error": {"oneOf": [error, {"type": "null"}]},
-        }
-    )
+    attributes = model_schema(JobAttributes)
     links = obj(
         {"self": STR, "html": STR, "result": STR},
         required=["self", "html"],

@@ -27,9 +27,10 @@ from werkzeug.datastructures import MultiDict
 
 from inspector.engine import Progress
 from inspector.errors import InvalidParameter, NotFound
-from inspector.jobs import Cost, JobStatus, is_heavy, job_id
+from inspector.jobs import Cost, JobError, JobStatus, is_heavy, job_id
 from inspector.jobs.model import JobView
 from inspector.request import PlotRequest, PlotView
+from inspector.web.jobs.models import JobAttributes, JobFailure
 from inspector.web.jsonapi import JSONAPI, MEDIA_TYPE, dumps, iso, resource, url
 from inspector.web.responses import serve
 from inspector.web.state import Rendered, WebState, request_time, state
@@ -120,6 +121,18 @@ def job_url(view: JobView) -> str:
     )
 
 
+def _failure(error: JobError | None) -> JobFailure | None:
+    if error is None:
+        return None
+    return {
+        "status": error.status,
+        "title": error.title,
+        "detail": error.detail,
+        "drawer": error.drawer,
+        "payload": error.payload,
+    }
+
+
 def job_document(view: JobView) -> dict[str, Any]:
     """The JSON:API document of a job."""
     pinned = _pinned_of(view)
@@ -130,8 +143,7 @@ def job_document(view: JobView) -> dict[str, Any]:
     }
     if view.status is JobStatus.DONE:
         links["result"] = f"{url_for('api.plot_resource', drawer=pinned.drawer)}?{data_query}"
-    error = dataclasses.asdict(view.error) if view.error else None
-    attributes = {
+    attributes: JobAttributes = {
         "status": view.status.value,
         "drawer": view.drawer,
         "request": view.key,
@@ -139,7 +151,7 @@ def job_document(view: JobView) -> dict[str, Any]:
         "created": iso(view.created),
         "started": iso(view.started) if view.started else None,
         "finished": iso(view.finished) if view.finished else None,
-        "error": error,
+        "error": _failure(view.error),
     }
     meta = {"poll_after_seconds": 0 if view.status.finished else POLL_SECONDS}
     return {

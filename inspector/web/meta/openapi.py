@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Final
 
+from inspector.web.meta.models import IndexAttributes
 from inspector.web.openapi import Operation
 from inspector.web.openapi.operation import responses
-from inspector.web.openapi.schema import STR, Schema, array, obj, ref, resource
+from inspector.web.openapi.schema import STR, Schema, model_schema, obj, ref, resource
 
 __all__ = ["INDEX", "OPENAPI_JSON", "schemas"]
 
@@ -16,8 +17,7 @@ COLLECTIONS: Final = ("self", "describedby", "tags", "drawers", "globaltags", "r
 
 def schemas() -> dict[str, Schema]:
     """``Index`` and ``IndexDocument``."""
-    database = obj({"alias": STR, "description": STR})
-    attributes = obj({"version": STR, "default_database": STR, "databases": array(database)})
+    attributes = model_schema(IndexAttributes)
     links = obj({name: STR for name in COLLECTIONS})
     return {
         "Index": resource("api", attributes, links={"self": STR}),

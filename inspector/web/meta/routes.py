@@ -7,6 +7,7 @@ from flask import Response, url_for
 from inspector import __version__
 from inspector.web.args import api_args
 from inspector.web.jsonapi import document, dumps, resource
+from inspector.web.meta.models import DatabaseEntry, IndexAttributes
 from inspector.web.meta.openapi import INDEX, OPENAPI_JSON
 from inspector.web.openapi import openapi_document
 from inspector.web.responses import send_document, serve
@@ -23,19 +24,14 @@ def index() -> Response:
     """Where everything is: the collections, the OpenAPI document, the databases."""
     config = state().config
     databases = [
-        {"alias": alias, "description": db.description} for alias, db in config.databases.items()
+        DatabaseEntry(alias=alias, description=db.description)
+        for alias, db in config.databases.items()
     ]
-    root = url_for("api.index")
-    data = resource(
-        "api",
-        "v1",
-        {
-            "version": __version__,
-            "default_database": config.default_database,
-            "databases": databases,
-        },
-        links={"self": root},
+    attributes = IndexAttributes(
+        version=__version__, default_database=config.default_database, databases=databases
     )
+    root = url_for("api.index")
+    data = resource("api", "v1", attributes, links={"self": root})
     links = {
         "self": root,
         "describedby": url_for("api.openapi_json"),

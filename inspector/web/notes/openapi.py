@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any, Final
 
 from inspector.web.jsonapi import MEDIA_TYPE
+from inspector.web.notes.models import TARGETS, NewNoteAttributes, NoteAttributes
 from inspector.web.openapi import Operation, Param
 from inspector.web.openapi.operation import error_responses, paging, responses
 from inspector.web.openapi.schema import (
-    DATE_TIME,
-    SINCE,
     STR,
     Schema,
     listing,
+    model_schema,
     obj,
     ref,
     resource,
@@ -27,59 +27,24 @@ __all__ = [
     "security_schemes",
 ]
 
-_TARGETS: Final = ["tag", "iov", "plot"]
-
 
 def schemas() -> dict[str, Schema]:
     """``Annotation``, its documents and the document that adds one."""
-    nullable: Schema = {"type": ["string", "null"]}
-    attributes = obj(
+    attributes = model_schema(NoteAttributes)
+    links = {"tag": STR, "html": STR}
+    new = obj(
         {
-            "db": STR,
-            "tag": STR,
-            "target": {"enum": list(_TARGETS)},
-            "since": {**SINCE, "type": ["integer", "null"], "description": "IOV notes only"},
-            "since_text": nullable,
-            "plot": {"type": ["string", "null"], "description": "plot notes: /plot/... link"},
-            "text": {"type": "string", "minLength": 1, "maxLength": 1000},
-            "author": {"type": "string", "description": "the authenticated writer"},
-            "created": DATE_TIME,
+            "data": obj(
+                {"type": {"const": "annotations"}, "attributes": model_schema(NewNoteAttributes)}
+            )
         }
     )
-    links = {"tag": STR, "html": STR}
-    new = obj({"data": obj({"type": {"const": "annotations"}, "attributes": _new_attributes()})})
     return {
         "Annotation": resource("annotations", attributes, links=links),
         "AnnotationDocument": single("Annotation"),
         "AnnotationListDocument": listing("Annotation"),
         "NewAnnotationDocument": new,
     }
-
-
-def _new_attributes() -> Schema:
-    return obj(
-        {
-            "db": {"type": "string", "description": "alias (default: the default database)"},
-            "tag": STR,
-            "target": {
-                "enum": list(_TARGETS),
-                "description": "default: iov with since, plot with plot, else tag",
-            },
-            "since": {
-                "type": ["string", "integer"],
-                "description": "the IOV valid here: run, run:lumisection, ISO time or integer",
-            },
-            "plot": {"type": "string", "description": "a plot link of this server, /plot/..."},
-            "text": {
-                "type": "string",
-                "minLength": 1,
-                "maxLength": 1000,
-                "description": "one line of plain text",
-            },
-            "author": {"type": "string", "description": "ignored: the author is who signed in"},
-        },
-        required=["tag", "text"],
-    )
 
 
 def security_schemes() -> dict[str, Any]:
@@ -107,7 +72,7 @@ LIST_ANNOTATIONS: Final = Operation(
     [
         Param("filter[db]", description="database alias"),
         Param("filter[tag]", description="tag name"),
-        Param("filter[target]", {"enum": list(_TARGETS)}, "what the notes are on"),
+        Param("filter[target]", {"enum": list(TARGETS)}, "what the notes are on"),
         Param(
             "filter[since_min]",
             dict(_SINCE_TEXT),

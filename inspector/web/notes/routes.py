@@ -41,6 +41,7 @@ from inspector.web.jsonapi import (
     url,
 )
 from inspector.web.notes.auth import writer
+from inspector.web.notes.models import NewNoteAttributes, NoteAttributes
 from inspector.web.notes.openapi import ADD_ANNOTATION, ANNOTATION_FILTERS, LIST_ANNOTATIONS
 from inspector.web.notes.views import forget_markers, since_text
 from inspector.web.responses import serve
@@ -52,7 +53,7 @@ __all__ = ["api", "forms"]
 api = Routes("api")
 forms = Routes("notes")
 
-_ATTRIBUTES: Final = frozenset({"db", "tag", "target", "since", "plot", "text", "author"})
+_ATTRIBUTES: Final = NewNoteAttributes.__required_keys__ | NewNoteAttributes.__optional_keys__
 _MAX_SINCE: Final = (1 << 64) - 1
 #: Longest ``next`` a note form may send back to (a page's path and query).
 _MAX_NEXT: Final = 4000
@@ -105,22 +106,18 @@ def _resource(annotation: Annotation, tags: dict[tuple[str, str], Tag | None]) -
         "tag": url_for("api.get_tag", name=annotation.tag, db=annotation.db),
         "html": annotation.plot or url_for("pages.tag_page", name=annotation.tag, db=annotation.db),
     }
-    return resource(
-        "annotations",
-        str(annotation.id),
-        {
-            "db": annotation.db,
-            "tag": annotation.tag,
-            "target": annotation.target.value,
-            "since": annotation.since,
-            "since_text": since_text(annotation, tags),
-            "plot": annotation.plot,
-            "text": annotation.text,
-            "author": annotation.author,
-            "created": iso(annotation.created),
-        },
-        links=links,
+    attributes = NoteAttributes(
+        db=annotation.db,
+        tag=annotation.tag,
+        target=annotation.target.value,
+        since=annotation.since,
+        since_text=since_text(annotation, tags),
+        plot=annotation.plot,
+        text=annotation.text,
+        author=annotation.author,
+        created=iso(annotation.created),
     )
+    return resource("annotations", str(annotation.id), attributes, links=links)
 
 
 def _since_filter(args: QueryArgs, name: str) -> int | None:

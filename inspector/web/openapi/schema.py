@@ -4,26 +4,39 @@ Every area builds its component schemas from these, so resources, single
 documents and paged lists have one shape everywhere; ``closed`` objects
 forbid undocumented members, so a response that drifts from its schema
 fails the tests that validate every response against the document.
+
+The members of a resource are declared once, as a ``TypedDict`` beside the
+serializer that fills it (mypy checks the serializer fills exactly those);
+:func:`model_schema` derives the published schema from that declaration.
+Constraints and descriptions ride along as ``Annotated[..., Field(...)]``;
+the members every area shares (:data:`Since`, :data:`DateTime`,
+:data:`TimeTypeName`, ...) are declared here once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Final
+from collections.abc import Collection, Iterable, Sequence
+from typing import Annotated, Any, Final
+
+from pydantic import Field, TypeAdapter
 
 from inspector.conddb.timetypes import TimeType
+from inspector.web.jsonapi import PageMeta
 
 __all__ = [
-    "DATE_TIME",
     "INT",
-    "NUM_OR_NULL",
-    "SINCE",
     "STR",
+    "DateTime",
+    "Hash",
     "Schema",
+    "Since",
+    "TimeTypeName",
     "array",
     "frame_schemas",
     "listing",
+    "model_schema",
     "obj",
+    "one_of",
     "ref",
     "resource",
     "single",
@@ -34,24 +47,127 @@ __all__ = [
 Schema = dict[str, Any]
 STR: Final[Schema] = {"type": "string"}
 INT: Final[Schema] = {"type": "integer"}
-NUM_OR_NULL: Final[Schema] = {"type": ["number", "null"]}
-DATE_TIME: Final[Schema] = {
-    "type": "string",
-    "format": "date-time",
-    "description": "UTC, ISO 8601 with Z; microseconds only when non-zero",
-}
-SINCE: Final[Schema] = {
-    "type": "integer",
-    "minimum": 0,
-    "maximum": 2**64 - 1,
-    "description": "The raw 64-bit value. Beyond 2^53 a JavaScript number loses digits: "
-    "use the *_text form, or the since in the resource id.",
-}
+
+#: A raw since (or until): an unsigned 64-bit integer.
+Since = Annotated[
+    int,
+    Field(
+        ge=0,
+        le=2**64 - 1,
+        description="The raw 64-bit value. Beyond 2^53 a JavaScript number loses digits: "
+        "use the *_text form, or the since in the resource id.",
+    ),
+]
+#: A moment as the API writes it (:func:`inspector.web.jsonapi.iso`).
+DateTime = Annotated[
+    str,
+    Field(
+        description="UTC, ISO 8601 with Z; microseconds only when non-zero",
+        json_schema_extra={"format": "date-time"},
+    ),
+]
+
+
+def one_of(names: Iterable[str]) -> Any:
+    """``Annotated`` metadata: the text member is one of ``names`` (an enum's values).
+
+    The member stays a ``str`` for mypy (serializers write ``x.value``);
+    only the published schema lists the names.
+    """
+    return Field(json_schema_extra={"enum": list(names)})
+
+
+#: The name of a CondDB time type (``TimeType.value``).
+TimeTypeName = Annotated[str, one_of(t.value for t in TimeType)]
+#: A payload hash: SHA-1, lower-case hex.
+Hash = Annotated[str, Field(pattern="^[0-9a-f]{40}$")]
+
+#: Keywords that constrain one JSON type only (or only describe), so a branch
+#: holding them can share a ``type`` list with other branches without
+#: changing what is valid.
+_MERGEABLE: Final = frozenset(
+    {
+        "type",
+        "description",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "pattern",
+        "minLength",
+        "maxLength",
+        "format",
+    }
+)
+_SUBSCHEMA_LISTS: Final = ("anyOf", "oneOf", "allOf", "prefixItems")
+
+
+def model_schema(model: Any, *, components: Collection[str] = ()) -> Schema:
+    """The published schema of ``model`` (a TypedDict or an ``Annotated`` type).
+
+    Pydantic writes the JSON Schema; this brings it to the document's
+    conventions: no ``title``, nested TypedDicts inlined (or, when their class
+    name is in ``components``, referred to as that component), objects closed
+    unless their declaration allows extra members, and ``X | None`` written
+    as a ``type`` list where that means the same.
+    """
+    raw = TypeAdapter(model).json_schema(ref_template="#/$defs/{model}")
+    definitions: dict[str, Schema] = raw.pop("$defs", {})
+    return _convert(raw, definitions, frozenset(components))
+
+
+def _convert(node: Schema, definitions: dict[str, Schema], components: frozenset[str]) -> Schema:
+    """One schema node (and everything under it) in the document's conventions."""
+    target = node.get("$ref", "")
+    if target.startswith("#/$defs/"):
+        # a nested TypedDict, with what the member adds (a description, say)
+        name = target.removeprefix("#/$defs/")
+        rest = _convert({k: v for k, v in node.items() if k != "$ref"}, definitions, components)
+        if name in components:
+            return {**ref(name), **rest}
+        return {**_convert(definitions[name], definitions, components), **rest}
+    out: Schema = {}
+    for key, value in node.items():
+        if key == "title":
+            continue
+        if key == "properties":
+            out[key] = {k: _convert(v, definitions, components) for k, v in value.items()}
+        elif key in _SUBSCHEMA_LISTS:
+            out[key] = [_convert(v, definitions, components) for v in value]
+        elif key in ("items", "additionalProperties") and isinstance(value, dict):
+            out[key] = _convert(value, definitions, components)
+        else:
+            out[key] = value
+    if "properties" in out:
+        out.setdefault("required", [])
+        out.setdefault("additionalProperties", False)  # closed unless declared open
+    if out.get("additionalProperties") is True:
+        del out["additionalProperties"]  # the default: said once, by leaving it out
+    return _type_list(out)
+
+
+def _type_list(node: Schema) -> Schema:
+    """``anyOf`` of plain typed branches (``int | None``) as one ``type`` list."""
+    branches = node.get("anyOf")
+    if not branches or not all(
+        isinstance(b.get("type"), str) and set(b) <= _MERGEABLE for b in branches
+    ):
+        return node
+    merged: Schema = {}
+    for branch in branches:
+        for key, value in branch.items():
+            if key != "type" and merged.get(key, value) != value:
+                return node  # two branches constrain the same keyword differently
+            merged[key] = value
+    merged["type"] = [b["type"] for b in branches]
+    rest = {k: v for k, v in node.items() if k != "anyOf"}
+    return {**merged, **rest}
 
 
 def time_types() -> Schema:
     """The time types of CondDB tags (Run, Lumi, Time, Hash, UserId)."""
-    return {"enum": [t.value for t in TimeType]}
+    return model_schema(TimeTypeName)
 
 
 def ref(name: str) -> Schema:
@@ -133,26 +249,13 @@ def frame_schemas() -> dict[str, Schema]:
     linkage: Schema = {
         "oneOf": [ref("ResourceIdentifier"), array(ref("ResourceIdentifier")), {"type": "null"}]
     }
-    count: Schema = {"type": "integer", "minimum": 1}
     return {
         "JsonApi": obj({"version": {"const": "1.1"}}),
         "SelfLinks": obj({"self": STR}, closed=False),
         "PageLinks": obj(
             {"self": STR, "first": STR, "prev": nullable_link, "next": nullable_link, "last": STR}
         ),
-        "PageMeta": obj(
-            {
-                "total": {
-                    "type": "integer",
-                    "minimum": 0,
-                    "description": "items in the whole list",
-                },
-                "page": count,
-                "page_size": count,
-                "pages": count,
-            },
-            closed=False,
-        ),
+        "PageMeta": model_schema(PageMeta),
         "ResourceIdentifier": obj({"type": STR, "id": STR}),
         "Relationship": obj(
             {"links": obj({"related": STR}), "data": linkage, "meta": {"type": "object"}},

@@ -7,58 +7,23 @@ from typing import Final
 from inspector.web.openapi import Operation, Param
 from inspector.web.openapi.operation import DB, responses
 from inspector.web.openapi.schema import (
-    DATE_TIME,
-    NUM_OR_NULL,
     STR,
     Schema,
-    array,
+    model_schema,
     obj,
-    ref,
     resource,
     single,
     units,
 )
+from inspector.web.payloads.models import FieldSummary, PayloadAttributes
 
 __all__ = ["GET_PAYLOAD", "schemas"]
 
 
 def schemas() -> dict[str, Schema]:
     """``FieldSummary``, ``Payload`` and its document."""
-    field = obj(
-        {
-            "name": {"type": "string", "description": "field, or record.member"},
-            "kind": STR,
-            "dtype": {"type": "string", "description": "numpy dtype with byte order, e.g. <f4"},
-            "shape": array({"type": "integer", "minimum": 0}),
-            "unit": STR,
-            "min": NUM_OR_NULL,
-            "max": NUM_OR_NULL,
-            "mean": NUM_OR_NULL,
-            "std": NUM_OR_NULL,
-        },
-        description="statistics in physical units; null when not numeric or empty",
-    )
-    streamer = obj(
-        {
-            "release": STR,
-            "architecture": STR,
-            "technology": STR,
-            "tech_version": STR,
-            "boost_version": STR,
-        },
-        description="PAYLOAD.STREAMER_INFO: what wrote the blob (empty strings "
-        "where it says nothing)",
-    )
-    attributes = obj(
-        {
-            "object_type": STR,
-            "version": STR,
-            "size": {"type": "integer", "minimum": 0, "description": "blob size"},
-            "insertion_time": DATE_TIME,
-            "streamer_info": streamer,
-            "fields": array(ref("FieldSummary")),
-        }
-    )
+    field = model_schema(FieldSummary)
+    attributes = model_schema(PayloadAttributes, components=["FieldSummary"])
     field_units = {
         "type": "object",
         "additionalProperties": STR,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from flask import Response, render_template, url_for
 
@@ -12,6 +10,7 @@ from inspector.errors import NotFound, PayloadDecodeError, UndecodablePayload
 from inspector.payload import ArchiveLayout, FieldSummary, Layout, parse_streamer_info
 from inspector.web.args import api_args, page_args
 from inspector.web.jsonapi import document, finite, iso, relationship, resource, url
+from inspector.web.payloads import models
 from inspector.web.payloads.openapi import GET_PAYLOAD
 from inspector.web.responses import send_document
 from inspector.web.routing import Routes
@@ -31,7 +30,7 @@ def _extreme(value: float | None, dtype: str) -> float | None:
     return float(str(np.float32(number)))
 
 
-def _field(summary: FieldSummary) -> dict[str, Any]:
+def _field(summary: FieldSummary) -> models.FieldSummary:
     return {
         "name": summary.name,
         "kind": summary.kind,
@@ -62,7 +61,7 @@ def get_payload(payload_hash: str) -> Response:
     info = db.payload_info(payload_hash)
     summaries = _summaries(db.alias, info)
     drawers = state().plugins.drawers.for_payload_type(info.object_type)
-    attributes = {
+    attributes: models.PayloadAttributes = {
         "object_type": info.object_type,
         "version": info.version,
         "size": info.size,

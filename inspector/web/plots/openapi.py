@@ -10,34 +10,28 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from inspector.plots import SCHEMA, VERSION
+from inspector.plots.base import PlotJson
 from inspector.request import PlotRequest, request_fields
 from inspector.web.jsonapi import MEDIA_TYPE
 from inspector.web.openapi import Operation, Param
 from inspector.web.openapi.operation import DB, responses
-from inspector.web.openapi.schema import INT, STR, Schema, array, obj, ref, resource, single
+from inspector.web.openapi.schema import (
+    INT,
+    STR,
+    Schema,
+    model_schema,
+    obj,
+    ref,
+    resource,
+    single,
+)
 
 __all__ = ["PLOT_RESOURCE", "plot_params", "schemas"]
 
 
 def schemas() -> dict[str, Schema]:
     """``PlotObject``, ``PlotResource`` and ``PlotDocument``."""
-    plot = obj(
-        {
-            "schema": {"const": SCHEMA},
-            "version": {"const": VERSION},
-            "type": {"type": "string", "description": "History, Histogram1D, DetectorMap, ..."},
-            "title": STR,
-            "provenance": _provenance(),
-            "notes": array(STR),
-            "data": {
-                "type": "object",
-                "description": "the plot type's own fields (docs/plot-objects.md)",
-            },
-        },
-        closed=False,
-        description="the plot object JSON, exactly as the JSON export",
-    )
+    plot = model_schema(PlotJson)
     links = {"self": STR, "html": STR, "json": STR, "csv": STR, "png": STR}
     plot_resource = resource("plots", ref("PlotObject"), links=links)
     plot_resource["properties"]["id"] = {
@@ -50,26 +44,6 @@ def schemas() -> dict[str, Schema]:
     }
     document = single("PlotResource", obj({"pinned": pinned}))
     return {"PlotObject": plot, "PlotResource": plot_resource, "PlotDocument": document}
-
-
-def _provenance() -> Schema:
-    properties = {
-        "db": STR,
-        "tags": array(STR),
-        "iovs": array({"type": ["integer", "string"]}),
-        "payload_hashes": array(STR),
-        "snapshot": {"type": ["string", "null"]},
-        "drawer": STR,
-        "parameters": {"type": "object"},
-        "time_type": {"type": ["string", "null"]},
-        "labels": array(STR),
-        "certification": obj(
-            {"name": STR, "file": STR, "sha256": STR},
-            description="the certification file that filtered a history (only then)",
-        ),
-    }
-    required = [name for name in properties if name != "certification"]
-    return obj(properties, required=required, closed=False)
 
 
 def plot_params(request_type: type[PlotRequest] = PlotRequest) -> list[Param]:

@@ -11,11 +11,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from flask import Response, url_for
 
-from inspector.conddb import Iov, RunInfo
+from inspector.conddb import RunInfo
 from inspector.conddb.timetypes import format_since
 from inspector.errors import InvalidParameter
 from inspector.watch import Readiness, RecordReadiness
@@ -35,15 +35,25 @@ from inspector.web.routing import Routes
 from inspector.web.runs.context import (
     checked_run,
     fill_attributes,
+    found_iov,
     run_attributes,
     run_filters,
 )
+from inspector.web.runs.models import (
+    ReadinessAttributes,
+    RecordReadinessAttributes,
+    RunAttributes,
+    RunDetailAttributes,
+    RunListMeta,
+    RunMeta,
+    RunUnits,
+)
 from inspector.web.runs.openapi import GET_RUN, LIST_RUNS, RUN_FILTERS, RUN_READINESS
 
-__all__ = ["api", "iov_attributes"]
+__all__ = ["api"]
 
 api = Routes("api")
-_UNITS = {"duration_seconds": "s"}
+_UNITS: Final[RunUnits] = {"duration_seconds": "s"}
 
 
 def _run_links(run_number: int, alias: str) -> dict[str, str]:
@@ -54,9 +64,14 @@ def _run_links(run_number: int, alias: str) -> dict[str, str]:
     }
 
 
-def _run_resource(run: RunInfo, alias: str) -> dict[str, Any]:
+def _run_resource(
+    run: RunInfo, alias: str, attributes: RunAttributes | None = None
+) -> dict[str, Any]:
     return resource(
-        "runs", str(run.run_number), run_attributes(run), links=_run_links(run.run_number, alias)
+        "runs",
+        str(run.run_number),
+        run_attributes(run) if attributes is None else attributes,
+        links=_run_links(run.run_number, alias),
     )
 
 
@@ -73,8 +88,12 @@ def list_runs() -> Response:
     links = page_links(
         url_for("api.list_runs"), link_arguments(args, db.alias, RUN_FILTERS), paging, result.total
     )
-    meta: dict[str, Any] = {
-        **page_meta(paging, result.total),
+    counts = page_meta(paging, result.total)  # spelled out: mypy refuses ** with NotRequired
+    meta: RunListMeta = {
+        "total": counts["total"],
+        "page": counts["page"],
+        "page_size": counts["page_size"],
+        "pages": counts["pages"],
         "units": _UNITS,
         "runs_available": db.has_runs(),
         "fills_available": db.has_fills(),
@@ -91,30 +110,21 @@ def get_run(number: int) -> Response:
     run = db.run(checked_run(number))
     fill = db.fill(run.fill_number) if run.fill_number is not None else None
     before, after = db.neighbour_runs(number)
-    data = _run_resource(run, db.alias)
-    data["attributes"]["fill"] = fill_attributes(fill) if fill is not None else None
+    attributes: RunDetailAttributes = {
+        **run_attributes(run),
+        "fill": fill_attributes(fill) if fill is not None else None,
+    }
+    data = _run_resource(run, db.alias, attributes)
     links: dict[str, str | None] = {
         "self": data["links"]["self"],
         "prev": _run_links(before, db.alias)["self"] if before is not None else None,
         "next": _run_links(after, db.alias)["self"] if after is not None else None,
     }
-    meta = {"units": _UNITS, "fills_available": db.has_fills()}
+    meta: RunMeta = {"units": _UNITS, "fills_available": db.has_fills()}
     return send_document(document(data, links=links, meta=meta))
 
 
-def iov_attributes(iov: Iov | None, record: RecordReadiness) -> dict[str, Any] | None:
-    """The IOV found for a record, with readable since (``None`` when there is none)."""
-    if iov is None:
-        return None
-    return {
-        "since": iov.since,
-        "since_text": format_since(iov.since, record.tag.time_type),
-        "payload_hash": iov.payload_hash,
-        "insertion_time": iso(iov.insertion_time),
-    }
-
-
-def _readiness_record(record: RecordReadiness) -> dict[str, Any]:
+def _readiness_record(record: RecordReadiness) -> RecordReadinessAttributes:
     position = record.position
     return {
         "record": record.record,
@@ -124,13 +134,13 @@ def _readiness_record(record: RecordReadiness) -> dict[str, Any]:
         "at": position,
         "at_text": None if position is None else format_since(position, record.tag.time_type),
         "covered": record.covered,
-        "iov": iov_attributes(record.iov, record),
+        "iov": found_iov(record.iov, record.tag.time_type),
     }
 
 
 def _readiness_document(result: Readiness, alias: str) -> dict[str, Any]:
     run, gt = result.run, result.global_tag
-    attributes = {
+    attributes: ReadinessAttributes = {
         "run_number": run.run_number,
         "global_tag": gt.name,
         "snapshot_time": iso(gt.snapshot_time),

@@ -10,10 +10,11 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from inspector.conddb import Fill, RunInfo
-from inspector.conddb.timetypes import parse_snapshot
+from inspector.conddb import Fill, Iov, RunInfo
+from inspector.conddb.timetypes import TimeType, format_since, parse_snapshot
 from inspector.errors import InvalidParameter
 from inspector.web.jsonapi import iso
+from inspector.web.runs.models import FillAttributes, FoundIov, RunAttributes
 
 __all__ = [
     "MAX_RUN",
@@ -21,6 +22,7 @@ __all__ = [
     "checked_run",
     "date_bound",
     "fill_attributes",
+    "found_iov",
     "run_attributes",
     "run_filters",
     "whole_number",
@@ -32,7 +34,7 @@ MAX_RUN: Final = (1 << 32) - 1
 MAX_FILL: Final = (1 << 31) - 1
 
 
-def run_attributes(run: RunInfo) -> dict[str, Any]:
+def run_attributes(run: RunInfo) -> RunAttributes:
     """The attributes of a run resource."""
     return {
         "run_number": run.run_number,
@@ -43,7 +45,7 @@ def run_attributes(run: RunInfo) -> dict[str, Any]:
     }
 
 
-def fill_attributes(fill: Fill) -> dict[str, Any]:
+def fill_attributes(fill: Fill) -> FillAttributes:
     """A fill with its span and its runs' numbers."""
     return {
         "fill_number": fill.number,
@@ -51,6 +53,18 @@ def fill_attributes(fill: Fill) -> dict[str, Any]:
         "end_time": iso(fill.end),
         "duration_seconds": fill.duration.total_seconds(),
         "runs": [r.run_number for r in fill.runs],
+    }
+
+
+def found_iov(iov: Iov | None, time_type: TimeType | None) -> FoundIov | None:
+    """The IOV found at a point, with its since readable (``None``: none, or no time type)."""
+    if iov is None or time_type is None:
+        return None
+    return {
+        "since": iov.since,
+        "since_text": format_since(iov.since, time_type),
+        "payload_hash": iov.payload_hash,
+        "insertion_time": iso(iov.insertion_time),
     }
 
 

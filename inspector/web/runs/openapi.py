@@ -7,145 +7,52 @@ from typing import Final
 from inspector.web.openapi import Operation, Param
 from inspector.web.openapi.operation import DB, paging, responses
 from inspector.web.openapi.schema import (
-    DATE_TIME,
-    INT,
-    SINCE,
     STR,
     Schema,
-    array,
     listing,
+    model_schema,
     obj,
     ref,
     resource,
     single,
-    time_types,
-    units,
 )
 from inspector.web.runs.context import MAX_RUN
+from inspector.web.runs.models import (
+    FoundIov,
+    ReadinessAttributes,
+    RunAttributes,
+    RunDetailAttributes,
+    RunListMeta,
+    RunMeta,
+)
 
 __all__ = ["GET_RUN", "LIST_RUNS", "RUN_FILTERS", "RUN_READINESS", "schemas"]
-
-_DURATION: Final[Schema] = {"type": "number", "minimum": 0}
-_FILLS_INFO: Final[Schema] = {
-    "type": "boolean",
-    "description": "whether the database has fill information",
-}
 
 
 def schemas() -> dict[str, Schema]:
     """``Run`` and its documents, ``FoundIov``, ``Readiness`` and its document."""
-    common = {
-        "run_number": {"type": "integer", "minimum": 0},
-        "start_time": DATE_TIME,
-        "end_time": DATE_TIME,
-        "duration_seconds": _DURATION,
-        "fill_number": {
-            "type": ["integer", "null"],
-            "description": "LHC fill; null without fill information (see meta.fills_available)",
-        },
-    }
     run_links = {"self": STR, "html": {"type": "string", "description": "the run page"}}
-    detail = resource(
-        "runs",
-        obj({**common, "fill": {"oneOf": [_fill(), {"type": "null"}]}}),
-        links=run_links,
-    )
+    detail = resource("runs", model_schema(RunDetailAttributes), links=run_links)
     nullable_link: Schema = {"type": ["string", "null"]}
     detail_document = obj(
         {
             "data": detail,
             "links": obj({"self": STR, "prev": nullable_link, "next": nullable_link}),
-            "meta": obj({"units": _units(), "fills_available": _FILLS_INFO}),
+            "meta": model_schema(RunMeta),
             "jsonapi": ref("JsonApi"),
         }
     )
-    found_iov = obj(
-        {
-            "since": SINCE,
-            "since_text": STR,
-            "payload_hash": {"type": "string", "pattern": "^[0-9a-f]{40}$"},
-            "insertion_time": DATE_TIME,
-        }
-    )
     return {
-        "Run": resource("runs", obj(common), links=run_links),
-        "RunListDocument": listing("Run", _list_meta()),
+        "Run": resource("runs", model_schema(RunAttributes), links=run_links),
+        "RunListDocument": listing("Run", model_schema(RunListMeta)),
         "RunDocument": detail_document,
-        "FoundIov": found_iov,
+        "FoundIov": model_schema(FoundIov),
         **_readiness_schemas(),
     }
 
 
-def _units() -> Schema:
-    return units({"duration_seconds": {"const": "s"}})
-
-
-def _fill() -> Schema:
-    return obj(
-        {
-            "fill_number": INT,
-            "start_time": {**DATE_TIME, "description": "start of the fill's first run"},
-            "end_time": {**DATE_TIME, "description": "end of the fill's last run"},
-            "duration_seconds": _DURATION,
-            "runs": array(INT),
-        }
-    )
-
-
-def _list_meta() -> Schema:
-    runs_info = {
-        "type": "boolean",
-        "description": "whether the database has run information (a RUN_INFO table); "
-        "without it the list is empty",
-    }
-    note = {"type": "string", "description": "why the list is empty, when there is no RUN_INFO"}
-    return {
-        "allOf": [ref("PageMeta")],
-        **obj(
-            {
-                "units": _units(),
-                "runs_available": runs_info,
-                "fills_available": _FILLS_INFO,
-                "note": note,
-            },
-            required=["units", "runs_available", "fills_available"],
-            closed=False,
-        ),
-    }
-
-
 def _readiness_schemas() -> dict[str, Schema]:
-    found: Schema = {"oneOf": [ref("FoundIov"), {"type": "null"}]}
-    record = obj(
-        {
-            "record": STR,
-            "label": STR,
-            "tag": STR,
-            "time_type": time_types(),
-            "at": {
-                **SINCE,
-                "type": ["integer", "null"],
-                "description": "the since looked up: the run, its first lumisection or its "
-                "start time; null for Hash/User tags (their newest IOV counts)",
-            },
-            "at_text": {"type": ["string", "null"]},
-            "covered": {"type": "boolean"},
-            "iov": found,
-        }
-    )
-    attributes = obj(
-        {
-            "run_number": INT,
-            "global_tag": STR,
-            "snapshot_time": {
-                **DATE_TIME,
-                "description": "the global tag's snapshot: later insertions are ignored",
-            },
-            "ready": {"type": "boolean", "description": "every record has an IOV for the run"},
-            "missing": {**array(STR), "description": "record or record/label without one"},
-            "records": array(record),
-        }
-    )
+    attributes = model_schema(ReadinessAttributes, components=["FoundIov"])
     return {
         "Readiness": resource("readiness", attributes, links={"self": STR}),
         "ReadinessDocument": single("Readiness"),

@@ -25,11 +25,24 @@ from inspector.web.jsonapi import (
 from inspector.web.responses import send_document
 from inspector.web.routing import Routes
 from inspector.web.state import request_time, state
+from inspector.web.tags.models import IovAttributes, IovListMeta, TagAttributes
 from inspector.web.tags.openapi import GET_TAG, LIST_IOVS, LIST_TAGS, TAG_FILTERS
 
 __all__ = ["api"]
 
 api = Routes("api")
+
+
+def _tag_attributes(tag: Tag) -> TagAttributes:
+    return {
+        "time_type": tag.time_type.value,
+        "object_type": tag.object_type,
+        "synchronization": tag.synchronization,
+        "description": tag.description,
+        "end_of_validity": tag.end_of_validity,
+        "insertion_time": iso(tag.insertion_time),
+        "modification_time": iso(tag.modification_time),
+    }
 
 
 def _tag_resource(tag: Tag, alias: str) -> dict[str, Any]:
@@ -39,15 +52,7 @@ def _tag_resource(tag: Tag, alias: str) -> dict[str, Any]:
     return resource(
         "tags",
         tag.name,
-        {
-            "time_type": tag.time_type.value,
-            "object_type": tag.object_type,
-            "synchronization": tag.synchronization,
-            "description": tag.description,
-            "end_of_validity": tag.end_of_validity,
-            "insertion_time": iso(tag.insertion_time),
-            "modification_time": iso(tag.modification_time),
-        },
+        _tag_attributes(tag),
         links={"self": url(url_for("api.get_tag", name=tag.name), db_arg)},
         relationships={
             "iovs": relationship(url(url_for("api.list_iovs", name=tag.name), db_arg)),
@@ -127,14 +132,14 @@ def _iov_resources(tag: Tag, iovs: IovList, lo: int, hi: int, alias: str) -> lis
         {
             "type": "iovs",
             "id": f"{tag.name}@{s}",
-            "attributes": {
-                "since": s,
-                "since_text": s_text,
-                "until": u,
-                "until_text": u_text,
-                "payload_hash": h,
-                "insertion_time": t,
-            },
+            "attributes": IovAttributes(
+                since=s,
+                since_text=s_text,
+                until=u,
+                until_text=u_text,
+                payload_hash=h,
+                insertion_time=t,
+            ),
             "relationships": {
                 "payload": {
                     "links": {"related": f"{payloads}{h}{db_query}"},
@@ -162,7 +167,7 @@ def list_iovs(name: str) -> Response:
         tag, iovs, paging.offset, min(paging.offset + paging.size, total), db.alias
     )
     unit = SINCE_UNITS[tag.time_type]
-    meta = {
+    meta: IovListMeta = {
         **page_meta(paging, total),
         "tag": tag.name,
         "time_type": tag.time_type.value,

@@ -8,35 +8,22 @@ from inspector.conddb.database import TAG_SORT_KEYS
 from inspector.web.openapi import Operation, Param
 from inspector.web.openapi.operation import DB, paging, responses, since_param, snapshot_param
 from inspector.web.openapi.schema import (
-    DATE_TIME,
-    SINCE,
     STR,
     Schema,
     listing,
-    obj,
-    ref,
+    model_schema,
     resource,
     single,
     time_types,
-    units,
 )
+from inspector.web.tags.models import IovAttributes, IovListMeta, TagAttributes
 
 __all__ = ["GET_TAG", "LIST_IOVS", "LIST_TAGS", "schemas"]
 
 
 def schemas() -> dict[str, Schema]:
     """``Tag``, ``Iov`` and their documents."""
-    attributes = obj(
-        {
-            "time_type": time_types(),
-            "object_type": STR,
-            "synchronization": STR,
-            "description": STR,
-            "end_of_validity": {**SINCE, "description": "raw since; 0 when none is set"},
-            "insertion_time": DATE_TIME,
-            "modification_time": DATE_TIME,
-        }
-    )
+    attributes = model_schema(TagAttributes)
     tag = resource("tags", attributes, relationships=["iovs", "drawers"], links={"self": STR})
     return {
         "Tag": tag,
@@ -47,33 +34,8 @@ def schemas() -> dict[str, Schema]:
 
 
 def _iov_schemas() -> dict[str, Schema]:
-    attributes = obj(
-        {
-            "since": SINCE,
-            "since_text": {"type": "string", "description": "run, run:lumisection or ISO time"},
-            "until": {
-                **SINCE,
-                "description": "exclusive end: the next since, or the end of "
-                "validity for the last IOV",
-            },
-            "until_text": STR,
-            "payload_hash": {"type": "string", "pattern": "^[0-9a-f]{40}$"},
-            "insertion_time": DATE_TIME,
-        }
-    )
-    meta = {
-        "allOf": [ref("PageMeta")],
-        **obj(
-            {
-                "tag": STR,
-                "time_type": time_types(),
-                "snapshot": {"type": ["string", "null"], "format": "date-time"},
-                "units": units({"since": STR, "until": STR}),
-            },
-            required=["tag", "time_type", "snapshot", "units"],
-            closed=False,
-        ),
-    }
+    attributes = model_schema(IovAttributes)
+    meta = model_schema(IovListMeta)
     iov = resource("iovs", attributes, relationships=["payload"])
     iov["properties"]["id"] = {"type": "string", "description": "{tag}@{since}, since exact"}
     return {"Iov": iov, "IovListDocument": listing("Iov", meta)}

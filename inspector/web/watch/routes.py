@@ -7,7 +7,7 @@ system clock.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
 from flask import Response, current_app, render_template, url_for
 
@@ -18,7 +18,9 @@ from inspector.web.args import api_args
 from inspector.web.jsonapi import document, iso, resource, url
 from inspector.web.responses import send_document
 from inspector.web.routing import Routes
+from inspector.web.runs.context import found_iov
 from inspector.web.state import state
+from inspector.web.watch.models import NewestRun, WatchedTagAttributes
 from inspector.web.watch.openapi import HOUR_ATTRIBUTES, WATCH
 
 __all__ = ["WATCH_CLOCK", "api", "pages", "watch_attributes", "watch_clock"]
@@ -42,7 +44,7 @@ def watch_clock() -> Clock:
     return clock
 
 
-def watch_attributes(report: WatchReport) -> dict[str, Any]:
+def watch_attributes(report: WatchReport) -> WatchedTagAttributes:
     """A watched tag's facts, lag and status (what the page and the API show)."""
     rule = report.rule
     newest, run, waiting = report.newest_iov, report.newest_run, report.waiting
@@ -56,17 +58,10 @@ def watch_attributes(report: WatchReport) -> dict[str, Any]:
         "max_latency_hours": rule.max_latency_hours,
         "stale_after_hours": rule.stale_after_hours,
         "time_type": None if time_type is None else time_type.value,
-        "newest_iov": None
-        if newest is None or time_type is None
-        else {
-            "since": newest.since,
-            "since_text": format_since(newest.since, time_type),
-            "payload_hash": newest.payload_hash,
-            "insertion_time": iso(newest.insertion_time),
-        },
+        "newest_iov": found_iov(newest, time_type),
         "newest_run": None
         if run is None
-        else {"run_number": run.run_number, "end_time": iso(run.end_time)},
+        else NewestRun(run_number=run.run_number, end_time=iso(run.end_time)),
         "lag_runs": report.lag_runs,
         "lag_hours": report.lag_hours,
         "first_waiting_run": None if waiting is None else waiting.first_run,
