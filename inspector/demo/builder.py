@@ -30,7 +30,7 @@ from sqlalchemy import Connection, Engine, event, update
 
 from inspector.conddb import schema as s
 from inspector.conddb.writer import ConditionsWriter
-from inspector.demo import alignment, beamspot, ecal, jetmet, pixels, strips, watch
+from inspector.demo import alignment, beamspot, ecal, jetmet, long_history, pixels, strips, watch
 from inspector.demo.calendar import RunCalendar, make_calendar, to_datetimes
 from inspector.demo.globaltags import demo_global_tags
 from inspector.demo.golden import demo_golden, golden_path, write_golden_json
@@ -60,6 +60,8 @@ PAYLOAD_LEAD: Final = dt.timedelta(seconds=2)
 #: Tags are created this long before their first payload.
 TAG_LEAD: Final = dt.timedelta(hours=3)
 SIDE_FILES: Final = ("-journal", "-wal", "-shm")
+#: IOV rows written per statement (progress is shown after each).
+IOV_CHUNK: Final = 100_000
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,8 @@ class DemoPlan:
     alignment_rereco_iovs: int
     pixel_iovs: int
     ecal_iovs: int
+    #: IOVs of the opt-in long beam-spot tag (0: none; :mod:`inspector.demo.long_history`).
+    long_history_iovs: int = 0
 
     def expected(self) -> dict[str, TagCounts]:
         """Per-tag counts a build at this scale produces (re-reco strips: at most)."""
@@ -106,7 +110,14 @@ class DemoPlan:
             watch.EXPRESS_TAG: TagCounts(self.runs - 1, self.runs - 1),
             # At most: the runs before the technical stop (where the calendar puts it).
             watch.HLT_TAG: TagCounts(self.runs, self.runs),
+            **self._long_expected(),
         }
+
+    def _long_expected(self) -> dict[str, TagCounts]:
+        n = self.long_history_iovs
+        if not n:
+            return {}
+        return {long_history.LONG_TAG: TagCounts(n, long_history.payload_count(n))}
 
 
 def _scaled(full: float, scale: float, minimum: int, maximum: int | None = None) -> int:
@@ -114,13 +125,16 @@ def _scaled(full: float, scale: float, minimum: int, maximum: int | None = None)
     return value if maximum is None else min(value, maximum)
 
 
-def plan(scale: float = 1.0) -> DemoPlan:
+def plan(scale: float = 1.0, long_history_iovs: int = 0) -> DemoPlan:
     """Counts for ``scale`` (1.0 = a 2024-like year; detector content is always full).
 
     Run-like counts shrink in proportion, down to minimums that keep every
-    tag meaningful (several IOVs, at least two distinct payloads).
+    tag meaningful (several IOVs, at least two distinct payloads).  The long
+    beam-spot tag is left out unless ``long_history_iovs`` asks for it
+    (it does not scale: it is there to be long).
     """
     _check_scale(scale)
+    _check_long_history(long_history_iovs)
     runs = _scaled(300, scale, 8)
     fills = _scaled(80, scale, 4, maximum=runs)
     lumi_payloads = max(_scaled(1000, scale, 4), runs)
@@ -138,7 +152,19 @@ def plan(scale: float = 1.0) -> DemoPlan:
         alignment_rereco_iovs=_scaled(24, scale, 4, maximum=runs),
         pixel_iovs=_scaled(8, scale, 3, maximum=runs),
         ecal_iovs=_scaled(30, scale, 3, maximum=runs),
+        long_history_iovs=long_history_iovs,
     )
+
+
+def _check_long_history(n_iovs: int) -> None:
+    least = long_history.MIN_IOVS
+    if isinstance(n_iovs, bool) or not isinstance(n_iovs, int | np.integer):
+        raise InvalidParameter("long_history_iovs", f"{n_iovs!r} is not a whole number")
+    if n_iovs != 0 and not least <= n_iovs <= long_history.MAX_IOVS:
+        raise InvalidParameter(
+            "long_history_iovs",
+            f"{n_iovs} is not 0 (no long tag) or within {least}..{long_history.MAX_IOVS}",
+        )
 
 
 def _check_scale(scale: float) -> None:
@@ -215,6 +241,8 @@ def demo_tags(seed: int, the_plan: DemoPlan, calendar: RunCalendar) -> Iterator[
     pedestals = ecal.pedestal_model(content_rng(seed, "ecal.model"))
     yield ecal.pedestal_tag(content_rng(seed, "ecal.tag"), calendar, pedestals, p.ecal_iovs)
     yield from jetmet.demo_tags(seed)
+    if p.long_history_iovs:
+        yield long_history.long_history_tag(seed, p.long_history_iovs)
 
 
 # --------------------------------------------------------------------------- writing
@@ -323,18 +351,25 @@ def _write_tag(
             hashes.append(digest)
         report(step, i + 1, tag.payload_count)
     iovs = tag.iovs
-    inserted = to_datetimes(iovs.inserted)
-    rows = [
-        (int(since), hashes[int(k)], when)
-        for since, k, when in zip(iovs.since, iovs.payload, inserted, strict=True)
-    ]
-    writer.add_iovs(conn, info.name, rows)
-    conn.execute(
-        update(s.tag).where(s.tag.c.name == info.name).values(modification_time=max(inserted))
-    )
+    total = len(iovs)
+    for lo in range(0, total, IOV_CHUNK):
+        hi = min(lo + IOV_CHUNK, total)
+        rows = zip(
+            iovs.since[lo:hi].tolist(),
+            [hashes[k] for k in iovs.payload[lo:hi].tolist()],
+            to_datetimes(iovs.inserted[lo:hi]),
+            strict=True,
+        )
+        writer.add_iovs(conn, info.name, rows)
+        if total > IOV_CHUNK:
+            report(f"{info.name}: IOVs", hi, total)
+    newest = to_datetimes(iovs.inserted.max(keepdims=True))[0]
+    conn.execute(update(s.tag).where(s.tag.c.name == info.name).values(modification_time=newest))
     written.hashes[info.name] = hashes
-    written.counts[info.name] = TagCounts(len(rows), len({h for _, h, _ in rows}))
-    report(f"{info.name}: {len(rows)} IOVs", len(rows), len(rows))
+    written.counts[info.name] = TagCounts(
+        total, len({hashes[k] for k in np.unique(iovs.payload).tolist()})
+    )
+    report(f"{info.name}: {total} IOVs", total, total)
 
 
 def _write_all(
@@ -413,6 +448,7 @@ def build_demo_database(
     *,
     seed: int = 1,
     scale: float = 1.0,
+    long_history_iovs: int = 0,
     progress: Progress | None = None,
     overwrite: bool = False,
 ) -> DemoSummary:
@@ -432,7 +468,7 @@ def build_demo_database(
     if target.exists() and not overwrite:
         raise _exists(target)
     started = time.perf_counter()
-    the_plan = plan(scale)
+    the_plan = plan(scale, long_history_iovs)
     temporary = _temporary_beside(target)
     try:
         written, runs, global_tags = _write_all(temporary, int(seed), the_plan, progress or _quiet)
