@@ -218,19 +218,24 @@ def inspector_server(
         )
     server = HttpServer(process, f"http://127.0.0.1:{port}", log)
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            if process.poll() is not None:
-                raise ServerError(f"the server exited ({process.returncode}):\n{server.log_tail()}")
-            with contextlib.suppress(OSError):
-                if server.get("/healthz", timeout=2)[0] == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise ServerError(f"the server did not answer within 90 s:\n{server.log_tail()}")
-            time.sleep(0.1)
+        _wait_healthy(server, "the server", 90)
         yield server
     finally:
         _stop(process)
+
+
+def _wait_healthy(server: HttpServer, what: str, seconds: float) -> None:
+    """Wait until ``server`` answers ``/healthz``; its log in the error if it exits or hangs."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if server.process.poll() is not None:
+            raise ServerError(f"{what} exited ({server.process.returncode}):\n{server.log_tail()}")
+        with contextlib.suppress(OSError):
+            if server.get("/healthz", timeout=2)[0] == 200:
+                return
+        if time.monotonic() > deadline:
+            raise ServerError(f"{what} did not answer within {seconds:.0f} s:\n{server.log_tail()}")
+        time.sleep(0.05)
 
 
 # -- nginx in front ----------------------------------------------------------------------------
@@ -287,16 +292,7 @@ def nginx_proxy(folder: Path, upstream: int) -> Iterator[HttpServer]:
     )
     proxy = HttpServer(process, f"http://127.0.0.1:{port}", log)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            if process.poll() is not None:
-                raise ServerError(f"nginx exited ({process.returncode}):\n{proxy.log_tail()}")
-            with contextlib.suppress(OSError):
-                if proxy.get("/healthz", timeout=2)[0] == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise ServerError(f"nginx did not answer within 20 s:\n{proxy.log_tail()}")
-            time.sleep(0.05)
+        _wait_healthy(proxy, "nginx", 20)
         yield proxy
     finally:
         _stop(process, signal.SIGQUIT)

@@ -87,13 +87,6 @@ def test_hostile_requests_add_no_series_in_one_process(app: Flask) -> None:
     assert not any("X0" in value or "nodrawer" in value for value in labels)
 
 
-@pytest.fixture
-def config(handmade_path: tuple[Path, dict[str, str]], tmp_path: Path) -> Path:
-    path = tmp_path / "inspector.toml"
-    path.write_text(f'default_database = "hand"\n[databases.hand]\npath = "{handmade_path[0]}"\n')
-    return path
-
-
 def _live_send(server: HttpServer) -> Send:
     """``send`` on a fresh connection each time, as an attacker would: both workers answer."""
     host, port = server.origin.removeprefix("http://").split(":")

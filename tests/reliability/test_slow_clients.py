@@ -33,13 +33,6 @@ CONNECTIONS: Final = 40
 BLOCKED: Final = 1.0
 
 
-@pytest.fixture
-def config(handmade_path: tuple[Path, dict[str, str]], tmp_path: Path) -> Path:
-    path = tmp_path / "inspector.toml"
-    path.write_text(f'default_database = "hand"\n[databases.hand]\npath = "{handmade_path[0]}"\n')
-    return path
-
-
 def _port(origin: str) -> int:
     return int(origin.rsplit(":", 1)[1])
 
