@@ -33,6 +33,7 @@ EVERY_CACHE = {
     "rendered_latest",
     "plots",
     "api_plot_documents",
+    "note_markers",
 }
 PINNED_PLOT = (
     "/plot/beamspot.parameters/item.json?tag=BeamSpotObjects_PCL_byLumi_v1"
