@@ -157,13 +157,22 @@ class WebState:
         self.engine.close()
         self.annotations.close()
 
-    def plot(self, query: PlotRequest) -> PlotObject:
-        """The plot object of a query (briefly cached: one page load, several formats)."""
+    def plot(self, query: PlotRequest, *, background: bool = False) -> PlotObject:
+        """The plot object of a query (briefly cached: one page load, several formats).
+
+        A request's miss passes the engine's admission (:class:`Overloaded`
+        when every slot is taken); a ``background`` job's does not (the job
+        pool bounds it already).
+        """
         with self.plots.lookup(query.cache_key) as slot:
             if slot.missing:
-                with self.engine.admission.enter():  # a cold plot: admitted, or a fast 503
+                with self._admitted(background):  # a cold plot: admitted, or a fast 503
                     slot.value = self.engine.plot(query)
         return slot.value
+
+    def _admitted(self, background: bool) -> contextlib.AbstractContextManager[None]:
+        """The engine's admission for a request's expensive work; nothing for a job's."""
+        return contextlib.nullcontext() if background else self.engine.admission.enter()
 
     def rendered(
         self,
@@ -186,18 +195,18 @@ class WebState:
         key = _rendered_key(query, fmt, markers)
         with cache.lookup(key) as slot:
             if slot.missing:
-                # A miss is expensive work: admitted, or a fast 503 (a job's
-                # own pool bounds it already, so a background job is not).
-                with contextlib.nullcontext() if background else self.engine.admission.enter():
-                    slot.value = self._render(query, fmt, markers)
+                with self._admitted(background):  # a miss is expensive work
+                    slot.value = self._render(query, fmt, markers, background=background)
         return slot.value
 
     def has_pinned(self, query: PlotRequest, fmt: str) -> bool:
         """Whether the pinned cache holds ``query`` in ``fmt`` already (no notes drawn)."""
         return _rendered_key(query, fmt, ()) in self.pinned
 
-    def _render(self, query: PlotRequest, fmt: str, markers: tuple[Any, ...] = ()) -> Rendered:
-        plot = self.plot(query)
+    def _render(
+        self, query: PlotRequest, fmt: str, markers: tuple[Any, ...] = (), *, background: bool
+    ) -> Rendered:
+        plot = self.plot(query, background=background)
         database = self.engine.database(query.db)
         context = render_context(self.tools, database, plot, query, annotations=markers)
         if fmt == ITEM:  # the page fetches layouts by URL instead of inlining them

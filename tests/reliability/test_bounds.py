@@ -46,9 +46,10 @@ from inspector.plots import Table
 from inspector.plugin import hookimpl
 from inspector.rate_limits import RateLimits
 from inspector.render.png_settings import PngSettings
+from inspector.request import PlotRequest
 from inspector.web.app import create_app
 from inspector.web.ops.stats import resident_bytes
-from inspector.web.state import state
+from inspector.web.state import request_time, state
 
 KiB: Final = 1 << 10
 MiB: Final = 1 << 20
@@ -319,6 +320,36 @@ def test_a_cold_plot_beyond_the_slots_is_refused_at_once_with_retry_after(
     metrics = _answer_while_blocked(app, "/metrics").get_data(as_text=True)
     assert 'inspector_admission_refused_total{gate="plots"} 3.0' in metrics
     assert outcomes == [] and state(app).engine.admission.held == 2  # the blockers still block
+
+
+def test_a_background_job_render_is_never_refused_by_the_admission(long_db: Path) -> None:
+    """A job's own pool bounds it: its render, and the cold plot under it, pass a full gate."""
+    flask_app = _app(long_db, EngineSettings(workers=1, admitted_per_worker=2))
+    web = state(flask_app)
+    gate, holding, release = web.engine.admission, threading.Barrier(3), threading.Event()
+
+    def hold() -> None:  # a request's slot, held while the job renders
+        with gate.enter():
+            holding.wait()
+            release.wait(30)
+
+    holders = [threading.Thread(target=hold) for _ in range(gate.slots)]
+    for thread in holders:
+        thread.start()
+    holding.wait()
+    query = PlotRequest.from_query(
+        "bounds.table", [("db", "long"), ("tag", LONG_TAG), ("since", "300")], "long"
+    )
+    try:
+        with flask_app.app_context():
+            assert query.cache_key not in web.plots  # the plot under the render is cold too
+            rendered = web.rendered(query, "json", request_time(), background=True)
+        assert rendered.body and gate.held == gate.slots and gate.refused == 0
+    finally:
+        release.set()
+        for thread in holders:
+            thread.join(timeout=30)
+        web.close()
 
 
 def test_healthz_and_a_cached_pinned_plot_answer_while_the_engine_is_saturated(
