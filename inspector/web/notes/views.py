@@ -36,14 +36,15 @@ MARKER_TEXT: Final = 200
 #: this process shows at once (its tag's markers are forgotten), one stored
 #: through another process or machine within this many seconds.
 MARKER_SECONDS: Final = 2.0
-#: Tags whose markers one process keeps (a few hundred bytes to 60 kB each).
-MARKER_TAGS: Final = 1024
+#: Bytes of markers one process keeps: a tag's markers take 40 bytes (none)
+#: to about 100 kB (:data:`MAX_MARKERS` long notes), so hundreds of tags fit.
+MARKER_CACHE_BYTES: Final = 4 << 20
 _MARKERS: Final = "payload_inspector.note_markers"
 
 
 def setup(app: Flask) -> None:
     """Each app keeps the markers of the tags drawn lately (see :data:`MARKER_SECONDS`)."""
-    app.extensions[_MARKERS] = ttl_cache("note_markers", MARKER_TAGS, MARKER_SECONDS)
+    app.extensions[_MARKERS] = ttl_cache("note_markers", MARKER_CACHE_BYTES, MARKER_SECONDS)
 
 
 def _markers() -> SingleFlight[tuple[AnnotationMarker, ...]]:

@@ -30,9 +30,11 @@ from inspector.annotations.settings import parse_auth_table
 from inspector.certification import Certifications, load_certification
 from inspector.conddb.timetypes import pack_lumi
 from inspector.config import Config, DatabaseConfig
+from inspector.engine.cache import nbytes_of
+from inspector.render.history import AnnotationMarker
 from inspector.web.app import create_app
 from inspector.web.jsonapi import MEDIA_TYPE
-from inspector.web.notes.views import MARKER_SECONDS
+from inspector.web.notes.views import MARKER_CACHE_BYTES, MARKER_SECONDS, MARKER_TEXT, MAX_MARKERS
 from inspector.web.openapi import openapi_document
 from inspector.web.state import state
 
@@ -354,6 +356,15 @@ def test_markers_of_another_process_show_within_marker_seconds(
     assert "elsewhere" not in json.dumps(_item(client, "tag=BS_run"))  # this process's markers
     time.sleep(MARKER_SECONDS + 0.1)
     assert "elsewhere" in json.dumps(_item(client, "tag=BS_run"))
+
+
+def test_the_markers_cache_holds_many_tags_of_full_markers() -> None:
+    """Bounded by bytes: a tag's largest markers (MAX_MARKERS long notes) fit dozens of times."""
+    text = "n" * MARKER_TEXT
+    full = tuple(
+        AnnotationMarker(1, text, "alice", "2024-01-01 00:00:00") for _ in range(MAX_MARKERS)
+    )
+    assert 40 * nbytes_of(full) <= MARKER_CACHE_BYTES
 
 
 def test_cert_filters_history_plots_in_the_api_and_pages(client: FlaskClient) -> None:
