@@ -202,9 +202,9 @@ def _history_series(
     drawn_edges = edges if keep is None else np.append(x[keep], edges[-1])
     visible = []
     lows, highs = [], []
-    for i, series in enumerate(plot.series.values()):
+    for i, (name, series) in enumerate(plot.series.items()):
         colour = Category10_10[i % 10]
-        label = series.label or list(plot.series)[i]
+        label = series.label or name
         values = series.values if keep is None else series.values[keep]
         lo_v, hi_v = values, values
         if series.errors is not None:
