@@ -4,8 +4,10 @@ A real ``inspector serve --workers 2`` on a free loopback port:
 
 - a new alias (a second, small demo database), a watch entry on it and a
   certification file are added to the file; after SIGHUP the API lists the
-  alias and the watch follows the tag, while a client thread asking all the
-  time through the reload sees no failed request and no connection error;
+  alias and the watch follows the tag, while two client threads asking all
+  the time through the reload (one opening a connection per request, one
+  keeping its connection alive) see no failed request and no connection
+  error;
 - a file with a TOML syntax error, one with an unknown key and one with a
   value out of range are each refused: the log names the file and the
   reason, no worker is replaced and the old aliases are still served; the
@@ -17,6 +19,7 @@ from the first test's report line (``pytest -s``).
 
 from __future__ import annotations
 
+import http.client
 import re
 import signal
 import threading
@@ -26,9 +29,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
+from urllib.parse import urlsplit
 
 import pytest
-from live_servers import HttpServer, get, inspector_server
+from live_servers import HttpServer, inspector_server
 
 from inspector.demo.beamspot import PCL_TAG
 
@@ -83,37 +87,60 @@ def _log(server: HttpServer) -> str:
 
 @dataclass
 class Client:
-    """Requests sent one after another, each on a new connection, and what went wrong."""
+    """Requests sent one after another, and what went wrong.
 
-    url: str
+    ``keep_alive``: every request on one connection while it lasts (a
+    connection the server closes between two answers is opened again,
+    as HTTP clients do); else a new connection per request.
+    """
+
+    origin: str
+    path: str
+    keep_alive: bool
     sent: int = 0
     failures: list[str] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
 
     def run(self) -> None:
-        """Ask ``url`` until stopped; anything but a 200 is a failure."""
+        """Ask ``path`` until stopped; an error or anything but a 200 is a failure."""
+        address = urlsplit(self.origin)
+        connection: http.client.HTTPConnection | None = None
         while not self.stop.is_set():
             self.sent += 1
+            if connection is None:
+                connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
             try:
-                status, _ = get(self.url, timeout=10)
-            except OSError as exc:  # refused, reset, timed out: the connection failed
+                connection.request("GET", self.path)
+                response = connection.getresponse()
+                response.read()
+            except (OSError, http.client.HTTPException) as exc:  # refused, reset, timed out
                 self.failures.append(f"request {self.sent}: {exc!r}")
+                connection.close()
+                connection = None
                 continue
-            if status != 200:
-                self.failures.append(f"request {self.sent}: HTTP {status}")
+            if response.status != 200:
+                self.failures.append(f"request {self.sent}: HTTP {response.status}")
+            if not self.keep_alive or response.will_close:
+                connection.close()
+                connection = None
+        if connection is not None:
+            connection.close()
 
 
 @contextmanager
-def asking(server: HttpServer, path: str) -> Iterator[Client]:
-    """A client thread asking ``path`` all the time, stopped on exit."""
-    client = Client(server.origin + path)
-    thread = threading.Thread(target=client.run, daemon=True)
-    thread.start()
+def asking(server: HttpServer, path: str) -> Iterator[list[Client]]:
+    """Two client threads asking ``path`` all the time (one keeps its connection alive)."""
+    clients = [Client(server.origin, path, keep_alive) for keep_alive in (False, True)]
+    threads = [threading.Thread(target=client.run, daemon=True) for client in clients]
+    for thread in threads:
+        thread.start()
     try:
-        yield client
+        yield clients
     finally:
-        client.stop.set()
-        thread.join(timeout=30)
+        for client in clients:
+            client.stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
 
 
 def test_sighup_adds_an_alias_with_no_failed_request(
@@ -125,22 +152,23 @@ def test_sighup_adds_an_alias_with_no_failed_request(
     config = tmp_path / "inspector.toml"
     assert _aliases(served) == ["hand"]
     booted = _log(served).count("Booting worker")
-    with asking(served, "/api/v1/tags?db=hand") as client:
-        _until(lambda: client.sent >= 20, "the client's first requests", served)
+    with asking(served, "/api/v1/tags?db=hand") as clients:
+        _until(lambda: min(c.sent for c in clients) >= 20, "the first requests", served)
         config.write_text(_config_text(handmade_path[0], _second_alias(demo_path, "second")))
-        before = client.sent
+        before = [client.sent for client in clients]
         served.process.send_signal(signal.SIGHUP)
         took = _until(lambda: "second" in _aliases(served), "the new alias", served)
         # Keep asking until both old workers have left: the whole switch is covered.
         _until(lambda: _log(served).count("Worker exiting") >= 2, "the old workers' exit", served)
         time.sleep(0.5)
-    during = client.sent - before
-    print(
-        f"\nreload: {during} requests during it, {len(client.failures)} failed, "
-        f"new alias answered after {took:.2f} s"
-    )
-    assert client.failures == []
-    assert during > 0
+    for client, sent in zip(clients, before, strict=True):
+        kind = "one connection" if client.keep_alive else "a connection each"
+        print(
+            f"\nreload ({kind}): {client.sent - sent} requests during it, "
+            f"{len(client.failures)} failed; the new alias answered after {took:.2f} s"
+        )
+        assert client.failures == []
+        assert client.sent > sent
     assert _log(served).count("Booting worker") == booted + 2
     assert "reloaded configuration: aliases +second; watch +second/" in _log(served)
     status, body = served.get("/api/v1/watch")
@@ -149,34 +177,29 @@ def test_sighup_adds_an_alias_with_no_failed_request(
     assert status == 200 and PCL_TAG.encode() in body
 
 
-@pytest.mark.parametrize(
-    ("broken", "reason"),
-    [
-        ("[databases.other\n", "invalid TOML: Expected ']'"),
-        ("[databases.other]\npath = 'x.sqlite'\ncolour = 'red'\n", "unknown key(s) colour"),
-        ("[engine]\nworkers = 0\n", "[engine] workers must be at least 1, not 0"),
-    ],
-    ids=["toml-syntax", "unknown-key", "bad-value"],
-)
-def test_a_broken_file_is_refused_and_the_old_configuration_kept(
-    served: HttpServer,
-    demo_path: Path,
-    handmade_path: tuple[Path, dict[str, str]],
-    tmp_path: Path,
-    broken: str,
-    reason: str,
+#: Broken files and the reason the log must give for each.
+BROKEN: Final = [
+    ("[databases.other\n", "invalid TOML: Expected ']'"),
+    ("[databases.other]\npath = 'x.sqlite'\ncolour = 'red'\n", "unknown key(s) colour"),
+    ("[engine]\nworkers = 0\n", "[engine] workers must be at least 1, not 0"),
+]
+
+
+def test_broken_files_are_refused_and_the_old_configuration_kept(
+    served: HttpServer, demo_path: Path, handmade_path: tuple[Path, dict[str, str]], tmp_path: Path
 ) -> None:
     config = tmp_path / "inspector.toml"
     booted = _log(served).count("Booting worker")
-    config.write_text(_config_text(handmade_path[0], broken))
-    served.process.send_signal(signal.SIGHUP)
-    _until(lambda: "reload refused" in _log(served), "the refusal in the log", served)
-    refusal = next(line for line in _log(served).splitlines() if "reload refused" in line)
-    assert f"{config}: " in refusal and reason in refusal, refusal
-    assert "Traceback" not in _log(served)
+    for n, (broken, reason) in enumerate(BROKEN, 1):
+        config.write_text(_config_text(handmade_path[0], broken))
+        served.process.send_signal(signal.SIGHUP)
+        _until(lambda n=n: _log(served).count("reload refused") == n, "the refusal", served)
+        refusal = [line for line in _log(served).splitlines() if "reload refused" in line][-1]
+        assert f"old configuration kept: {config}: " in refusal and reason in refusal, refusal
+        assert _aliases(served) == ["hand"]
     time.sleep(0.5)  # a wrongly started worker would have booted by now
     assert _log(served).count("Booting worker") == booted
-    assert _aliases(served) == ["hand"]
+    assert "Traceback" not in _log(served)
     assert served.process.poll() is None
     config.write_text(_config_text(handmade_path[0], _second_alias(demo_path, "fixed")))
     served.process.send_signal(signal.SIGHUP)
