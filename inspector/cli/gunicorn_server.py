@@ -12,8 +12,8 @@ people to write a gunicorn configuration.  Choices, and why:
   (``inspector.plugin.Plugins``: registrations and payload schemas, plain
   data), and creating the app's own databases (the notes' tables:
   :func:`inspector.cli.serve.prepare_own_databases`), so that workers never
-  race to create them.  Workers inherit the rest copy-on-write and start in
-  about a second.
+  race to create them (again on each SIGHUP, below).  Workers inherit the
+  rest copy-on-write and start in about a second.
 - **Threaded workers** (``gthread``): a worker answers several requests at
   once (pages, cached plots) while one of its threads computes a cold plot;
   the engine's single-flight caches then work across those threads.
