@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Final
 
 import pytest
-from abuse import ABUSES, MiB, TABLE_HEADER, Abuse, AbuseRow, abuse_server, run_abuse, server_memory
+from abuse import ABUSES, TABLE_HEADER, Abuse, AbuseRow, MiB, abuse_server, run_abuse, server_memory
 from live_servers import HttpServer
 
 STRESS: Final = os.environ.get("INSPECTOR_STRESS") == "1"
