@@ -25,7 +25,11 @@
         }
         el.innerHTML = "";
         return Bokeh.embed.embed_item(result.body, el.id)
-          .then(function () { return fillDetectorMap(Bokeh.documents[Bokeh.documents.length - 1]); })
+          .then(function () {
+            var doc = Bokeh.documents[Bokeh.documents.length - 1];
+            refineOnZoom(el, doc);
+            return fillDetectorMap(doc);
+          })
           .then(function () { el.setAttribute("data-drawn", "true"); });
       })
       .catch(function (err) { showError(el, "The plot could not be drawn: " + err); });
@@ -69,6 +73,115 @@
       }
       source.data = {xs: xs, ys: ys, id: id, name: g.names, value: value};
     });
+  }
+
+  // Histories: zooming or panning asks the server for the values of the range
+  // in view (values.json), at the detail it needs, and swaps them into the drawn
+  // figure's named sources; no new document.  The page URL and the permalink
+  // follow with zoom=, so a shared link opens zoomed.
+  var WIRE = {float64: Float64Array, int32: Int32Array, uint8: Uint8Array};
+  var SPANS = ["history_iov_spans", "history_bucket_spans"];
+  var DEBOUNCE_MS = 150;
+
+  function columns(wire) {
+    var data = {};
+    Object.keys(wire).forEach(function (name) {
+      var c = wire[name];
+      data[name] = c.dtype === "str" ? c.data : new WIRE[c.dtype](bytes(c.data).buffer);
+    });
+    return data;
+  }
+
+  // start,end rounded to a 100,000th of the span: short links, one per range seen.
+  function zoomText(start, end) {
+    var step = Math.pow(10, Math.floor(Math.log10((end - start) / 1e5)));
+    var digits = Math.max(0, -Math.round(Math.log10(step)));
+    return [start, end].map(function (v) {
+      return String(Number((Math.round(v / step) * step).toFixed(digits)));
+    }).join(",");
+  }
+
+  // href with zoom= set (or dropped), the rest of its query kept as written.
+  function withZoom(href, zoom) {
+    var u = new URL(href, window.location.href);
+    var kept = u.search.replace(/^\?/, "").split("&").filter(function (pair) {
+      return pair && pair.split("=")[0] !== "zoom";
+    });
+    if (zoom) { kept.push("zoom=" + zoom); }
+    u.search = kept.length ? "?" + kept.join("&") : "";
+    return u.href;
+  }
+
+  function swapValues(doc, body) {
+    Object.keys(body.sources).forEach(function (name) {
+      var source = doc.get_model_by_name(name);
+      if (source) { source.data = columns(body.sources[name]); }
+    });
+    doc.get_model_by_name("history_caption").text = body.caption;
+    SPANS.forEach(function (name) {
+      var glyph = doc.get_model_by_name(name).glyph;
+      glyph.bottom = {value: body.extent[0]};
+      glyph.top = {value: body.extent[1]};
+    });
+  }
+
+  // The page URL, its permalink and the drawing exports (HTML, PNG) show the range in view.
+  function showZoom(zoom) {
+    history.replaceState(history.state, "", withZoom(window.location.href, zoom));
+    var permalink = document.getElementById("permalink");
+    if (permalink) { permalink.value = withZoom(permalink.value, zoom); }
+    document.querySelectorAll("a[data-zoomable]").forEach(function (a) {
+      a.href = withZoom(a.href, zoom);
+    });
+  }
+
+  // A failed refinement leaves the drawing as it was and says so beside it ("" clears).
+  function refineFailed(el, message) {
+    var note = el.parentNode.querySelector(".refine-error");
+    if (!message) { if (note) { note.remove(); } return; }
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "error-inline refine-error";
+      el.insertAdjacentElement("afterend", note);
+    }
+    note.textContent = message;  // text, never HTML
+  }
+
+  function refineOnZoom(el, doc) {
+    var url = el.getAttribute("data-values-url");
+    var range = url && doc && doc.get_model_by_name("history_x");
+    if (!range) { return; }
+    var timer = null, asked = 0, changedAt = 0;
+    range.change.connect(function () {
+      changedAt = changedAt || performance.now();
+      clearTimeout(timer);
+      timer = setTimeout(refine, DEBOUNCE_MS);
+    });
+    function refine() {
+      var whole = range.start <= range.reset_start && range.end >= range.reset_end;
+      var zoom = whole ? null : zoomText(range.start, range.end);
+      var ticket = ++asked, started = changedAt;
+      changedAt = 0;
+      fetch(withZoom(url, zoom), {headers: {"Accept": "application/json"}})
+        .then(function (response) {
+          return response.json().then(function (body) { return {ok: response.ok, body: body}; });
+        })
+        .then(function (result) {
+          if (ticket !== asked) { return; }  // a newer range was asked for meanwhile
+          if (!result.ok) {
+            var e = result.body && result.body.errors && result.body.errors[0];
+            throw new Error(e ? e.title + ": " + e.detail : "no values");
+          }
+          swapValues(doc, result.body);
+          showZoom(zoom);
+          refineFailed(el, "");
+          requestAnimationFrame(function () {
+            el.setAttribute("data-refine-ms", (performance.now() - started).toFixed(0));
+            el.setAttribute("data-refined", String(Number(el.getAttribute("data-refined") || 0) + 1));
+          });
+        })
+        .catch(function (err) { refineFailed(el, "The zoomed range could not be drawn: " + err); });
+    }
   }
 
   // A heavy plot is computed by a background job: show its progress, then draw it.
