@@ -333,8 +333,8 @@ class PlotRequest:
         """Canonical query string; ``overrides`` replace or (with ``None``) drop keys.
 
         ``view=False`` leaves the view fields out (the data's identity);
-        ``alias`` is as in :meth:`query_items`.  ``:`` and ``*`` stay readable
-        (times, run:lumisection, globs).
+        ``alias`` is as in :meth:`query_items`.  ``:``, ``*`` and ``,`` stay readable
+        (times, run:lumisection, globs, zoom ranges).
         """
         items = self.query_items(alias) + (list(self.view.items()) if view else [])
         merged: dict[str, str] = dict(items)
@@ -343,7 +343,7 @@ class PlotRequest:
                 merged.pop(key, None)
             else:
                 merged[key] = value
-        return urlencode(list(merged.items()), safe=":*")
+        return urlencode(list(merged.items()), safe=":*,")
 
     @property
     def cache_key(self) -> str:
