@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import gzip
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, NamedTuple
 
@@ -25,7 +26,13 @@ from inspector.plots import (
 from inspector.plots.envelope import HistoryEnvelope, history_envelope, needs_envelope
 from inspector.render.fill_bands import add_fill_bands
 
-__all__ = ["AnnotationMarker", "add_annotation_markers", "history_values", "render_history"]
+__all__ = [
+    "AnnotationMarker",
+    "add_annotation_markers",
+    "decoded_sources",
+    "history_values",
+    "render_history",
+]
 
 from inspector.render.figures import _figure
 
@@ -141,19 +148,57 @@ def history_values(fig: Any) -> dict[str, Any]:
     columns (:func:`_column`), the caption, the x range and the y extent of
     the hover spans (the page sets them on the spans' glyphs).
     """
-    sources = fig.select({"type": ColumnDataSource})
     spans = fig.select_one({"name": IOV_SPANS}).glyph
     x_range = fig.select_one({"name": X_RANGE})
     return {
-        "sources": {
-            s.name: {name: _column(column) for name, column in s.data.items()}
-            for s in sources
-            if s.name and s.name.startswith(SOURCE_PREFIX)
-        },
+        "sources": _sources(fig),
         "caption": fig.select_one({"name": CAPTION}).text,
         "range": [x_range.start, x_range.end],
         "extent": [spans.bottom, spans.top],
     }
+
+
+def _sources(fig: Any) -> dict[str, dict[str, Any]]:
+    """Each named source's columns; a column equal to one sent before refers to it.
+
+    A series' steps and its error band share their x, for one: sent once
+    (``{"same_as": [source, column]}``), the answer stays within what gzip
+    over HTTP would have deduplicated in a document.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    sent: dict[tuple[str, str], list[str]] = {}  # (dtype, data) → where it went first
+    for source in fig.select({"type": ColumnDataSource}):
+        if not (source.name and source.name.startswith(SOURCE_PREFIX)):
+            continue
+        columns = out[source.name] = {}
+        for name, values in source.data.items():
+            wire = _column(values)
+            key = (wire["dtype"], str(wire["data"]))
+            if wire["dtype"] != "str" and key in sent:
+                wire = {"same_as": sent[key]}
+            else:
+                sent.setdefault(key, [source.name, name])
+            columns[name] = wire
+    return out
+
+
+def decoded_sources(values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The sources of a :func:`history_values` answer as arrays (text as lists): what the page
+    decodes, for tests and benchmarks."""
+    out: dict[str, dict[str, Any]] = {}
+    for source, columns in values["sources"].items():
+        out[source] = {}
+        for name, wire in columns.items():
+            if "same_as" in wire:
+                first, column = wire["same_as"]
+                out[source][name] = out[first][column]
+            elif wire["dtype"] == "str":
+                out[source][name] = wire["data"]
+            else:
+                raw = base64.b64decode(wire["data"])
+                raw = gzip.decompress(raw) if wire.get("gzip") else raw
+                out[source][name] = np.frombuffer(raw, wire["dtype"])
+    return out
 
 
 #: numpy kind → the little-endian type a refinement's column is sent as.
@@ -163,22 +208,24 @@ _WIRE_TYPES: Final = {"f": "<f8", "i": "<i4", "u": "<i4", "b": "<u1"}
 def _column(values: Any) -> dict[str, Any]:
     """One column: numbers as base64 of little-endian ``float64``/``int32``, text as a list.
 
-    Binary, as in the document itself: exact, NaN kept, and a third of the
-    size of JSON numbers.  Integers beyond 32 bits go as ``float64`` (like
-    BokehJS would hold them).
+    Binary, as in the document itself: exact and NaN kept.  Like Bokeh's own
+    buffers, a column is gzip-compressed before base64 when that is smaller
+    (``"gzip": true``): gzip over base64 text, as HTTP would do, saves far
+    less.  Integers beyond 32 bits go as ``float64`` (like BokehJS holds them).
     """
     array = np.asarray(values)
     wire = _WIRE_TYPES.get(array.dtype.kind)
     if wire is None:
         return {"dtype": "str", "data": [str(v) for v in array.tolist()]}
-    if (
-        wire == "<i4"
-        and array.size
-        and not -(2**31) <= int(array.min()) <= int(array.max()) < 2**31
-    ):
+    if wire == "<i4" and array.size and not _fits_int32(array):
         wire = "<f8"
-    typed = np.ascontiguousarray(array, dtype=wire)
-    return {"dtype": np.dtype(wire).name, "data": base64.b64encode(typed.tobytes()).decode("ascii")}
+    raw = np.ascontiguousarray(array, dtype=wire).tobytes()
+    packed = gzip.compress(raw, 9, mtime=0)
+    column: dict[str, Any] = {"dtype": np.dtype(wire).name}
+    if len(packed) < len(raw):
+        column["gzip"], raw = True, packed
+    column["data"] = base64.b64encode(raw).decode("ascii")
+    return column
 
 
 def _fits_int32(array: npt.NDArray[Any]) -> bool:

@@ -83,13 +83,34 @@
   var SPANS = ["history_iov_spans", "history_bucket_spans"];
   var DEBOUNCE_MS = 150;
 
-  function columns(wire) {
-    var data = {};
-    Object.keys(wire).forEach(function (name) {
-      var c = wire[name];
-      data[name] = c.dtype === "str" ? c.data : new WIRE[c.dtype](bytes(c.data).buffer);
+  // A column of values.json: text as it is, numbers from base64 (gunzipped if marked).
+  function column(wire) {
+    if (wire.dtype === "str") { return Promise.resolve(wire.data); }
+    var raw = bytes(wire.data);
+    var buffer = wire.gzip
+      ? new Response(new Blob([raw]).stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer()
+      : Promise.resolve(raw.buffer);
+    return buffer.then(function (b) { return new WIRE[wire.dtype](b); });
+  }
+
+  // Every source of a values.json answer, decoded: {name: {column: array}}; a
+  // column sent already ({same_as: [source, column]}) is that same array.
+  function decodeSources(sources) {
+    var pending = [], same = [];
+    Object.keys(sources).forEach(function (name) {
+      Object.keys(sources[name]).forEach(function (key) {
+        var wire = sources[name][key];
+        if (wire.same_as) { same.push([name, key, wire.same_as]); return; }
+        pending.push(column(wire).then(function (a) { return [name, key, a]; }));
+      });
     });
-    return data;
+    return Promise.all(pending).then(function (decoded) {
+      var out = {};
+      Object.keys(sources).forEach(function (name) { out[name] = {}; });
+      decoded.forEach(function (d) { out[d[0]][d[1]] = d[2]; });
+      same.forEach(function (d) { out[d[0]][d[1]] = out[d[2][0]][d[2][1]]; });
+      return out;
+    });
   }
 
   // start,end rounded to a 100,000th of the span: short links, one per range seen.
@@ -112,10 +133,10 @@
     return u.href;
   }
 
-  function swapValues(doc, body) {
-    Object.keys(body.sources).forEach(function (name) {
+  function swapValues(doc, body, sources) {
+    Object.keys(sources).forEach(function (name) {
       var source = doc.get_model_by_name(name);
-      if (source) { source.data = columns(body.sources[name]); }
+      if (source) { source.data = sources[name]; }
     });
     doc.get_model_by_name("history_caption").text = body.caption;
     SPANS.forEach(function (name) {
@@ -160,27 +181,39 @@
     function refine() {
       var whole = range.start <= range.reset_start && range.end >= range.reset_end;
       var zoom = whole ? null : zoomText(range.start, range.end);
-      var ticket = ++asked, started = changedAt;
+      var ticket = ++asked, started = changedAt, sent = performance.now(), fetched = 0;
       changedAt = 0;
       fetch(withZoom(url, zoom), {headers: {"Accept": "application/json"}})
         .then(function (response) {
-          return response.json().then(function (body) { return {ok: response.ok, body: body}; });
+          return response.json().then(function (body) {
+            fetched = performance.now();
+            return {ok: response.ok, body: body};
+          });
         })
         .then(function (result) {
-          if (ticket !== asked) { return; }  // a newer range was asked for meanwhile
           if (!result.ok) {
             var e = result.body && result.body.errors && result.body.errors[0];
             throw new Error(e ? e.title + ": " + e.detail : "no values");
           }
-          swapValues(doc, result.body);
+          return decodeSources(result.body.sources).then(function (sources) {
+            return {body: result.body, sources: sources};
+          });
+        })
+        .then(function (refined) {
+          if (!refined || ticket !== asked) { return; }  // a newer range was asked for meanwhile
+          swapValues(doc, refined.body, refined.sources);
           showZoom(zoom);
           refineFailed(el, "");
           requestAnimationFrame(function () {
+            // Range change to redraw, and of it the request (server and transfer).
             el.setAttribute("data-refine-ms", (performance.now() - started).toFixed(0));
+            el.setAttribute("data-refine-fetch-ms", (fetched - sent).toFixed(0));
             el.setAttribute("data-refined", String(Number(el.getAttribute("data-refined") || 0) + 1));
           });
         })
-        .catch(function (err) { refineFailed(el, "The zoomed range could not be drawn: " + err); });
+        .catch(function (err) {
+          if (ticket === asked) { refineFailed(el, "The zoomed range could not be drawn: " + err); }
+        });
     }
   }
 

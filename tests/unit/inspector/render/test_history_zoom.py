@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any, Final
 
 import numpy as np
-import numpy.typing as npt
 import pytest
 
 from inspector.plots import History, Series
-from inspector.render.history import history_values, render_history
+from inspector.render.history import decoded_sources, history_values, render_history
 
 N: Final = 100_000
 #: The one IOV whose value stands out (a single-IOV outlier in "b").
@@ -37,19 +35,11 @@ def _history(n: int = N) -> History:
     )
 
 
-def _decoded(column: dict[str, Any]) -> npt.NDArray[Any] | list[str]:
-    """A column of the values document as the page decodes it."""
-    if column["dtype"] == "str":
-        data: list[str] = column["data"]
-        return data
-    return np.frombuffer(base64.b64decode(column["data"]), dtype=np.dtype(column["dtype"]))
-
-
 def _values(plot: History, **options: Any) -> dict[str, Any]:
     values = history_values(render_history(plot, {"width": 900, **options}))
     values["columns"] = {
-        (source, name): _decoded(column)
-        for source, columns in values["sources"].items()
+        (source, name): column
+        for source, columns in decoded_sources(values).items()
         for name, column in columns.items()
     }
     return values
@@ -122,6 +112,19 @@ def test_a_zoom_beside_the_history_draws_nothing_and_says_so(plot: History) -> N
     values = _values(plot, zoom=(1.0, 2.0))
     assert all(column.size == 0 for column in values["columns"].values())
     assert values["caption"] == "0 IOVs, each drawn"
+
+
+def test_columns_are_sent_compressed_when_that_is_smaller(plot: History) -> None:
+    wire = history_values(render_history(plot, {"width": 900}))["sources"]
+    assert wire["history_buckets"]["n"].get("gzip") is True  # small counts: compress well
+    assert "gzip" not in wire["history_iovs"]["x"]  # empty: nothing to gain
+
+
+def test_a_column_sent_already_is_referred_to(plot: History) -> None:
+    wire = history_values(render_history(plot, {"width": 900}))["sources"]
+    assert wire["history_band_0"]["x"] == {"same_as": ["history_steps_0", "x"]} or wire[
+        "history_steps_0"
+    ]["x"] == {"same_as": ["history_band_0", "x"]}
 
 
 def test_a_zoom_past_the_end_shows_the_open_last_iov(plot: History) -> None:
