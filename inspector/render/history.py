@@ -167,8 +167,10 @@ def _sources(fig: Any) -> dict[str, dict[str, Any]]:
     """
     out: dict[str, dict[str, Any]] = {}
     sent: dict[tuple[str, str], list[str]] = {}  # (dtype, data) → where it went first
-    for source in fig.select({"type": ColumnDataSource}):
-        if not (source.name and source.name.startswith(SOURCE_PREFIX)):
+    named = [s for s in fig.select({"type": ColumnDataSource}) if s.name]
+    # By name: the same drawing gives the same bytes (and ETag) in every process.
+    for source in sorted(named, key=lambda s: str(s.name)):
+        if not source.name.startswith(SOURCE_PREFIX):
             continue
         columns = out[source.name] = {}
         for name, values in source.data.items():
