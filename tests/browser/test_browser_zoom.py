@@ -151,3 +151,29 @@ def test_reset_goes_back_to_the_envelope_and_drops_zoom(browsing: Browsing) -> N
     assert back["iovs"] == 0 and back["buckets"] > 0
     assert "zoom" not in parse_qs(urlsplit(page.url).query)
     browsing.record.assert_clean()
+
+
+def test_a_refused_refinement_keeps_the_drawing_and_says_why(browsing: Browsing) -> None:
+    page = browsing.page
+    page.route(
+        "**/values.json?*",
+        lambda route: route.fulfill(
+            status=503,
+            content_type="application/vnd.api+json",
+            body='{"errors": [{"status": "503", "title": "Server busy", "detail": "try again"}]}',
+        ),
+    )
+    browsing.open(PLOT)
+    wait_drawn(page)
+    before = drawing(page)
+    zoom_to(page, 0.2, 0.21)
+    note = page.locator(".refine-error")
+    expect(note).to_have_text("The zoomed range could not be drawn: Error: Server busy: try again")
+    after = drawing(page)
+    assert (after["iovs"], after["buckets"], after["caption"]) == (
+        before["iovs"],
+        before["buckets"],
+        before["caption"],
+    )
+    assert "zoom" not in parse_qs(urlsplit(page.url).query)  # the link still says what is shown
+    assert browsing.record.page_errors == []

@@ -113,8 +113,10 @@
     });
   }
 
-  // start,end rounded to a 100,000th of the span: short links, one per range seen.
-  function zoomText(start, end) {
+  // start,end (in order, even on a flipped axis) rounded to a power of ten below
+  // a 100,000th of the span: short links, one per range seen.
+  function zoomText(a, b) {
+    var start = Math.min(a, b), end = Math.max(a, b);
     var step = Math.pow(10, Math.floor(Math.log10((end - start) / 1e5)));
     var digits = Math.max(0, -Math.round(Math.log10(step)));
     return [start, end].map(function (v) {
@@ -200,16 +202,17 @@
           });
         })
         .then(function (refined) {
-          if (!refined || ticket !== asked) { return; }  // a newer range was asked for meanwhile
+          if (ticket !== asked) { return; }  // a newer range was asked for meanwhile
           swapValues(doc, refined.body, refined.sources);
           showZoom(zoom);
           refineFailed(el, "");
-          requestAnimationFrame(function () {
+          // Two frames: the one Bokeh repaints in has passed.
+          requestAnimationFrame(function () { requestAnimationFrame(function () {
             // Range change to redraw, and of it the request (server and transfer).
             el.setAttribute("data-refine-ms", (performance.now() - started).toFixed(0));
             el.setAttribute("data-refine-fetch-ms", (fetched - sent).toFixed(0));
             el.setAttribute("data-refined", String(Number(el.getAttribute("data-refined") || 0) + 1));
-          });
+          }); });
         })
         .catch(function (err) {
           if (ticket === asked) { refineFailed(el, "The zoomed range could not be drawn: " + err); }
