@@ -10,7 +10,6 @@ its own since in the hover, once zoomed on.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
