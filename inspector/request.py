@@ -18,8 +18,8 @@ Two roles:
 * *data* fields (:class:`PlotRequest`) pin what is plotted: a link with a
   ``snapshot`` in the past always shows the same plot;
 * *view* fields (:class:`PlotView`) change only the output (axis, size, the
-  annotation fingerprint, the series of a CMS export); they are not part of
-  the data's cache key.
+  x range a history is zoomed to, the annotation fingerprint, the series of
+  a CMS export); they are not part of the data's cache key.
 
 Every other name in a query is a drawer parameter, validated by the engine.
 This module is pure: no Flask, no click (the edges adapt it).
