@@ -9,7 +9,8 @@ takes a slot or raises :class:`~inspector.errors.Overloaded` (a 503 with
 ``Retry-After``) immediately, and counts the refusal for ``/metrics``.
 
 Cheap answers (cache hits, ``/healthz``) never pass a gate, so they stay
-fast while every slot is taken.
+fast while every slot is taken; work bounded by its own pool (background
+jobs) runs :meth:`Admission.exempt`.
 """
 
 from __future__ import annotations
@@ -58,6 +59,21 @@ class Admission:
         """Call ``listener(gate)`` at every refusal."""
         if listener not in self._listeners:
             self._listeners.append(listener)
+
+    @contextmanager
+    def exempt(self) -> Iterator[None]:
+        """Let this thread's work in the ``with`` block pass the gate without a slot.
+
+        For work bounded elsewhere: a background job runs on the job pool's
+        own threads (``[jobs] workers``), so the reads and renders under it
+        must not be refused because requests hold every slot.
+        """
+        depth: int = getattr(self._local, "depth", 0)
+        self._local.depth = depth + 1
+        try:
+            yield
+        finally:
+            self._local.depth = depth
 
     @contextmanager
     def enter(self) -> Iterator[None]:

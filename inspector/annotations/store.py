@@ -40,7 +40,7 @@ from sqlalchemy import (
     insert,
     select,
 )
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from inspector.annotations.model import MAX_PLOT_LINK, MAX_TEXT, Annotation, NewAnnotation, Target
@@ -112,6 +112,24 @@ class AnnotationFilter:
         return out
 
 
+#: What a store that lost the creation race sees (SQLite and PostgreSQL wording).
+_RACE_MESSAGES: Final = ("already exists", "database is locked", "duplicate key value")
+
+
+def _lost_race(exc: SQLAlchemyError) -> bool:
+    """Whether ``exc`` means another process was creating the same schema at the same moment.
+
+    A duplicate version row is an :class:`~sqlalchemy.exc.IntegrityError`;
+    a table created in between is "table ... already exists" (SQLite) or
+    "relation ... already exists" / a duplicate ``pg_type`` key (PostgreSQL);
+    SQLite may also be locked by the winner's transaction.
+    """
+    if isinstance(exc, IntegrityError):
+        return True
+    text = str(exc).lower()
+    return any(message in text for message in _RACE_MESSAGES)
+
+
 class AnnotationStore:
     """Add and list notes; thread-safe (one SQLAlchemy engine, short transactions)."""
 
@@ -148,37 +166,40 @@ class AnnotationStore:
     def _ensure_schema(self) -> None:
         """Create the tables on first start, even when others race to do the same.
 
-        A lost race is a :class:`DatabaseUnavailable` (the SQL error of a table
-        or row another process has just created); the next attempt finds them.
-        A database that stays unusable fails after :data:`SCHEMA_ATTEMPTS`.
+        Only a lost race is tried again (:func:`_lost_race`: a table, index or
+        row another process has just created, or SQLite's lock while it
+        does); the next attempt finds what the winner made.  Any other error
+        (a refused login, a read-only file, a missing server) is reported at
+        once, and a race still lost after :data:`SCHEMA_ATTEMPTS` too.
         """
         if self.url.startswith("sqlite:///"):
             Path(self.url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
         for attempt in range(1, SCHEMA_ATTEMPTS + 1):
             try:
-                self._create_or_check_schema()
+                with self._engine.begin() as conn:
+                    self._create_or_check_schema(conn)
                 return
-            except DatabaseUnavailable:
-                if attempt == SCHEMA_ATTEMPTS:
-                    raise
+            except SQLAlchemyError as exc:
+                if attempt == SCHEMA_ATTEMPTS or not _lost_race(exc):
+                    raise DatabaseUnavailable(
+                        f"annotations database {self._engine.url!r}: {type(exc).__name__}: {exc}",
+                        alias="annotations",
+                    ) from None
                 time.sleep(0.02 * attempt)
 
-    def _create_or_check_schema(self) -> None:
+    def _create_or_check_schema(self, conn: Connection) -> None:
         """Create missing tables and the version row; refuse a schema this code does not know."""
-        with self._begin() as conn:
-            metadata.create_all(conn)
-            row = conn.execute(
-                select(meta_table.c.value).where(meta_table.c.key == "schema_version")
-            ).first()
-            if row is None:
-                conn.execute(
-                    insert(meta_table).values(key="schema_version", value=str(SCHEMA_VERSION))
-                )
-            elif row[0] != str(SCHEMA_VERSION):
-                raise ConfigError(
-                    f"annotations database {self._engine.url!r} has schema version {row[0]}; "
-                    f"this Payload Inspector knows version {SCHEMA_VERSION}"
-                )
+        metadata.create_all(conn)
+        row = conn.execute(
+            select(meta_table.c.value).where(meta_table.c.key == "schema_version")
+        ).first()
+        if row is None:
+            conn.execute(insert(meta_table).values(key="schema_version", value=str(SCHEMA_VERSION)))
+        elif row[0] != str(SCHEMA_VERSION):
+            raise ConfigError(
+                f"annotations database {self._engine.url!r} has schema version {row[0]}; "
+                f"this Payload Inspector knows version {SCHEMA_VERSION}"
+            )
 
     def add(
         self, note: NewAnnotation, *, author: str, now: dt.datetime | None = None

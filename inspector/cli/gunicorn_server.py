@@ -12,15 +12,22 @@ people to write a gunicorn configuration.  Choices, and why:
   (``inspector.plugin.Plugins``: registrations and payload schemas, plain
   data), and creating the app's own databases (the notes' tables:
   :func:`inspector.cli.serve.prepare_own_databases`), so that workers never
-  race to create them.  Workers inherit the rest copy-on-write and start in
-  about a second.
+  race to create them (again on each SIGHUP, below).  Workers inherit the
+  rest copy-on-write and start in about a second.
 - **Threaded workers** (``gthread``): a worker answers several requests at
   once (pages, cached plots) while one of its threads computes a cold plot;
   the engine's single-flight caches then work across those threads.
 - **Graceful stops**: SIGTERM (what systemd and Kubernetes send) lets every
-  in-flight request finish, up to ``graceful_timeout`` seconds; SIGHUP
-  starts new workers with the configuration re-read and stops the old ones
-  gracefully; the master exits 0.
+  in-flight request finish, up to ``graceful_timeout`` seconds; the master
+  exits 0.
+- **Reload on SIGHUP, checked first** (:class:`ReloadingArbiter`): the master
+  asks the :class:`AppSource` to re-read what the app is built from (the
+  configuration) *before* gunicorn replaces the workers.  Read and checked,
+  new workers are started from it and the old ones stop gracefully (their
+  in-flight requests finish; the listening socket stays open throughout, so
+  no connection is refused).  Refused, the log says why in one line and the
+  old workers go on serving the old configuration: a broken file never
+  replaces working workers with failing ones.
 - **Access logs on stderr**, one line per request with its latency
   (:data:`ACCESS_LOG_FORMAT`), next to gunicorn's own messages, so a process
   manager (journald) collects both.
@@ -40,15 +47,24 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
 from gunicorn.glogging import Logger
 
-__all__ = ["ACCESS_LOG_FORMAT", "ServeOptions", "StderrAccessLogger", "run_server"]
+from inspector.errors import InspectorError
+
+__all__ = [
+    "ACCESS_LOG_FORMAT",
+    "AppSource",
+    "ReloadingArbiter",
+    "ServeOptions",
+    "StderrAccessLogger",
+    "run_server",
+]
 
 #: Client, time, request line, status, bytes, latency in ms, worker pid, user agent.
 ACCESS_LOG_FORMAT: Final = '%(h)s %(t)s "%(r)s" %(s)s %(B)s %(M)sms %(p)s "%(a)s"'
@@ -74,6 +90,19 @@ class ServeOptions:
         return f"{host}:{self.port}"
 
 
+class AppSource(Protocol):
+    """What the workers build their app from, held by the master and re-read on SIGHUP."""
+
+    def __call__(self) -> Flask:
+        """Build the app (in each worker, after the fork)."""
+
+    def reload(self) -> str:
+        """Re-read and check everything, keep it for the next workers; say what changed.
+
+        An :class:`InspectorError` refuses the reload: what was held before stays.
+        """
+
+
 class StderrAccessLogger(Logger):  # type: ignore[misc]  # gunicorn ships no types
     """gunicorn's logger with the access log on stderr (gunicorn's ``-`` means stdout)."""
 
@@ -85,13 +114,34 @@ class StderrAccessLogger(Logger):  # type: ignore[misc]  # gunicorn ships no typ
                 handler.setStream(sys.stderr)
 
 
+class ReloadingArbiter(Arbiter):  # type: ignore[misc]  # gunicorn ships no types
+    """gunicorn's master, whose SIGHUP replaces the workers only when the source re-reads.
+
+    gunicorn's own SIGHUP always starts new workers, whatever they will
+    load; the check must come before it, since nothing after it can stop
+    the old workers from being replaced.
+    """
+
+    def handle_hup(self) -> None:
+        """Re-read the app's source; replace the workers only if it was taken."""
+        source: AppSource = self.app.source
+        try:
+            change = source.reload()
+        except InspectorError as exc:
+            self.log.error("reload refused, old configuration kept: %s", exc.message)
+            return
+        except Exception:  # a bug must not take down a master whose workers serve well
+            self.log.exception("reload failed, old configuration kept")
+            return
+        self.log.info("reloaded configuration: %s", change)
+        super().handle_hup()
+
+
 class InspectorApplication(BaseApplication):  # type: ignore[misc]  # gunicorn ships no types
     """gunicorn embedded: settings from :class:`ServeOptions`, the app built per worker."""
 
-    def __init__(
-        self, factory: Callable[[], Flask], options: ServeOptions, metrics_dir: str
-    ) -> None:
-        self._factory = factory
+    def __init__(self, source: AppSource, options: ServeOptions, metrics_dir: str) -> None:
+        self.source = source
         self._options = options
         self._metrics_dir = metrics_dir
         super().__init__(usage="inspector serve", prog="inspector")
@@ -122,7 +172,11 @@ class InspectorApplication(BaseApplication):  # type: ignore[misc]  # gunicorn s
 
     def load(self) -> Flask:
         """Build the app: called in each worker, after the fork."""
-        return self._factory()
+        return self.source()
+
+    def run(self) -> None:
+        """Run the master until it stops, with the checked SIGHUP of :class:`ReloadingArbiter`."""
+        ReloadingArbiter(self).run()
 
     def _child_exit(self, server: Any, worker: Any) -> None:
         """Master: a worker ended; its live metric files no longer count."""
@@ -144,8 +198,8 @@ def _worker_exit(server: Any, worker: Any) -> None:
         state(app).close()
 
 
-def run_server(factory: Callable[[], Flask], options: ServeOptions) -> None:
-    """Serve ``factory()``'s app until stopped (SIGTERM/SIGINT: gracefully).
+def run_server(source: AppSource, options: ServeOptions) -> None:
+    """Serve ``source()``'s app until stopped (SIGTERM/SIGINT: gracefully; SIGHUP: reload).
 
     Must run before this process imports ``prometheus_client``: the metrics
     folder is put in the environment first, for the workers to inherit.
@@ -154,7 +208,7 @@ def run_server(factory: Callable[[], Flask], options: ServeOptions) -> None:
     os.environ[METRICS_ENV] = metrics_dir
     master = os.getpid()
     try:
-        InspectorApplication(factory, options, metrics_dir).run()
+        InspectorApplication(source, options, metrics_dir).run()
     finally:
         # A worker leaves through here too (SystemExit from gunicorn): only the master cleans up.
         if os.getpid() == master:

@@ -3,12 +3,16 @@
 Always gunicorn, one worker by default: the same server, logs, graceful
 stops and metrics whether one process or many (see
 :mod:`inspector.cli.gunicorn_server` and docs/deploy.md).
+
+What the workers serve is read and checked once in the master by
+:func:`checked_for_serving`, at start and again on each SIGHUP
+(:class:`ServedApp`), so a reload passes exactly the checks a start does.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
+from dataclasses import dataclass
 
 import click
 from flask import Flask
@@ -17,12 +21,33 @@ from inspector.annotations import AnnotationStore
 from inspector.cli.context import CliContext, db_option, pass_cli
 from inspector.cli.gunicorn_server import ServeOptions, run_server
 from inspector.config import Config
+from inspector.config_changes import config_changes
 from inspector.plugin import Plugins
 
-__all__ = ["build_app", "prepare_own_databases", "serve_command"]
+__all__ = [
+    "ServedApp",
+    "Serving",
+    "build_app",
+    "checked_for_serving",
+    "prepare_own_databases",
+    "request_threads",
+    "serve_command",
+]
 
-#: Request threads per worker process with ``--threads`` (the default).
-THREADS_PER_WORKER = 8
+#: Request threads per worker kept free of expensive work: with every
+#: admission slot taken (``[engine] workers × admitted_per_worker``), these
+#: still answer ``/healthz``, cache hits and the fast 503 of a refusal.
+RESERVED_THREADS = 4
+
+
+def request_threads(config: Config) -> int:
+    """Threads per worker with ``--threads``: every admission slot, plus :data:`RESERVED_THREADS`.
+
+    Fewer threads than slots would let expensive requests take every thread
+    before admission refuses any (measured: 8 slots in 8 threads left
+    ``/healthz`` waiting 1.9 s behind 32 connections of cold renders).
+    """
+    return config.engine.admission_slots + RESERVED_THREADS
 
 
 def prepare_own_databases(config: Config) -> None:
@@ -48,6 +73,66 @@ def build_app(config: Config, plugins: Plugins) -> Flask:
     return app
 
 
+@dataclass(frozen=True)
+class Serving:
+    """A configuration that passed the start-up checks, and the plugins loaded with it."""
+
+    config: Config
+    plugins: Plugins
+    #: Where the default database is (its file, or its URL without password).
+    location: str
+
+
+def checked_for_serving(cli: CliContext, db_alias: str | None) -> Serving:
+    """The configuration and plugins to serve, every start-up check passed; ``cli`` closed.
+
+    The configuration file is parsed whole (aliases, watch entries,
+    certification files, every table), ``db_alias`` (``--db``) must be one of
+    its aliases, the default database must answer a query and the notes
+    database must be usable.  Any failure is an :class:`InspectorError` with
+    its message.  Nothing opened here stays open: no connection may cross
+    the fork.
+    """
+    try:
+        config = cli.config
+        if db_alias is not None:
+            config.database(db_alias)  # unknown alias: a clear error before starting
+            config = dataclasses.replace(config, default_database=db_alias)
+        db = cli.database(config.default_database)
+        db.search_tags(page_size=1)  # fail now, with a message, if the database is unusable
+        plugins = cli.plugins  # loaded here; workers inherit them when forked
+    finally:
+        cli.close()
+    prepare_own_databases(config)  # opened and closed: nothing crosses the fork
+    return Serving(config, plugins, db.location)
+
+
+class ServedApp:
+    """What the workers build their app from; re-read by the master on SIGHUP.
+
+    Held by the gunicorn master (:class:`inspector.cli.gunicorn_server.AppSource`):
+    a reload replaces the configuration and plugins only once the new ones
+    passed :func:`checked_for_serving`, so a broken file leaves the old ones
+    (and the workers built from them) in place.
+    """
+
+    def __init__(self, cli: CliContext, db_alias: str | None) -> None:
+        self._config_path = cli.config_path
+        self._db_alias = db_alias
+        self.serving = checked_for_serving(cli, db_alias)
+
+    def __call__(self) -> Flask:
+        """The app of one worker (built after the fork)."""
+        return build_app(self.serving.config, self.serving.plugins)
+
+    def reload(self) -> str:
+        """Read the configuration file again; keep it if it passes; what changed, in a line."""
+        fresh = checked_for_serving(CliContext(config_path=self._config_path), self._db_alias)
+        change = config_changes(self.serving.config, fresh.config)
+        self.serving = fresh
+        return change
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
@@ -62,7 +147,8 @@ def build_app(config: Config, plugins: Plugins) -> Flask:
     "--threads/--no-threads",
     default=True,
     show_default=True,
-    help=f"Answer requests in {THREADS_PER_WORKER} threads per worker (else one at a time).",
+    help="Answer requests in threads (one per admission slot, plus "
+    f"{RESERVED_THREADS} for cheap requests) in each worker, else one at a time.",
 )
 @click.option(
     "--graceful-timeout",
@@ -89,26 +175,18 @@ def serve_command(
     access_log: bool,
     db_alias: str | None,
 ) -> None:
-    """Serve the web UI and the JSON API (never in debug mode)."""
-    config = cli.config
-    if db_alias is not None:
-        config.database(db_alias)  # unknown alias: a clear error before starting
-        config = dataclasses.replace(config, default_database=db_alias)
-    db = cli.database(config.default_database)
-    db.search_tags(page_size=1)  # fail now, with a message, if the database is unusable
-    description = (db.alias, db.location)
-    plugins = cli.plugins  # loaded once here; workers inherit them when forked
-    cli.close()  # no connection may cross the fork
-    prepare_own_databases(config)  # opened and closed: nothing crosses the fork
+    """Serve the web UI and the JSON API (never in debug mode; SIGHUP: re-read the config)."""
+    served = ServedApp(cli, db_alias)
+    alias, location = served.serving.config.default_database, served.serving.location
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
-    click.echo(f"Payload Inspector serving database {description[0]!r} ({description[1]})")
+    click.echo(f"Payload Inspector serving database {alias!r} ({location})")
     click.echo(f"Open http://{shown}:{port}/ in your browser (Ctrl-C to stop)")
     options = ServeOptions(
         host=host,
         port=port,
         workers=workers,
-        threads=THREADS_PER_WORKER if threads else 1,
+        threads=request_threads(served.serving.config) if threads else 1,
         graceful_timeout=graceful_timeout,
         access_log=access_log,
     )
-    run_server(functools.partial(build_app, config, plugins), options)
+    run_server(served, options)

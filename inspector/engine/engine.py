@@ -125,12 +125,18 @@ class Engine:
         until: int | None = None,
         snapshot: Any = None,
     ) -> IovList:
-        """IOVs of a tag (cached for a short time; pinned snapshots alike)."""
+        """IOVs of a tag (cached for a short time; pinned snapshots alike).
+
+        Reading a list is expensive work (a 10,000-IOV list is tens of
+        milliseconds, a distinct ``snapshot`` per request misses every time):
+        a miss passes :attr:`admission`, or is refused at once.
+        """
         db = self.database(alias)
         key = (db.alias, tag, since, until, snapshot)
         with self.iov_lists.lookup(key) as slot:
             if slot.missing:
-                slot.value = db.iovs(tag, since=since, until=until, snapshot=snapshot)
+                with self.admission.enter():
+                    slot.value = db.iovs(tag, since=since, until=until, snapshot=snapshot)
         return slot.value
 
     def check_history_size(self, iovs: IovList) -> None:

@@ -14,6 +14,7 @@ import gzip
 import hashlib
 import json
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -162,22 +163,29 @@ class WebState:
         self.engine.close()
         self.annotations.close()
 
-    def plot(self, query: PlotRequest, *, background: bool = False) -> PlotObject:
+    def plot(self, query: PlotRequest) -> PlotObject:
         """The plot object of a query (briefly cached: one page load, several formats).
 
-        A request's miss passes the engine's admission (:class:`Overloaded`
-        when every slot is taken); a ``background`` job's does not (the job
-        pool bounds it already).
+        A miss passes the engine's admission (:class:`Overloaded` when every
+        slot is taken), except on a job's thread: the job pool bounds those
+        already (:meth:`inspector.admission.Admission.exempt`).
         """
         with self.plots.lookup(query.cache_key) as slot:
             if slot.missing:
-                with self._admitted(background):  # a cold plot: admitted, or a fast 503
+                with self._admitted():  # a cold plot: admitted, or a fast 503
                     slot.value = self.engine.plot(query)
         return slot.value
 
-    def _admitted(self, background: bool) -> contextlib.AbstractContextManager[None]:
-        """The engine's admission for a request's expensive work; nothing for a job's."""
-        return contextlib.nullcontext() if background else self.engine.admission.enter()
+    @contextlib.contextmanager
+    def _admitted(self, fmt: str = ITEM) -> Iterator[None]:
+        """The admission of expensive work in ``fmt``.
+
+        A PNG passes the browser's gate first (refused before its page is
+        built), then the engine's, as every cold plot and render does.
+        """
+        browser = self.tools.admitted(fmt) if fmt != ITEM else contextlib.nullcontext()
+        with browser, self.engine.admission.enter():
+            yield
 
     def rendered(
         self,
@@ -185,15 +193,13 @@ class WebState:
         fmt: str,
         now: dt.datetime,
         markers: tuple[Any, ...] = (),
-        *,
-        background: bool = False,
     ) -> Rendered:
         """The bytes of a plot in ``fmt``: an export format, ``item`` (the page's drawing) or
         ``values`` (that drawing's data, for a zoom).
 
         ``markers`` (annotation markers, a view option) are part of the key.
-        A request's miss passes the engine's admission (:class:`Overloaded`
-        when every slot is taken); a ``background`` job's does not.
+        A miss passes the admission (:class:`Overloaded` when every slot is
+        taken), except on a job's thread, as for :meth:`plot`.
         """
         if fmt not in DRAWINGS:
             self.tools.usable(fmt)  # unknown: 404; no browser for it: 503, before any work
@@ -201,18 +207,16 @@ class WebState:
         key = _rendered_key(query, fmt, markers)
         with cache.lookup(key) as slot:
             if slot.missing:
-                with self._admitted(background):  # a miss is expensive work
-                    slot.value = self._render(query, fmt, markers, background=background)
+                with self._admitted(fmt):  # a miss is expensive work
+                    slot.value = self._render(query, fmt, markers)
         return slot.value
 
     def has_pinned(self, query: PlotRequest, fmt: str) -> bool:
         """Whether the pinned cache holds ``query`` in ``fmt`` already (no notes drawn)."""
         return _rendered_key(query, fmt, ()) in self.pinned
 
-    def _render(
-        self, query: PlotRequest, fmt: str, markers: tuple[Any, ...] = (), *, background: bool
-    ) -> Rendered:
-        plot = self.plot(query, background=background)
+    def _render(self, query: PlotRequest, fmt: str, markers: tuple[Any, ...] = ()) -> Rendered:
+        plot = self.plot(query)
         database = self.engine.database(query.db)
         context = render_context(self.tools, database, plot, query, annotations=markers)
         if fmt == ITEM:  # the page fetches layouts by URL instead of inlining them

@@ -322,6 +322,20 @@ def test_a_cold_plot_beyond_the_slots_is_refused_at_once_with_retry_after(
     assert outcomes == [] and state(app).engine.admission.held == 2  # the blockers still block
 
 
+def test_a_cold_iov_list_beyond_the_slots_is_refused_and_a_cached_one_answers(
+    saturated: tuple[Flask, list[Any]],
+) -> None:
+    """Reading a list is expensive work too: distinct snapshots must not park threads."""
+    app, outcomes = saturated
+    iovs = f"/api/v1/tags/{LONG_TAG}/iovs?page[size]=1"
+    cold = _answer_while_blocked(app, f"{iovs}&snapshot=2030-01-01T00:00:{next(_fresh) % 60:02d}Z")
+    assert cold.status_code == 503 and cold.headers["Retry-After"] == "2"
+    assert "all 2 slots" in json.loads(cold.data)["errors"][0]["detail"]
+    # the saturating plots read the newest list: it is cached, so it answers
+    assert _answer_while_blocked(app, iovs).status_code == 200
+    assert outcomes == []
+
+
 def test_a_background_job_render_is_never_refused_by_the_admission(long_db: Path) -> None:
     """A job's own pool bounds it: its render, and the cold plot under it, pass a full gate."""
     flask_app = _app(long_db, EngineSettings(workers=1, admitted_per_worker=2))
@@ -343,7 +357,8 @@ def test_a_background_job_render_is_never_refused_by_the_admission(long_db: Path
     try:
         with flask_app.app_context():
             assert query.cache_key not in web.plots  # the plot under the render is cold too
-            rendered = web.rendered(query, "json", request_time(), background=True)
+            with gate.exempt():  # as a job's work runs
+                rendered = web.rendered(query, "json", request_time())
         assert rendered.body and gate.held == gate.slots and gate.refused == 0
     finally:
         release.set()
@@ -380,6 +395,8 @@ def test_pngs_beyond_concurrency_and_queue_are_refused_at_once(long_db: Path) ->
         assert response.status_code == 503 and response.headers["Retry-After"] == "2"
         assert "PNG exports" in response.get_data(as_text=True)
         assert png_gate.refused == 1 and state(app).engine.admission.held == 0
+        # refused before any work: the plot under it was not even computed
+        assert state(app).engine.decodes == 0
     finally:
         state(app).close()
 

@@ -25,6 +25,7 @@ from live_servers import inspector_server
 from sqlalchemy import create_engine, func, select
 
 from inspector.annotations.store import AnnotationStore, meta_table
+from inspector.errors import DatabaseUnavailable
 
 STARTS: Final = 20 if os.environ.get("INSPECTOR_STRESS") else 5
 
@@ -74,3 +75,16 @@ def test_stores_racing_on_a_new_database_all_open(tmp_path: Path) -> None:
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(meta_table)).scalar() == 1
     engine.dispose()
+
+
+def test_a_database_that_cannot_be_opened_fails_at_once_not_after_retries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a lost race is tried again: any other error is the user's to fix, reported now."""
+    waits: list[float] = []
+    monkeypatch.setattr("inspector.annotations.store.time.sleep", waits.append)
+    folder = tmp_path / "a-folder.sqlite"
+    folder.mkdir()  # a folder where the file should be: SQLite cannot open it
+    with pytest.raises(DatabaseUnavailable, match="unable to open database file"):
+        AnnotationStore(f"sqlite:///{folder}")
+    assert waits == []

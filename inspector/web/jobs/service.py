@@ -89,13 +89,15 @@ def _start(web: WebState, pinned: PlotRequest, asked: PlotRequest, total: int) -
     limit = web.jobs.settings.time_limit
 
     def work(progress: Progress) -> None:
-        web.plots.get_or_compute(
-            data.cache_key,
-            lambda: web.engine.plot(data, progress, time_limit=limit),
-        )
-        # The finished result lands in the rendered cache: polls and the
-        # result link are then answered from there.
-        web.rendered(data, "json", request_time(), background=True)
+        # The job pool bounds jobs: their reads, plot and render pass no request gate.
+        with web.engine.admission.exempt():
+            web.plots.get_or_compute(
+                data.cache_key,
+                lambda: web.engine.plot(data, progress, time_limit=limit),
+            )
+            # The finished result lands in the rendered cache: polls and the
+            # result link are then answered from there.
+            web.rendered(data, "json", request_time())
 
     alias = asked.cache_key if asked.cache_key != data.cache_key else None
     view, _ = web.jobs.submit(data.cache_key, data.drawer, work, total=total, alias=alias)

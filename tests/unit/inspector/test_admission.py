@@ -61,3 +61,25 @@ def test_a_thread_holding_a_slot_passes_again_without_a_second() -> None:
 def test_a_gate_needs_a_slot() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         Admission("plots", 0, "plots")
+
+
+def test_exempt_work_passes_a_full_gate_without_a_slot() -> None:
+    """A background job's thread: bounded by its own pool, never refused by requests' slots."""
+    gate = Admission("plots", 1, "test work")
+    with gate.enter():
+        outcomes: list[str] = []
+
+        def job() -> None:
+            with gate.exempt(), gate.enter():  # as the reads under the job's plot do
+                outcomes.append(f"held {gate.held}")
+            try:
+                with gate.enter():  # no longer exempt: refused like any request
+                    outcomes.append("admitted")
+            except Overloaded:
+                outcomes.append("refused")
+
+        thread = threading.Thread(target=job)
+        thread.start()
+        thread.join(timeout=30)
+    assert outcomes == ["held 1", "refused"]
+    assert gate.held == 0 and gate.refused == 1

@@ -20,16 +20,23 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from live_servers import HttpServer, inspector_server
 from prometheus_client.parser import text_string_to_metric_families
 
+#: The slow test plugin's plot (on the hand-made database's run-based beam spot tag).
+SLOW_PLOT = "slowtest.wait?tag=BS_run"
+
 SLOW_PLUGIN = '''\
 """A drawer that marks when it starts, then takes SLOW_SECONDS (written by the test)."""
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -122,9 +129,15 @@ def test_probes_and_metrics_summed_over_two_workers(
     assert not list(tmp_path.glob("inspector-metrics-*")), "metrics folder left behind"
 
 
-def test_sigterm_lets_the_in_flight_request_finish(
+@contextmanager
+def slow_request_in_flight(
     config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> Iterator[tuple[HttpServer, dict[str, tuple[int, bytes]]]]:
+    """A one-worker server (with the slow test plugin) and a 2 s request it has started.
+
+    The request's status and body land in the dictionary once it is answered
+    (the thread is joined on exit).
+    """
     (tmp_path / "slow_plugin.py").write_text(SLOW_PLUGIN)
     launcher = tmp_path / "launch.py"
     launcher.write_text(LAUNCHER)
@@ -135,22 +148,51 @@ def test_sigterm_lets_the_in_flight_request_finish(
     command = [sys.executable, str(launcher), str(tmp_path)]
     with inspector_server(config, tmp_path, ["--workers", "1"], command=command) as server:
         slow = threading.Thread(
-            target=lambda: answer.setdefault(
-                "slow", server.get("/api/v1/plots/slowtest.wait?tag=BS_run")
-            )
+            target=lambda: answer.setdefault("slow", server.get(f"/api/v1/plots/{SLOW_PLOT}"))
         )
         slow.start()
         deadline = time.monotonic() + 30
         while not marker.exists():
             assert time.monotonic() < deadline, server.log_tail()
             time.sleep(0.05)
+        try:
+            yield server, answer
+        finally:
+            slow.join(timeout=30)
+
+
+def test_sigterm_lets_the_in_flight_request_finish(
+    config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with slow_request_in_flight(config, tmp_path, monkeypatch) as (server, answer):
         server.process.send_signal(signal.SIGTERM)
-        slow.join(timeout=30)
         assert server.process.wait(timeout=30) == 0, server.log_tail()
     assert answer["slow"][0] == 200, answer
     log = server.log.read_text()
     assert "Handling signal: term" in log
     assert re.search(r'"GET /api/v1/plots/slowtest.wait\?tag=BS_run HTTP/1.1" 200 \d+ (\d+)ms', log)
+
+
+def test_sighup_lets_the_in_flight_request_finish_and_keeps_the_launchers_plugins(
+    config: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    handmade_path: tuple[Path, dict[str, str]],
+) -> None:
+    """The old worker answers its request; the new one has the new alias and the same plugins."""
+    with slow_request_in_flight(config, tmp_path, monkeypatch) as (server, answer):
+        config.write_text(f'{config.read_text()}[databases.more]\npath = "{handmade_path[0]}"\n')
+        server.process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 30
+        while b'"alias":"more"' not in server.get("/api/v1")[1]:
+            assert time.monotonic() < deadline, server.log_tail()
+            time.sleep(0.05)
+        # The new worker's plugins are the launcher's, not only the installed ones.
+        assert b'"id":"slowtest.wait"' in server.get("/api/v1/drawers")[1]
+    assert answer["slow"][0] == 200, answer
+    log = server.log.read_text()
+    assert "reloaded configuration: aliases +more" in log
+    assert log.index("Worker exiting") > log.index("Hang up")
 
 
 @pytest.mark.parametrize(

@@ -79,3 +79,14 @@ def test_bad_database_fails_before_listening(
     )
     assert proc.returncode == code
     assert message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_request_threads_outnumber_the_admission_slots() -> None:
+    """Expensive work may take every slot and still leave threads for /healthz and cache hits."""
+    from inspector.cli.serve import RESERVED_THREADS, request_threads
+    from inspector.config import Config
+    from inspector.engine import EngineSettings
+
+    settings = EngineSettings(workers=3, admitted_per_worker=2)
+    config = Config({}, "none", engine=settings)
+    assert request_threads(config) == 6 + RESERVED_THREADS > settings.admission_slots
