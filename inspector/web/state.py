@@ -183,7 +183,7 @@ class WebState:
         A PNG passes the browser's gate first (refused before its page is
         built), then the engine's, as every cold plot and render does.
         """
-        browser = self.tools.admitted(fmt) if fmt != ITEM else contextlib.nullcontext()
+        browser = self.tools.admitted(fmt) if fmt not in DRAWINGS else contextlib.nullcontext()
         with browser, self.engine.admission.enter():
             yield
 
