@@ -11,6 +11,7 @@ BENCHMARKS = [
     "bench_decode",
     "bench_history",
     "bench_map",
+    "bench_zoom",
     "bench_backends",
     "bench_jobs",
     "bench_serve",

@@ -18,8 +18,8 @@ Two roles:
 * *data* fields (:class:`PlotRequest`) pin what is plotted: a link with a
   ``snapshot`` in the past always shows the same plot;
 * *view* fields (:class:`PlotView`) change only the output (axis, size, the
-  annotation fingerprint, the series of a CMS export); they are not part of
-  the data's cache key.
+  x range a history is zoomed to, the annotation fingerprint, the series of
+  a CMS export); they are not part of the data's cache key.
 
 Every other name in a query is a drawer parameter, validated by the engine.
 This module is pure: no Flask, no click (the edges adapt it).
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -46,6 +47,7 @@ __all__ = [
     "RequestField",
     "request_fields",
     "reserved_names",
+    "zoom_bounds",
 ]
 
 #: Longest value any query argument may have.
@@ -78,6 +80,8 @@ class FieldSpec:
     required: bool = False
     cli: bool = True
     option: str | None = None
+    #: what the drawing option holds, from the field's (parsed) text
+    option_value: Callable[[str], Any] = str
 
 
 def _spec(help: str, **kwargs: Any) -> dict[str, FieldSpec]:
@@ -111,6 +115,36 @@ def _fingerprint(name: str, text: str) -> str:
     return text
 
 
+def _zoom(name: str, text: str) -> str:
+    """``start,end`` on the history's x axis, start before end; written back canonically.
+
+    Canonical (shortest exact float text, no ``.0``) so that one range is one cache key.
+    """
+    bounds = text.split(",")
+    try:
+        start, end = float(bounds[0]), float(bounds[-1])
+    except ValueError:
+        start = end = math.nan
+    if len(bounds) != 2 or math.isnan(start) or math.isnan(end):
+        raise InvalidParameter(name, f"{text!r} is not two numbers 'start,end'")
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise InvalidParameter(name, f"{text!r} is not two finite numbers")
+    if not start < end:
+        raise InvalidParameter(name, f"start {start:g} is not before end {end:g}")
+    return f"{_number(start)},{_number(end)}"
+
+
+def _number(value: float) -> str:
+    text = repr(value)
+    return text[:-2] if text.endswith(".0") else text
+
+
+def zoom_bounds(text: str) -> tuple[float, float]:
+    """The (start, end) of a canonical ``zoom`` text."""
+    start, end = text.split(",")
+    return float(start), float(end)
+
+
 _SIZE_SCHEMA: Final = {"type": "integer", "minimum": SIZE_RANGE[0], "maximum": SIZE_RANGE[1]}
 
 
@@ -130,7 +164,11 @@ class PlotView:
     width: str | None = field(
         default=None,
         metadata=_spec(
-            "drawing width in pixels (HTML, PNG)", schema=_SIZE_SCHEMA, parse=_size, option="width"
+            "drawing width in pixels (HTML, PNG)",
+            schema=_SIZE_SCHEMA,
+            parse=_size,
+            option="width",
+            option_value=int,
         ),
     )
     height: str | None = field(
@@ -140,6 +178,19 @@ class PlotView:
             schema=_SIZE_SCHEMA,
             parse=_size,
             option="height",
+            option_value=int,
+        ),
+    )
+    zoom: str | None = field(
+        default=None,
+        metadata=_spec(
+            "history drawings: the x range shown, 'start,end' on the x axis (run number, "
+            "run + lumisection/10000 for lumi tags, or UTC milliseconds on a time axis), "
+            "drawn at the detail that range needs",
+            schema={"type": "string", "pattern": "^[^,]+,[^,]+$", "examples": ["379100,379400"]},
+            parse=_zoom,
+            option="zoom",
+            option_value=zoom_bounds,
         ),
     )
     notes: str | None = field(
@@ -163,12 +214,12 @@ class PlotView:
         return tuple(sorted((name, value) for name, value in given if value is not None))
 
     def options(self) -> dict[str, str | int]:
-        """The drawing options the renderers take (``x_axis``, ``width``, ``height``)."""
-        out: dict[str, str | int] = {}
+        """The drawing options the renderers take (``x_axis``, ``width``, ``height``, ``zoom``)."""
+        out: dict[str, Any] = {}
         for f in dataclasses.fields(self):
-            value, option = getattr(self, f.name), f.metadata["request"].option
-            if value is not None and option is not None:
-                out[option] = int(value) if f.metadata["request"].parse is _size else value
+            value, spec = getattr(self, f.name), f.metadata["request"]
+            if value is not None and spec.option is not None:
+                out[spec.option] = spec.option_value(value)
         return out
 
 
@@ -282,8 +333,8 @@ class PlotRequest:
         """Canonical query string; ``overrides`` replace or (with ``None``) drop keys.
 
         ``view=False`` leaves the view fields out (the data's identity);
-        ``alias`` is as in :meth:`query_items`.  ``:`` and ``*`` stay readable
-        (times, run:lumisection, globs).
+        ``alias`` is as in :meth:`query_items`.  ``:``, ``*`` and ``,`` stay readable
+        (times, run:lumisection, globs, zoom ranges).
         """
         items = self.query_items(alias) + (list(self.view.items()) if view else [])
         merged: dict[str, str] = dict(items)
@@ -292,7 +343,7 @@ class PlotRequest:
                 merged.pop(key, None)
             else:
                 merged[key] = value
-        return urlencode(list(merged.items()), safe=":*")
+        return urlencode(list(merged.items()), safe=":*,")
 
     @property
     def cache_key(self) -> str:

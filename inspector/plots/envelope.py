@@ -81,7 +81,10 @@ def history_envelope(plot: History, x: Floats, buckets: int) -> HistoryEnvelope:
     n = plot.iov_count
     if n == 0:
         empty = np.zeros(0, dtype=np.intp)
-        return HistoryEnvelope(empty, empty, empty, np.zeros(0, np.int64), {})
+        nothing = BucketRange(np.zeros(0), np.zeros(0))
+        return HistoryEnvelope(
+            empty, empty, empty, np.zeros(0, np.int64), dict.fromkeys(plot.series, nothing)
+        )
     bucket = _bucket_of(x, max(int(buckets), 1))
     start = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]])
     stop = np.r_[start[1:], n]

@@ -17,11 +17,13 @@ from bokeh.model.util import collect_models
 from bokeh.models.widgets import Div
 from bokeh.resources import INLINE
 
-from inspector.plots import PlotObject
+from inspector.errors import UnsupportedExport
+from inspector.plots import History, PlotObject
 from inspector.render.bokeh_renderers import provenance_text
+from inspector.render.history import history_values
 from inspector.render.registry import RendererRegistry
 
-__all__ = ["deterministic_ids", "json_item_bytes", "standalone_html"]
+__all__ = ["deterministic_ids", "history_values_bytes", "json_item_bytes", "standalone_html"]
 
 
 def json_item_bytes(
@@ -33,6 +35,21 @@ def json_item_bytes(
     """
     model = renderers.render(plot, options)
     return json.dumps(json_item(model), separators=(",", ":")).encode("utf-8")
+
+
+def history_values_bytes(
+    plot: PlotObject, renderers: RendererRegistry, options: Mapping[str, Any] | None = None
+) -> bytes:
+    """The data of a history's drawing (:func:`~inspector.render.history.history_values`).
+
+    What a page swaps into the figure it drew when the user zooms or pans:
+    the same renderer draws it, so it holds what a new document would.
+    Other plot types have no such form: :class:`UnsupportedExport` (a 400).
+    """
+    if not isinstance(plot, History):
+        raise UnsupportedExport(f"only histories have values to refine, not a {plot.plot_type}")
+    values = history_values(renderers.render(plot, options))
+    return json.dumps(values, separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
 def standalone_html(

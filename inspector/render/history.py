@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import dataclasses
+import gzip
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, NamedTuple
 
@@ -12,6 +15,7 @@ from bokeh.models.formatters import (
     BasicTickFormatter,
     DatetimeTickFormatter,
 )
+from bokeh.models.ranges import Range1d
 from bokeh.models.sources import ColumnDataSource
 from bokeh.models.tools import CustomJSHover, HoverTool
 from bokeh.palettes import Category10_10
@@ -22,7 +26,13 @@ from inspector.plots import (
 from inspector.plots.envelope import HistoryEnvelope, history_envelope, needs_envelope
 from inspector.render.fill_bands import add_fill_bands
 
-__all__ = ["AnnotationMarker", "add_annotation_markers", "render_history"]
+__all__ = [
+    "AnnotationMarker",
+    "add_annotation_markers",
+    "decoded_sources",
+    "history_values",
+    "render_history",
+]
 
 from inspector.render.figures import _figure
 
@@ -59,6 +69,23 @@ def _step_edges(x: npt.NDArray[np.float64], plot: History, kind: str) -> npt.NDA
     return np.append(x, x[-1] + max(typical, 0.02 * span, 1e-9))
 
 
+class Window(NamedTuple):
+    """The IOVs a drawing holds: the whole history, or those a zoom shows (with their x)."""
+
+    plot: History
+    x: Floats
+    edges: Floats  # one more than x: where the last IOV drawn ends
+
+
+#: Names of the figure's models that a zoom refines (:func:`history_values`).
+X_RANGE: Final = "history_x"
+CAPTION: Final = "history_caption"
+IOV_SPANS: Final = "history_iov_spans"
+BUCKET_SPANS: Final = "history_bucket_spans"
+#: Prefix of every data source name that a refinement replaces.
+SOURCE_PREFIX: Final = "history_"
+
+
 def render_history(plot: History, options: Mapping[str, Any]) -> Any:
     """Step lines over IOV boundaries, error bands, hover on invisible IOV spans.
 
@@ -66,41 +93,46 @@ def render_history(plot: History, options: Mapping[str, Any]) -> Any:
     drawn from its envelope (:mod:`inspector.plots.envelope`): the IOVs that
     hold each bucket's first, last, lowest and highest values, with a hover
     per bucket; the plot object itself (and every export) keeps every IOV.
+
+    ``options["zoom"]`` (start, end on the x axis) draws only the IOVs in
+    that range, at the detail it needs, and opens the figure on it; the
+    reset tool goes back to the whole history.  Both hovers (per IOV and per
+    bucket) are always there, one of them empty, and every data source is
+    named, so that a page can swap in the values of another range
+    (:func:`history_values`) without a new document.
     """
     x_axis = str(options.get("x_axis", "time" if plot.time_type == "Time" else "since"))
     x, kind = _history_x(plot, x_axis)
-    fig = _figure(plot, options, x_axis_type="datetime" if kind == "datetime" else "linear")
-    _history_axes(fig, plot, kind)
     edges = _step_edges(x, plot, kind)
+    full = _full_range(edges)
+    zoom = options.get("zoom")
+    start, end = zoom or full
+    fig = _figure(
+        plot,
+        options,
+        x_axis_type="datetime" if kind == "datetime" else "linear",
+        x_range=Range1d(start=start, end=end, reset_start=full[0], reset_end=full[1], name=X_RANGE),
+    )
+    _history_axes(fig, plot, kind)
     if options.get("fills") and edges.size:  # run context from the web layer
         add_fill_bands(fig, options["fills"], kind, float(edges[0]), float(edges[-1]))
+    shown = _window(plot, x, edges, zoom)
     pixels = int(options.get("width", 900))
-    envelope = history_envelope(plot, x, pixels) if needs_envelope(plot.iov_count, pixels) else None
-    keep = None if envelope is None else envelope.keep
-    visible, extent = _history_series(fig, plot, x, edges, keep)
-    if envelope is None:
-        spans, tooltips, formatters = _iov_hover(fig, plot, x, edges)
-    else:
-        spans, tooltips, formatters = _bucket_hover(fig, plot, x, edges, envelope)
-        _envelope_caption(fig, plot, envelope)
-    # `step` glyphs have no hit-testing.  Invisible quads spanning each IOV's
-    # (or bucket's) x range take the hover, so the tooltip names the IOV
-    # under the pointer anywhere inside it (a line would snap to the nearest start).
-    hover_spans = fig.quad(
-        left="x",
-        right="x_end",
-        bottom=extent[0],
-        top=extent[1],
-        source=spans,
-        fill_alpha=0.0,
-        line_alpha=0.0,
-        hover_fill_alpha=0.06,
-        hover_fill_color="#555555",
+    envelope = None
+    if needs_envelope(shown.plot.iov_count, pixels):
+        envelope = history_envelope(shown.plot, shown.x, pixels)
+    visible, extent = _history_series(fig, shown, None if envelope is None else envelope.keep)
+    _add_hovers(fig, shown, envelope, extent)
+    fig.add_layout(
+        Title(
+            text=_caption(shown.plot.iov_count, envelope),
+            text_font_size="11px",
+            text_font_style="italic",
+            name=CAPTION,
+        ),
+        "above",
     )
     fig.y_range.renderers = visible
-    fig.add_tools(
-        HoverTool(renderers=[hover_spans], tooltips=tooltips, formatters=formatters, mode="vline")
-    )
     fig.legend.click_policy = "hide"
     fig.legend.location = "top_left"
     if options.get("annotations"):
@@ -108,12 +140,195 @@ def render_history(plot: History, options: Mapping[str, Any]) -> Any:
     return fig
 
 
+def history_values(fig: Any) -> dict[str, Any]:
+    """What a zoom refinement sends instead of a new document: the drawing's data only.
+
+    Read from the figure :func:`render_history` drew, so a refinement holds
+    exactly what a document of that range would: each named data source's
+    columns (:func:`_column`), the caption, the x range and the y extent of
+    the hover spans (the page sets them on the spans' glyphs).
+    """
+    spans = fig.select_one({"name": IOV_SPANS}).glyph
+    x_range = fig.select_one({"name": X_RANGE})
+    return {
+        "sources": _sources(fig),
+        "caption": fig.select_one({"name": CAPTION}).text,
+        "range": [x_range.start, x_range.end],
+        "extent": [spans.bottom, spans.top],
+    }
+
+
+def _sources(fig: Any) -> dict[str, dict[str, Any]]:
+    """Each named source's columns; a column equal to one sent before refers to it.
+
+    A series' steps and its error band share their x, for one: sent once
+    (``{"same_as": [source, column]}``), the answer stays within what gzip
+    over HTTP would have deduplicated in a document.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    sent: dict[tuple[str, str], list[str]] = {}  # (dtype, data) → where it went first
+    named = [s for s in fig.select({"type": ColumnDataSource}) if s.name]
+    # By name: the same drawing gives the same bytes (and ETag) in every process.
+    for source in sorted(named, key=lambda s: str(s.name)):
+        if not source.name.startswith(SOURCE_PREFIX):
+            continue
+        columns = out[source.name] = {}
+        for name, values in source.data.items():
+            wire = _column(values)
+            key = (wire["dtype"], str(wire["data"]))
+            if wire["dtype"] != "str" and key in sent:
+                wire = {"same_as": sent[key]}
+            else:
+                sent.setdefault(key, [source.name, name])
+            columns[name] = wire
+    return out
+
+
+def decoded_sources(values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The sources of a :func:`history_values` answer as arrays (text as lists): what the page
+    decodes, for tests and benchmarks."""
+    out: dict[str, dict[str, Any]] = {}
+    for source, columns in values["sources"].items():
+        out[source] = {}
+        for name, wire in columns.items():
+            if "same_as" in wire:
+                first, column = wire["same_as"]
+                out[source][name] = out[first][column]
+            elif wire["dtype"] == "str":
+                out[source][name] = wire["data"]
+            else:
+                raw = base64.b64decode(wire["data"])
+                raw = gzip.decompress(raw) if wire.get("gzip") else raw
+                out[source][name] = np.frombuffer(raw, wire["dtype"])
+    return out
+
+
+#: numpy kind → the little-endian type a refinement's column is sent as.
+_WIRE_TYPES: Final = {"f": "<f8", "i": "<i4", "u": "<i4", "b": "<u1"}
+
+
+def _column(values: Any) -> dict[str, Any]:
+    """One column: numbers as base64 of little-endian ``float64``/``int32``, text as a list.
+
+    Binary, as in the document itself: exact and NaN kept.  Like Bokeh's own
+    buffers, a column is gzip-compressed before base64 when that is smaller
+    (``"gzip": true``): gzip over base64 text, as HTTP would do, saves far
+    less.  Integers beyond 32 bits go as ``float64`` (like BokehJS holds them).
+    """
+    array = np.asarray(values)
+    wire = _WIRE_TYPES.get(array.dtype.kind)
+    if wire is None:
+        return {"dtype": "str", "data": [str(v) for v in array.tolist()]}
+    if wire == "<i4" and array.size and not _fits_int32(array):
+        wire = "<f8"
+    raw = np.ascontiguousarray(array, dtype=wire).tobytes()
+    packed = gzip.compress(raw, 9, mtime=0)
+    column: dict[str, Any] = {"dtype": np.dtype(wire).name}
+    if len(packed) < len(raw):
+        column["gzip"], raw = True, packed
+    column["data"] = base64.b64encode(raw).decode("ascii")
+    return column
+
+
+def _fits_int32(array: npt.NDArray[Any]) -> bool:
+    return int(array.min()) >= -(2**31) and int(array.max()) < 2**31
+
+
+def _full_range(edges: Floats) -> tuple[float, float]:
+    """The x range of the whole history, 2% of its span either side."""
+    if edges.size == 0:
+        return 0.0, 1.0
+    lo, hi = float(edges[0]), float(edges[-1])
+    pad = 0.02 * (hi - lo) or 1.0
+    return lo - pad, hi + pad
+
+
+def _window(plot: History, x: Floats, edges: Floats, zoom: tuple[float, float] | None) -> Window:
+    """The IOVs overlapping ``zoom`` (all of them without one): a view, nothing copied."""
+    if zoom is None:
+        return Window(plot, x, edges)
+    first = max(int(np.searchsorted(x, zoom[0], side="right")) - 1, 0)
+    stop = max(int(np.searchsorted(x, zoom[1], side="left")), first)
+    return _slice(Window(plot, x, edges), first, stop)
+
+
+def _slice(whole: Window, first: int, stop: int) -> Window:
+    """IOVs ``first`` to ``stop`` (exclusive) of ``whole``."""
+    cut = slice(first, stop)
+    plot = whole.plot
+
+    def column(values: npt.NDArray[Any] | None) -> npt.NDArray[Any] | None:
+        return None if values is None else values[cut]
+
+    part = dataclasses.replace(
+        plot,
+        since=plot.since[cut],
+        until=plot.until[cut],
+        series={
+            name: dataclasses.replace(s, values=s.values[cut], errors=column(s.errors))
+            for name, s in plot.series.items()
+        },
+        payload_hash=column(plot.payload_hash),
+        insertion_time=column(plot.insertion_time),
+        time=column(plot.time),
+    )
+    edges = whole.edges[first : stop + 1] if stop > first else whole.edges[:0]
+    return Window(part, whole.x[cut], edges)
+
+
+def _caption(iovs: int, envelope: HistoryEnvelope | None) -> str:
+    """Say how much is drawn: nothing is reduced silently."""
+    if envelope is None:
+        return f"{iovs:,} IOVs, each drawn"
+    return (
+        f"{iovs:,} IOVs shown as {envelope.buckets:,} buckets "
+        "(first, last, min and max of each); zoom in for every IOV"
+    )
+
+
+def _add_hovers(
+    fig: Any, shown: Window, envelope: HistoryEnvelope | None, extent: tuple[float, float]
+) -> None:
+    """The per-IOV and the per-bucket hover; the one not in use has an empty source.
+
+    `step` glyphs have no hit-testing.  Invisible quads spanning each IOV's
+    (or bucket's) x range take the hover, so the tooltip names the IOV under
+    the pointer anywhere inside it (a line would snap to the nearest start).
+    The smallest window makes the columns of the hover not in use.
+    """
+    if envelope is None:
+        iovs = _iov_hover(shown)
+        buckets = _bucket_hover(shown, history_envelope(shown.plot, shown.x, 1))
+        buckets[0].data = {name: column[:0] for name, column in buckets[0].data.items()}
+    else:
+        iovs = _iov_hover(_slice(shown, 0, min(shown.plot.iov_count, 1)))
+        iovs[0].data = {name: column[:0] for name, column in iovs[0].data.items()}
+        buckets = _bucket_hover(shown, envelope)
+    for name, (source, tooltips, formatters) in ((IOV_SPANS, iovs), (BUCKET_SPANS, buckets)):
+        spans = fig.quad(
+            left="x",
+            right="x_end",
+            bottom=extent[0],
+            top=extent[1],
+            source=source,
+            fill_alpha=0.0,
+            line_alpha=0.0,
+            hover_fill_alpha=0.06,
+            hover_fill_color="#555555",
+            name=name,
+        )
+        fig.add_tools(
+            HoverTool(renderers=[spans], tooltips=tooltips, formatters=formatters, mode="vline")
+        )
+
+
 Hover = tuple[ColumnDataSource, list[tuple[str, str]], dict[str, Any]]
 
 
-def _iov_hover(fig: Any, plot: History, x: Floats, edges: Floats) -> Hover:
+def _iov_hover(shown: Window) -> Hover:
     """One hover span per IOV: its since, until, values (± errors), payload and insertion."""
-    source = ColumnDataSource({"x": x, "x_end": edges[1:]})
+    plot = shown.plot
+    source = ColumnDataSource({"x": shown.x, "x_end": shown.edges[1:]}, name="history_iovs")
     tooltips, formatters = _iov_bounds(source, plot.since, plot.until, plot.time_type)
     for i, (name, series) in enumerate(plot.series.items()):
         label, unit = series.label or name, series.unit
@@ -127,13 +342,17 @@ def _iov_hover(fig: Any, plot: History, x: Floats, edges: Floats) -> Hover:
     return source, tooltips, formatters
 
 
-def _bucket_hover(
-    fig: Any, plot: History, x: Floats, edges: Floats, envelope: HistoryEnvelope
-) -> Hover:
+def _bucket_hover(shown: Window, envelope: HistoryEnvelope) -> Hover:
     """One hover span per bucket: how many IOVs and payloads, their range, each series' min..max."""
-    start, stop = envelope.start, envelope.stop
+    plot, start, stop = shown.plot, envelope.start, envelope.stop
     source = ColumnDataSource(
-        {"x": x[start], "x_end": edges[stop], "n": envelope.iovs, "p": envelope.payloads}
+        {
+            "x": shown.x[start],
+            "x_end": shown.edges[stop],
+            "n": envelope.iovs,
+            "p": envelope.payloads,
+        },
+        name="history_buckets",
     )
     tooltips, formatters = _iov_bounds(
         source, plot.since[start], plot.until[stop - 1], plot.time_type
@@ -165,15 +384,6 @@ def _iov_bounds(
     return tooltips, formatters
 
 
-def _envelope_caption(fig: Any, plot: History, envelope: HistoryEnvelope) -> None:
-    """Say that the drawing is reduced, and how much: nothing is hidden silently."""
-    text = (
-        f"{plot.iov_count:,} IOVs shown as {envelope.buckets:,} buckets "
-        "(first, last, min and max of each); zoom in for every IOV"
-    )
-    fig.add_layout(Title(text=text, text_font_size="11px", text_font_style="italic"), "above")
-
-
 def _history_axes(fig: Any, plot: History, kind: str) -> None:
     """Axis labels and tick formats of a history (no 4.000e+5 run numbers)."""
     fig.yaxis.axis_label = plot.y_label
@@ -192,13 +402,15 @@ def _history_axes(fig: Any, plot: History, kind: str) -> None:
 
 
 def _history_series(
-    fig: Any, plot: History, x: Floats, edges: Floats, keep: Index | None
+    fig: Any, shown: Window, keep: Index | None
 ) -> tuple[list[Any], tuple[float, float]]:
     """Each series as steps (and an error band): the renderers drawn, and the y extent.
 
     ``keep`` (an envelope's IOVs) draws those IOVs only, each until the next
-    one kept; ``None`` draws every IOV.
+    one kept; ``None`` draws every IOV.  Series ``i`` is drawn from the
+    sources ``history_steps_i`` and ``history_band_i``.
     """
+    plot, x, edges = shown
     drawn_edges = edges if keep is None else np.append(x[keep], edges[-1])
     visible = []
     lows, highs = [], []
@@ -220,14 +432,16 @@ def _history_series(
                     x="x",
                     y1="lo",
                     y2="hi",
-                    source=ColumnDataSource(band),
+                    source=ColumnDataSource(band, name=f"history_band_{i}"),
                     step_mode="after",
                     fill_color=colour,
                     fill_alpha=0.2,
                     legend_label=label,
                 )
             )
-        steps = ColumnDataSource({"x": drawn_edges, "y": np.append(values, values[-1:])})
+        steps = ColumnDataSource(
+            {"x": drawn_edges, "y": np.append(values, values[-1:])}, name=f"history_steps_{i}"
+        )
         visible.append(
             fig.step(
                 x="x",
@@ -252,12 +466,14 @@ def _iov_metadata_hover(
 ) -> None:
     """Payload hash and insertion time of each IOV in the tooltip, when the plot has them."""
     if plot.payload_hash is not None:
-        # Ten thousand IOVs share about a thousand payloads: send each hash once.
+        # Ten thousand IOVs share about a thousand payloads: send each hash once
+        # (in a source of its own, which a refinement replaces with the hover's).
         hashes, index = np.unique(np.asarray(plot.payload_hash), return_inverse=True)
         source.data["h"] = index.astype(np.int32)
         tooltips.append(("payload", "@h{custom}"))
+        names = ColumnDataSource({"hash": hashes.tolist()}, name="history_hashes")
         formatters["@h"] = CustomJSHover(
-            args={"hashes": hashes.tolist()}, code="return hashes[value]"
+            args={"hashes": names}, code="return hashes.data.hash[value]"
         )
     if plot.insertion_time is not None:
         source.data["ins"] = _milliseconds(plot.insertion_time)

@@ -1,4 +1,4 @@
-"""Every error becomes a clear answer: JSON:API errors under /api, pages elsewhere.
+"""Every error becomes a clear answer: JSON:API errors under /api and for JSON, pages elsewhere.
 
 User input never produces a 500 or a traceback: product errors carry their
 status (:mod:`inspector.errors`), unknown routes are 404, and anything
@@ -21,8 +21,13 @@ log = logging.getLogger(__name__)
 
 
 def is_api() -> bool:
-    """Whether the current request is for the JSON API."""
-    return request.path.startswith("/api/")
+    """Whether the current request is for the JSON API, or for JSON at all.
+
+    A path ending in ``.json`` (the plot page's drawing and zoom values, the
+    JSON export) is read by a script or a program, not by a person: its
+    errors are JSON:API errors naming the parameter, as the API's are.
+    """
+    return request.path.startswith("/api/") or request.path.endswith(".json")
 
 
 def json_error(status: int, title: str, detail: str, parameter: str | None = None) -> Response:

@@ -29,6 +29,7 @@ from inspector.jobs import JobManager
 from inspector.plots import PlotObject
 from inspector.plugin import Plugins
 from inspector.render import json_item_bytes
+from inspector.render.export import history_values_bytes
 from inspector.render.exports import RenderTools, export, render_context
 from inspector.render.geometry_json import EncodedGeometry, encode_geometry
 from inspector.render.png import PngRenderer
@@ -39,6 +40,10 @@ __all__ = ["Rendered", "RenderedCodec", "WebState", "request_time", "state"]
 EXTENSION = "payload_inspector"
 #: The plot page's drawing (``bokeh.embed.json_item``), cached beside the exports.
 ITEM: Final = "item"
+#: A history drawing's data alone, for a range the user zoomed to (no new document).
+VALUES: Final = "values"
+#: What only the plot page draws: not export formats.
+DRAWINGS: Final = frozenset({ITEM, VALUES})
 JSON: Final = "application/json"
 
 
@@ -178,7 +183,7 @@ class WebState:
         A PNG passes the browser's gate first (refused before its page is
         built), then the engine's, as every cold plot and render does.
         """
-        browser = self.tools.admitted(fmt) if fmt != ITEM else contextlib.nullcontext()
+        browser = self.tools.admitted(fmt) if fmt not in DRAWINGS else contextlib.nullcontext()
         with browser, self.engine.admission.enter():
             yield
 
@@ -189,13 +194,14 @@ class WebState:
         now: dt.datetime,
         markers: tuple[Any, ...] = (),
     ) -> Rendered:
-        """The bytes of a plot in ``fmt``: an export format, or ``item`` (the page's drawing).
+        """The bytes of a plot in ``fmt``: an export format, ``item`` (the page's drawing) or
+        ``values`` (that drawing's data, for a zoom).
 
         ``markers`` (annotation markers, a view option) are part of the key.
         A miss passes the admission (:class:`Overloaded` when every slot is
         taken), except on a job's thread, as for :meth:`plot`.
         """
-        if fmt != ITEM:
+        if fmt not in DRAWINGS:
             self.tools.usable(fmt)  # unknown: 404; no browser for it: 503, before any work
         cache = self.pinned if query.is_pinned(now) else self.latest
         key = _rendered_key(query, fmt, markers)
@@ -216,6 +222,9 @@ class WebState:
         if fmt == ITEM:  # the page fetches layouts by URL instead of inlining them
             options = context.drawing_options(geometry_url=self.geometry_url)
             return Rendered.of(json_item_bytes(plot, self.tools.renderers, options), JSON)
+        if fmt == VALUES:
+            options = context.drawing_options()
+            return Rendered.of(history_values_bytes(plot, self.tools.renderers, options), JSON)
         return Rendered.of(export(plot, fmt, context), self.tools.exports.get(fmt).media_type)
 
     def cache_stats(self) -> list[CacheStats]:

@@ -20,7 +20,7 @@ from inspector.web.notes.auth import current_writer
 from inspector.web.notes.views import markers_fingerprint, plot_markers
 from inspector.web.responses import serve
 from inspector.web.routing import Routes
-from inspector.web.state import request_time, state
+from inspector.web.state import VALUES, request_time, state
 
 __all__ = ["pages"]
 
@@ -68,6 +68,7 @@ def plot_page(drawer: str) -> str:
         same_type=list(same_type.items),
         same_type_total=same_type.total,
         item_url=url_for("pages.plot_item", drawer=drawer) + "?" + drawing,
+        values_url=_values_url(declared, pinned if job else query),
         job=job,
         job_url=job_url(job) if job else None,
         certifications=web.config.certifications,
@@ -77,6 +78,13 @@ def plot_page(drawer: str) -> str:
         kind_help=_KIND_HELP[declared.kind],
         **_links(declared, query, pinned),
     )
+
+
+def _values_url(drawer: Drawer, query: PlotRequest) -> str | None:
+    """Where a history's page fetches the values of the range zoomed to (``zoom`` is added)."""
+    if drawer.kind != "history":
+        return None
+    return url_for("pages.plot_values", drawer=drawer.name) + "?" + query.query_string(zoom=None)
 
 
 def _links(drawer: Drawer, query: PlotRequest, pinned: PlotRequest) -> dict[str, Any]:
@@ -108,6 +116,18 @@ def plot_item(drawer: str) -> Response:
     current = query.view.notes == markers_fingerprint(markers)
     rendered = state().rendered(query, "item", now, markers)
     return serve(rendered, pinned=query.is_pinned(now) and current)
+
+
+@pages.get("/plot/<drawer>/values.json")
+def plot_values(drawer: str) -> Response:
+    """A history drawing's data for the range in ``zoom``: what the page swaps in on a zoom.
+
+    Cached and pinned like ``item.json`` (no notes in it: a snapshot in the
+    past pins it); a plot other than a history is a 400.
+    """
+    query = _query(drawer)
+    now = request_time()
+    return serve(state().rendered(query, VALUES, now), pinned=query.is_pinned(now))
 
 
 @pages.get("/plot/<drawer>/export.<fmt>")

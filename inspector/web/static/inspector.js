@@ -25,7 +25,11 @@
         }
         el.innerHTML = "";
         return Bokeh.embed.embed_item(result.body, el.id)
-          .then(function () { return fillDetectorMap(Bokeh.documents[Bokeh.documents.length - 1]); })
+          .then(function () {
+            var doc = Bokeh.documents[Bokeh.documents.length - 1];
+            refineOnZoom(el, doc);
+            return fillDetectorMap(doc);
+          })
           .then(function () { el.setAttribute("data-drawn", "true"); });
       })
       .catch(function (err) { showError(el, "The plot could not be drawn: " + err); });
@@ -69,6 +73,151 @@
       }
       source.data = {xs: xs, ys: ys, id: id, name: g.names, value: value};
     });
+  }
+
+  // Histories: zooming or panning asks the server for the values of the range
+  // in view (values.json), at the detail it needs, and swaps them into the drawn
+  // figure's named sources; no new document.  The page URL and the permalink
+  // follow with zoom=, so a shared link opens zoomed.
+  var WIRE = {float64: Float64Array, int32: Int32Array, uint8: Uint8Array};
+  var SPANS = ["history_iov_spans", "history_bucket_spans"];
+  var DEBOUNCE_MS = 150;
+
+  // A column of values.json: text as it is, numbers from base64 (gunzipped if marked).
+  function column(wire) {
+    if (wire.dtype === "str") { return Promise.resolve(wire.data); }
+    var raw = bytes(wire.data);
+    var buffer = wire.gzip
+      ? new Response(new Blob([raw]).stream().pipeThrough(new DecompressionStream("gzip"))).arrayBuffer()
+      : Promise.resolve(raw.buffer);
+    return buffer.then(function (b) { return new WIRE[wire.dtype](b); });
+  }
+
+  // Every source of a values.json answer, decoded: {name: {column: array}}; a
+  // column sent already ({same_as: [source, column]}) is that same array.
+  function decodeSources(sources) {
+    var pending = [], same = [];
+    Object.keys(sources).forEach(function (name) {
+      Object.keys(sources[name]).forEach(function (key) {
+        var wire = sources[name][key];
+        if (wire.same_as) { same.push([name, key, wire.same_as]); return; }
+        pending.push(column(wire).then(function (a) { return [name, key, a]; }));
+      });
+    });
+    return Promise.all(pending).then(function (decoded) {
+      var out = {};
+      Object.keys(sources).forEach(function (name) { out[name] = {}; });
+      decoded.forEach(function (d) { out[d[0]][d[1]] = d[2]; });
+      same.forEach(function (d) { out[d[0]][d[1]] = out[d[2][0]][d[2][1]]; });
+      return out;
+    });
+  }
+
+  // start,end (in order, even on a flipped axis) rounded to a power of ten below
+  // a 100,000th of the span: short links, one per range seen.
+  function zoomText(a, b) {
+    var start = Math.min(a, b), end = Math.max(a, b);
+    var step = Math.pow(10, Math.floor(Math.log10((end - start) / 1e5)));
+    var digits = Math.max(0, -Math.round(Math.log10(step)));
+    return [start, end].map(function (v) {
+      return String(Number((Math.round(v / step) * step).toFixed(digits)));
+    }).join(",");
+  }
+
+  // href with zoom= set (or dropped), the rest of its query kept as written.
+  function withZoom(href, zoom) {
+    var u = new URL(href, window.location.href);
+    var kept = u.search.replace(/^\?/, "").split("&").filter(function (pair) {
+      return pair && pair.split("=")[0] !== "zoom";
+    });
+    if (zoom) { kept.push("zoom=" + zoom); }
+    u.search = kept.length ? "?" + kept.join("&") : "";
+    return u.href;
+  }
+
+  function swapValues(doc, body, sources) {
+    Object.keys(sources).forEach(function (name) {
+      var source = doc.get_model_by_name(name);
+      if (source) { source.data = sources[name]; }
+    });
+    doc.get_model_by_name("history_caption").text = body.caption;
+    SPANS.forEach(function (name) {
+      var glyph = doc.get_model_by_name(name).glyph;
+      glyph.bottom = {value: body.extent[0]};
+      glyph.top = {value: body.extent[1]};
+    });
+  }
+
+  // The page URL, its permalink and the drawing exports (HTML, PNG) show the range in view.
+  function showZoom(zoom) {
+    history.replaceState(history.state, "", withZoom(window.location.href, zoom));
+    var permalink = document.getElementById("permalink");
+    if (permalink) { permalink.value = withZoom(permalink.value, zoom); }
+    document.querySelectorAll("a[data-zoomable]").forEach(function (a) {
+      a.href = withZoom(a.href, zoom);
+    });
+  }
+
+  // A failed refinement leaves the drawing as it was and says so beside it ("" clears).
+  function refineFailed(el, message) {
+    var note = el.parentNode.querySelector(".refine-error");
+    if (!message) { if (note) { note.remove(); } return; }
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "error-inline refine-error";
+      el.insertAdjacentElement("afterend", note);
+    }
+    note.textContent = message;  // text, never HTML
+  }
+
+  function refineOnZoom(el, doc) {
+    var url = el.getAttribute("data-values-url");
+    var range = url && doc && doc.get_model_by_name("history_x");
+    if (!range) { return; }
+    var timer = null, asked = 0, changedAt = 0;
+    range.change.connect(function () {
+      changedAt = changedAt || performance.now();
+      clearTimeout(timer);
+      timer = setTimeout(refine, DEBOUNCE_MS);
+    });
+    function refine() {
+      var whole = range.start <= range.reset_start && range.end >= range.reset_end;
+      var zoom = whole ? null : zoomText(range.start, range.end);
+      var ticket = ++asked, started = changedAt, sent = performance.now(), fetched = 0;
+      changedAt = 0;
+      fetch(withZoom(url, zoom), {headers: {"Accept": "application/json"}})
+        .then(function (response) {
+          return response.json().then(function (body) {
+            fetched = performance.now();
+            return {ok: response.ok, body: body};
+          });
+        })
+        .then(function (result) {
+          if (!result.ok) {
+            var e = result.body && result.body.errors && result.body.errors[0];
+            throw new Error(e ? e.title + ": " + e.detail : "no values");
+          }
+          return decodeSources(result.body.sources).then(function (sources) {
+            return {body: result.body, sources: sources};
+          });
+        })
+        .then(function (refined) {
+          if (ticket !== asked) { return; }  // a newer range was asked for meanwhile
+          swapValues(doc, refined.body, refined.sources);
+          showZoom(zoom);
+          refineFailed(el, "");
+          // Two frames: the one Bokeh repaints in has passed.
+          requestAnimationFrame(function () { requestAnimationFrame(function () {
+            // Range change to redraw, and of it the request (server and transfer).
+            el.setAttribute("data-refine-ms", (performance.now() - started).toFixed(0));
+            el.setAttribute("data-refine-fetch-ms", (fetched - sent).toFixed(0));
+            el.setAttribute("data-refined", String(Number(el.getAttribute("data-refined") || 0) + 1));
+          }); });
+        })
+        .catch(function (err) {
+          if (ticket === asked) { refineFailed(el, "The zoomed range could not be drawn: " + err); }
+        });
+    }
   }
 
   // A heavy plot is computed by a background job: show its progress, then draw it.

@@ -70,6 +70,13 @@ def test_pinning_sets_the_snapshot_once() -> None:
         ({"tag": "T", "width": "5"}, "width"),
         ({"tag": "T", "height": "tall"}, "height"),
         ({"tag": "T", "bins": "x" * 600}, "bins"),
+        ({"tag": "T", "zoom": "379100"}, "zoom"),
+        ({"tag": "T", "zoom": "1,2,3"}, "zoom"),
+        ({"tag": "T", "zoom": "a,b"}, "zoom"),
+        ({"tag": "T", "zoom": "5,5"}, "zoom"),
+        ({"tag": "T", "zoom": "9,1"}, "zoom"),
+        ({"tag": "T", "zoom": "nan,1"}, "zoom"),
+        ({"tag": "T", "zoom": "0,inf"}, "zoom"),
     ],
 )
 def test_bad_arguments_are_named(args: dict[str, str], parameter: str) -> None:
@@ -92,9 +99,21 @@ def test_view_fields_are_options_and_never_parameters() -> None:
     assert query.query_string().endswith("&bins=4&height=300&notes=ab12&series=x&width=800")
 
 
+def test_zoom_is_a_view_range_written_once_whatever_its_spelling() -> None:
+    query = q(tag="T", zoom=" 379100.0,3.792e5 ")
+    assert query.view.zoom == "379100,379200"
+    assert query.view.options() == {"zoom": (379100.0, 379200.0)}
+    assert query.cache_key == "beamspot.position_x?db=demo&tag=T"  # not the data's identity
+    assert query.query_string().endswith("&tag=T&zoom=379100,379200")
+    assert q(tag="T", zoom="-1.5,1714000000000.25").view.options()["zoom"] == (
+        -1.5,
+        1714000000000.25,
+    )
+
+
 def test_every_field_is_reserved_for_drawers() -> None:
     names = {f.name for f in request_fields()}
-    assert {"cert", "xaxis", "width", "height", "notes", "series", "snapshot"} <= names
+    assert {"cert", "xaxis", "width", "height", "zoom", "notes", "series", "snapshot"} <= names
     assert reserved_names() == names | {"drawer", "format"}
 
 

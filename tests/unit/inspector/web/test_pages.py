@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 
 from inspector.config import Config, DatabaseConfig
 from inspector.plugin import load_plugins
+from inspector.render.history import decoded_sources
 from inspector.web.app import create_app
 from inspector.web.assets import BOKEH_VERSION
 from inspector.web.state import state
@@ -109,6 +110,7 @@ def test_compare_page_labels_both_sides(client: FlaskClient) -> None:
         ("/globaltags/Nope", 404, "global tag &#39;Nope&#39;"),
         ("/no/such/page", 404, "there is no page at /no/such/page"),
         ("/plot/beamspot.position_x/export.xls?tag=" + BS, 404, "no export format"),
+        ("/plot/beamspot.position_x?tag=" + BS + "&zoom=9,1", 400, "&#39;zoom&#39;: start 9"),
     ],
 )
 def test_errors_are_readable_pages_never_500(
@@ -132,6 +134,57 @@ def test_item_and_exports_pinned_vs_latest_headers(client: FlaskClient) -> None:
     zipped = client.get(pinned_url, headers={"Accept-Encoding": "gzip"})
     assert zipped.headers["Content-Encoding"] == "gzip"
     assert gzip.decompress(zipped.data) == pinned.data
+
+
+def test_a_history_page_says_where_its_zoom_values_are(client: FlaskClient) -> None:
+    page = text(client, f"/plot/beamspot.position_x?tag={BS}&zoom=380000,380100")
+    assert f'data-values-url="/plot/beamspot.position_x/values.json?db=demo&amp;tag={BS}"' in page
+    assert "/item.json?db=demo&amp;tag=" + BS + "&amp;zoom=380000,380100" in page
+    single = text(client, "/plot/strips.noise_distribution?tag=SiStripNoise_prompt_v1")
+    assert "data-values-url" not in single
+
+
+def test_zoom_values_are_cached_and_pinned_like_the_drawing(client: FlaskClient) -> None:
+    values = f"/plot/beamspot.position_x/values.json?tag={BS}"
+    whole = client.get(values)
+    assert whole.status_code == 200 and whole.mimetype == "application/json"
+    assert whole.headers["Cache-Control"] == "public, max-age=30"
+    body = whole.json
+    assert body is not None and "history_steps_0" in body["sources"]
+    start, end = body["range"]
+    zoom = f"{start + 0.4 * (end - start):.4f},{start + 0.5 * (end - start):.4f}"
+    pinned_url = f"{values}&snapshot=2025-01-01T00:00:00Z&zoom={zoom}"
+    pinned = client.get(pinned_url)
+    assert pinned.status_code == 200
+    assert pinned.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    zoomed = pinned.json
+    assert zoomed is not None and zoomed["range"] == [float(v) for v in zoom.split(",")]
+    zoomed_steps = decoded_sources(zoomed)["history_steps_0"]["x"]
+    whole_steps = decoded_sources(body)["history_steps_0"]["x"]
+    assert 0 < zoomed_steps.size < whole_steps.size
+    etag = pinned.headers["ETag"]
+    assert client.get(pinned_url, headers={"If-None-Match": etag}).status_code == 304
+    zipped = client.get(pinned_url, headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.data) == pinned.data
+
+
+@pytest.mark.parametrize(
+    ("url", "parameter", "detail"),
+    [
+        (f"/plot/beamspot.position_x/values.json?tag={BS}&zoom=380000", "zoom", "two numbers"),
+        (f"/plot/beamspot.position_x/values.json?tag={BS}&zoom=2,1", "zoom", "not before"),
+        ("/plot/strips.noise_distribution/values.json?tag=SiStripNoise_prompt_v1", None, "only"),
+    ],
+)
+def test_values_refused_as_json_errors(
+    client: FlaskClient, url: str, parameter: str | None, detail: str
+) -> None:
+    """The page's script reads these: a 400 in JSON, naming the parameter when there is one."""
+    response = client.get(url)
+    assert response.status_code == 400 and response.json is not None
+    (error,) = response.json["errors"]
+    assert error.get("source", {}).get("parameter") == parameter and detail in error["detail"]
 
 
 def test_exports_carry_the_plot_in_each_format(client: FlaskClient) -> None:
