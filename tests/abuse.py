@@ -68,6 +68,9 @@ SNAPSHOT: Final = "2025-01-01T00:00:00Z"
 LONG_DB: Final = "long"
 PIXELS: Final = "tag=SiPixelGainCalibrationHLT_2024_v1"
 
+#: Quiet time before each abuse (see :func:`run_abuse`).
+SETTLE_SECONDS: Final = 2.0
+
 
 @dataclass(frozen=True)
 class Abuse:
@@ -393,7 +396,12 @@ def _probing(origin: str, seconds: float) -> tuple[threading.Thread, list[ProbeR
 
 
 def run_abuse(server: HttpServer, abuse: Abuse, seconds: float, folder: Path) -> AbuseRow:
-    """Send ``abuse`` at ``server`` for ``seconds`` while probing ``/healthz``; what it did."""
+    """Send ``abuse`` at ``server`` for ``seconds`` while probing ``/healthz``; what it did.
+
+    It starts :data:`SETTLE_SECONDS` after the call, so that work the previous
+    abuse left behind (PNGs still drawing, jobs) is not charged to this one.
+    """
+    time.sleep(SETTLE_SECONDS)
     before = server_memory(server.process.pid)
     if abuse.slowloris:
         require("nginx")
