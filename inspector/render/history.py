@@ -222,7 +222,11 @@ def _column(values: Any) -> dict[str, Any]:
     if wire == "<i4" and array.size and not _fits_int32(array):
         wire = "<f8"
     raw = np.ascontiguousarray(array, dtype=wire).tobytes()
-    packed = gzip.compress(raw, 9, mtime=0)
+    # Level 1: numbers compress about as well as at 9 (60.6 vs 60.3 kB for
+    # 8,000 float64 of a random walk) in a small fraction of the time (52 such
+    # columns: 0.69 s at level 9, 24 ms at level 1); a zoomed refinement of
+    # 8,176 IOVs went from 185 to 97 ms on the server.
+    packed = gzip.compress(raw, 1, mtime=0)
     column: dict[str, Any] = {"dtype": np.dtype(wire).name}
     if len(packed) < len(raw):
         column["gzip"], raw = True, packed
