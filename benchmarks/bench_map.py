@@ -18,25 +18,21 @@ import statistics
 import sys
 import tempfile
 import threading
-import time
 import urllib.request
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from browser import EMPTY, EmptyFigure, chromium_missing, paint_times
 from common import Target, report
 
 from inspector.cmssw.strips import strip_noises
 from inspector.config import Config, DatabaseConfig
-from inspector.drawers import Drawer, drawer
+from inspector.drawers import drawer
 from inspector.payload import DecodedPayload
-from inspector.plots import DetectorMap, Scatter
-from inspector.plugin import hookimpl, load_plugins
-from inspector.render.png import CHROMIUM_ARGS
+from inspector.plots import DetectorMap
+from inspector.plugin import load_plugins
 from inspector.web import create_app
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = list(CHROMIUM_ARGS)
 TAG = "SiStripNoise_prompt_v1"
 
 
@@ -55,41 +51,10 @@ def noise_map(payload: DecodedPayload, params: Any) -> DetectorMap:
     )
 
 
-@drawer("bench.empty", title="Empty figure", payload_types="SiStripNoises", kind="single")
-def empty(payload: DecodedPayload, params: Any) -> Scatter:
-    """An empty Bokeh figure: the floor of loading BokehJS."""
-    return Scatter(x=np.zeros(0), y=np.zeros(0))
-
-
-class BenchPlugin:
-    @hookimpl
-    def register_drawers(self) -> list[Drawer]:
-        return [noise_map, empty]
-
-
 def _get(url: str, gz: bool) -> bytes:
     headers = {"Accept-Encoding": "gzip"} if gz else {}
     with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as r:
         return bytes(r.read())
-
-
-def _paint_times(base: str, path: str, runs: int) -> list[float]:
-    from playwright.sync_api import sync_playwright
-
-    times = []
-    with sync_playwright() as p:
-        for _ in range(runs):  # a fresh browser profile each time: nothing cached
-            ctx = p.chromium.launch_persistent_context(
-                tempfile.mkdtemp(), executable_path=CHROMIUM, headless=True, args=ARGS
-            )
-            page = ctx.new_page()
-            start = time.perf_counter()
-            page.goto(base + path)
-            page.wait_for_selector("#plot[data-drawn=true] canvas", timeout=60_000)
-            page.evaluate("() => new Promise(r => requestAnimationFrame(() => r(null)))")
-            times.append(time.perf_counter() - start)
-            ctx.close()
-    return times
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,13 +62,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from inspector.demo import build_demo_database
 
-    if not Path(CHROMIUM).exists():
-        print(f"{CHROMIUM} is missing: run `make test` once (it installs chromium)")
+    if chromium_missing():
         return 1
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "demo.sqlite"
         build_demo_database(db, seed=1, scale=0.02)
-        plugins = load_plugins(extra=[("bench", BenchPlugin())])
+        plugins = load_plugins(extra=[("bench", EmptyFigure(noise_map))])
         app = create_app(
             Config({"demo": DatabaseConfig("demo", f"sqlite:///{db}")}, "demo"), plugins
         )
@@ -117,8 +81,8 @@ def main(argv: list[str] | None = None) -> int:
             geometry_url = app.extensions["payload_inspector"].geometry_url("tracker_map")
             geo_raw = len(_get(base + geometry_url, False))
             geo_gz = len(_get(base + geometry_url, True))
-            map_times = _paint_times(base, f"/plot/bench.noise_map?tag={TAG}{snapshot}", 5)
-            empty_times = _paint_times(base, f"/plot/bench.empty?tag={TAG}{snapshot}", 5)
+            map_times = paint_times(base, f"/plot/bench.noise_map?tag={TAG}{snapshot}", 5)
+            empty_times = paint_times(base, EMPTY, 5)
         finally:
             server.shutdown()
     t_map, t_empty = statistics.median(map_times), statistics.median(empty_times)

@@ -12,6 +12,7 @@ BENCHMARKS = [
     "bench_history",
     "bench_map",
     "bench_zoom",
+    "bench_long_history",
     "bench_backends",
     "bench_jobs",
     "bench_serve",

@@ -1,0 +1,139 @@
+"""A history at CMS scale through the web app: the 1,200,000-IOV demo tag.
+
+Measured in one run on ``var/long-history.sqlite`` (built first if missing,
+as :mod:`bench_iovs` does: ``inspector demo-db --scale 0.02 --long-history``),
+``beamspot.position_x`` of ``BeamSpotObjects_PCL_byLumi_long_v1``, the page's
+drawing (``item.json``) through the app in-process:
+
+* **cold**: a fresh app (every cache empty) answers the drawing: IOV list,
+  a decode and reduction per distinct payload, the envelope, Bokeh;
+* **warm**: the engine's caches warm (IOV list, reductions) and the drawing
+  made again, as for a new view of the same history (the rendered bytes are
+  dropped first; served from them it would be a cache hit, also shown);
+* **sent**: the drawing's bytes, raw and gzip, against sending every IOV as
+  before level of detail: the 10,500-IOV tag drawn in full, per IOV, times
+  the long tag's IOVs (measured in the same run: the full-detail document
+  grows linearly);
+* **memory**: how much one cold drawing raised the process's high-water mark;
+* **navigation**: headless Chromium from navigation to the drawn history
+  (the server warm), against an empty Bokeh figure served the same way.
+
+Targets (issue 17): cold at most 2 s, warm at most 50 ms, at most 300 kB as
+sent, navigation at most 1.5x the empty figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import resource
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from bench_history import ROOT
+from bench_iovs import long_database
+from browser import EMPTY, EmptyFigure, chromium_missing, paint_times
+from common import Target, report
+
+from inspector.config import Config, DatabaseConfig
+from inspector.demo.long_history import LONG_TAG
+from inspector.plugin import load_plugins
+from inspector.web import create_app
+from inspector.web.state import state
+
+SHORT_TAG = "BeamSpotObjects_PCL_byLumi_v1"
+DRAWER = "beamspot.position_x"
+#: Pinned: the drawing is cached as bytes after the first request.
+SNAPSHOT = "&snapshot=2030-01-01T00:00:00Z"
+
+
+def _drawing(tag: str) -> str:
+    return f"/plot/{DRAWER}/item.json?tag={tag}{SNAPSHOT}"
+
+
+def _app(db: Path) -> Any:
+    config = Config({"demo": DatabaseConfig("demo", f"sqlite:///{db}")}, "demo")
+    return create_app(config, load_plugins(extra=[("bench", EmptyFigure())]))
+
+
+def _timed_get(client: Any, path: str) -> tuple[float, bytes]:
+    start = time.perf_counter()
+    response = client.get(path)
+    elapsed = time.perf_counter() - start
+    if response.status_code != 200:
+        raise RuntimeError(f"{path}: {response.status_code} {response.data[:300]!r}")
+    return elapsed, bytes(response.data)
+
+
+def _max_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _server(app: Any) -> tuple[Any, str]:
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}"
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--db", type=Path, default=ROOT / "var" / "long-history.sqlite")
+    args = parser.parse_args(argv)
+    if chromium_missing():
+        return 1
+    db = long_database(args.db)
+    app = _app(db)
+    client = app.test_client()
+    web = state(app)
+    rss_before = _max_rss_mib()
+    cold, body = _timed_get(client, _drawing(LONG_TAG))
+    rss_after = _max_rss_mib()
+    iovs = len(web.engine.iovs("demo", LONG_TAG))
+    cached, _ = _timed_get(client, _drawing(LONG_TAG))
+    warm_times = []
+    for _ in range(5):
+        web.pinned.clear()
+        web.plots.clear()
+        warm_times.append(_timed_get(client, _drawing(LONG_TAG))[0])
+    warm = min(warm_times)
+    short = _timed_get(client, _drawing(SHORT_TAG))[1]
+    short_iovs = len(web.engine.iovs("demo", SHORT_TAG))
+    sent, short_sent = len(gzip.compress(body, 6)), len(gzip.compress(short, 6))
+    every_iov = short_sent / short_iovs * iovs
+    server, base = _server(app)
+    try:
+        history_times = paint_times(base, f"/plot/{DRAWER}?tag={LONG_TAG}{SNAPSHOT}", 5)
+        empty_times = paint_times(base, EMPTY, 5)
+    finally:
+        server.shutdown()
+    t_history, t_empty = statistics.median(history_times), statistics.median(empty_times)
+    print(f"{LONG_TAG}: {iovs:,} IOVs, {DRAWER}, the page's drawing (item.json)")
+    print(f"  cold (fresh app)                  {cold * 1e3:8.0f} ms")
+    print(f"  warm (drawn again, caches warm)   {warm * 1e3:8.1f} ms (best of 5)")
+    print(f"  from the rendered cache           {cached * 1e3:8.2f} ms")
+    print(f"  sent {len(body) / 1e3:37.1f} kB raw {sent / 1e3:8.1f} kB gzip")
+    print(
+        f"  every IOV, as before level of detail: {SHORT_TAG} ({short_iovs:,} IOVs) drawn in "
+        f"full is {short_sent / 1e3:.1f} kB gzip, so {every_iov / 1e6:.1f} MB for {iovs:,}"
+    )
+    print(f"  high-water mark raised by the cold drawing {rss_after - rss_before:6.0f} MiB")
+    print(f"  navigation to the drawn history   {t_history * 1e3:8.0f} ms (median of 5)")
+    print(f"  navigation to an empty figure     {t_empty * 1e3:8.0f} ms")
+    targets = [
+        Target("cold history of 1M+ IOVs (s)", cold, 2.0, at_least=False),
+        Target("warm history of 1M+ IOVs (ms)", warm * 1e3, 50, at_least=False),
+        Target("drawing as sent, gzip (kB)", sent / 1e3, 300, at_least=False),
+        Target("every IOV / level of detail, as sent (x)", every_iov / sent, 1, at_least=True),
+        Target("navigation / empty figure (x)", t_history / t_empty, 1.5, at_least=False),
+    ]
+    return report(targets)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
