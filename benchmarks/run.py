@@ -12,6 +12,7 @@ BENCHMARKS = [
     "bench_history",
     "bench_map",
     "bench_backends",
+    "bench_iovs",
     "bench_jobs",
     "bench_serve",
     "bench_diff",

@@ -233,7 +233,7 @@ class Engine:
                 + (" at that snapshot" if snapshot is not None else "")
             )
         if text is None or text == "":
-            return int(iovs.since[-1]), str(iovs.payload_hash[-1])
+            return int(iovs.since[-1]), iovs.hash_at(-1)
         point = parse_since(text, tag.time_type, parameter=parameter)
         iov = iovs.covering(point)
         return iov.since, iov.payload_hash

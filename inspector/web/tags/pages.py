@@ -115,7 +115,7 @@ def _iov_row(iovs: IovList, i: int) -> dict[str, Any]:
     return {
         "since": format_since(int(iovs.since[i]), tt),
         "until": format_since(int(iovs.until[i]), tt),
-        "hash": str(iovs.payload_hash[i]),
+        "hash": iovs.hash_at(i),
         "inserted": np.datetime_as_string(iovs.insertion_time[i], unit="s").replace("T", " "),
     }
 
