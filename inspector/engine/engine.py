@@ -133,14 +133,23 @@ class Engine:
                 slot.value = db.iovs(tag, since=since, until=until, snapshot=snapshot)
         return slot.value
 
-    def check_history_size(self, iovs: IovList) -> None:
-        """Refuse a history over more IOVs than ``max_history_iovs`` (400, naming the limit)."""
-        limit = self.settings.max_history_iovs
+    def check_history_size(self, iovs: IovList, *, timeline: bool = False) -> None:
+        """Refuse a history over more IOVs than ``max_history_iovs`` (400, naming the limit).
+
+        ``timeline``: the tag page's timeline, bounded by ``max_timeline_iovs``.
+        """
+        s = self.settings
+        limit, key = (
+            (s.max_timeline_iovs, "max_timeline_iovs")
+            if timeline
+            else (s.max_history_iovs, "max_history_iovs")
+        )
         if len(iovs) > limit:
+            what = "the tag timeline draws" if timeline else "one history may hold"
             raise InvalidParameter(
                 "since",
                 f"tag {iovs.tag!r} has {len(iovs):,} IOVs in this range, more than the "
-                f"{limit:,} one history may hold ([engine] max_history_iovs); "
+                f"{limit:,} {what} ([engine] {key}); "
                 "narrow the range with since and until",
             )
 

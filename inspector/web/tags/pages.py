@@ -90,7 +90,7 @@ def tag_page(name: str) -> str:
         first_since=first_since,
         last_since=last_since,
         end=format_since(tag.end, tag.time_type),
-        timeline_limit=state().engine.settings.max_history_iovs,
+        timeline_limit=state().engine.settings.max_timeline_iovs,
         **_notes_context(db.alias, tag.name, drawers),
     )
 
@@ -128,7 +128,7 @@ def tag_timeline(name: str) -> Response:
     iovs = state().engine.iovs(db.alias, name)
     if len(iovs) == 0:
         raise NotFound(f"tag {name!r} has no IOVs")
-    state().engine.check_history_size(iovs)
+    state().engine.check_history_size(iovs, timeline=True)
     _, inverse = iovs.distinct_hashes()
     # Number payloads in order of first appearance, so the steps climb.
     order = np.unique(inverse, return_index=True)[1]
