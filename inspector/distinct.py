@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["distinct_codes", "run_starts"]
+__all__ = ["compact_codes", "distinct_codes", "run_starts"]
 
 
 def run_starts(values: npt.NDArray[Any]) -> npt.NDArray[np.intp]:
@@ -36,3 +36,20 @@ def distinct_codes(values: npt.NDArray[Any]) -> tuple[npt.NDArray[Any], npt.NDAr
     distinct, run_code = np.unique(values[starts], return_inverse=True)
     lengths = np.diff(np.r_[starts, values.size])
     return distinct, np.repeat(run_code.ravel().astype(np.int32), lengths)
+
+
+def compact_codes(
+    values: npt.NDArray[Any], codes: npt.NDArray[np.integer[Any]]
+) -> tuple[npt.NDArray[Any], npt.NDArray[np.int32]]:
+    """``values[codes]`` coded again as :func:`distinct_codes` would: sorted, each value used.
+
+    Values no code points at are dropped (after a selection of items) and
+    repeated or unsorted ones merged; codes already in that form are returned as they are.
+    """
+    used = np.bincount(codes, minlength=values.size) > 0
+    if bool(used.all()) and (values.size < 2 or bool(np.all(values[1:] > values[:-1]))):
+        return values, codes.astype(np.int32, copy=False)
+    distinct, inverse = np.unique(values[used], return_inverse=True)
+    remap = np.full(values.size, -1, dtype=np.int32)
+    remap[used] = inverse.ravel()
+    return distinct, remap[codes]

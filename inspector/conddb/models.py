@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from inspector.conddb.timetypes import TimeType, format_since
-from inspector.distinct import distinct_codes
+from inspector.distinct import compact_codes, distinct_codes
 from inspector.errors import InvalidParameter, NotFound
 from inspector.memory import fields_nbytes
 
@@ -140,11 +140,7 @@ class IovList:
 
     def distinct_hashes(self) -> tuple[npt.NDArray[np.str_], npt.NDArray[np.int32]]:
         """Distinct payload hashes used by these IOVs and, per IOV, the index of its hash."""
-        used = np.bincount(self.codes, minlength=self.hashes.size) > 0
-        if bool(used.all()):
-            return self.hashes, self.codes
-        new_code = np.cumsum(used, dtype=np.int32) - 1
-        return self.hashes[used], new_code[self.codes]
+        return compact_codes(self.hashes, self.codes)
 
     def select(self, keep: npt.NDArray[np.bool_]) -> IovList:
         """The IOVs where ``keep`` is true (``until`` unchanged), hashes kept to those used."""

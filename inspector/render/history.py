@@ -139,7 +139,7 @@ def _bucket_hover(
         source, plot.since[start], plot.until[stop - 1], plot.time_type
     )
     tooltips[:0] = [("IOVs", "@n")]
-    if plot.payload_hash is not None:
+    if plot.payload_codes is not None:
         tooltips.insert(1, ("payloads", "@p"))
     for i, (name, series) in enumerate(plot.series.items()):
         bucket = envelope.series[name]
@@ -251,10 +251,10 @@ def _iov_metadata_hover(
     plot: History, source: Any, tooltips: list[tuple[str, str]], formatters: dict[str, Any]
 ) -> None:
     """Payload hash and insertion time of each IOV in the tooltip, when the plot has them."""
-    if plot.payload_hash is not None:
+    if plot.payload_hashes is not None and plot.payload_codes is not None:
         # Ten thousand IOVs share about a thousand payloads: send each hash once.
-        hashes, index = np.unique(np.asarray(plot.payload_hash), return_inverse=True)
-        source.data["h"] = index.astype(np.int32)
+        hashes = plot.payload_hashes
+        source.data["h"] = np.asarray(plot.payload_codes, dtype=np.int32)
         tooltips.append(("payload", "@h{custom}"))
         formatters["@h"] = CustomJSHover(
             args={"hashes": hashes.tolist()}, code="return hashes[value]"

@@ -62,7 +62,9 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Row]]:
     rng = random.Random(17)
     with writer.engine.begin() as conn:
         hashes = [
-            writer.add_payload(conn, "BeamSpotObjects", beamspot_values(0.01 * k), insertion_time=T0)
+            writer.add_payload(
+                conn, "BeamSpotObjects", beamspot_values(0.01 * k), insertion_time=T0
+            )
             for k in range(1, 13)
         ]
         for name in (TIES, HIGH):
@@ -129,7 +131,7 @@ def _same(a: IovList, b: IovList) -> None:
 def _by_rows(db: ConditionsDB, name: str) -> IovList:
     """The whole tag through the row path (what Oracle reads)."""
     tag = db.tag(name)
-    base, conds = db.iov_conditions(name)
+    _, conds = db.iov_conditions(name)
     with db.engine.connect() as conn:
         return iov_list(tag, row_columns(conn, conds), tag.end, None)
 

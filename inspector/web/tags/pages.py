@@ -129,7 +129,7 @@ def tag_timeline(name: str) -> Response:
     if len(iovs) == 0:
         raise NotFound(f"tag {name!r} has no IOVs")
     state().engine.check_history_size(iovs, timeline=True)
-    _, inverse = iovs.distinct_hashes()
+    hashes, inverse = iovs.distinct_hashes()
     # Number payloads in order of first appearance, so the steps climb.
     order = np.unique(inverse, return_index=True)[1]
     rank = np.empty_like(order)
@@ -142,7 +142,8 @@ def tag_timeline(name: str) -> Response:
         series={
             "payload": Series(values=(rank[inverse] + 1).astype(np.float64), label="payload #")
         },
-        payload_hash=iovs.payload_hash,
+        payload_hashes=hashes,
+        payload_codes=inverse,
         insertion_time=iovs.insertion_time,
         y_label="payload # (in order of first use)",
     )

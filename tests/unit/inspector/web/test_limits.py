@@ -60,7 +60,9 @@ def app(
     diff_path = tmp_path_factory.mktemp("limits") / "diff.sqlite"
     build_diff_db(diff_path)
     databases = {"hand": handmade_path[0], "diff": diff_path}
-    flask_app = beamspot_app(databases, settings=EngineSettings(max_history_iovs=3, max_timeline_iovs=3))
+    flask_app = beamspot_app(
+        databases, settings=EngineSettings(max_history_iovs=3, max_timeline_iovs=3)
+    )
     notes = state(flask_app).annotations
     for text in ("first note", "second note", "third note"):
         notes.add(NewAnnotation("hand", "BS_run", Target.TAG, text), author="alice")
