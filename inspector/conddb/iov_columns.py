@@ -22,7 +22,8 @@ decodes whole:
 
 A value that does not fit the packed form (a timestamp stored in another
 width, a hash that is not 40 characters) sends the query down the row path,
-which reads everything.
+which reads everything; so does a packed column past the backend's largest
+value (SQLite's 1e9 bytes, PostgreSQL's 1 GiB: some 24 million IOVs).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
+from sqlalchemy.exc import DBAPIError
 
 from inspector.conddb import schema as s
 from inspector.conddb.engines import LONG_RESULT
@@ -61,6 +63,8 @@ _PG_ARRAY_HEADER: Final = np.dtype([("ndim", ">i4"), ("nulls", ">i4"), ("oid", "
 #: One int8 element of such an array: its length (8) then its value.
 _PG_INT8_ITEM: Final = np.dtype([("length", ">i4"), ("value", ">i8")])
 _SIGN: Final = np.uint64(1 << 63)
+#: PostgreSQL's SQLSTATE for a string buffer past 1 GiB ("out of memory").
+_PG_PROGRAM_LIMIT_EXCEEDED: Final = "54000"
 
 
 @dataclass(frozen=True)
@@ -78,8 +82,24 @@ class IovColumns:
 def fetch_iov_columns(conn: Connection, conds: Sequence[Any]) -> IovColumns:
     """Rows of IOV matching ``conds`` in columns, by the fastest path the backend has."""
     packed = {"sqlite": _sqlite_columns, "postgresql": _postgres_columns}.get(conn.dialect.name)
-    columns = packed(conn, conds) if packed is not None else None
+    columns = None
+    if packed is not None:
+        try:
+            columns = packed(conn, conds)
+        except DBAPIError as exc:
+            if not _too_big(exc):
+                raise
+            conn.rollback()  # PostgreSQL: the failed transaction; the session stays read-only
     return columns if columns is not None else row_columns(conn, conds)
+
+
+def _too_big(exc: DBAPIError) -> bool:
+    """Whether a packed column outgrew the largest value the backend holds."""
+    cause = exc.orig
+    return (
+        getattr(cause, "sqlite_errorname", None) == "SQLITE_TOOBIG"
+        or getattr(cause, "sqlstate", None) == _PG_PROGRAM_LIMIT_EXCEEDED
+    )
 
 
 def unsigned_array(values: Sequence[Any]) -> npt.NDArray[np.uint64]:

@@ -18,14 +18,17 @@ import random
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pytest
 from handmade import T0, beamspot_values
 from postgres_server import PostgresServer
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import DataError
 
 from inspector.conddb import ConditionsDB, IovList, TimeType, open_database
+from inspector.conddb import schema as s
 from inspector.conddb.iov_columns import row_columns
 from inspector.conddb.rows import iov_list
 from inspector.conddb.writer import ConditionsWriter
@@ -103,12 +106,12 @@ def _expected(
 ) -> list[tuple[int, int, str, dt.datetime]]:
     """The IOV list from the rows by hand: latest insertion per since, then the range."""
     latest: dict[int, tuple[dt.datetime, str]] = {}
-    for s, h, when in rows:
+    for at, h, when in rows:
         if snapshot is None or when <= snapshot:
-            latest[s] = max(latest.get(s, (when, h)), (when, h))
+            latest[at] = max(latest.get(at, (when, h)), (when, h))
     sinces = sorted(latest)
-    lo = max([i for i, s in enumerate(sinces) if since is not None and s <= since], default=0)
-    hi = max([i for i, s in enumerate(sinces) if until is None or s <= until], default=-1)
+    lo = max([i for i, at in enumerate(sinces) if since is not None and at <= since], default=0)
+    hi = max([i for i, at in enumerate(sinces) if until is None or at <= until], default=-1)
     out = []
     for i in range(lo, hi + 1):
         stop = sinces[i + 1] if i + 1 < len(sinces) else end
@@ -166,7 +169,7 @@ def test_sqlite_and_postgresql_give_identical_iov_lists_and_the_right_ones(
 
 def test_the_tag_has_what_the_comparison_needs(written: tuple[Path, list[Row]]) -> None:
     rows = written[1]
-    sinces = [s for s, _, _ in rows]
+    sinces = [at for at, _, _ in rows]
     assert len(set(sinces)) == SINCES and len(rows) > SINCES + 250  # re-uploads
     hidden = [r for r in rows if r[2] > T0 + dt.timedelta(seconds=1500)]
     assert hidden and len(hidden) < len(rows)
@@ -187,3 +190,23 @@ def test_sinces_from_2_to_the_63_come_last_on_both_backends(
     a, b = sqlite.iovs(HIGH), server.iovs(HIGH)
     _same(a, b)
     assert a.since.tolist() == [5, 7, 1 << 40, 1 << 63, (1 << 64) - 2]
+
+
+def test_a_packed_column_past_the_largest_value_falls_back_to_the_row_path(
+    written: tuple[Path, list[Row]],
+) -> None:
+    """SQLite's value limit lowered to 1 KB for this engine: the hash column no longer fits."""
+    db = open_database(DatabaseConfig("iovlists", f"sqlite:///{written[0]}"))
+
+    def small_limit(dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 1000)
+
+    try:
+        whole = db.iovs(TIES)
+        db.engine.dispose()
+        event.listen(db.engine, "connect", small_limit)
+        with db.engine.connect() as conn, pytest.raises(DataError, match="too big"):
+            conn.execute(select(func.group_concat(s.iov.c.payload_hash)))
+        _same(db.iovs(TIES), whole)
+    finally:
+        db.close()
