@@ -8,7 +8,10 @@ through the row path (Oracle's), and computed here from the rows written
 (the latest insertion per since, as seen at the snapshot).  All four must be
 identical for the whole tag, ranges and snapshots.  A second tag holds
 CMSSW-style sinces from 2**63 up, stored negative in SQLite, which SQLite
-sorts first: the packed path must put them last.
+sorts first: the packed path must put them last.  Two more hold what the
+packed columns cannot carry (times of two text widths, hashes that are not
+40 characters): read row by row on SQLite, and still right.  Last, a packed
+column past SQLite's largest value falls back to the row path.
 """
 
 from __future__ import annotations
@@ -36,9 +39,14 @@ from inspector.config import DatabaseConfig
 
 TIES: Final = "BS_ties"
 HIGH: Final = "BS_high"
+#: Rows the packed columns cannot carry: times of two widths, hashes not 40 long.
+ODD_TIMES: Final = "BS_odd_times"
+SHORT_HASHES: Final = "BS_short_hashes"
 SINCES: Final = 3000
 #: One IOV row as written: (since, payload hash, insertion time).
 Row = tuple[int, str, dt.datetime]
+#: The SQLite file, the rows of TIES, the payload hashes.
+Written = tuple[Path, list[Row], list[str]]
 
 
 def _rows(hashes: list[str], rng: random.Random) -> list[Row]:
@@ -58,7 +66,7 @@ def _rows(hashes: list[str], rng: random.Random) -> list[Row]:
 
 
 @pytest.fixture(scope="module")
-def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Row]]:
+def written(tmp_path_factory: pytest.TempPathFactory) -> Written:
     """The SQLite file with both tags, and the rows of TIES."""
     path = tmp_path_factory.mktemp("iovlists") / "iovlists.sqlite"
     writer = ConditionsWriter.create_sqlite(path)
@@ -70,7 +78,7 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Row]]:
             )
             for k in range(1, 13)
         ]
-        for name in (TIES, HIGH):
+        for name in (TIES, HIGH, ODD_TIMES, SHORT_HASHES):
             writer.add_tag(
                 conn, name, time_type=TimeType.RUN, object_type="BeamSpotObjects",
                 insertion_time=T0,
@@ -81,19 +89,29 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Row]]:
     # What CMSSW writes for sinces from 2**63 up: their signed 64-bit value.
     with sqlite3.connect(path) as raw:
         raw.executemany(
+            "INSERT INTO payload (hash, object_type, data, streamer_info, version, insertion_time)"
+            " VALUES (?, 'BeamSpotObjects', x'00', x'', 'dummy', '2024-01-01 00:00:00.000000')",
+            [("abc",), ("abcd",)],
+        )
+        raw.executemany(
             "INSERT INTO iov (tag_name, since, insertion_time, payload_hash) VALUES (?, ?, ?, ?)",
             [
                 (HIGH, since, "2024-01-01 00:00:00.000000", hashes[k % 3])
                 for k, since in enumerate([5, -(1 << 63), 7, -2, 1 << 40])
+            ]
+            + [
+                (ODD_TIMES, 1, "2024-01-01 00:00:00", hashes[0]),
+                (ODD_TIMES, 2, "2024-01-01 00:00:00.500000", hashes[1]),
+                (ODD_TIMES, 2, "2024-01-02 00:00:00", hashes[2]),
+                (SHORT_HASHES, 1, "2024-01-01 00:00:00.000000", "abc"),
+                (SHORT_HASHES, 3, "2024-01-01 00:00:00.000000", "abcd"),
             ],
         )
-    return path, rows
+    return path, rows, hashes
 
 
 @pytest.fixture(scope="module")
-def both(
-    postgres: PostgresServer, written: tuple[Path, list[Row]]
-) -> Iterator[tuple[ConditionsDB, ConditionsDB]]:
+def both(postgres: PostgresServer, written: Written) -> Iterator[tuple[ConditionsDB, ConditionsDB]]:
     sqlite = open_database(DatabaseConfig("iovlists", f"sqlite:///{written[0]}"))
     server = open_database(postgres.load("iovlists", written[0]))
     yield sqlite, server
@@ -153,7 +171,7 @@ QUERIES: Final = [
 @pytest.mark.parametrize(("since", "until", "snapshot"), QUERIES)
 def test_sqlite_and_postgresql_give_identical_iov_lists_and_the_right_ones(
     both: tuple[ConditionsDB, ConditionsDB],
-    written: tuple[Path, list[Row]],
+    written: Written,
     since: int | None,
     until: int | None,
     snapshot: dt.datetime | None,
@@ -167,7 +185,7 @@ def test_sqlite_and_postgresql_give_identical_iov_lists_and_the_right_ones(
     assert _as_tuples(a) == _expected(written[1], end, since, until, snapshot)
 
 
-def test_the_tag_has_what_the_comparison_needs(written: tuple[Path, list[Row]]) -> None:
+def test_the_tag_has_what_the_comparison_needs(written: Written) -> None:
     rows = written[1]
     sinces = [at for at, _, _ in rows]
     assert len(set(sinces)) == SINCES and len(rows) > SINCES + 250  # re-uploads
@@ -193,7 +211,7 @@ def test_sinces_from_2_to_the_63_come_last_on_both_backends(
 
 
 def test_a_packed_column_past_the_largest_value_falls_back_to_the_row_path(
-    written: tuple[Path, list[Row]],
+    written: Written,
 ) -> None:
     """SQLite's value limit lowered to 1 KB for this engine: the hash column no longer fits."""
     db = open_database(DatabaseConfig("iovlists", f"sqlite:///{written[0]}"))
@@ -210,3 +228,20 @@ def test_a_packed_column_past_the_largest_value_falls_back_to_the_row_path(
         _same(db.iovs(TIES), whole)
     finally:
         db.close()
+
+
+def test_rows_the_packed_columns_cannot_carry_are_read_row_by_row(
+    both: tuple[ConditionsDB, ConditionsDB], written: Written
+) -> None:
+    sqlite, server = both
+    odd = sqlite.iovs(ODD_TIMES)
+    assert odd.since.tolist() == [1, 2]
+    assert odd.insertion_time.astype(str).tolist() == [
+        "2024-01-01T00:00:00.000000",
+        "2024-01-02T00:00:00.000000",
+    ]
+    assert odd.payload_hash.tolist() == [written[2][0], written[2][2]]
+    _same(odd, server.iovs(ODD_TIMES))  # PostgreSQL holds them as timestamps: packed there
+    short = sqlite.iovs(SHORT_HASHES)
+    assert short.payload_hash.tolist() == ["abc", "abcd"] and short.until.tolist()[0] == 3
+    assert server.iovs(SHORT_HASHES).payload_hash.tolist() == ["abc", "abcd"]
