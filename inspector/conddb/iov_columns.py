@@ -116,6 +116,11 @@ def unsigned_array(values: Sequence[Any]) -> npt.NDArray[np.uint64]:
 
 
 def _sqlite_columns(conn: Connection, conds: Sequence[Any]) -> IovColumns | None:
+    """One row of three ``group_concat`` values (see the module docstring); ``None``: not packable.
+
+    No ``ORDER BY``: an ordered subquery costs SQLite half as much again as
+    the scan, and :func:`~inspector.conddb.rows.iov_list` checks the order.
+    """
     v = s.iov.c
     comma: Any = literal_column("','")
     query = select(
@@ -136,6 +141,7 @@ def _sqlite_columns(conn: Connection, conds: Sequence[Any]) -> IovColumns | None
 
 
 def _postgres_columns(conn: Connection, conds: Sequence[Any]) -> IovColumns | None:
+    """One row of packed columns over a primary-key-ordered subquery; ``None``: not packable."""
     v = s.iov.c
     shifted = cast(type_coerce(v.since, Numeric()) - literal_column(str(1 << 63)), BigInteger())
     rows = (
