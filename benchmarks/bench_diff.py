@@ -33,7 +33,9 @@ def synthetic_tag(name: str, n: int, step: int, offset: int) -> IovList:
     since = np.arange(offset, offset + step * n, step, dtype=np.uint64)
     until = np.append(since[1:], since[-1] + np.uint64(step)).astype(np.uint64)
     hashes = np.char.mod("%040d", (since // np.uint64(7)).astype(np.int64)).astype("<U40")
-    return IovList(name, TimeType.RUN, since, until, hashes, np.zeros(n, "datetime64[us]"))
+    return IovList.from_hashes(
+        name, TimeType.RUN, since, until, hashes, np.zeros(n, "datetime64[us]")
+    )
 
 
 def python_merge(a: IovList, b: IovList) -> list[tuple[int, str, str]]:

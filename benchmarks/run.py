@@ -14,6 +14,7 @@ BENCHMARKS = [
     "bench_zoom",
     "bench_long_history",
     "bench_backends",
+    "bench_iovs",
     "bench_jobs",
     "bench_serve",
     "bench_diff",

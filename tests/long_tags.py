@@ -1,8 +1,8 @@
 """A SQLite file with one long run-based tag: what an abuse of the IOV caches needs.
 
 10,000 IOVs over a handful of beam-spot payloads, so one IOV list is about
-1.8 MiB in memory (its arrays) while every payload is tiny: what fills a
-cache is the lists, never the payloads.
+0.27 MiB in memory (its arrays: 28 bytes per IOV) while every payload is
+tiny: what fills a cache is the lists, never the payloads.
 """
 
 from __future__ import annotations

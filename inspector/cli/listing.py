@@ -107,7 +107,7 @@ def _iov_row(iovs: IovList, i: int) -> tuple[str, str, str, str]:
     return (
         format_since(int(iovs.since[i]), tt),
         format_since(int(iovs.until[i]), tt),
-        str(iovs.payload_hash[i]),
+        iovs.hash_at(i),
         inserted,
     )
 

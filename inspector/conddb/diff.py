@@ -89,8 +89,11 @@ class TagDiff:
     index_a: npt.NDArray[np.intp]
     index_b: npt.NDArray[np.intp]
     status: npt.NDArray[np.int8]
-    payload_hash_a: npt.NDArray[np.str_]
-    payload_hash_b: npt.NDArray[np.str_]
+    #: A's and B's distinct payload hashes and, per IOV, the index of its hash (``IovList``)
+    hashes_a: npt.NDArray[np.str_]
+    codes_a: npt.NDArray[np.int32]
+    hashes_b: npt.NDArray[np.str_]
+    codes_b: npt.NDArray[np.int32]
 
     def __len__(self) -> int:
         return int(self.since.size)
@@ -98,8 +101,8 @@ class TagDiff:
     def hashes(self, rows: npt.NDArray[np.intp]) -> tuple[list[str], list[str]]:
         """The payload hash of A and of B in ``rows`` (``""`` where a tag has no IOV)."""
         return (
-            _lookup(self.payload_hash_a, self.index_a[rows]),
-            _lookup(self.payload_hash_b, self.index_b[rows]),
+            _lookup(self.hashes_a, self.codes_a, self.index_a[rows]),
+            _lookup(self.hashes_b, self.codes_b, self.index_b[rows]),
         )
 
     @property
@@ -129,10 +132,12 @@ class TagDiff:
         return out
 
 
-def _lookup(hashes: npt.NDArray[np.str_], index: npt.NDArray[np.intp]) -> list[str]:
+def _lookup(
+    hashes: npt.NDArray[np.str_], codes: npt.NDArray[np.int32], index: npt.NDArray[np.intp]
+) -> list[str]:
     found = index >= 0
     out = np.full(index.size, "", dtype="<U40")
-    out[found] = hashes[index[found]]
+    out[found] = hashes[codes[index[found]]]
     values: list[str] = out.tolist()
     return values
 
@@ -214,8 +219,10 @@ def diff_tags(
         index_a,
         index_b,
         status,
-        a.payload_hash,
-        b.payload_hash,
+        a.hashes,
+        a.codes,
+        b.hashes,
+        b.codes,
     )
 
 
@@ -232,7 +239,7 @@ def _same_payload(
     new = np.ones(ia.size, dtype=bool)
     new[1:] = (ia[1:] != ia[:-1]) | (ib[1:] != ib[:-1])
     first = np.flatnonzero(new)
-    equal = a.payload_hash[ia[first]] == b.payload_hash[ib[first]]
+    equal = a.hashes[a.codes[ia[first]]] == b.hashes[b.codes[ib[first]]]
     out: npt.NDArray[np.bool_] = equal[np.cumsum(new) - 1]
     return out
 

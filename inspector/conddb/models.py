@@ -7,6 +7,7 @@ small frozen dataclass.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from inspector.conddb.timetypes import TimeType, format_since
+from inspector.distinct import compact_codes, distinct_codes
 from inspector.errors import InvalidParameter, NotFound
 from inspector.memory import fields_nbytes
 
@@ -69,16 +71,35 @@ class IovList:
     """The IOVs of a tag in a range, as parallel arrays ordered by ``since``.
 
     ``until[i]`` is ``since[i + 1]`` (exclusive end); the last one ends at the
-    next IOV outside the range or at the tag's end of validity.
+    next IOV outside the range or at the tag's end of validity.  Payload
+    hashes are stored once each: ``hashes`` holds the distinct ones, sorted,
+    and ``codes[i]`` the index of IOV i's hash in it (a million IOVs share
+    some ten thousand payloads: 4 bytes per IOV instead of 160).
     """
 
     tag: str
     time_type: TimeType
     since: npt.NDArray[np.uint64]
     until: npt.NDArray[np.uint64]
-    payload_hash: npt.NDArray[np.str_]
+    hashes: npt.NDArray[np.str_]
+    codes: npt.NDArray[np.int32]
     insertion_time: npt.NDArray[np.datetime64]
     snapshot: dt.datetime | None = None
+
+    @classmethod
+    def from_hashes(
+        cls,
+        tag: str,
+        time_type: TimeType,
+        since: npt.NDArray[np.uint64],
+        until: npt.NDArray[np.uint64],
+        payload_hash: npt.NDArray[Any],
+        insertion_time: npt.NDArray[np.datetime64],
+        snapshot: dt.datetime | None = None,
+    ) -> IovList:
+        """An IOV list from one hash per IOV (coded here)."""
+        hashes, codes = distinct_codes(np.asarray(payload_hash, dtype=np.str_))
+        return cls(tag, time_type, since, until, hashes, codes, insertion_time, snapshot)
 
     def __len__(self) -> int:
         return int(self.since.size)
@@ -87,9 +108,19 @@ class IovList:
     def nbytes(self) -> int:
         """Memory held, arrays first (what the byte-bounded IOV-list cache charges).
 
-        A 10,000-IOV list is about 1.8 MiB, nearly all of it the hash strings.
+        About 28 bytes per IOV plus 160 per distinct payload: 1.2 million IOVs
+        of 12,004 payloads hold 35 MiB (one hash string per IOV held 218 MiB).
         """
         return fields_nbytes(self)
+
+    @property
+    def payload_hash(self) -> npt.NDArray[np.str_]:
+        """One hash per IOV, built on each call (160 bytes per IOV: prefer ``codes``)."""
+        return self.hashes[self.codes]
+
+    def hash_at(self, i: int) -> str:
+        """The payload hash of IOV ``i``."""
+        return str(self.hashes[self.codes[i]])
 
     def __iter__(self) -> Iterator[Iov]:
         for i in range(len(self)):
@@ -97,7 +128,7 @@ class IovList:
 
     def __getitem__(self, i: int) -> Iov:
         when = self.insertion_time[i].astype("datetime64[us]").astype(dt.datetime)
-        return Iov(int(self.since[i]), int(self.until[i]), str(self.payload_hash[i]), when)
+        return Iov(int(self.since[i]), int(self.until[i]), self.hash_at(i), when)
 
     def covering(self, since: int) -> Iov:
         """The IOV valid at ``since``; :class:`NotFound` if none is."""
@@ -107,10 +138,21 @@ class IovList:
             raise NotFound(f"tag {self.tag!r} has no IOV valid at {what}")
         return self[i]
 
-    def distinct_hashes(self) -> tuple[npt.NDArray[np.str_], npt.NDArray[np.intp]]:
-        """Distinct payload hashes and, per IOV, the index of its hash."""
-        unique, inverse = np.unique(self.payload_hash, return_inverse=True)
-        return unique, inverse
+    def distinct_hashes(self) -> tuple[npt.NDArray[np.str_], npt.NDArray[np.int32]]:
+        """Distinct payload hashes used by these IOVs and, per IOV, the index of its hash."""
+        return compact_codes(self.hashes, self.codes)
+
+    def select(self, keep: npt.NDArray[np.bool_]) -> IovList:
+        """The IOVs where ``keep`` is true (``until`` unchanged), hashes kept to those used."""
+        picked = dataclasses.replace(
+            self,
+            since=self.since[keep],
+            until=self.until[keep],
+            codes=self.codes[keep],
+            insertion_time=self.insertion_time[keep],
+        )
+        hashes, codes = picked.distinct_hashes()
+        return dataclasses.replace(picked, hashes=hashes, codes=codes)
 
     def to_pandas(self) -> Any:
         """One row per IOV as a pandas DataFrame (see :mod:`inspector.frames`; needs pandas)."""

@@ -7,7 +7,6 @@ straight into numpy arrays (no Python object per IOV kept).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -19,6 +18,7 @@ from sqlalchemy import (
 )
 
 from inspector.conddb import schema as s
+from inspector.conddb.iov_columns import IovColumns
 from inspector.conddb.models import (
     Iov,
     IovList,
@@ -26,8 +26,8 @@ from inspector.conddb.models import (
     Tag,
 )
 from inspector.conddb.runs import RunInfo
-from inspector.conddb.schema import to_unsigned
 from inspector.conddb.timetypes import TimeType
+from inspector.distinct import distinct_codes
 
 __all__ = [
     "as_datetime",
@@ -37,7 +37,6 @@ __all__ = [
     "payload_row",
     "run_row",
     "tag_row",
-    "unsigned_array",
 ]
 
 
@@ -110,37 +109,54 @@ def tag_row(m: Any) -> Tag:
     )
 
 
-def unsigned_array(values: Sequence[Any]) -> npt.NDArray[np.uint64]:
-    """Since-like values from the driver as uint64, whole column at once.
+def iov_list(tag: Tag, rows: IovColumns, end: int, snapshot: dt.datetime | None) -> IovList:
+    """One IOV per since: its latest insertion (ties: the highest hash), all in numpy.
 
-    SQLite gives 64-bit signed ints (CMSSW stores 2**63 and above negative):
-    their bits are the unsigned value.  PostgreSQL and Oracle give exact
-    decimals, up to 2**64 - 1; read one by one (``int``), as ``to_unsigned`` does.
+    The rows are put in (since, insertion time, hash) order first, unless
+    they came so (checked: SQLite sorts sinces from 2**63 up, stored
+    negative, first, and promises no order to an aggregate); then the last
+    row of each since is kept.
     """
-    try:
-        return np.fromiter(values, dtype=np.int64, count=len(values)).view(np.uint64)
-    except (TypeError, OverflowError, ValueError):
-        return np.fromiter((to_unsigned(int(v)) for v in values), np.uint64, count=len(values))
-
-
-def iov_list(tag: Tag, rows: Sequence[Any], end: int, snapshot: dt.datetime | None) -> IovList:
-    """Keep the latest insertion per since: rows come sorted by since, then insertion
-    time and hash ascending, so it is the last row of each since."""
-    since = unsigned_array([r[0] for r in rows])
-    if since.size > 1 and bool(np.any(since[1:] < since[:-1])):
-        # SQLite sorted sinces from 2**63 up, stored negative, first: put them
-        # last (a stable sort keeps the insertion order within a since).
-        order = np.argsort(since, kind="stable")
-        since, rows = since[order], [rows[int(i)] for i in order]
+    since, inserted, hashes = rows.since, rows.inserted, rows.hashes
+    if not _in_order(since, inserted, hashes):
+        order = np.lexsort((hashes, inserted, since))
+        since, inserted, hashes = since[order], inserted[order], hashes[order]
     keep = np.ones(since.size, dtype=bool)
     keep[:-1] = since[:-1] != since[1:]
-    idx = np.flatnonzero(keep)
-    since = since[idx]
+    if not bool(keep.all()):
+        since, inserted, hashes = since[keep], inserted[keep], hashes[keep]
     until = np.empty_like(since)
     until[:-1] = since[1:]
     if until.size:
         until[-1] = np.uint64(end)
-    kept = [rows[int(i)] for i in idx]
-    hashes = np.array([r[2] for r in kept], dtype="<U40")
-    times = np.array([r[1] for r in kept], dtype="datetime64[us]")  # str or datetime
-    return IovList(tag.name, tag.time_type, since, until, hashes, times, snapshot)
+    distinct, codes = distinct_codes(hashes)
+    return IovList(
+        tag.name,
+        tag.time_type,
+        since,
+        until,
+        distinct.astype(np.str_),
+        codes,
+        inserted.astype("datetime64[us]", copy=False),
+        snapshot,
+    )
+
+
+def _in_order(
+    since: npt.NDArray[np.uint64], inserted: npt.NDArray[np.datetime64], hashes: npt.NDArray[Any]
+) -> bool:
+    """Whether rows are sorted by since, then insertion time, then hash.
+
+    One pass over the sinces; the (rare) rows sharing a since are checked
+    on their insertion time and hash.
+    """
+    if since.size < 2:
+        return True
+    step = since[1:] >= since[:-1]
+    if not bool(step.all()):
+        return False
+    tie = np.flatnonzero(since[1:] == since[:-1])
+    if tie.size == 0:
+        return True
+    t0, t1, h0, h1 = inserted[tie], inserted[tie + 1], hashes[tie], hashes[tie + 1]
+    return bool(np.all((t1 > t0) | ((t1 == t0) & (h1 >= h0))))

@@ -7,7 +7,6 @@ vectorised overlap test, and say in words what was kept.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 from inspector.certification import Certification, Certifications
@@ -55,13 +54,7 @@ def keep_certified(
             f"no IOV of tag {iovs.tag!r} in the requested range overlaps data certified "
             f"by {name!r} ({cert.path.name})"
         )
-    filtered = dataclasses.replace(
-        iovs,
-        since=iovs.since[keep],
-        until=iovs.until[keep],
-        payload_hash=iovs.payload_hash[keep],
-        insertion_time=iovs.insertion_time[keep],
-    )
+    filtered = iovs.select(keep)
     note = (
         f"Certified data only: {name} ({cert.path.name}, sha256 {cert.sha256[:12]}) kept "
         f"{kept} of {len(iovs)} IOVs, those overlapping {_WHAT[iovs.time_type]}"

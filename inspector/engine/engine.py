@@ -139,14 +139,23 @@ class Engine:
                     slot.value = db.iovs(tag, since=since, until=until, snapshot=snapshot)
         return slot.value
 
-    def check_history_size(self, iovs: IovList) -> None:
-        """Refuse a history over more IOVs than ``max_history_iovs`` (400, naming the limit)."""
-        limit = self.settings.max_history_iovs
+    def check_history_size(self, iovs: IovList, *, timeline: bool = False) -> None:
+        """Refuse a history over more IOVs than ``max_history_iovs`` (400, naming the limit).
+
+        ``timeline``: the tag page's timeline, bounded by ``max_timeline_iovs``.
+        """
+        s = self.settings
+        limit, key = (
+            (s.max_timeline_iovs, "max_timeline_iovs")
+            if timeline
+            else (s.max_history_iovs, "max_history_iovs")
+        )
         if len(iovs) > limit:
+            what = "the tag timeline draws" if timeline else "one history may hold"
             raise InvalidParameter(
                 "since",
                 f"tag {iovs.tag!r} has {len(iovs):,} IOVs in this range, more than the "
-                f"{limit:,} one history may hold ([engine] max_history_iovs); "
+                f"{limit:,} {what} ([engine] {key}); "
                 "narrow the range with since and until",
             )
 
@@ -239,7 +248,7 @@ class Engine:
                 + (" at that snapshot" if snapshot is not None else "")
             )
         if text is None or text == "":
-            return int(iovs.since[-1]), str(iovs.payload_hash[-1])
+            return int(iovs.since[-1]), iovs.hash_at(-1)
         point = parse_since(text, tag.time_type, parameter=parameter)
         iov = iovs.covering(point)
         return iov.since, iov.payload_hash
@@ -331,7 +340,8 @@ class Engine:
             until=iovs.until,
             time_type=tag.time_type.value,
             series=series,
-            payload_hash=iovs.payload_hash,
+            payload_hashes=hashes,
+            payload_codes=inverse,
             insertion_time=iovs.insertion_time,
             time=timeline,
             y_label=drawer.y_label or drawer.unit,

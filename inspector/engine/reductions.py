@@ -80,7 +80,7 @@ def normalise(drawer: Drawer, value: Any, payload_hash: str) -> dict[str, Any]:
 
 
 def join_series(
-    drawer: Drawer, results: list[dict[str, Any]], inverse: npt.NDArray[np.intp]
+    drawer: Drawer, results: list[dict[str, Any]], inverse: npt.NDArray[np.integer[Any]]
 ) -> dict[str, Series]:
     """Per-hash results → per-IOV series, in one indexing step per series."""
     names = list(drawer.series) or sorted({n for r in results for n in r})

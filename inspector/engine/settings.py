@@ -25,7 +25,7 @@ class EngineSettings:
 
     decoded_cache_bytes: int = 512 * _MiB
     reduction_cache_bytes: int = 64 * _MiB
-    #: IOV lists are bounded by bytes: one of a 10,000-IOV tag is 1.8 MiB,
+    #: IOV lists are bounded by bytes: one of a 1.2-million-IOV tag is 34 MiB,
     #: one of a 3-IOV tag a few hundred bytes (``iov_cache_entries`` is gone).
     iov_cache_bytes: int = 64 * _MiB
     iov_cache_seconds: float = 30.0
@@ -34,9 +34,15 @@ class EngineSettings:
     #: Expensive requests (cold plots, PNGs, tag diffs) admitted at once per
     #: drawer worker: ``workers × admitted_per_worker`` slots, then a fast 503.
     admitted_per_worker: int = 2
-    #: Most IOVs one history (or tag timeline) may hold; more is a 400 that
-    #: names this limit and asks for since/until, never a silent truncation.
-    max_history_iovs: int = 200_000
+    #: Most IOVs one history may hold; more is a 400 that names this limit
+    #: and asks for since/until, never a silent truncation.  IOV lists read
+    #: in packed columns (:mod:`inspector.conddb.iov_columns`): 0.4-0.7 s
+    #: per million IOVs, 28 bytes per IOV kept (docs/engine.md).
+    max_history_iovs: int = 5_000_000
+    #: Most IOVs the tag page's timeline draws.  The tag page reads its whole
+    #: tag on every visit (nobody asked for a plot yet), so it stays at a
+    #: fraction of a second; above it the page says why and offers a history.
+    max_timeline_iovs: int = 200_000
 
     @property
     def admission_slots(self) -> int:
@@ -73,6 +79,7 @@ _RULES: Final[Mapping[str, NumberRule]] = {
     "iov_cache_mb": (False, 0.0, False),
     "iov_cache_seconds": (False, 0.0, False),
     "max_history_iovs": (True, 1.0, False),
+    "max_timeline_iovs": (True, 1.0, False),
 }
 
 #: Keys that were removed, and the key that governs in their place.

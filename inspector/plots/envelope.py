@@ -138,22 +138,9 @@ def _extreme(values: Floats, start: Index, rank: Index, pick: np.ufunc) -> tuple
 
 def _distinct_payloads(plot: History, rank: Index, buckets: int) -> npt.NDArray[np.int64]:
     """How many distinct payloads each bucket's IOVs use (0 when the plot has no hashes)."""
-    if plot.payload_hash is None:
+    if plot.payload_codes is None:
         return np.zeros(buckets, dtype=np.int64)
-    code = _payload_codes(plot.payload_hash)
+    code = plot.payload_codes.astype(np.int64)
     width = int(code.max()) + 1
     pairs = np.unique(rank.astype(np.int64) * width + code)
     return np.bincount(pairs // width, minlength=buckets).astype(np.int64)
-
-
-def _payload_codes(hashes: npt.NDArray[np.str_]) -> npt.NDArray[np.int64]:
-    """A small integer per distinct hash, per IOV.
-
-    Consecutive IOVs mostly share their payload, so the hashes are compared
-    with their neighbours first (fast) and only the runs' hashes are sorted
-    (sorting a million 40-character strings takes a second).
-    """
-    run_start = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
-    _, run_code = np.unique(hashes[run_start], return_inverse=True)
-    lengths = np.diff(np.r_[run_start, hashes.size])
-    return np.repeat(run_code.ravel().astype(np.int64), lengths)

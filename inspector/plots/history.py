@@ -4,7 +4,10 @@ A history has one row per IOV (``since``/``until`` as CondDB stores them,
 uint64, meaning fixed by ``time_type``) and one or more named series of
 values with optional errors.  The optional per-IOV payload hash, insertion
 time and wall-clock time are what the web layer shows on hover, so they
-travel with the plot instead of being looked up again.
+travel with the plot instead of being looked up again.  Hashes are held
+once each (``payload_hashes``) with a code per IOV (``payload_codes``), as
+:class:`~inspector.conddb.IovList` holds them: a million IOVs of ten
+thousand payloads keep 4 MiB of codes, not 150 MiB of strings.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from inspector.conddb.timetypes import TimeType
+from inspector.distinct import compact_codes, distinct_codes
 from inspector.errors import InvalidParameter
 from inspector.plots.base import (
     CsvColumn,
@@ -30,13 +34,23 @@ from inspector.plots.base import (
     as_uint_array,
     check_length,
     fields_equal,
+    readonly,
 )
 from inspector.plots.serialize import datetimes_to_json, floats_to_json, ints_to_json
 
-__all__ = ["History", "Series"]
+__all__ = ["History", "Series", "hash_columns"]
 
 #: Names of the per-IOV columns; series may not take them (CSV headers must be unique).
 RESERVED_NAMES: Final = ("since", "until", "time", "payload_hash", "insertion_time")
+
+
+def hash_columns(per_iov: Any) -> dict[str, Any]:
+    """A :class:`History`'s two hash fields from one hash per IOV.
+
+    ``History(..., **hash_columns(per_iov))``: each hash kept once, a code per IOV.
+    """
+    hashes, codes = distinct_codes(np.asarray(per_iov))
+    return {"payload_hashes": hashes, "payload_codes": codes}
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,7 +102,9 @@ class History(PlotObject):
     ``since`` increases strictly (one row per IOV, as in a tag) and
     ``until[i] >= since[i]``; both are raw CondDB values of ``time_type``
     (a :class:`~inspector.conddb.timetypes.TimeType` spelling).  Optional
-    per-IOV columns: ``payload_hash``, ``insertion_time`` and ``time`` (the
+    per-IOV columns: the payload hash (``payload_hashes[payload_codes[i]]``,
+    both or neither given; :func:`~inspector.distinct.distinct_codes` makes
+    them from one string per IOV), ``insertion_time`` and ``time`` (the
     wall-clock start, e.g. of a run), datetimes in UTC, NaT where unknown.
     """
 
@@ -98,7 +114,8 @@ class History(PlotObject):
     until: npt.NDArray[Any]  # uint64 (n,), until >= since
     time_type: str
     series: Mapping[str, Series]
-    payload_hash: npt.NDArray[Any] | None = None  # str (n,)
+    payload_hashes: npt.NDArray[Any] | None = None  # str (distinct, sorted)
+    payload_codes: npt.NDArray[Any] | None = None  # int32 (n,): index into payload_hashes
     insertion_time: npt.NDArray[Any] | None = None  # datetime64[us] (n,), UTC
     time: npt.NDArray[Any] | None = None  # datetime64[us] (n,), UTC
     y_label: str = ""
@@ -107,6 +124,14 @@ class History(PlotObject):
     def iov_count(self) -> int:
         """Number of IOVs (rows)."""
         return int(self.since.size)
+
+    @property
+    def payload_hash(self) -> npt.NDArray[np.str_] | None:
+        """One hash per IOV (``None``: no hashes), built on each call: prefer the codes."""
+        if self.payload_hashes is None or self.payload_codes is None:
+            return None
+        per_iov: npt.NDArray[np.str_] = self.payload_hashes[self.payload_codes]
+        return per_iov
 
     def validate(self) -> None:
         owner = self.plot_type
@@ -122,15 +147,30 @@ class History(PlotObject):
         self.set_field("since", since)
         self.set_field("until", until)
         self.set_field("series", self._checked_series(since.size))
-        if self.payload_hash is not None:
-            hashes = as_str_array(owner, "payload_hash", self.payload_hash)
-            check_length(owner, "payload_hash", hashes, since.size, "IOVs")
-            self.set_field("payload_hash", hashes)
+        self._check_hashes(since.size)
         for name in ("insertion_time", "time"):
             if getattr(self, name) is not None:
                 when = as_datetime_array(owner, name, getattr(self, name))
                 check_length(owner, name, when, since.size, "IOVs")
                 self.set_field(name, when)
+
+    def _check_hashes(self, iovs: int) -> None:
+        """Both hash fields or neither; codes index the hashes; stored sorted and each used."""
+        owner = self.plot_type
+        if (self.payload_hashes is None) != (self.payload_codes is None):
+            self.fail("payload_codes", "must come with payload_hashes (both or neither)")
+        if self.payload_hashes is None:
+            return
+        hashes = as_str_array(owner, "payload_hashes", self.payload_hashes)
+        codes = as_uint_array(owner, "payload_codes", self.payload_codes, np.uint32)
+        check_length(owner, "payload_codes", codes, iovs, "IOVs")
+        if codes.size and int(codes.max()) >= hashes.size:
+            self.fail(
+                "payload_codes", f"must index the {hashes.size} hashes (found {int(codes.max())})"
+            )
+        hashes, coded = compact_codes(hashes, codes.astype(np.int32))
+        self.set_field("payload_hashes", readonly(hashes))
+        self.set_field("payload_codes", readonly(coded))
 
     def _check_order(self, since: npt.NDArray[np.uint64], until: npt.NDArray[np.uint64]) -> None:
         bad = np.flatnonzero(since[1:] <= since[:-1])
@@ -169,7 +209,7 @@ class History(PlotObject):
             "insertion_time": (
                 None if self.insertion_time is None else datetimes_to_json(self.insertion_time)
             ),
-            "payload_hash": None if self.payload_hash is None else self.payload_hash.tolist(),
+            "payload_hash": None if (h := self.payload_hash) is None else h.tolist(),
             "series": [
                 {
                     "name": name,
@@ -196,12 +236,13 @@ class History(PlotObject):
         }
         if len(series) != len(items):
             raise PlotError(cls.plot_type, "JSON data.series: a series name appears twice")
+        per_iov = data.strings("payload_hash")
         return cls(
             time_type=data.text("time_type"),
             since=data.ints("since", np.uint64),
             until=data.ints("until", np.uint64),
             series=series,
-            payload_hash=data.strings("payload_hash"),
+            **({} if per_iov is None else hash_columns(per_iov)),
             insertion_time=data.datetimes("insertion_time"),
             time=data.datetimes("time"),
             **common,
@@ -214,8 +255,8 @@ class History(PlotObject):
         ]
         if self.time is not None:
             columns.append(CsvColumn("time", self.time, "wall-clock time", "UTC"))
-        if self.payload_hash is not None:
-            columns.append(CsvColumn("payload_hash", self.payload_hash))
+        if (hashes := self.payload_hash) is not None:
+            columns.append(CsvColumn("payload_hash", hashes))
         if self.insertion_time is not None:
             columns.append(
                 CsvColumn("insertion_time", self.insertion_time, "IOV insertion time", "UTC")

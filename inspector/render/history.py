@@ -272,7 +272,7 @@ def _slice(whole: Window, first: int, stop: int) -> Window:
             name: dataclasses.replace(s, values=s.values[cut], errors=column(s.errors))
             for name, s in plot.series.items()
         },
-        payload_hash=column(plot.payload_hash),
+        payload_codes=column(plot.payload_codes),
         insertion_time=column(plot.insertion_time),
         time=column(plot.time),
     )
@@ -362,7 +362,7 @@ def _bucket_hover(shown: Window, envelope: HistoryEnvelope) -> Hover:
         source, plot.since[start], plot.until[stop - 1], plot.time_type
     )
     tooltips[:0] = [("IOVs", "@n")]
-    if plot.payload_hash is not None:
+    if plot.payload_codes is not None:
         tooltips.insert(1, ("payloads", "@p"))
     for i, (name, series) in enumerate(plot.series.items()):
         bucket = envelope.series[name]
@@ -469,11 +469,13 @@ def _iov_metadata_hover(
     plot: History, source: Any, tooltips: list[tuple[str, str]], formatters: dict[str, Any]
 ) -> None:
     """Payload hash and insertion time of each IOV in the tooltip, when the plot has them."""
-    if plot.payload_hash is not None:
+    if plot.payload_hashes is not None and plot.payload_codes is not None:
         # Ten thousand IOVs share about a thousand payloads: send each hash once
-        # (in a source of its own, which a refinement replaces with the hover's).
-        hashes, index = np.unique(np.asarray(plot.payload_hash), return_inverse=True)
-        source.data["h"] = index.astype(np.int32)
+        # (in a source of its own, which a refinement replaces with the hover's),
+        # and only those of the IOVs drawn (a zoom, or the IOVs an envelope keeps).
+        used, codes = np.unique(np.asarray(plot.payload_codes), return_inverse=True)
+        hashes = np.asarray(plot.payload_hashes)[used]
+        source.data["h"] = codes.astype(np.int32)
         tooltips.append(("payload", "@h{custom}"))
         names = ColumnDataSource({"hash": hashes.tolist()}, name="history_hashes")
         formatters["@h"] = CustomJSHover(

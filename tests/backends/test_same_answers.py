@@ -38,7 +38,7 @@ def both(postgres: PostgresServer, demo_path: Path) -> Iterator[tuple[Conditions
 
 def _same_iovs(a: IovList, b: IovList) -> None:
     assert (a.tag, a.time_type, a.snapshot) == (b.tag, b.time_type, b.snapshot)
-    for name in ("since", "until", "payload_hash", "insertion_time"):
+    for name in ("since", "until", "hashes", "codes", "insertion_time"):
         left, right = getattr(a, name), getattr(b, name)
         assert left.dtype == right.dtype, name
         assert np.array_equal(left, right), name

@@ -122,7 +122,7 @@ def _iov_resources(tag: Tag, iovs: IovList, lo: int, hi: int, alias: str) -> lis
         since_texts(since, tag.time_type),
         until.tolist(),
         since_texts(until, tag.time_type),
-        iovs.payload_hash[lo:hi].tolist(),
+        iovs.hashes[iovs.codes[lo:hi]].tolist(),
         iso_many(iovs.insertion_time[lo:hi]),
         strict=True,
     )

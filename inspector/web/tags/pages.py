@@ -90,7 +90,7 @@ def tag_page(name: str) -> str:
         first_since=first_since,
         last_since=last_since,
         end=format_since(tag.end, tag.time_type),
-        timeline_limit=state().engine.settings.max_history_iovs,
+        timeline_limit=state().engine.settings.max_timeline_iovs,
         **_notes_context(db.alias, tag.name, drawers),
     )
 
@@ -115,7 +115,7 @@ def _iov_row(iovs: IovList, i: int) -> dict[str, Any]:
     return {
         "since": format_since(int(iovs.since[i]), tt),
         "until": format_since(int(iovs.until[i]), tt),
-        "hash": str(iovs.payload_hash[i]),
+        "hash": iovs.hash_at(i),
         "inserted": np.datetime_as_string(iovs.insertion_time[i], unit="s").replace("T", " "),
     }
 
@@ -128,8 +128,8 @@ def tag_timeline(name: str) -> Response:
     iovs = state().engine.iovs(db.alias, name)
     if len(iovs) == 0:
         raise NotFound(f"tag {name!r} has no IOVs")
-    state().engine.check_history_size(iovs)
-    _, inverse = iovs.distinct_hashes()
+    state().engine.check_history_size(iovs, timeline=True)
+    hashes, inverse = iovs.distinct_hashes()
     # Number payloads in order of first appearance, so the steps climb.
     order = np.unique(inverse, return_index=True)[1]
     rank = np.empty_like(order)
@@ -142,7 +142,8 @@ def tag_timeline(name: str) -> Response:
         series={
             "payload": Series(values=(rank[inverse] + 1).astype(np.float64), label="payload #")
         },
-        payload_hash=iovs.payload_hash,
+        payload_hashes=hashes,
+        payload_codes=inverse,
         insertion_time=iovs.insertion_time,
         y_label="payload # (in order of first use)",
     )

@@ -25,6 +25,7 @@ from inspector.plots import (
     Table,
     from_json,
 )
+from inspector.plots.history import hash_columns
 
 PROV = Provenance(db="demo", tags=("T",), drawer="test.plot")
 
@@ -43,7 +44,7 @@ PLOTS: list[PlotObject] = [
             "x": Series(np.array([1.0, 2.0, np.nan]), np.array([0.1, 0.2, 0.3]), unit="cm"),
             "y": Series(np.array([4.0, 5.0, 6.0]), label="beam y"),
         },
-        payload_hash=np.array(["a", "b", "b"]),
+        **hash_columns(np.array(["a", "b", "b"])),
         insertion_time=np.array(["2024-05-01T00:00:00", "2024-05-02T00:00:00", None], "M8[us]"),
         time=np.array(["2024-05-01T10:00:00", "NaT", "2024-05-03T10:00:00"], "M8[us]"),
         title="h",

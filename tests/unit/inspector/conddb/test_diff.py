@@ -141,7 +141,7 @@ def test_a_large_diff_is_vectorised_and_right() -> None:
     def iovs(name: str, since: np.ndarray, hashes: np.ndarray) -> IovList:
         until = np.append(since[1:], np.uint64(10 * n)).astype(np.uint64)
         when = np.zeros(since.size, dtype="datetime64[us]")
-        return IovList(name, TimeType.RUN, since, until, hashes.astype("<U40"), when)
+        return IovList.from_hashes(name, TimeType.RUN, since, until, hashes.astype("<U40"), when)
 
     ha = (since_a // 6).astype(str)
     hb = (since_b // 6).astype(str)

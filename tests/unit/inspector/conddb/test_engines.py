@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 from postgres_server import READER, PostgresServer
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
 from inspector.conddb import ConditionsDB, open_database
+from inspector.conddb import schema as s
 from inspector.conddb.engines import LONG_RESULT, reader_engine
+from inspector.conddb.iov_columns import row_columns
 from inspector.config import DatabaseConfig, PoolConfig
 from inspector.errors import ConfigError, DatabaseUnavailable
 
@@ -146,6 +148,7 @@ def test_every_statement_the_readers_issue_is_a_select(
 
 
 def test_long_results_fetch_many_rows_per_round_trip(hand_pg: DatabaseConfig) -> None:
+    """The row path of IOV lists (Oracle's; PostgreSQL packs columns) sets the fetch size."""
     config = dataclasses.replace(hand_pg, iov_arraysize=4321)
     db = open_database(config)
     sizes: dict[str, int] = {}
@@ -158,10 +161,13 @@ def test_long_results_fetch_many_rows_per_round_trip(hand_pg: DatabaseConfig) ->
 
     event.listen(db.engine, "after_cursor_execute", after)
     try:
-        db.iovs("BS_run")
+        with db.engine.connect() as conn:
+            rows = row_columns(conn, [s.iov.c.tag_name == "BS_run"])
+            conn.scalar(select(func.count()).select_from(s.tag))
     finally:
         event.remove(db.engine, "after_cursor_execute", after)
         db.close()
+    assert len(rows) > 0
     assert sizes["iov"] == 4321
     assert sizes["other"] != 4321
 

@@ -93,15 +93,15 @@ def test_nbytes_of_a_container_counts_what_it_holds_not_its_header() -> None:
 
 def test_nbytes_of_an_iov_list_is_its_arrays() -> None:
     n = 1000
-    iovs = IovList(
+    iovs = IovList.from_hashes(
         "T",
         TimeType.RUN,
         np.arange(n, dtype=np.uint64),
         np.arange(1, n + 1, dtype=np.uint64),
-        np.array(["a" * 40] * n),
+        np.array([f"{i // 10:040d}" for i in range(n)]),
         np.zeros(n, "datetime64[us]"),
     )
-    arrays = n * (8 + 8 + 160 + 8)
+    arrays = n * (8 + 8 + 4 + 8) + (n // 10) * 160  # one hash string per distinct payload
     assert arrays <= nbytes_of(iovs) == iovs.nbytes <= arrays + 1000
 
 

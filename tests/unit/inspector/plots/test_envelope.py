@@ -10,6 +10,7 @@ from bokeh.embed import json_item
 
 from inspector.plots import History, Series
 from inspector.plots.envelope import IOVS_PER_PIXEL, history_envelope, needs_envelope
+from inspector.plots.history import hash_columns
 from inspector.render.history import render_history
 
 
@@ -32,7 +33,7 @@ def _history(n: int, seed: int = 7, *, nan_every: int = 0, spike: int | None = N
             "a": Series(values, np.abs(rng.normal(size=n)) * 0.1),
             "b": Series(b_values),
         },
-        payload_hash=np.array([f"h{p:02d}" for p in payload]),
+        **hash_columns(np.array([f"h{p:02d}" for p in payload])),
     )
 
 

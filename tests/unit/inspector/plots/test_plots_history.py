@@ -13,6 +13,7 @@ import pytest
 
 from inspector.conddb.timetypes import pack_lumi
 from inspector.plots import History, PlotError, Provenance, Series, from_json
+from inspector.plots.history import hash_columns
 
 SINCE = [379100, 379200, 379350]
 UNTIL = [379199, 379349, 2**32 - 1]
@@ -74,8 +75,13 @@ def test_length_mismatch_names_series_and_counts() -> None:
             },
             "series names clash",
         ),
-        ({"payload_hash": ["a", "b"]}, "payload_hash has 2 values for 3 IOVs"),
-        ({"payload_hash": [1, 2, 3]}, "payload_hash must hold strings"),
+        (hash_columns(["a", "b"]), "payload_codes has 2 values for 3 IOVs"),
+        (hash_columns([1, 2, 3]), "payload_hashes must hold strings"),
+        ({"payload_hashes": ["a"]}, "payload_codes must come with payload_hashes"),
+        (
+            {"payload_hashes": ["a"], "payload_codes": [0, 1, 0]},
+            r"payload_codes must index the 1 hashes \(found 1\)",
+        ),
         ({"time": ["2024-01-01"]}, "time has 1 values for 3 IOVs"),
         ({"insertion_time": [1, 2, 3]}, "insertion_time must hold date-times"),
         ({"insertion_time": ["soon", "", ""]}, "insertion_time must hold date-times"),
@@ -107,7 +113,7 @@ def test_series_checks_itself() -> None:
 def test_hover_columns_accept_usual_date_time_forms() -> None:
     aware = dt.datetime(2024, 5, 1, 14, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
     h = build(
-        payload_hash=["a" * 40, "b" * 40, "c" * 40],
+        **hash_columns(["a" * 40, "b" * 40, "c" * 40]),
         insertion_time=[aware, None, dt.datetime(2024, 5, 2)],
         time=["2024-05-01T12:00:00Z", "NaT", "2024-05-03T00:00:00.25"],
     )
@@ -177,7 +183,7 @@ def test_csv_columns_and_genfromtxt() -> None:
             "sigma z": Series(np.float32([3.5, 3.25, 3.75]), unit="cm"),
         },
         time=np.array(["2024-05-01T12:00", "2024-05-02T00:00", "NaT"], dtype="datetime64[us]"),
-        payload_hash=["h1", "h2", "h3"],
+        **hash_columns(["h1", "h2", "h3"]),
         title="Beam spot",
         provenance=Provenance(
             db="pro",
@@ -245,7 +251,7 @@ def big_history(n: int = 10_000) -> History:
             )
             for name in ("x", "y", "z")
         },
-        payload_hash=np.array([f"{i:040x}" for i in range(n)]),
+        **hash_columns(np.array([f"{i:040x}" for i in range(n)])),
         insertion_time=start + np.arange(n).astype("timedelta64[s]"),
         time=start + np.arange(n).astype("timedelta64[m]"),
     )

@@ -26,6 +26,7 @@ from inspector.plots import (
     from_json,
     plots_equal,
 )
+from inspector.plots.history import hash_columns
 
 MAX_N = 24
 # NaN is data ("no value"); Inf is written as null and reads back as NaN, so
@@ -161,7 +162,7 @@ def histories(draw: st.DrawFn) -> History:
         until=until,
         time_type=draw(st.sampled_from([t.value for t in TimeType])),
         series=series,
-        payload_hash=None if hashes is None else np.array(hashes, dtype=np.str_),
+        **({} if hashes is None else hash_columns(np.array(hashes, dtype=np.str_))),
         insertion_time=draw(st.none() | datetimes(n)),
         time=draw(st.none() | datetimes(n)),
         y_label=draw(TEXT),

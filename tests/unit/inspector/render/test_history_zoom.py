@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from inspector.plots import History, Series
+from inspector.plots.history import hash_columns
 from inspector.render.history import decoded_sources, history_values, render_history
 
 N: Final = 100_000
@@ -31,7 +32,7 @@ def _history(n: int = N) -> History:
             "a": Series(rng.normal(size=n), np.abs(rng.normal(size=n)) * 0.1, unit="cm"),
             "b": Series(b),
         },
-        payload_hash=np.array([f"h{p:03d}" for p in rng.integers(0, 300, size=n)]),
+        **hash_columns(np.array([f"h{p:03d}" for p in rng.integers(0, 300, size=n)])),
     )
 
 

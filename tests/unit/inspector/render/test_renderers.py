@@ -18,6 +18,7 @@ from inspector.plots import (
     Series,
     Table,
 )
+from inspector.plots.history import hash_columns
 from inspector.plugin import load_plugins
 from inspector.render import RendererRegistry, RenderError, json_item_bytes, standalone_html
 
@@ -36,7 +37,7 @@ def _history(time_type: str = "Run", n: int = 5) -> History:
         until=since + 10,
         time_type=time_type,
         series={"x": Series(values=np.linspace(0, 1, n), errors=np.full(n, 0.1), unit="cm")},
-        payload_hash=np.array([f"{i:040x}" for i in range(n)]),
+        **hash_columns(np.array([f"{i:040x}" for i in range(n)])),
         insertion_time=np.full(n, np.datetime64("2024-05-01T00:00:00", "us")),
         provenance=Provenance(db="demo", tags=("T",), drawer="d.x"),
     )
@@ -99,7 +100,7 @@ def test_history_sends_each_payload_hash_once(renderers: RendererRegistry) -> No
         until=plot.until,
         time_type="Run",
         series=plot.series,
-        payload_hash=np.array(["a" * 40, "a" * 40, "b" * 40] * 2),
+        **hash_columns(np.array(["a" * 40, "a" * 40, "b" * 40] * 2)),
     )
     text = json_item_bytes(repeated, renderers).decode()
     assert text.count("a" * 40) == 1 and text.count("b" * 40) == 1

@@ -60,7 +60,9 @@ def app(
     diff_path = tmp_path_factory.mktemp("limits") / "diff.sqlite"
     build_diff_db(diff_path)
     databases = {"hand": handmade_path[0], "diff": diff_path}
-    flask_app = beamspot_app(databases, settings=EngineSettings(max_history_iovs=3))
+    flask_app = beamspot_app(
+        databases, settings=EngineSettings(max_history_iovs=3, max_timeline_iovs=3)
+    )
     notes = state(flask_app).annotations
     for text in ("first note", "second note", "third note"):
         notes.add(NewAnnotation("hand", "BS_run", Target.TAG, text), author="alice")
@@ -130,7 +132,9 @@ def test_a_history_over_the_limit_is_a_400_naming_it(client: FlaskClient) -> Non
 def test_the_tag_page_says_why_its_timeline_is_not_drawn(client: FlaskClient) -> None:
     text = client.get("/tags/BS_run").data.decode()
     assert 'id="timeline-limit"' in text and "4 IOVs" in text and 'id="timeline"' not in text
-    assert client.get("/tags/BS_run/timeline.json").status_code == 400
+    assert "max_timeline_iovs" in text
+    refused = client.get("/tags/BS_run/timeline.json")
+    assert refused.status_code == 400 and b"max_timeline_iovs" in refused.data
     small = client.get("/tags/BS_lumi").data.decode()
     assert 'id="timeline"' in small and 'id="timeline-limit"' not in small
 
@@ -156,16 +160,19 @@ def test_the_global_tags_page_is_paged_with_its_total(
     assert client.get("/globaltags?page=3").status_code == 404
 
 
-def test_max_history_iovs_is_a_configuration_key(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("key", "default"), [("max_history_iovs", 5_000_000), ("max_timeline_iovs", 200_000)]
+)
+def test_iov_limits_are_configuration_keys(tmp_path: Path, key: str, default: int) -> None:
     config = parse_config(
-        {"databases": {"a": {"path": "x"}}, "engine": {"max_history_iovs": 10}},
+        {"databases": {"a": {"path": "x"}}, "engine": {key: 10}},
         base_dir=tmp_path,
     )
-    assert config.engine.max_history_iovs == 10
-    assert EngineSettings().max_history_iovs == 200_000
+    assert getattr(config.engine, key) == 10
+    assert getattr(EngineSettings(), key) == default
     for bad in (0, 1.5, True):
-        with pytest.raises(ConfigError, match="max_history_iovs"):
+        with pytest.raises(ConfigError, match=key):
             parse_config(
-                {"databases": {"a": {"path": "x"}}, "engine": {"max_history_iovs": bad}},
+                {"databases": {"a": {"path": "x"}}, "engine": {key: bad}},
                 base_dir=tmp_path,
             )
