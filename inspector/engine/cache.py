@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
@@ -49,12 +50,14 @@ V = TypeVar("V")
 _TIER_MISS_SECONDS = 30.0
 _TIER_MISS_ENTRIES = 100_000
 
-#: ``listener(cache_name, tier, outcome)``; tier ``"local"`` has the outcomes
-#: ``hit``, ``miss``, ``joined`` and ``error``; a second tier has its own
-#: (:class:`~inspector.engine.shared_cache.SharedTier`: ``hit``, ``miss``,
-#: ``error``, ``bypassed``, ``corrupt``, and for writes ``queued``,
-#: ``too_large``, ``dropped``, then from its writer ``stored`` or ``store_error``).
-CacheListener = Callable[[str, str, str], None]
+#: ``listener(cache_name, tier, outcome, count)``: ``count`` lookups had that
+#: outcome (a batch is told once per outcome, not once per key); tier
+#: ``"local"`` has the outcomes ``hit``, ``miss``, ``joined`` and ``error``; a
+#: second tier has its own (:class:`~inspector.engine.shared_cache.SharedTier`:
+#: ``hit``, ``miss``, ``error``, ``bypassed``, ``corrupt``, and for writes
+#: ``queued``, ``too_large``, ``dropped``, then from its writer ``stored`` or
+#: ``store_error``).
+CacheListener = Callable[[str, str, str, int], None]
 
 
 class Tier(Protocol[V]):
@@ -203,14 +206,31 @@ class SingleFlight(Generic[V]):
             self._listeners.append(listener)
 
     def _notify(self, tier: str, outcomes: Iterable[str]) -> None:
-        for outcome in outcomes:
+        for outcome, count in Counter(outcomes).items():
             for listener in self._listeners:
-                listener(self.name, tier, outcome)
+                listener(self.name, tier, outcome, count)
 
     def get(self, key: Hashable) -> V | None:
         """The cached value, or ``None`` (counts as neither hit nor miss)."""
         with self._lock:
             return self._cache.get(key)
+
+    def hits(self, keys: Sequence[Hashable]) -> list[V] | None:
+        """Every key's value if all are cached (counted as hits), else ``None`` (nothing counted).
+
+        One lock and one listener call for the whole batch: a warm history of
+        12,004 payloads took 40 ms through :meth:`get_or_compute` key by key
+        (half of it telling listeners of each hit), its plot 85 ms in all.
+        """
+        with self._lock:
+            try:
+                values = [self._cache[key] for key in keys]
+            except KeyError:
+                return None
+            self._hits += len(values)
+        for listener in self._listeners if values else ():
+            listener(self.name, "local", "hit", len(values))
+        return values
 
     def __contains__(self, key: Hashable) -> bool:
         with self._lock:

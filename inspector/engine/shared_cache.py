@@ -377,7 +377,7 @@ class SharedCache:
         for namespace, _, _ in batch:
             self._count(namespace, outcome)
             for listener in self._listeners:
-                listener(namespace, "redis", outcome)
+                listener(namespace, "redis", outcome, 1)
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until every queued value is written (or failed); False on timeout."""
@@ -391,7 +391,7 @@ class SharedCache:
         return True
 
     def add_listener(self, listener: CacheListener) -> None:
-        """Call ``listener(namespace, "redis", outcome)`` for each value the writer handled."""
+        """Call ``listener(namespace, "redis", outcome, 1)`` for each value the writer handled."""
         self._listeners.append(listener)
 
     def corrupt(self, namespace: str) -> None:

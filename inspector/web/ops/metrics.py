@@ -159,8 +159,8 @@ class _AppLabels:
     drawers: ClosedLabel
     caches: ClosedLabel
 
-    def count_cache_event(self, cache: str, tier: str, outcome: str) -> None:
-        CACHE_EVENTS.labels(self.caches.fold(cache), tier, outcome).inc()
+    def count_cache_event(self, cache: str, tier: str, outcome: str, count: int) -> None:
+        CACHE_EVENTS.labels(self.caches.fold(cache), tier, outcome).inc(count)
 
     def observe_plot(self, drawer: str, seconds: float, ok: bool) -> None:
         PLOT_SECONDS.labels(self.drawers.fold(drawer), "ok" if ok else "error").observe(seconds)

@@ -11,7 +11,7 @@ import pytest
 
 from inspector.conddb import IovList
 from inspector.conddb.timetypes import TimeType
-from inspector.engine.cache import byte_cache, nbytes_of, ttl_cache
+from inspector.engine.cache import SingleFlight, byte_cache, nbytes_of, ttl_cache
 
 
 def test_many_threads_asking_for_a_cold_key_compute_it_once() -> None:
@@ -153,3 +153,18 @@ def test_a_lookup_left_by_an_error_or_without_a_value_caches_nothing() -> None:
     assert cache.get_or_compute("k", lambda: b"v") == b"v"
     with cache.lookup("k") as found, pytest.raises(RuntimeError, match="only a missing value"):
         found.value = b"other"
+
+
+def test_hits_answers_a_whole_batch_once_or_nothing() -> None:
+    """A warm history asks for thousands of reductions: one lock, one event per outcome."""
+    cache: SingleFlight[int] = byte_cache("reductions", 1 << 20)
+    events: list[tuple[str, str, str, int]] = []
+    cache.add_listener(lambda *event: events.append(event))
+    for key in "abc":
+        cache.get_or_compute(key, lambda key=key: ord(key))
+    events.clear()
+    assert cache.hits(["c", "a", "b", "a"]) == [99, 97, 98, 97]
+    assert events == [("reductions", "local", "hit", 4)]
+    assert cache.stats().hits == 4
+    assert cache.hits(["a", "z"]) is None  # one missing: nothing answered, nothing counted
+    assert events == [("reductions", "local", "hit", 4)] and cache.stats().hits == 4
