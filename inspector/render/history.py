@@ -119,7 +119,7 @@ def render_history(plot: History, options: Mapping[str, Any]) -> Any:
     shown = _window(plot, x, edges, zoom)
     pixels = int(options.get("width", 900))
     envelope = None
-    if needs_envelope(shown.plot.iov_count, pixels):
+    if needs_envelope(shown.plot.iov_count, pixels, len(shown.plot.series)):
         envelope = history_envelope(shown.plot, shown.x, pixels)
     visible, extent = _history_series(fig, shown, None if envelope is None else envelope.keep)
     _add_hovers(fig, shown, envelope, extent)

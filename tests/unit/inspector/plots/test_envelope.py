@@ -9,7 +9,12 @@ import pytest
 from bokeh.embed import json_item
 
 from inspector.plots import History, Series
-from inspector.plots.envelope import IOVS_PER_PIXEL, history_envelope, needs_envelope
+from inspector.plots.envelope import (
+    IOVS_PER_PIXEL,
+    full_detail_limit,
+    history_envelope,
+    needs_envelope,
+)
 from inspector.plots.history import hash_columns
 from inspector.render.history import render_history
 
@@ -84,9 +89,19 @@ def test_a_long_history_is_drawn_as_buckets_and_says_so() -> None:
     assert "100,000 IOVs shown as 900 buckets" in item
     assert '"IOVs"' in item and '"payloads"' in item
     assert len(item) < 400_000  # every IOV would be megabytes
-    short = _history(IOVS_PER_PIXEL * 900)
-    assert not needs_envelope(short.iov_count, 900)
+    short = _history(full_detail_limit(900, series=2))  # two series: "a" and "b"
+    assert not needs_envelope(short.iov_count, 900, 2)
     assert "shown as" not in json.dumps(json_item(render_history(short, {"width": 900})))
+    longer = _history(full_detail_limit(900, series=2) + 1)
+    assert "shown as" in json.dumps(json_item(render_history(longer, {"width": 900})))
+
+
+def test_more_series_draw_fewer_iovs_one_by_one() -> None:
+    """The bytes of a full-detail drawing grow with its series: the limit shrinks with them."""
+    assert full_detail_limit(900) == IOVS_PER_PIXEL * 900 == 14_400
+    assert full_detail_limit(900, 2) == 9_600 and full_detail_limit(900, 3) == 7_200
+    assert not needs_envelope(10_500, 900, 1)  # the demo's beam spot x: every IOV, as before
+    assert needs_envelope(10_500, 900, 2)
 
 
 def test_an_empty_or_one_iov_history_has_a_trivial_envelope() -> None:
