@@ -418,7 +418,10 @@ class Engine:
             return 0, {}
         hashes = [str(h) for h in iovs.distinct_hashes()[0]]
         key_params = reduction_params(params)
-        todo = [h for h in hashes if (drawer.name, key_params, db.alias, h) not in self.reductions]
+        keys = [(drawer.name, key_params, db.alias, h) for h in hashes]
+        # Reductions another process computed (a queue worker, a web process) cost nothing.
+        self.reductions.warm(keys)
+        todo = [key[-1] for key in keys if key not in self.reductions]
         return len(hashes), db.payload_sizes(todo) if todo else {}
 
     def _timeline(self, db: ConditionsDB, iovs: IovList) -> npt.NDArray[np.datetime64] | None:

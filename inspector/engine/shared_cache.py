@@ -44,7 +44,7 @@ import os
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, Final, Generic, Protocol, TypeVar
 
 import redis
@@ -121,6 +121,7 @@ def redis_options(config: CacheConfig) -> dict[str, Any]:
 
 
 V = TypeVar("V")
+T = TypeVar("T")
 
 
 class Codec(Protocol[V]):
@@ -267,6 +268,24 @@ class SharedCache:
         """False while the breaker is open (Redis failed recently)."""
         with self._lock:
             return self._open_until is None or time.monotonic() >= self._open_until
+
+    def guarded(self, call: Callable[[redis.Redis], T]) -> tuple[T | None, str]:
+        """``call(client)`` behind the breaker: its result and ``ok``, or ``None`` and why not.
+
+        ``error`` (Redis failed: the breaker opens, logged once per outage) or
+        ``bypassed`` (the breaker is open: Redis not asked).  For the other
+        users of this Redis (shared job state, cross-process locks), so that
+        one outage is noticed, logged and waited out once for all of them.
+        """
+        if not self._allowed():
+            return None, "bypassed"
+        try:
+            result = call(self._client)
+        except _REDIS_FAILURES as exc:
+            self._failed(exc)
+            return None, "error"
+        self._succeeded()
+        return result, "ok"
 
     def _count(self, namespace: str, event: str, n: int = 1) -> None:
         with self._lock:

@@ -26,6 +26,7 @@ from inspector.config import Config
 from inspector.engine import CacheStats, Engine, EngineSettings, SingleFlight, byte_cache, ttl_cache
 from inspector.engine.shared_cache import SharedTier
 from inspector.jobs import JobManager
+from inspector.jobs.queue import JobQueue
 from inspector.plots import PlotObject
 from inspector.plugin import Plugins
 from inspector.render import json_item_bytes
@@ -123,6 +124,8 @@ class WebState:
         self._geometry_json: dict[str, EncodedGeometry] = {}
         self._geometry_lock = threading.Lock()
         self.jobs = JobManager(config.jobs)
+        #: with Redis, jobs are queued for ``inspector worker`` (else, or while away: ``jobs``)
+        self.queue = JobQueue(self.engine.shared, config.jobs) if self.engine.shared else None
         png = PngRenderer(config.png)
         #: renderers, geometry, export formats and the PNG browser of the plugins
         self.tools = RenderTools.from_plugins(plugins, png)
