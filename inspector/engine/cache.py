@@ -52,7 +52,8 @@ _TIER_MISS_ENTRIES = 100_000
 #: ``listener(cache_name, tier, outcome)``; tier ``"local"`` has the outcomes
 #: ``hit``, ``miss``, ``joined`` and ``error``; a second tier has its own
 #: (:class:`~inspector.engine.shared_cache.SharedTier`: ``hit``, ``miss``,
-#: ``error``, ``bypassed``, ``corrupt``, and for writes ``queued``,
+#: ``error``, ``bypassed``, ``corrupt``; with a cross-process lock ``claimed``
+#: (a miss this process computes), ``waited``, ``timeout``; for writes ``queued``,
 #: ``too_large``, ``dropped``, then from its writer ``stored`` or ``store_error``).
 CacheListener = Callable[[str, str, str], None]
 
@@ -72,6 +73,10 @@ class Tier(Protocol[V]):
 
     def store(self, key: Hashable, value: V) -> str:
         """Write a computed value; the outcome."""
+        ...
+
+    def abandon(self, key: Hashable) -> None:
+        """The computation of a key the tier lacked failed (a lock on it may go)."""
         ...
 
 
@@ -299,6 +304,8 @@ class SingleFlight(Generic[V]):
         flight.finish()
 
     def _failed(self, key: Hashable, flight: _Flight, error: BaseException) -> None:
+        if self.tier is not None:
+            self.tier.abandon(key)
         flight.error = error
         with self._lock:
             self._errors += 1

@@ -113,7 +113,15 @@ class WebState:
         budgets = config.cache  # the web's byte budgets ([cache] rendered_mb, plots_mb)
         self.pinned: SingleFlight[Rendered] = byte_cache("rendered_pinned", budgets.rendered_bytes)
         if self.engine.shared is not None:  # pinned plots never change: share them
-            self.pinned.attach(SharedTier(self.engine.shared, self.pinned.name, RenderedCodec()))
+            # and compute each once across processes: a second waits for the first's bytes
+            self.pinned.attach(
+                SharedTier(
+                    self.engine.shared,
+                    self.pinned.name,
+                    RenderedCodec(),
+                    lock_seconds=budgets.lock_seconds,
+                )
+            )
         # Latest data may change within the IOV lifetime: short-lived, and
         # bounded by bytes (a quarter of the pinned budget), not by count.
         self.latest: SingleFlight[Rendered] = ttl_cache(

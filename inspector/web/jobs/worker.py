@@ -86,6 +86,7 @@ def run_queued_job(ident: str, key: str) -> None:
     web, queue = _served()
     data = pinned_of_key(key)
     queue.start(ident)
+    log.info("job %s (%s) started: %s", ident, data.drawer, key)
     started = time.perf_counter()
     try:
         compute_job(web, data, _Progress(queue, ident))
@@ -177,8 +178,10 @@ def work(app: Flask, queues: Sequence[str]) -> bool:
         raise RuntimeError("`inspector worker` needs [cache] redis_url")
     connection = redis.Redis.from_url(cache.redis_url, **redis_options(cache))
     worker = PlotWorker(queues, connection, web.config.jobs.lease_seconds)
+    log.info("worker %s takes jobs from %s", worker.name, ", ".join(queues))
     try:
-        worker.work(logging_level="INFO")
+        # RQ's own INFO lines (its maintenance every lease period) would drown the jobs'.
+        worker.work(logging_level="WARNING")
     except redis.RedisError as exc:
         log.error("worker stopped: Redis unavailable (%s)", exc)
         return False
