@@ -136,6 +136,13 @@ class PlotWorker(SimpleWorker):
             list(queues), connection=connection, worker_ttl=lease + 15, maintenance_interval=lease
         )
         self.lease = lease
+        #: set by SIGTERM / SIGINT: the work loop ended because it was asked to
+        self.stop_asked = False
+
+    def request_stop(self, signum: int, frame: Any) -> None:
+        """RQ's warm shutdown (the current job finishes), remembered for the exit status."""
+        self.stop_asked = True
+        super().request_stop(signum, frame)  # type: ignore[no-untyped-call]
 
     def get_heartbeat_ttl(self, job: RqJob, working_time: float = 0.0) -> int:
         """The lease: a job is abandoned once its worker was silent this long."""
@@ -167,8 +174,9 @@ class PlotWorker(SimpleWorker):
 def work(app: Flask, queues: Sequence[str]) -> bool:
     """Serve ``queues`` in this process until stopped (SIGTERM: after the current job).
 
-    False when the worker stopped because Redis went away (the caller exits
-    non-zero, and its supervisor starts it again).
+    False when the worker stopped without being asked to (RQ ends its loop
+    when it loses Redis): the caller exits non-zero, and its supervisor
+    starts it again.
     """
     global _APP
     _APP = app
@@ -187,4 +195,6 @@ def work(app: Flask, queues: Sequence[str]) -> bool:
         return False
     finally:
         web.close()
-    return True
+    if not worker.stop_asked:  # RQ ends its loop by itself when it loses Redis
+        log.error("worker stopped without being asked to (Redis lost?)")
+    return worker.stop_asked
