@@ -61,10 +61,12 @@ from inspector.plots import History, PlotObject, Provenance
 from inspector.plugin import Plugins
 from inspector.request import PlotRequest
 
-__all__ = ["Engine", "EngineSettings", "Progress"]
+__all__ = ["Engine", "EngineSettings", "Progress", "Reducing"]
 
 #: ``progress(done, total)``: distinct payloads reduced so far, out of how many.
 Progress = Callable[[int, int], None]
+#: ``reducing(payload_hash)``: a history starts reducing this payload (not cached).
+Reducing = Callable[[str], None]
 
 #: Blobs fetched per database round trip when a history reduces many payloads.
 _FETCH_BATCH: Final = 200
@@ -207,11 +209,14 @@ class Engine:
         progress: Progress | None = None,
         *,
         time_limit: float | None = None,
+        reducing: Reducing | None = None,
     ) -> PlotObject:
         """Run the request's drawer; errors name what was wrong.
 
         ``time_limit`` replaces the drawer's limit for a history's whole
         reduction (background jobs allow minutes where a request allows seconds).
+        ``reducing`` is told each payload a history starts to reduce, so a job
+        whose process dies can say which payload it was on.
         """
         drawer = self.plugins.drawers.get(request.drawer)
         params = validate_params(drawer.params, request.params)
@@ -223,7 +228,7 @@ class Engine:
             if drawer.kind != "history":
                 raise InvalidParameter("cert", "certification filters history plots only")
         if drawer.kind == "history":
-            return self._history(drawer, db, tag, request, params, progress, time_limit)
+            return self._history(drawer, db, tag, request, params, progress, time_limit, reducing)
         if drawer.kind == "compare":
             return self._compare(drawer, db, tag, request, params)
         return self._single(drawer, db, tag, request, params)
@@ -306,6 +311,7 @@ class Engine:
         params: dict[str, ParamValue],
         progress: Progress | None,
         time_limit: float | None = None,
+        reducing: Reducing | None = None,
     ) -> PlotObject:
         since, until = history_range(request, tag)
         iovs = self.iovs(db.alias, tag.name, since=since, until=until, snapshot=request.snapshot)
@@ -319,7 +325,9 @@ class Engine:
         hashes, inverse = iovs.distinct_hashes()
         results = self.runner.run(
             drawer,
-            lambda: self._reduce_all(drawer, db, tag, params, list(map(str, hashes)), progress),
+            lambda: self._reduce_all(
+                drawer, db, tag, params, list(map(str, hashes)), progress, reducing
+            ),
             expect_plot=False,
             limit=time_limit,
         )
@@ -360,6 +368,7 @@ class Engine:
         params: dict[str, ParamValue],
         hashes: list[str],
         progress: Progress | None,
+        reducing: Reducing | None = None,
     ) -> list[dict[str, Any]]:
         key_params = reduction_params(params)
         total = len(hashes)
@@ -377,6 +386,8 @@ class Engine:
                 fetched = self._fetch_undecoded(db, todo[first : first + _FETCH_BATCH])
 
             def reduce(h: str = h, fetched: dict[str, Payload] = fetched) -> dict[str, Any]:
+                if reducing is not None:
+                    reducing(h)
                 payload = self._decode_fetched(db, h, fetched)
                 try:
                     context = functools.partial(self._context, db, tag, h)

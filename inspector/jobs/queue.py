@@ -116,6 +116,7 @@ def _view(ident: str, raw: dict[bytes, bytes]) -> JobView:
         started=_time(raw, b"started"),
         finished=_time(raw, b"finished"),
         error=_error(raw),
+        reducing=raw[b"reducing"].decode() if b"reducing" in raw else None,
     )
 
 
@@ -227,6 +228,10 @@ class JobQueue:
     def progress(self, ident: str, done: int, total: int) -> None:
         """Payloads reduced so far: the counters only grow (see :data:`_PROGRESS`)."""
         self._script(_PROGRESS, ident, done, total)
+
+    def reducing(self, ident: str, payload_hash: str) -> None:
+        """The payload the worker starts to reduce: named if the worker dies on it."""
+        self._call(lambda client: client.hset(self._state(ident), "reducing", payload_hash))
 
     def succeed(self, ident: str) -> None:
         """Done: the result is in the shared cache (the caller flushed it first)."""

@@ -284,6 +284,9 @@ def test_a_killed_worker_s_job_is_retried_once_by_another_then_fails_naming_the_
                     error = seen[-1]["error"]
                     assert error["drawer"] == "queuetest.x" and error["title"] == "Worker lost"
                     assert "queuetest.x" in error["detail"] and "payloads" in error["detail"]
+                    # the payload it was on when the last worker died: named, and one of the tag's
+                    assert error["payload"] in {h for _, h in cluster.evaluations()}
+                    assert error["payload"] in error["detail"]
 
 
 def _working(cluster: Cluster, workers: tuple[QueueWorker, ...], after: int) -> QueueWorker:

@@ -33,6 +33,7 @@ from flask import Response, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from inspector.engine import Progress
+from inspector.engine.engine import Reducing
 from inspector.errors import InvalidParameter, NotFound
 from inspector.jobs import Cost, JobError, JobStatus, is_heavy, job_id
 from inspector.jobs.model import JobView
@@ -118,7 +119,9 @@ def _result_cached(web: WebState, pinned: PlotRequest) -> bool:
     return done is not None and done.status is JobStatus.DONE
 
 
-def compute_job(web: WebState, data: PlotRequest, progress: Progress) -> None:
+def compute_job(
+    web: WebState, data: PlotRequest, progress: Progress, reducing: Reducing | None = None
+) -> None:
     """Compute a job's plot and render it, in whichever process runs the job.
 
     The finished result lands in the rendered cache (and, with Redis, in the
@@ -129,7 +132,7 @@ def compute_job(web: WebState, data: PlotRequest, progress: Progress) -> None:
     with web.engine.admission.exempt():
         web.plots.get_or_compute(
             data.cache_key,
-            lambda: web.engine.plot(data, progress, time_limit=limit),
+            lambda: web.engine.plot(data, progress, time_limit=limit, reducing=reducing),
         )
         web.rendered(data, "json", request_time())
 

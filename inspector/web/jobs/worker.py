@@ -89,7 +89,7 @@ def run_queued_job(ident: str, key: str) -> None:
     log.info("job %s (%s) started: %s", ident, data.drawer, key)
     started = time.perf_counter()
     try:
-        compute_job(web, data, _Progress(queue, ident))
+        compute_job(web, data, _Progress(queue, ident), lambda h: queue.reducing(ident, h))
     except Exception as exc:
         queue.fail(ident, JobError.of(exc, data.drawer))
         log.warning("job %s (%s) failed: %s", ident, data.drawer, exc)
@@ -114,12 +114,15 @@ def job_lost(job: RqJob, connection: Any, kind: type, error: BaseException, tb: 
     view = queue.get(job.id)
     drawer = view.drawer if view else str(job.description)
     if issubclass(kind, AbandonedJobError):
+        payload = view.reducing if view else None
         where = f" after {view.done} of {view.total} payloads" if view else ""
+        on = f", reducing payload {payload}" if payload else ""
         detail = (
-            f"the worker computing {drawer} stopped{where} (killed, or its machine lost), "
-            "and so did the worker that retried it; ask again to start it anew"
+            f"the worker computing {drawer} stopped{where}{on} (killed, out of memory, "
+            "or its machine lost), and so did the worker that retried it; "
+            "ask again to start it anew"
         )
-        failure = JobError(500, "Worker lost", detail, drawer)
+        failure = JobError(500, "Worker lost", detail, drawer, payload)
     else:
         failure = JobError.of(error, drawer)
     queue.fail(job.id, failure)
