@@ -221,6 +221,8 @@ def test_polls_of_a_job_across_processes_are_never_refused(cluster: Cluster) -> 
         assert [status for status, _ in answers] == [200] * 30
         assert {doc["data"]["attributes"]["status"] for _, doc in answers} == {"queued"}
         assert cluster.evaluations() == []  # nothing computed by the web processes
+        status, stats = _document(b, "/_stats")
+        assert status == 200 and stats["job_queue"] == {"queue": "plots", "waiting": 1}
         with cluster.worker():
             assert _poll(b, link)[-1]["status"] == "done"
         assert len(cluster.evaluations()) == PAYLOADS

@@ -76,6 +76,8 @@ def plot_job(query: PlotRequest, now: dt.datetime, force: bool | None = None) ->
     web = state()
     if force is False:
         return None
+    if force is None and query.is_pinned(now) and web.has_pinned(query, "json"):
+        return None  # a cached permalink: answered at once, without asking Redis
     running = _unfinished(web, query.cache_key)
     if running is not None:
         return running
