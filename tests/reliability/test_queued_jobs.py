@@ -320,8 +320,31 @@ def test_redis_down_the_servers_run_jobs_and_plots_in_process(
 
 def _web_pids(server: HttpServer) -> set[int]:
     """The gunicorn workers of a server (children of its master)."""
-    children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
-    return {int(pid) for pid in children.read_text().split()} if children.exists() else set()
+    return _children(server.process.pid)
 
 
 assert os.name == "posix"  # SIGKILL and /proc
+
+
+def test_worker_concurrency_runs_processes_that_share_the_queue_and_replaces_a_dead_one(
+    cluster: Cluster,
+) -> None:
+    with cluster.server() as a, cluster.worker("--concurrency", "2") as pool:
+        links = [_start_job(a, f"tag={TAG}&salt={salt}") for salt in (6, 7)]
+        assert [_poll(a, link)[-1]["status"] for link in links] == ["done", "done"]
+        children = _children(pool.process.pid)
+        assert len(children) == 2 and {pid for pid, _ in cluster.evaluations()} <= children
+        os.kill(min(children), signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while len(_children(pool.process.pid) - {min(children)}) < 2:
+            assert time.monotonic() < deadline, pool.log_tail()
+            time.sleep(0.1)
+        assert "starting another" in pool.log.read_text()
+        assert _poll(a, _start_job(a, f"tag={TAG}&salt=8"))[-1]["status"] == "done"
+    assert pool.process.returncode == 0  # SIGTERM: every worker stopped, the pool exits 0
+
+
+def _children(pid: int) -> set[int]:
+    """The processes ``pid`` started (Linux's /proc)."""
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return {int(child) for child in path.read_text().split()} if path.exists() else set()
