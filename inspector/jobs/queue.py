@@ -70,6 +70,19 @@ local done = math.max(tonumber(redis.call('HGET', KEYS[1], 'done') or 0), tonumb
 redis.call('HSET', KEYS[1], 'total', total, 'done', math.min(done, total))
 return 1
 """
+#: Set fields of a job that still exists (a forgotten job is not brought back half-made).
+_UPDATE: Final = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV))
+return 1
+"""
+#: A worker picks the job up: running, one attempt more.
+_START: Final = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'status', 'running', 'started', ARGV[1])
+redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+return 1
+"""
 #: The end of a job: its status, finished time and error; done = total when done.
 _FINISH: Final = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -217,13 +230,7 @@ class JobQueue:
     def start(self, ident: str) -> None:
         """A worker picked the job up (again, after a lost worker): running, one attempt more."""
 
-        def start(client: redis.Redis) -> None:
-            pipe = client.pipeline()
-            pipe.hset(self._state(ident), mapping={"status": "running", "started": _now()})
-            pipe.hincrby(self._state(ident), "attempts", 1)
-            pipe.execute()
-
-        self._call(start)
+        self._script(_START, ident, _now())
 
     def progress(self, ident: str, done: int, total: int) -> None:
         """Payloads reduced so far: the counters only grow (see :data:`_PROGRESS`)."""
@@ -231,7 +238,7 @@ class JobQueue:
 
     def reducing(self, ident: str, payload_hash: str) -> None:
         """The payload the worker starts to reduce: named if the worker dies on it."""
-        self._call(lambda client: client.hset(self._state(ident), "reducing", payload_hash))
+        self._script(_UPDATE, ident, "reducing", payload_hash)
 
     def succeed(self, ident: str) -> None:
         """Done: the result is in the shared cache (the caller flushed it first)."""
@@ -243,7 +250,7 @@ class JobQueue:
 
     def requeued(self, ident: str) -> None:
         """RQ starts the job again after its worker was lost: queued, counters kept."""
-        self._call(lambda client: client.hset(self._state(ident), "status", "queued"))
+        self._script(_UPDATE, ident, "status", "queued")
 
     def _finish(self, ident: str, status: JobStatus, error: JobError | None) -> None:
         text = json.dumps(dataclasses.asdict(error)) if error else ""

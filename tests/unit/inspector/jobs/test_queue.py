@@ -87,3 +87,14 @@ def test_with_redis_down_nothing_is_queued_and_the_caller_runs_it(
     redis_server.kill()
     assert queue.submit(KEY, "d") is None
     assert queue.get(job_id(KEY)) is None and queue.unfinished(KEY) is None
+
+
+def test_a_forgotten_job_is_not_brought_back_half_made(queue: JobQueue) -> None:
+    """A worker reaching a job whose state expired writes nothing (every field or none)."""
+    ident = job_id(KEY)
+    queue.start(ident)
+    queue.reducing(ident, "abc")
+    queue.progress(ident, 1, 2)
+    queue.requeued(ident)
+    queue.succeed(ident)
+    assert queue.get(ident) is None
