@@ -6,8 +6,7 @@ Instead of holding an HTTP request that long, the web layer asks
 on a :class:`JobManager`.  This package knows no HTTP: it runs callables,
 counts their progress and keeps their outcome for a while.  With a Redis
 (``[cache] redis_url``), :mod:`inspector.jobs.queue` keeps the same state in
-Redis instead and queues the job on RQ for ``inspector worker`` processes
-(imported from there: RQ is only loaded by the processes that use it).
+Redis instead and queues the job on RQ for ``inspector worker`` processes.
 """
 
 from inspector.jobs.cost import Cost, is_heavy
