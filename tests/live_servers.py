@@ -1,6 +1,7 @@
 """Real servers for tests and benchmarks: ``redis-server``, ``inspector serve`` and nginx.
 
-Each runs as its own process on a free 127.0.0.1 port, in a folder the caller
+``inspector worker`` (queue workers) runs beside them, listening on no port.
+Each server runs as its own process on a free 127.0.0.1 port, in a folder the caller
 owns (a pytest ``tmp_path``), and is stopped by its context manager whatever
 happens.  Nothing listens beyond loopback and nothing persists: Redis runs
 with saving and the append-only file switched off.
@@ -29,11 +30,13 @@ from typing import Final
 
 __all__ = [
     "HttpServer",
+    "QueueWorker",
     "RedisServer",
     "deploy_nginx_block",
     "free_port",
     "get",
     "inspector_server",
+    "inspector_worker",
     "nginx_config",
     "nginx_proxy",
     "redis_server",
@@ -220,6 +223,54 @@ def inspector_server(
     try:
         _wait_healthy(server, "the server", 90)
         yield server
+    finally:
+        _stop(process)
+
+
+@dataclass
+class QueueWorker:
+    """An ``inspector worker`` process under test."""
+
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The end of the worker's output, for failure messages."""
+        return _tail(self.log, lines)
+
+
+#: What ``inspector worker`` logs once it listens on its queues.
+WORKER_READY: Final = "takes jobs from"
+
+
+@contextlib.contextmanager
+def inspector_worker(
+    config: Path, folder: Path, args: Sequence[str] = (), command: Sequence[str] | None = None
+) -> Iterator[QueueWorker]:
+    """``inspector --config CONFIG worker ARGS`` until it listens; SIGTERM (then SIGKILL) on exit.
+
+    ``command`` replaces the ``inspector`` executable, as for :func:`inspector_server`.
+    """
+    exe = [str(Path(sys.executable).with_name("inspector"))] if command is None else [*command]
+    log = folder / f"worker-{len(list(folder.glob('worker-*.log')))}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [*exe, "--config", str(config), "worker", *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=folder,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    worker = QueueWorker(process, log)
+    try:
+        deadline = time.monotonic() + 90
+        while WORKER_READY not in log.read_text(encoding="utf-8", errors="replace"):
+            if process.poll() is not None:
+                raise ServerError(f"the worker exited ({process.returncode}):\n{worker.log_tail()}")
+            if time.monotonic() > deadline:
+                raise ServerError(f"the worker did not start within 90 s:\n{worker.log_tail()}")
+            time.sleep(0.05)
+        yield worker
     finally:
         _stop(process)
 

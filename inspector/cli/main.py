@@ -19,6 +19,7 @@ from inspector.cli.listing import list_group, show_group, summary
 from inspector.cli.plot import plot_command
 from inspector.cli.plugins import plugins_command
 from inspector.cli.serve import serve_command
+from inspector.cli.worker import worker_command
 from inspector.errors import InspectorError
 
 __all__ = ["cli", "main"]
@@ -62,6 +63,7 @@ cli.add_command(summary)
 cli.add_command(plugins_command)
 cli.add_command(plot_command)
 cli.add_command(serve_command)
+cli.add_command(worker_command)
 
 
 def main() -> None:

@@ -54,9 +54,10 @@ _TIER_MISS_ENTRIES = 100_000
 #: outcome (a batch is told once per outcome, not once per key); tier
 #: ``"local"`` has the outcomes ``hit``, ``miss``, ``joined`` and ``error``; a
 #: second tier has its own (:class:`~inspector.engine.shared_cache.SharedTier`:
-#: ``hit``, ``miss``, ``error``, ``bypassed``, ``corrupt``, and for writes
-#: ``queued``, ``too_large``, ``dropped``, then from its writer ``stored`` or
-#: ``store_error``).
+#: ``hit``, ``miss``, ``error``, ``bypassed``, ``corrupt``; with a cross-process
+#: lock ``claimed`` (a miss this process computes), ``waited``, ``timeout``; for
+#: writes ``queued``, ``too_large``, ``dropped``, then from its writer ``stored``
+#: or ``store_error``).
 CacheListener = Callable[[str, str, str, int], None]
 
 
@@ -75,6 +76,10 @@ class Tier(Protocol[V]):
 
     def store(self, key: Hashable, value: V) -> str:
         """Write a computed value; the outcome."""
+        ...
+
+    def abandon(self, key: Hashable) -> None:
+        """The computation of a key the tier lacked failed (a lock on it may go)."""
         ...
 
 
@@ -319,6 +324,8 @@ class SingleFlight(Generic[V]):
         flight.finish()
 
     def _failed(self, key: Hashable, flight: _Flight, error: BaseException) -> None:
+        if self.tier is not None:
+            self.tier.abandon(key)
         flight.error = error
         with self._lock:
             self._errors += 1

@@ -42,6 +42,9 @@ class CacheConfig:
     timeout_seconds: float = 0.5
     retry_after_seconds: float = 5.0
     max_value_mb: float = 16.0
+    #: Cross-process single flight of rendered pinned plots: a process missing a plot
+    #: another one is computing waits for it at most this long, then computes it itself.
+    lock_seconds: float = 10.0
     #: Redis 6 ACL user; the password comes from ``password_env`` or
     #: ``password_file`` (never from the URL), read at each new connection.
     user: str | None = None
@@ -73,6 +76,7 @@ _CACHE_NUMBERS: Final[Mapping[str, tuple[bool, float, bool]]] = {
     "timeout_seconds": (False, 0.0, True),
     "retry_after_seconds": (False, 0.0, True),
     "max_value_mb": (False, 0.0, False),
+    "lock_seconds": (False, 0.0, True),
     "rendered_mb": (False, 0.0, False),
     "plots_mb": (False, 0.0, False),
     "documents_mb": (False, 0.0, False),

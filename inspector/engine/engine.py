@@ -61,10 +61,12 @@ from inspector.plots import History, PlotObject, Provenance
 from inspector.plugin import Plugins
 from inspector.request import PlotRequest
 
-__all__ = ["Engine", "EngineSettings", "Progress"]
+__all__ = ["Engine", "EngineSettings", "Progress", "Reducing"]
 
 #: ``progress(done, total)``: distinct payloads reduced so far, out of how many.
 Progress = Callable[[int, int], None]
+#: ``reducing(payload_hash)``: a history starts reducing this payload (not cached).
+Reducing = Callable[[str], None]
 
 #: Blobs fetched per database round trip when a history reduces many payloads.
 _FETCH_BATCH: Final = 200
@@ -216,11 +218,14 @@ class Engine:
         progress: Progress | None = None,
         *,
         time_limit: float | None = None,
+        reducing: Reducing | None = None,
     ) -> PlotObject:
         """Run the request's drawer; errors name what was wrong.
 
         ``time_limit`` replaces the drawer's limit for a history's whole
         reduction (background jobs allow minutes where a request allows seconds).
+        ``reducing`` is told each payload a history starts to reduce, so a job
+        whose process dies can say which payload it was on.
         """
         drawer = self.plugins.drawers.get(request.drawer)
         params = validate_params(drawer.params, request.params)
@@ -232,7 +237,7 @@ class Engine:
             if drawer.kind != "history":
                 raise InvalidParameter("cert", "certification filters history plots only")
         if drawer.kind == "history":
-            return self._history(drawer, db, tag, request, params, progress, time_limit)
+            return self._history(drawer, db, tag, request, params, progress, time_limit, reducing)
         if drawer.kind == "compare":
             return self._compare(drawer, db, tag, request, params)
         return self._single(drawer, db, tag, request, params)
@@ -315,6 +320,7 @@ class Engine:
         params: dict[str, ParamValue],
         progress: Progress | None,
         time_limit: float | None = None,
+        reducing: Reducing | None = None,
     ) -> PlotObject:
         since, until = history_range(request, tag)
         iovs = self.iovs(db.alias, tag.name, since=since, until=until, snapshot=request.snapshot)
@@ -328,7 +334,9 @@ class Engine:
         hashes, inverse = iovs.distinct_hashes()
         results = self.runner.run(
             drawer,
-            lambda: self._reduce_all(drawer, db, tag, params, list(map(str, hashes)), progress),
+            lambda: self._reduce_all(
+                drawer, db, tag, params, list(map(str, hashes)), progress, reducing
+            ),
             expect_plot=False,
             limit=time_limit,
         )
@@ -370,6 +378,7 @@ class Engine:
         params: dict[str, ParamValue],
         hashes: list[str],
         progress: Progress | None,
+        reducing: Reducing | None = None,
     ) -> list[dict[str, Any]]:
         key_params = reduction_params(params)
         total = len(hashes)
@@ -393,6 +402,8 @@ class Engine:
                 fetched = self._fetch_undecoded(db, todo[first : first + _FETCH_BATCH])
 
             def reduce(h: str = h, fetched: dict[str, Payload] = fetched) -> dict[str, Any]:
+                if reducing is not None:
+                    reducing(h)
                 payload = self._decode_fetched(db, h, fetched)
                 try:
                     context = functools.partial(self._context, db, tag, h)
@@ -434,7 +445,10 @@ class Engine:
             return 0, {}
         hashes = [str(h) for h in iovs.distinct_hashes()[0]]
         key_params = reduction_params(params)
-        todo = [h for h in hashes if (drawer.name, key_params, db.alias, h) not in self.reductions]
+        keys = [(drawer.name, key_params, db.alias, h) for h in hashes]
+        # Reductions another process computed (a queue worker, a web process) cost nothing.
+        self.reductions.warm(keys)
+        todo = [key[-1] for key in keys if key not in self.reductions]
         return len(hashes), db.payload_sizes(todo) if todo else {}
 
     def _timeline(self, db: ConditionsDB, iovs: IovList) -> npt.NDArray[np.datetime64] | None:

@@ -11,10 +11,16 @@ history reduction is computed once for all of them::
 Reads are synchronous (one ``MGET`` for a whole history's reductions);
 writes go *behind* the request, through a queue that one writer thread per
 process drains in pipelined batches, so a cold history of 1,000 payloads
-does not wait for 1,000 round trips.  Two processes missing the same key at
-the same moment both compute it (there is no cross-process lock: the cost
-is bounded by one duplicate computation, a lock would add a round trip to
-every miss).
+does not wait for 1,000 round trips.
+
+A tier may also be *single-flight across processes* (``lock_seconds``, used
+for rendered pinned plots): on a miss the process takes a short lock on the
+key (``SET NX PX``) and computes; another process missing the same key sees
+the lock and waits, polling, for the value instead of computing it again —
+at most ``lock_seconds``, after which (or as soon as the lock is gone without
+a value) it takes the lock itself.  The writer deletes the lock in the same
+pipeline that stores the value.  History reductions take no lock: one per
+payload would add a round trip to each of thousands of misses.
 
 Redis is an optimisation, never a dependency.  Every call has a short socket
 timeout, and a failure (refused, timed out, reset mid-reply, garbage) opens a
@@ -44,7 +50,7 @@ import os
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, Final, Generic, Protocol, TypeVar
 
 import redis
@@ -77,6 +83,8 @@ FORMAT_VERSION: Final = 1
 #: Values written per pipelined round trip, and the most bytes waiting to be written.
 BATCH: Final = 256
 QUEUE_BYTES: Final = 64 << 20
+#: Seconds between two looks at a value another process is computing (cross-process lock).
+LOCK_POLL_SECONDS: Final = 0.05
 
 #: Everything a Redis call can raise when the server is away or misbehaves.
 _REDIS_FAILURES: Final = (redis.RedisError, OSError)
@@ -121,6 +129,7 @@ def redis_options(config: CacheConfig) -> dict[str, Any]:
 
 
 V = TypeVar("V")
+T = TypeVar("T")
 
 
 class Codec(Protocol[V]):
@@ -195,6 +204,15 @@ def code_fingerprint(plugins: Iterable[tuple[str, str]]) -> str:
     return hashlib.sha256(json.dumps(parts).encode("utf-8")).hexdigest()[:12]
 
 
+def _value_and_lock(client: redis.Redis, name: str, lock: str) -> list[Any]:
+    """A value and whether its lock is held, in one round trip."""
+    pipe = client.pipeline(transaction=False)
+    pipe.get(name)
+    pipe.exists(lock)
+    result: list[Any] = pipe.execute()
+    return result
+
+
 class SharedCache:
     """One Redis connection pool with a circuit breaker and counters (thread-safe)."""
 
@@ -210,7 +228,8 @@ class SharedCache:
         self._open_until: float | None = None
         self._counts: Counter[tuple[str, str]] = Counter()
         # The write-behind queue (see put) and its writer thread.
-        self._queue: deque[tuple[str, str, bytes]] = deque()
+        #: (namespace, Redis key, value, lock to delete once it is stored or "")
+        self._queue: deque[tuple[str, str, bytes, str]] = deque()
         self._queued_bytes = 0
         self._writing = self._closed = False
         self._wake = threading.Condition(self._lock)
@@ -268,6 +287,24 @@ class SharedCache:
         with self._lock:
             return self._open_until is None or time.monotonic() >= self._open_until
 
+    def guarded(self, call: Callable[[redis.Redis], T]) -> tuple[T | None, str]:
+        """``call(client)`` behind the breaker: its result and ``ok``, or ``None`` and why not.
+
+        ``error`` (Redis failed: the breaker opens, logged once per outage) or
+        ``bypassed`` (the breaker is open: Redis not asked).  For the other
+        users of this Redis (shared job state, cross-process locks), so that
+        one outage is noticed, logged and waited out once for all of them.
+        """
+        if not self._allowed():
+            return None, "bypassed"
+        try:
+            result = call(self._client)
+        except _REDIS_FAILURES as exc:
+            self._failed(exc)
+            return None, "error"
+        self._succeeded()
+        return result, "ok"
+
     def _count(self, namespace: str, event: str, n: int = 1) -> None:
         with self._lock:
             self._counts[namespace, event] += n
@@ -299,7 +336,7 @@ class SharedCache:
         self._count(namespace, "miss", len(values) - found)
         return values, "ok"
 
-    def put(self, namespace: str, key: Hashable, data: bytes) -> str:
+    def put(self, namespace: str, key: Hashable, data: bytes, *, unlock: bool = False) -> str:
         """Queue ``data`` for the writer thread; the outcome, at once.
 
         ``queued``, or why not: ``too_large`` (over ``max_value_mb``),
@@ -307,6 +344,9 @@ class SharedCache:
         :data:`QUEUE_BYTES` already: Redis is slower than the computations).
         The request that computed the value never waits for Redis to store
         it: a history of 1,000 payloads would otherwise pay 1,000 round trips.
+        ``unlock`` deletes the key's cross-process lock (:meth:`claim`) in the
+        same round trip that stores it; a value that is not queued releases
+        the lock at once, so that no other process waits for it in vain.
         """
         if len(data) > self._max_bytes:
             outcome = "too_large"
@@ -318,13 +358,56 @@ class SharedCache:
                 if self._queued_bytes + len(data) > QUEUE_BYTES:
                     outcome = "dropped"
                 else:
-                    self._queue.append((namespace, name, data))
+                    lock = self._lock_name(namespace, key) if unlock else ""
+                    self._queue.append((namespace, name, data, lock))
                     self._queued_bytes += len(data)
                     self._start_writer()
                     self._wake.notify()
                     outcome = "queued"
         self._count(namespace, outcome)
+        if unlock and outcome != "queued":
+            self.release(namespace, key)
         return outcome
+
+    # -- single flight across processes --------------------------------------------------
+
+    def _lock_name(self, namespace: str, key: Hashable) -> str:
+        return self.redis_key(f"{namespace}.lock", key)
+
+    def claim(self, namespace: str, key: Hashable, seconds: float) -> tuple[bytes | None, str]:
+        """Compute ``key`` here, or get it from the process computing it (see the module docstring).
+
+        ``(None, "claimed")``: this process holds the lock and computes;
+        ``(value, "waited")``: another process computed it meanwhile;
+        ``(None, outcome)`` with ``error``, ``bypassed`` or ``timeout``: Redis is away or the
+        other process took longer than ``seconds``, so compute locally (as without Redis).
+        """
+        lock, name = self._lock_name(namespace, key), self.redis_key(namespace, key)
+        expiry = max(int(seconds * 1000), 1)
+        deadline = time.monotonic() + seconds
+        while True:
+            claimed, outcome = self.guarded(lambda c: c.set(lock, b"1", nx=True, px=expiry))
+            if outcome != "ok":
+                return None, outcome
+            if claimed:
+                return None, "claimed"
+            while True:  # another process computes it: wait for its value, or its lock to go
+                if time.monotonic() >= deadline:
+                    return None, "timeout"
+                time.sleep(LOCK_POLL_SECONDS)
+                found, outcome = self.guarded(lambda c: _value_and_lock(c, name, lock))
+                if found is None:
+                    return None, outcome
+                value, held = found
+                if isinstance(value, bytes):
+                    return value, "waited"
+                if not held:
+                    break  # it failed, or its lock expired: try to take it
+
+    def release(self, namespace: str, key: Hashable) -> None:
+        """Drop ``key``'s lock: its computation failed here, let another process try."""
+        lock = self._lock_name(namespace, key)
+        self.guarded(lambda c: c.delete(lock))
 
     def _start_writer(self) -> None:
         """Start the writer thread on first use in this process (the lock is held).
@@ -348,7 +431,7 @@ class SharedCache:
                 if not self._queue:
                     return
                 batch = [self._queue.popleft() for _ in range(min(len(self._queue), BATCH))]
-                self._queued_bytes -= sum(len(data) for _, _, data in batch)
+                self._queued_bytes -= sum(len(data) for _, _, data, _ in batch)
                 self._writing = True
             try:
                 self._write(batch)
@@ -357,7 +440,7 @@ class SharedCache:
                     self._writing = False
                     self._wake.notify_all()
 
-    def _write(self, batch: list[tuple[str, str, bytes]]) -> None:
+    def _write(self, batch: list[tuple[str, str, bytes, str]]) -> None:
         """One pipelined round trip for the whole batch."""
         if not self._allowed():
             outcome = "bypassed"
@@ -365,8 +448,10 @@ class SharedCache:
             ttl = max(int(self.config.ttl_seconds * 1000), 1)
             try:
                 pipe = self._client.pipeline(transaction=False)
-                for _, name, data in batch:
+                for _, name, data, lock in batch:
                     pipe.set(name, data, px=ttl)
+                    if lock:  # after the value: a waiter finds one or the other
+                        pipe.delete(lock)
                 pipe.execute()
             except _REDIS_FAILURES as exc:
                 self._failed(exc)
@@ -374,7 +459,7 @@ class SharedCache:
             else:
                 self._succeeded()
                 outcome = "stored"
-        for namespace, _, _ in batch:
+        for namespace, _, _, _ in batch:
             self._count(namespace, outcome)
             for listener in self._listeners:
                 listener(namespace, "redis", outcome, 1)
@@ -420,10 +505,19 @@ class SharedTier(Generic[V]):
 
     name = "redis"
 
-    def __init__(self, shared: SharedCache, namespace: str, codec: Codec[V]) -> None:
+    def __init__(
+        self,
+        shared: SharedCache,
+        namespace: str,
+        codec: Codec[V],
+        *,
+        lock_seconds: float | None = None,
+    ) -> None:
         self.shared = shared
         self.namespace = namespace
         self.codec = codec
+        #: single flight across processes: how long a miss waits for another's value
+        self.lock_seconds = lock_seconds
 
     def load_many(self, keys: Sequence[Hashable]) -> list[tuple[V | None, str]]:
         """``(value or None, outcome)`` per key: ``hit``, ``miss``, ``error``, ``bypassed``."""
@@ -443,12 +537,34 @@ class SharedTier(Generic[V]):
         return out
 
     def load(self, key: Hashable) -> tuple[V | None, str]:
-        """One key's value and outcome (see :meth:`load_many`)."""
-        return self.load_many([key])[0]
+        """One key's value and outcome (see :meth:`load_many`).
+
+        With ``lock_seconds``, a miss is the caller's turn only once it holds
+        the key's lock (``claimed``); while another process holds it, the
+        value that process computes (``waited``), or after ``lock_seconds``
+        (``timeout``) the caller's turn anyway (:meth:`SharedCache.claim`).
+        """
+        value, outcome = self.load_many([key])[0]
+        if self.lock_seconds is None or outcome != "miss":
+            return value, outcome
+        data, outcome = self.shared.claim(self.namespace, key, self.lock_seconds)
+        if data is None:
+            return None, outcome
+        try:
+            return self.codec.decode(data), outcome
+        except ValueError:
+            self.shared.corrupt(self.namespace)
+            return None, "corrupt"
 
     def store(self, key: Hashable, value: V) -> str:
-        """Queue a computed value for writing; the outcome of :meth:`SharedCache.put`."""
-        return self.shared.put(self.namespace, key, self.codec.encode(value))
+        """Queue a computed value for writing (and its lock's release); the outcome of ``put``."""
+        unlock = self.lock_seconds is not None
+        return self.shared.put(self.namespace, key, self.codec.encode(value), unlock=unlock)
+
+    def abandon(self, key: Hashable) -> None:
+        """The caller failed to compute ``key``: release its lock for another process."""
+        if self.lock_seconds is not None:
+            self.shared.release(self.namespace, key)
 
 
 def attach_shared_reductions(

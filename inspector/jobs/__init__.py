@@ -4,7 +4,9 @@ A history over hundreds of large payloads can take seconds to minutes cold.
 Instead of holding an HTTP request that long, the web layer asks
 :func:`is_heavy` and, for a heavy request, starts (or joins) a :class:`Job`
 on a :class:`JobManager`.  This package knows no HTTP: it runs callables,
-counts their progress and keeps their outcome for a while.
+counts their progress and keeps their outcome for a while.  With a Redis
+(``[cache] redis_url``), :mod:`inspector.jobs.queue` keeps the same state in
+Redis instead and queues the job on RQ for ``inspector worker`` processes.
 """
 
 from inspector.jobs.cost import Cost, is_heavy

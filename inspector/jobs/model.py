@@ -76,6 +76,8 @@ class JobView:
     started: dt.datetime | None
     finished: dt.datetime | None
     error: JobError | None
+    #: the payload a queued job's worker last started to reduce (to name it if the worker dies)
+    reducing: str | None = None
 
 
 def _now() -> dt.datetime:

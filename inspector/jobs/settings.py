@@ -10,6 +10,7 @@ Example (every key optional)::
     keep = 256           # finished jobs kept at most (oldest forgotten first)
     keep_mb = 4          # MiB of finished jobs kept at most (a job holds its whole request)
     time_limit = 900     # seconds one job may compute (drawer limits still apply per call)
+    lease_seconds = 10   # with [cache] redis_url: a queue worker silent this long has died
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from inspector.errors import ConfigError
 __all__ = ["JobSettings"]
 
 _MiB: Final = 1 << 20
+#: Keys whose zero would mean "never": no worker, a lease that is always expired.
+_AT_LEAST_ONE: Final = ("workers", "lease_seconds")
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,10 @@ class JobSettings:
     keep: int = 256
     keep_mb: float = 4.0
     time_limit: float = 900.0
+    #: With a Redis queue (``[cache] redis_url``): how long a queue worker's
+    #: heartbeat holds its job; a job whose worker stayed silent longer is
+    #: retried once elsewhere (docs/jobs.md).
+    lease_seconds: int = 10
 
     @property
     def heavy_bytes(self) -> int:
@@ -60,8 +67,8 @@ class JobSettings:
                 raise ConfigError(f"{where}: [jobs] {key} must be a number, not {value!r}")
             if whole and not isinstance(value, int):
                 raise ConfigError(f"{where}: [jobs] {key} must be a whole number, not {value!r}")
-            if not math.isfinite(value) or value < 0 or (key in ("workers",) and value < 1):
-                lowest = 1 if key == "workers" else 0
+            if not math.isfinite(value) or value < 0 or (key in _AT_LEAST_ONE and value < 1):
+                lowest = 1 if key in _AT_LEAST_ONE else 0
                 raise ConfigError(
                     f"{where}: [jobs] {key} must be a finite number of at least {lowest}, "
                     f"not {value!r}"

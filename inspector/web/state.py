@@ -26,6 +26,7 @@ from inspector.config import Config
 from inspector.engine import CacheStats, Engine, EngineSettings, SingleFlight, byte_cache, ttl_cache
 from inspector.engine.shared_cache import SharedTier
 from inspector.jobs import JobManager
+from inspector.jobs.queue import JobQueue
 from inspector.plots import PlotObject
 from inspector.plugin import Plugins
 from inspector.render import json_item_bytes
@@ -117,7 +118,15 @@ class WebState:
         budgets = config.cache  # the web's byte budgets ([cache] rendered_mb, plots_mb)
         self.pinned: SingleFlight[Rendered] = byte_cache("rendered_pinned", budgets.rendered_bytes)
         if self.engine.shared is not None:  # pinned plots never change: share them
-            self.pinned.attach(SharedTier(self.engine.shared, self.pinned.name, RenderedCodec()))
+            # and compute each once across processes: a second waits for the first's bytes
+            self.pinned.attach(
+                SharedTier(
+                    self.engine.shared,
+                    self.pinned.name,
+                    RenderedCodec(),
+                    lock_seconds=budgets.lock_seconds,
+                )
+            )
         # Latest data may change within the IOV lifetime: short-lived, and
         # bounded by bytes (a quarter of the pinned budget), not by count.
         self.latest: SingleFlight[Rendered] = ttl_cache(
@@ -128,6 +137,8 @@ class WebState:
         self._geometry_json: dict[str, EncodedGeometry] = {}
         self._geometry_lock = threading.Lock()
         self.jobs = JobManager(config.jobs)
+        #: with Redis, jobs are queued for ``inspector worker`` (else, or while away: ``jobs``)
+        self.queue = JobQueue(self.engine.shared, config.jobs) if self.engine.shared else None
         png = PngRenderer(config.png)
         #: renderers, geometry, export formats and the PNG browser of the plugins
         self.tools = RenderTools.from_plugins(plugins, png)

@@ -7,10 +7,17 @@ uncached payloads add up to more than ``[jobs] heavy_mb``, see
 computing the same pinned request, and the client polls
 ``/api/v1/jobs/{id}?drawer=...&<pinned query>``.
 
+With ``[cache] redis_url`` jobs are queued in Redis (:mod:`inspector.jobs.queue`)
+and computed by ``inspector worker`` processes (:mod:`inspector.web.jobs.worker`):
+every web process reads the same job state, so a poll reaching any of them
+is answered from it, never restarts the job and never counts against that
+process's own pool.  When Redis is away (or was not configured) jobs run in
+this process's :class:`~inspector.jobs.JobManager`, as they always did.
+
 The job URL carries the whole pinned request, so any server process can
-answer it: a process that never heard of the job (several ``gunicorn``
-workers do not share memory) checks that the id is the digest of that
-request, serves it as done if its result is already in this process's
+answer it: a process that never heard of the job (without Redis several
+``gunicorn`` workers share no memory) checks that the id is the digest of
+that request, serves it as done if its result is already in this process's
 rendered cache, and otherwise starts or joins the same computation itself.
 The job id, derived from the request, is the same in every process.
 """
@@ -26,6 +33,7 @@ from flask import Response, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from inspector.engine import Progress
+from inspector.engine.engine import Reducing
 from inspector.errors import InvalidParameter, NotFound
 from inspector.jobs import Cost, JobError, JobStatus, is_heavy, job_id
 from inspector.jobs.model import JobView
@@ -36,10 +44,12 @@ from inspector.web.responses import serve
 from inspector.web.state import Rendered, WebState, request_time, state
 
 __all__ = [
+    "compute_job",
     "find_job",
     "job_document",
     "job_response",
     "job_url",
+    "pinned_of_key",
     "plot_job",
     "prefers_async",
 ]
@@ -66,7 +76,9 @@ def plot_job(query: PlotRequest, now: dt.datetime, force: bool | None = None) ->
     web = state()
     if force is False:
         return None
-    running = web.jobs.unfinished(query.cache_key)
+    if force is None and query.is_pinned(now) and web.has_pinned(query, "json"):
+        return None  # a cached permalink: answered at once, without asking Redis
+    running = _unfinished(web, query.cache_key)
     if running is not None:
         return running
     pinned = query.pinned_at(now)
@@ -79,35 +91,80 @@ def plot_job(query: PlotRequest, now: dt.datetime, force: bool | None = None) ->
     return _start(web, pinned, query, cost.payloads)
 
 
+def _data_of(pinned: PlotRequest) -> PlotRequest:
+    """The data a job computes: one job whatever the drawing (view options dropped)."""
+    return dataclasses.replace(pinned, view=PlotView())
+
+
+def _known(web: WebState, ident: str) -> JobView | None:
+    """The job of ``ident``: in Redis (whoever started it), else in this process."""
+    shared = web.queue.get(ident) if web.queue is not None else None
+    return shared or web.jobs.get(ident)
+
+
+def _unfinished(web: WebState, key: str) -> JobView | None:
+    """A queued or running job computing ``key``: in Redis, else in this process."""
+    shared = web.queue.unfinished(key) if web.queue is not None else None
+    return shared or web.jobs.unfinished(key)
+
+
 def _result_cached(web: WebState, pinned: PlotRequest) -> bool:
-    return web.has_pinned(pinned, "json")
+    """Whether the result is at hand: in this process, or a queued job of it is done.
+
+    A queued job is marked done only once its result is in the shared cache.
+    """
+    if web.has_pinned(pinned, "json"):
+        return True
+    if web.queue is None:
+        return False
+    done = web.queue.get(job_id(_data_of(pinned).cache_key))
+    return done is not None and done.status is JobStatus.DONE
+
+
+def compute_job(
+    web: WebState, data: PlotRequest, progress: Progress, reducing: Reducing | None = None
+) -> None:
+    """Compute a job's plot and render it, in whichever process runs the job.
+
+    The finished result lands in the rendered cache (and, with Redis, in the
+    shared tier): polls and the result link are then answered from there.
+    """
+    limit = web.jobs.settings.time_limit
+    # The job pool (or the queue's workers) bounds jobs: they pass no request gate.
+    with web.engine.admission.exempt():
+        web.plots.get_or_compute(
+            data.cache_key,
+            lambda: web.engine.plot(data, progress, time_limit=limit, reducing=reducing),
+        )
+        web.rendered(data, "json", request_time())
 
 
 def _start(web: WebState, pinned: PlotRequest, asked: PlotRequest, total: int) -> JobView:
-    """Submit the computation of ``pinned`` (joining one already there)."""
-    data = dataclasses.replace(pinned, view=PlotView())  # the data: one job whatever the drawing
-    limit = web.jobs.settings.time_limit
-
-    def work(progress: Progress) -> None:
-        # The job pool bounds jobs: their reads, plot and render pass no request gate.
-        with web.engine.admission.exempt():
-            web.plots.get_or_compute(
-                data.cache_key,
-                lambda: web.engine.plot(data, progress, time_limit=limit),
-            )
-            # The finished result lands in the rendered cache: polls and the
-            # result link are then answered from there.
-            web.rendered(data, "json", request_time())
-
+    """Queue (or, without Redis, run here) the computation of ``pinned``, joining one there."""
+    data = _data_of(pinned)
     alias = asked.cache_key if asked.cache_key != data.cache_key else None
-    view, _ = web.jobs.submit(data.cache_key, data.drawer, work, total=total, alias=alias)
+    if web.queue is not None:
+        queued = web.queue.submit(data.cache_key, data.drawer, total=total, alias=alias)
+        if queued is not None:
+            return queued
+    view, _ = web.jobs.submit(
+        data.cache_key,
+        data.drawer,
+        lambda progress: compute_job(web, data, progress),
+        total=total,
+        alias=alias,
+    )
     return view
 
 
-def _pinned_of(view: JobView) -> PlotRequest:
-    """The pinned query a job computes, read back from its key."""
-    drawer, _, query_string = view.key.partition("?")
+def pinned_of_key(key: str) -> PlotRequest:
+    """The pinned query a job computes, read back from its key (``drawer?query``)."""
+    drawer, _, query_string = key.partition("?")
     return PlotRequest.from_query(drawer, _pairs(query_string), "")
+
+
+def _pinned_of(view: JobView) -> PlotRequest:
+    return pinned_of_key(view.key)
 
 
 def _pairs(query_string: str) -> list[tuple[str, str]]:
@@ -186,7 +243,7 @@ def find_job(ident: str, args: MultiDict[str, str], default_db: str) -> JobView:
     """
     drawer = args.get("drawer", "").strip()
     if not drawer:
-        view = state().jobs.get(ident)
+        view = _known(state(), ident)
         if view is None:
             raise NotFound(
                 f"no job {ident!r} here (finished jobs are forgotten after a while); "
@@ -201,8 +258,8 @@ def find_job(ident: str, args: MultiDict[str, str], default_db: str) -> JobView:
         raise InvalidParameter("snapshot", "a job URL pins a snapshot time")
     if job_id(query.cache_key) != ident:
         raise NotFound(f"job {ident!r} does not compute this request (the id is its digest)")
-    known = web.jobs.get(ident)
-    if known is not None:
+    known = _known(web, ident)
+    if known is not None:  # whoever started it: never restarted, never counted here
         return known
     if _result_cached(web, query):
         return _finished_elsewhere(query, ident)

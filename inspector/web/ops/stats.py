@@ -125,6 +125,7 @@ def stats_json() -> Response:
         "rss_bytes": resident_bytes(),
         "peak_rss_bytes": peak_resident_bytes(),
         "shared_cache": shared.stats() if (shared := state().engine.shared) else None,
+        "job_queue": queue.stats() if (queue := state().queue) else None,
     }
     response = Response(dumps(body), mimetype="application/json")
     response.headers["Cache-Control"] = "no-store"

@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import math
 import signal
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -267,3 +268,75 @@ def test_warm_spares_each_leader_a_second_round_trip(shared: SharedCache) -> Non
     redis = [outcome for _, tier, outcome, n in events if tier == "redis" for _ in range(n)]
     assert sorted(redis) == ["miss", "miss", "queued", "queued"]
     assert shared.stats()["namespaces"]["reductions"]["miss"] == 2
+
+
+# -- single flight across processes --------------------------------------------------------------
+
+
+def test_a_second_process_waits_for_the_first_one_s_value(redis_server: RedisServer) -> None:
+    """Two SharedCaches (two processes' connections): the second gets the first's bytes."""
+    first, second = shared_for(redis_server), shared_for(redis_server)
+    try:
+        assert first.claim("rendered", "k", 5.0) == (None, "claimed")
+        started = time.monotonic()
+        timer = threading.Timer(0.3, lambda: first.put("rendered", "k", b"bytes", unlock=True))
+        timer.start()
+        assert second.claim("rendered", "k", 5.0) == (b"bytes", "waited")
+        assert 0.25 < time.monotonic() - started < 2.0
+        timer.join()
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_failed_or_stuck_holder_lets_the_waiter_compute(redis_server: RedisServer) -> None:
+    first, second = shared_for(redis_server), shared_for(redis_server)
+    try:
+        assert first.claim("rendered", "failed", 5.0)[1] == "claimed"
+        threading.Timer(0.2, lambda: first.release("rendered", "failed")).start()
+        assert second.claim("rendered", "failed", 5.0) == (None, "claimed")  # its turn now
+        assert first.claim("rendered", "stuck", 5.0)[1] == "claimed"  # never stored
+        started = time.monotonic()
+        assert second.claim("rendered", "stuck", 0.3) == (None, "timeout")
+        assert time.monotonic() - started < 1.0
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_locked_tier_computes_once_for_two_caches(redis_server: RedisServer) -> None:
+    """Two SingleFlight caches over one locked tier, asked at once: one computation."""
+    shared = [shared_for(redis_server), shared_for(redis_server)]
+    caches = [byte_cache("rendered", 1 << 20) for _ in shared]
+    for cache, connection in zip(caches, shared, strict=True):
+        cache.attach(SharedTier(connection, "rendered", ReductionCodec(), lock_seconds=5.0))
+    calls: list[int] = []
+
+    def compute() -> Any:
+        calls.append(1)
+        time.sleep(0.3)
+        return {"mean": (1.0, 0.0)}
+
+    results: list[Any] = []
+    threads = [
+        threading.Thread(target=lambda c=c: results.append(c.get_or_compute("k", compute)))
+        for c in caches
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [{"mean": (1.0, 0.0)}] * 2 and len(calls) == 1
+    for connection in shared:
+        connection.close()
+
+
+def test_with_redis_down_a_locked_tier_computes_locally(redis_server: RedisServer) -> None:
+    shared = shared_for(redis_server)
+    cache = byte_cache("rendered", 1 << 20)
+    cache.attach(SharedTier(shared, "rendered", ReductionCodec(), lock_seconds=5.0))
+    redis_server.kill()
+    started = time.monotonic()
+    assert cache.get_or_compute("k", lambda: {"mean": (2.0, 0.0)}) == {"mean": (2.0, 0.0)}
+    assert time.monotonic() - started < 2.0 and not shared.available
+    shared.close()

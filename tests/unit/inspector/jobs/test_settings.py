@@ -26,6 +26,8 @@ def test_defaults_and_a_full_table() -> None:
         ({"queue": True}, "queue"),
         ({"heavy_mb": float("inf")}, "heavy_mb"),
         ({"keep_seconds": -1}, "keep_seconds"),
+        ({"lease_seconds": 0}, "lease_seconds must be a finite number of at least 1"),
+        ({"lease_seconds": 2.5}, "whole number"),
     ],
 )
 def test_wrong_values_are_named(table: object, named: str) -> None:
