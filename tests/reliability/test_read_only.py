@@ -168,6 +168,7 @@ def _every_url(web: WebState) -> list[str]:
             f"/api/v1/plots/{drawer.name}?{q}",
             f"/plot/{drawer.name}?{q}",
             f"/plot/{drawer.name}/item.json?{q}",
+            *([f"/plot/{drawer.name}/values.json?{q}"] if drawer.kind == "history" else []),
             *(f"/plot/{drawer.name}/export.{fmt}?{q}" for fmt in EXPORTS),
         ]
     return urls + _png_and_job_urls(tags)

@@ -123,6 +123,7 @@ _VALID: Final[dict[str, str]] = {
 _QUERY: Final[dict[str, str]] = {
     "pages.plot_page": "tag=BS_run",
     "pages.plot_item": "tag=BS_run",
+    "pages.plot_values": "tag=BS_run",
     "pages.plot_export": "tag=BS_run",
     "api.plot_resource": "tag=BS_run",
     "api.get_job": f"drawer=beamspot.position_x&{_PINNED}",
