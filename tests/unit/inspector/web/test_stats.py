@@ -114,6 +114,11 @@ def test_memory_is_this_process_resident_set(client: FlaskClient) -> None:
     assert body["peak_rss_bytes"] <= int(high_water.split()[1]) * 1024
 
 
+def test_the_answering_process_is_named(client: FlaskClient) -> None:
+    # The test client answers in this process; a gunicorn worker names itself.
+    assert stats_of(client)["pid"] == os.getpid()
+
+
 def test_memory_is_null_without_proc(
     client: FlaskClient, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
