@@ -124,7 +124,7 @@ EXPECTED_BUDGETS: Final = {
 #: allows 8 arenas per core, so more cores mean more retained memory), and
 #: freed memory glibc keeps for reuse, in each worker.  Measured on a
 #: 2-core machine (docs/reliability.md, load section): the whole server's
-#: PSS rose 10-11 MiB above the warm baseline (637-646 MiB) in the fast
+#: PSS rose 10-21 MiB above the warm baseline (616-646 MiB) in the fast
 #: profile and 35 MiB in the long one, then stayed level; the warm baseline
 #: already holds what warm-up's cold drawers left behind (each worker's
 #: high-water mark, 500-665 MiB, is set then).  Budgets plus margin leave
