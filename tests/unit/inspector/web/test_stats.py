@@ -1,8 +1,9 @@
 """``GET /_stats``: every cache's counters and the process's resident memory.
 
-The load test (``tests/load/test_load.py``) reads hit rates and memory from
-this route while a real server is under load; these tests pin down the shape
-it relies on and that the counters move with real requests.
+The load test (``tests/load/test_load.py``) reads budgets and hit rates from
+this route, worker by worker (``pid``), while a real server is under load;
+these tests pin down the shape it relies on and that the counters move with
+real requests.
 """
 
 from __future__ import annotations
