@@ -14,8 +14,13 @@ The answer::
     {"caches": {"decoded": {"hits": 10, "misses": 2, "joined": 0, "errors": 0,
                             "entries": 2, "size": 1048576, "max_size": 67108864,
                             "hit_rate": 0.833}, ...},
-     "rss_bytes": 123456789, "peak_rss_bytes": 150000000,
+     "pid": 4242, "rss_bytes": 123456789, "peak_rss_bytes": 150000000,
      "shared_cache": null}
+
+``pid`` names the process that answered: under ``inspector serve --workers
+N`` each worker keeps its own caches and answers ``/_stats`` for itself
+only, so a reader that wants the whole server (the load test) needs one
+answer per worker and tells them apart by it.
 
 ``shared_cache`` holds the Redis tier's counters by namespace (``rendered``,
 ``reductions``) and event, and whether its breaker lets calls through, when
@@ -122,6 +127,7 @@ def stats_json() -> Response:
         return refused
     body = {
         "caches": cache_report(),
+        "pid": os.getpid(),
         "rss_bytes": resident_bytes(),
         "peak_rss_bytes": peak_resident_bytes(),
         "shared_cache": shared.stats() if (shared := state().engine.shared) else None,

@@ -1,8 +1,9 @@
 """``GET /_stats``: every cache's counters and the process's resident memory.
 
-The load test (``tests/load/test_load.py``) reads hit rates and memory from
-this route while a real server is under load; these tests pin down the shape
-it relies on and that the counters move with real requests.
+The load test (``tests/load/test_load.py``) reads budgets and hit rates from
+this route, worker by worker (``pid``), while a real server is under load;
+these tests pin down the shape it relies on and that the counters move with
+real requests.
 """
 
 from __future__ import annotations
@@ -112,6 +113,11 @@ def test_memory_is_this_process_resident_set(client: FlaskClient) -> None:
         line for line in Path("/proc/self/status").read_text().splitlines() if "VmHWM" in line
     )
     assert body["peak_rss_bytes"] <= int(high_water.split()[1]) * 1024
+
+
+def test_the_answering_process_is_named(client: FlaskClient) -> None:
+    # The test client answers in this process; a gunicorn worker names itself.
+    assert stats_of(client)["pid"] == os.getpid()
 
 
 def test_memory_is_null_without_proc(
