@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import concurrent.futures
+import contextlib
 import os
 import threading
 from collections.abc import Mapping
@@ -97,6 +98,38 @@ def png_html(
         "sizing_mode": "fixed",
     }
     return standalone_html(plot, renderers, figure)
+
+
+def idle_priority(parent: int) -> int:
+    """Put every thread of every process under ``parent`` in ``SCHED_IDLE``; how many.
+
+    The browser rasterises a large PNG on every core it finds; at normal
+    priority that starves the server (measured: ``/healthz`` p99 0.27-0.40 s
+    while 32 connections asked for PNGs on 2 cores).  Idle threads run only
+    on CPU nothing else wants, and the policy is inherited by the threads and
+    processes the browser starts later (its renderers fork from its zygote).
+    Chromium adjusts its threads' nice values, which idle threads ignore.
+    A process that ends meanwhile is skipped.
+    """
+    changed = 0
+    pending = _children(parent)
+    idle = os.sched_param(0)
+    while pending:
+        pid = pending.pop()
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                os.sched_setscheduler(int(task.name), os.SCHED_IDLE, idle)
+                changed += 1
+            pending.extend(_children(pid))
+    return changed
+
+
+def _children(pid: int) -> list[int]:
+    """The child processes of ``pid`` (of each of its threads)."""
+    with contextlib.suppress(OSError):
+        tasks = Path(f"/proc/{pid}/task").iterdir()
+        return [int(c) for task in tasks for c in (task / "children").read_text().split()]
+    return []
 
 
 class PngRenderer:
@@ -218,6 +251,7 @@ class PngRenderer:
                     public="PNG export is not available on this server: its browser did not start",
                 ) from None
             self._launches += 1
+            idle_priority(os.getpid())
             return self._browser
 
     async def _draw(self, html: str, size: tuple[int, int]) -> bytes:

@@ -88,6 +88,23 @@ def test_one_browser_serves_many_pictures_and_restarts_when_it_dies(page: str) -
     assert _browsers() - others == set()  # closed: no browser left behind
 
 
+def test_the_browser_and_the_renderers_it_starts_later_run_at_idle_priority(page: str) -> None:
+    """The browser draws in the CPU the server leaves: every process of it, later pages' too."""
+    others = _browsers()
+    png = PngRenderer()
+    try:
+        assert_real_png(png.render(page, (400, 300)), 400, 300)  # launched, then made idle
+        assert_real_png(png.render(page, (500, 320)), 500, 320)  # a page drawn since
+        (browser,) = _browsers() - others
+        processes = [browser, *_descendants(browser)]
+        assert len(processes) >= 3  # the browser, its zygotes, the pages' renderers
+        policies = {pid: os.sched_getscheduler(pid) for pid in processes}
+        assert policies == dict.fromkeys(processes, os.SCHED_IDLE)
+        assert os.sched_getscheduler(0) == os.SCHED_OTHER  # the server keeps its own
+    finally:
+        png.close()
+
+
 def test_a_missing_browser_is_a_clear_503(page: str) -> None:
     png = PngRenderer(PngSettings(browser="/nonexistent/chromium"))
     with pytest.raises(PngUnavailable) as missing:
