@@ -9,7 +9,7 @@ Measured in one run, on the demo's long lumi-based beam-spot tag built with
   gzip-compressed;
 * in headless Chromium, the time from a change of the x range (set through
   Bokeh's API, as a zoom tool does) to the redrawn figure, as the page
-  measures it with ``performance.now()`` (``data-refine-ms``): the 100 ms
+  measures it with ``performance.now()`` (``data-refine-ms``): the 60 ms
   debounce, the request (each zoom a cold render on the server) and the swap.
 
 Targets (issue 17): a full-detail refinement at most 150 kB as sent (gzip);

@@ -81,7 +81,7 @@
   // follow with zoom=, so a shared link opens zoomed.
   var WIRE = {float64: Float64Array, int32: Int32Array, uint8: Uint8Array};
   var SPANS = ["history_iov_spans", "history_bucket_spans"];
-  var DEBOUNCE_MS = 100;  // a wheel or a drag moves the range every frame: ask once it rests
+  var DEBOUNCE_MS = 60;  // a wheel or a drag moves the range every frame: ask once it rests
 
   // A column of values.json: text as it is, numbers from base64 (gunzipped if marked).
   function column(wire) {
