@@ -210,16 +210,27 @@ def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browse
             context.close()
 
 
-@pytest.fixture
-def browsing(browser_context: BrowserContext, live_server: LiveServer) -> Iterator[Browsing]:
-    """A new tab whose console errors and requests are recorded from the first byte."""
-    page = browser_context.new_page()
-    record = PageRecord(live_server.origin)
+@contextlib.contextmanager
+def browsing_on(context: BrowserContext, server: LiveServer) -> Iterator[Browsing]:
+    """A new tab on ``server`` whose console errors and requests are recorded from the first byte.
+
+    The ``browsing`` fixture serves the demo database; modules with a server
+    of their own make their fixture from this.
+    """
+    page = context.new_page()
+    record = PageRecord(server.origin)
     record.attach(page)
     try:
-        yield Browsing(page, record, live_server)
+        yield Browsing(page, record, server)
     finally:
         page.close()
+
+
+@pytest.fixture
+def browsing(browser_context: BrowserContext, live_server: LiveServer) -> Iterator[Browsing]:
+    """A new tab on the demo database's server (see :func:`browsing_on`)."""
+    with browsing_on(browser_context, live_server) as tab:
+        yield tab
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from inspector.config import Config, DatabaseConfig
 from inspector.demo import build_demo_database
 from inspector.demo.long_history import LONG_OUTLIERS, LONG_TAG, long_history_tag
-from tests.browser.conftest import Browsing, LiveServer, PageRecord
+from tests.browser.conftest import Browsing, LiveServer, browsing_on
 
 SEED: Final = 3
 IOVS: Final = 20_000
@@ -54,13 +54,8 @@ def demo_long_server(
 
 @pytest.fixture
 def browsing(browser_context: BrowserContext, demo_long_server: LiveServer) -> Iterator[Browsing]:
-    page = browser_context.new_page()
-    record = PageRecord(demo_long_server.origin)
-    record.attach(page)
-    try:
-        yield Browsing(page, record, demo_long_server)
-    finally:
-        page.close()
+    with browsing_on(browser_context, demo_long_server) as tab:
+        yield tab
 
 
 def _x(since: int) -> float:

@@ -22,7 +22,7 @@ from long_tags import LONG_TAG, build_long_tag
 from playwright.sync_api import BrowserContext, Page, expect
 
 from inspector.config import Config, DatabaseConfig
-from tests.browser.conftest import Browsing, LiveServer, PageRecord
+from tests.browser.conftest import Browsing, LiveServer, browsing_on
 
 IOVS: Final = 20_000
 PLOT: Final = f"/plot/beamspot.position_x?tag={LONG_TAG}"
@@ -41,13 +41,8 @@ def long_server(tmp_path_factory: pytest.TempPathFactory, serve_app: Serve) -> I
 
 @pytest.fixture
 def browsing(browser_context: BrowserContext, long_server: LiveServer) -> Iterator[Browsing]:
-    page = browser_context.new_page()
-    record = PageRecord(long_server.origin)
-    record.attach(page)
-    try:
-        yield Browsing(page, record, long_server)
-    finally:
-        page.close()
+    with browsing_on(browser_context, long_server) as tab:
+        yield tab
 
 
 def drawing(page: Page) -> dict[str, Any]:
