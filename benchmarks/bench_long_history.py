@@ -30,7 +30,6 @@ import functools
 import gzip
 import statistics
 import sys
-import threading
 import time
 import tracemalloc
 from pathlib import Path
@@ -38,7 +37,7 @@ from typing import Any
 
 from bench_history import ROOT
 from bench_iovs import long_database
-from browser import EMPTY, EmptyFigure, chromium_missing, paint_times
+from browser import EMPTY, EmptyFigure, chromium_missing, paint_times, served
 from common import Target, best_of, report
 
 from inspector.config import Config, DatabaseConfig
@@ -90,17 +89,6 @@ def _cold_peak_mib(db: Path) -> float:
         state(app).close()
 
 
-def _server(app: Any) -> tuple[Any, str]:
-    import logging
-
-    from werkzeug.serving import make_server
-
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_port}"
-
-
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--db", type=Path, default=ROOT / "var" / "long-history.sqlite")
@@ -125,12 +113,9 @@ def main(argv: list[str]) -> int:
     short_iovs = len(web.engine.iovs("demo", SHORT_TAG))
     sent, short_sent = len(gzip.compress(body, 6)), len(gzip.compress(short, 6))
     every_iov = short_sent / short_iovs * iovs
-    server, base = _server(app)
-    try:
+    with served(app) as base:
         history_times = paint_times(base, f"/plot/{DRAWER}?tag={LONG_TAG}{SNAPSHOT}", 5)
         empty_times = paint_times(base, EMPTY, 5)
-    finally:
-        server.shutdown()
     t_history, t_empty = statistics.median(history_times), statistics.median(empty_times)
     print(f"{LONG_TAG}: {iovs:,} IOVs, {DRAWER}, the page's drawing (item.json)")
     print(f"  cold (fresh app)                  {cold * 1e3:8.0f} ms")

@@ -17,12 +17,11 @@ from __future__ import annotations
 import statistics
 import sys
 import tempfile
-import threading
 import urllib.request
 from pathlib import Path
 from typing import Any
 
-from browser import EMPTY, EmptyFigure, chromium_missing, paint_times
+from browser import EMPTY, EmptyFigure, chromium_missing, paint_times, served
 from common import Target, report
 
 from inspector.cmssw.strips import strip_noises
@@ -58,8 +57,6 @@ def _get(url: str, gz: bool) -> bytes:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from werkzeug.serving import make_server
-
     from inspector.demo import build_demo_database
 
     if chromium_missing():
@@ -71,10 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         app = create_app(
             Config({"demo": DatabaseConfig("demo", f"sqlite:///{db}")}, "demo"), plugins
         )
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        base = f"http://127.0.0.1:{server.server_port}"
-        try:
+        with served(app) as base:
             snapshot = "&snapshot=2030-01-01T00:00:00Z"
             item = f"{base}/plot/bench.noise_map/item.json?tag={TAG}{snapshot}"
             values_raw, values_gz = len(_get(item, False)), len(_get(item, True))
@@ -83,8 +77,6 @@ def main(argv: list[str] | None = None) -> int:
             geo_gz = len(_get(base + geometry_url, True))
             map_times = paint_times(base, f"/plot/bench.noise_map?tag={TAG}{snapshot}", 5)
             empty_times = paint_times(base, EMPTY, 5)
-        finally:
-            server.shutdown()
     t_map, t_empty = statistics.median(map_times), statistics.median(empty_times)
     print("full tracker map (16,588 modules) of mean strip noise")
     for what, raw, packed in (

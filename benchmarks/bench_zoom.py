@@ -22,12 +22,12 @@ import json
 import statistics
 import sys
 import tempfile
-import threading
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from browser import CHROMIUM, chromium_missing, served
 from common import Target, report
 
 from inspector.config import Config, DatabaseConfig
@@ -37,7 +37,6 @@ from inspector.render.history import decoded_sources
 from inspector.render.png import CHROMIUM_ARGS
 from inspector.web import create_app
 
-CHROMIUM = "/usr/bin/chromium"
 IOVS = 200_000
 PLOT = f"/plot/beamspot.position_x?tag={LONG_TAG}"
 DRAWING = f"/plot/beamspot.position_x/item.json?tag={LONG_TAG}"
@@ -94,12 +93,9 @@ def _redraw_times(base: str, zooms: list[tuple[float, float, int]]) -> list[tupl
 
 
 def main(argv: list[str] | None = None) -> int:
-    from werkzeug.serving import make_server
-
     from inspector.demo import build_demo_database
 
-    if not Path(CHROMIUM).exists():
-        print(f"{CHROMIUM} is missing: run `make test` once (it installs chromium)")
+    if chromium_missing():
         return 1
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "demo.sqlite"
@@ -107,10 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         app = create_app(
             Config({"demo": DatabaseConfig("demo", f"sqlite:///{db}")}, "demo"), load_plugins()
         )
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        base = f"http://127.0.0.1:{server.server_port}"
-        try:
+        with served(app) as base:
             values = base + VALUES
             sizes = {
                 "first drawing (item.json)": _size(base + DRAWING),
@@ -124,8 +117,6 @@ def main(argv: list[str] | None = None) -> int:
             sizes[zoomed] = _size(values + zoom)
             sizes["  the same as a new document"] = _size(base + DRAWING + zoom)
             times = _redraw_times(base, zooms)
-        finally:
-            server.shutdown()
     print(f"{LONG_TAG} with {IOVS:,} IOVs, beamspot.position_x, 900 px")
     for what, (raw, packed) in sizes.items():
         print(f"  {what:<34}{raw / 1e3:7.1f} kB raw {packed / 1e3:7.1f} kB gzip")

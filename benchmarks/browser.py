@@ -8,8 +8,12 @@ plot, each in a fresh browser profile (nothing cached).
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
 
@@ -21,7 +25,7 @@ from inspector.plots import Scatter
 from inspector.plugin import hookimpl
 from inspector.render.png import CHROMIUM_ARGS
 
-__all__ = ["CHROMIUM", "EMPTY", "EmptyFigure", "chromium_missing", "paint_times"]
+__all__ = ["CHROMIUM", "EMPTY", "EmptyFigure", "chromium_missing", "paint_times", "served"]
 
 CHROMIUM: Final = "/usr/bin/chromium"
 #: The tag the empty figure is asked for (any demo database has it).
@@ -78,3 +82,21 @@ def paint_times(base: str, path: str, runs: int) -> list[float]:
             times.append(time.perf_counter() - start)
             ctx.close()
     return times
+
+
+@contextlib.contextmanager
+def served(app: Any) -> Iterator[str]:
+    """``app`` on a free loopback port, in threads, until the block ends: its origin.
+
+    Werkzeug's per-request log lines are silenced: the browser's page loads
+    would bury the benchmark's figures.
+    """
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
