@@ -17,6 +17,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from types import FrameType
@@ -63,11 +64,10 @@ def _spawn(served: ServedApp, queues: Sequence[str]) -> int:
 def _supervise(served: ServedApp, queues: Sequence[str], concurrency: int) -> None:
     """Keep ``concurrency`` worker processes running until SIGTERM or SIGINT."""
     children: set[int] = set()
-    stopping = False
+    stopping = threading.Event()  # set by the signal handler, read by the loop
 
     def stop(signum: int, frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
+        stopping.set()
         for pid in list(children):
             os.kill(pid, signum)
 
@@ -81,10 +81,15 @@ def _supervise(served: ServedApp, queues: Sequence[str], concurrency: int) -> No
         except ChildProcessError:
             break
         children.discard(pid)
-        if not stopping:
+        if not stopping.is_set():
             log.warning("worker process %d ended (status %d); starting another", pid, status)
             time.sleep(RESPAWN_SECONDS)
-            children.add(_spawn(served, queues))
+            if stopping.is_set():  # asked to stop during the pause: start nothing new
+                continue
+            child = _spawn(served, queues)
+            children.add(child)
+            if stopping.is_set():  # the stop came while it was forked: it missed the signal
+                os.kill(child, signal.SIGTERM)
 
 
 @click.command("worker")
