@@ -48,6 +48,8 @@ log = logging.getLogger("inspector.jobs")
 FLUSH_SECONDS: Final = 30.0
 #: Progress is written to Redis at most this often (and at the end).
 PROGRESS_SECONDS: Final = 0.2
+#: How long the thread reading RQ's command channel waits for a message at a time.
+COMMAND_WAIT_SECONDS: Final = 1.0
 
 _APP: Flask | None = None
 
@@ -146,6 +148,23 @@ class PlotWorker(SimpleWorker):
         """RQ's warm shutdown (the current job finishes), remembered for the exit status."""
         self.stop_asked = True
         super().request_stop(signum, frame)  # type: ignore[no-untyped-call]
+
+    def subscribe(self) -> None:
+        """RQ's command channel (``rq`` stop-job and shutdown commands), read every second.
+
+        RQ's own thread waits up to 60 s for a message, and since redis-py
+        8.2 its ``stop()`` joins that thread without a timeout, so a warm
+        shutdown that found the thread already unsubscribed waited those
+        60 s (the supervisor of ``--concurrency`` SIGKILLed such workers).
+        A one-second wait bounds the shutdown at about a second.
+        """
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment]
+            sleep_time=COMMAND_WAIT_SECONDS,
+            daemon=True,
+            exception_handler=self._pubsub_exception_handler,
+        )
 
     def get_heartbeat_ttl(self, job: RqJob, working_time: float = 0.0) -> int:
         """The lease: a job is abandoned once its worker was silent this long."""
