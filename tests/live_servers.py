@@ -197,6 +197,21 @@ class HttpServer:
         """The end of the server's output, for failure messages."""
         return _tail(self.log, lines)
 
+    def computed(self, drawer: str) -> float:
+        """Plots of ``drawer`` this server's processes computed (``/metrics``, summed)."""
+        from prometheus_client.parser import text_string_to_metric_families
+
+        status, body = self.get("/metrics")
+        assert status == 200, status
+        for family in text_string_to_metric_families(body.decode()):
+            if family.name == "inspector_plot_compute_seconds":
+                return sum(
+                    s.value
+                    for s in family.samples
+                    if s.name.endswith("_count") and s.labels.get("drawer") == drawer
+                )
+        return 0.0
+
 
 @contextlib.contextmanager
 def inspector_server(

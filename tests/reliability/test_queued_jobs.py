@@ -34,7 +34,6 @@ from live_servers import (
     inspector_worker,
     redis_server,
 )
-from prometheus_client.parser import text_string_to_metric_families
 
 #: 210 IOVs over 20 distinct beam-spot payloads in the small demo database.
 TAG: Final = "BeamSpotObjects_PCL_byLumi_v1"
@@ -150,20 +149,6 @@ def _document(server: HttpServer, path: str) -> tuple[int, dict[str, Any]]:
     return status, json.loads(body) if body else {}
 
 
-def _computed(server: HttpServer, drawer: str) -> float:
-    """Plots of ``drawer`` the server's processes computed (``/metrics``, summed over workers)."""
-    status, body = server.get("/metrics")
-    assert status == 200
-    for family in text_string_to_metric_families(body.decode()):
-        if family.name == "inspector_plot_compute_seconds":
-            return sum(
-                s.value
-                for s in family.samples
-                if s.name.endswith("_count") and s.labels.get("drawer") == drawer
-            )
-    return 0.0
-
-
 def _start_job(server: HttpServer, query: str) -> str:
     """The job URL a heavy plot request answers with (202)."""
     status, document = _document(server, f"/api/v1/plots/queuetest.x?{query}")
@@ -205,7 +190,7 @@ def test_a_job_started_through_a_and_polled_through_b_is_computed_once_by_a_work
         evaluations = cluster.evaluations()
         assert len(evaluations) == PAYLOADS == len({h for _, h in evaluations}), evaluations
         assert {pid for pid, _ in evaluations} == {worker.process.pid}
-        assert _computed(a, "queuetest.x") == _computed(b, "queuetest.x") == 0
+        assert a.computed("queuetest.x") == b.computed("queuetest.x") == 0
         print(f"\njob through A, {len(seen)} polls through B, done in {finished:.2f} s")
 
 
@@ -252,7 +237,7 @@ def test_ten_cold_requests_for_one_plot_across_two_servers_compute_it_once(
             assert {status for status, _ in answers.values()} == {200}, answers
             assert len({json.dumps(json.loads(body)["data"]) for _, body in answers.values()}) == 1
             assert len(cluster.evaluations()) == 1, cluster.evaluations()
-            assert _computed(a, "queuetest.table") + _computed(b, "queuetest.table") == 1
+            assert a.computed("queuetest.table") + b.computed("queuetest.table") == 1
             print(f"\nten cold requests, one computation, all answered in {every:.2f} s")
 
 
