@@ -196,8 +196,11 @@ def _lua_list(items: tuple[str, ...]) -> str:
     return "{" + ", ".join(json.dumps(item) for item in items) + "}"
 
 
-def lua_script(mix: Mix = MIX) -> str:
+def lua_script(mix: Mix = MIX, seed: int = 0) -> str:
     """The wrk script: weighted random requests, per-status counts, a JSON summary.
+
+    ``seed`` starts the random sequence of each wrk thread: two wrk processes
+    given the same one ask for the same URLs at the same moments.
 
     wrk runs one Lua state per thread, so counts live in each thread and
     ``done()`` gathers them with ``thread:get``.  The summary is one line
@@ -224,7 +227,7 @@ def lua_script(mix: Mix = MIX) -> str:
         end
 
         function init(args)
-          math.randomseed(7919 * id)
+          math.randomseed(7919 * id + {seed})
           statuses = {{}}
           issued = {{pinned = 0, uncached = 0, listing = 0, bad = 0}}
           refused = 0
