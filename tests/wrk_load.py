@@ -111,7 +111,7 @@ SAMPLE_SECONDS: Final = 0.25
 WARM_CLIENTS: Final = 4
 WARM_ROUNDS: Final = 40
 
-ARTIFACTS: Final = Path(__file__).resolve().parents[2] / "test-artifacts" / "load"
+ARTIFACTS: Final = Path(__file__).resolve().parents[1] / "test-artifacts" / "load"
 
 # -- the URL mix ---------------------------------------------------------------------------
 
