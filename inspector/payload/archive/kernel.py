@@ -29,7 +29,7 @@ from typing import Any, Final
 import numba
 import numpy as np
 
-__all__ = ["ScanError", "read_tokens", "split_columns", "write_tokens"]
+__all__ = ["ScanError", "read_tokens", "split_columns", "warm", "write_tokens"]
 
 _WIDTH: Final = {
     "b": 1,
@@ -225,6 +225,19 @@ def _emit(
                 pos += 1
             o += w
     return pos
+
+
+def warm() -> None:
+    """Compile the reading loops now (or load them from numba's cache: ~0.5 s).
+
+    Otherwise the first payload a process decodes pays for it, and leaves
+    some 50,000 objects of numba's compiler behind; a served worker calls
+    this at start-up and then freezes them out of the garbage collector's
+    scans (:mod:`inspector.web.settle`).
+    """
+    buf = np.frombuffer(b"\x01\x05" * 8, np.uint8)
+    read_tokens(buf, 0, 4, "i")  # one code: a run of one type
+    read_tokens(buf, 0, 4, "if")  # several: a struct's members in turn
 
 
 def read_tokens(

@@ -15,12 +15,17 @@ The answer::
                             "entries": 2, "size": 1048576, "max_size": 67108864,
                             "hit_rate": 0.833}, ...},
      "pid": 4242, "rss_bytes": 123456789, "peak_rss_bytes": 150000000,
+     "gc": {"frozen": 251234, "counts": [312, 4, 1]},
      "shared_cache": null}
 
 ``pid`` names the process that answered: under ``inspector serve --workers
 N`` each worker keeps its own caches and answers ``/_stats`` for itself
 only, so a reader that wants the whole server (the load test) needs one
 answer per worker and tells them apart by it.
+
+``gc`` says how many objects the worker froze out of the garbage
+collector's scans at start-up (:mod:`inspector.web.settle`; 0 outside
+``inspector serve``) and the collector's generation counts.
 
 ``shared_cache`` holds the Redis tier's counters by namespace (``rendered``,
 ``reductions``) and event, and whether its breaker lets calls through, when
@@ -34,6 +39,7 @@ reports them.  Memory figures are ``null`` where ``/proc`` is not available.
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 from typing import Any, Final
@@ -130,6 +136,8 @@ def stats_json() -> Response:
         "pid": os.getpid(),
         "rss_bytes": resident_bytes(),
         "peak_rss_bytes": peak_resident_bytes(),
+        # objects out of the collector's scans (inspector.web.settle), and its counts now
+        "gc": {"frozen": gc.get_freeze_count(), "counts": list(gc.get_count())},
         "shared_cache": shared.stats() if (shared := state().engine.shared) else None,
         "job_queue": queue.stats() if (queue := state().queue) else None,
     }

@@ -15,6 +15,7 @@ tiny test plugin next to the installed ones and then runs the real
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import sys
@@ -112,6 +113,9 @@ def test_probes_and_metrics_summed_over_two_workers(
             if len(pids) == 2:
                 break
         assert len(pids) == 2, "one worker answered every request"
+        # Each worker froze its start-up heap out of the collector's scans (inspector.web.settle).
+        status, body = server.get("/_stats")
+        assert status == 200 and json.loads(body)["gc"]["frozen"] > 100_000
         time.sleep(0.3)  # the access log line is written after the response
         asked = len(re.findall(r'"GET /healthz HTTP/1.1" 200', server.log_tail(5000)))
         counts = {
