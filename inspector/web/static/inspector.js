@@ -27,12 +27,75 @@
         return Bokeh.embed.embed_item(result.body, el.id)
           .then(function () {
             var doc = Bokeh.documents[Bokeh.documents.length - 1];
+            fitToWidth(el, doc);
             refineOnZoom(el, doc);
             return fillDetectorMap(doc);
           })
           .then(function () { el.setAttribute("data-drawn", "true"); });
       })
       .catch(function (err) { showError(el, "The plot could not be drawn: " + err); });
+  }
+
+  // Narrow plots (a phone): a legend inside the plot area would cover a quarter
+  // of the data, so it moves below the plot, in as many columns as fit; and the
+  // x axis asks for one tick per TICK_PX of plot area (at most as many as it
+  // asked for) so six-digit run numbers never collide.
+  // Decided from the width the figure is drawn at, and again when it changes
+  // (a phone turned); the document itself (and every export) stays as drawn.
+  var NARROW_PX = 600, TICK_PX = 90, LEGEND_COLUMN_PX = 120;
+
+  function plotsOf(doc) {
+    return Array.from(doc.all_models).filter(function (m) {
+      return m.properties && m.properties.center && m.properties.below;
+    });
+  }
+
+  function isLegend(m) { return m.type === "Legend"; }
+
+  function fitPlot(plot, width, original) {
+    var narrow = width < NARROW_PX;
+    var inside = plot.center.filter(isLegend), below = plot.below.filter(isLegend);
+    if (narrow && inside.length) {
+      inside.forEach(function (legend) {
+        original.set(legend, {orientation: legend.orientation, ncols: legend.ncols,
+                              location: legend.location, spacing: legend.spacing});
+      });
+      // One change of both panels: BokehJS then moves the legend's view, never loses it.
+      plot.setv({center: plot.center.filter(function (m) { return !isLegend(m); }),
+                 below: plot.below.concat(inside)});
+    } else if (!narrow && below.some(function (m) { return original.has(m); })) {
+      var moved = below.filter(function (m) { return original.has(m); });
+      plot.setv({below: plot.below.filter(function (m) { return moved.indexOf(m) < 0; }),
+                 center: plot.center.concat(moved)});
+      moved.forEach(function (legend) { legend.setv(original.get(legend)); original.delete(legend); });
+    }
+    plot.below.filter(isLegend).forEach(function (legend) {
+      if (original.has(legend)) {
+        legend.setv({orientation: "horizontal", location: "top_left", spacing: 12,
+                     ncols: Math.max(1, Math.floor(width / LEGEND_COLUMN_PX))});
+      }
+    });
+    plot.below.concat(plot.above).forEach(function (axis) {
+      var ticker = axis.ticker;
+      if (!ticker || ticker.desired_num_ticks === undefined) { return; }
+      if (!original.has(ticker)) { original.set(ticker, ticker.desired_num_ticks); }
+      // The plot area's width: the figure's, less its axes and toolbar as last drawn.
+      var area = width - Math.max(0, (plot.outer_width || 0) - (plot.inner_width || 0));
+      var fewer = Math.max(2, Math.floor(area / TICK_PX));
+      ticker.desired_num_ticks = Math.min(original.get(ticker), fewer);
+    });
+  }
+
+  function fitToWidth(el, doc) {
+    var original = new Map(), last = null;
+    function fit() {
+      var width = el.clientWidth;
+      if (width === last) { return; }
+      last = width;
+      plotsOf(doc).forEach(function (plot) { fitPlot(plot, width, original); });
+    }
+    fit();
+    if (window.ResizeObserver) { new ResizeObserver(fit).observe(el); }
   }
 
   function bytes(b64) {
