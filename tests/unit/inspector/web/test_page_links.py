@@ -1,13 +1,16 @@
-"""Issue 19's polish of the pages: drawer docstrings rendered, drawers linked.
+"""Issue 19's polish of the pages: drawer docstrings rendered, drawers linked, notes' help.
 
 - The tag and plot pages show a drawer's docstring with its inline
   reStructuredText as code, never the raw backquotes.
 - The home page's drawer names link to each drawer's page (its documentation,
   its parameters), which links to its plot for every tag it reads.
+- Where a note cannot be written, the page links to ``/notes/help``, which says
+  how one is identified on this server.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,6 +20,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from inspector.annotations.settings import parse_auth_table
 from inspector.config import Config, DatabaseConfig
 from inspector.plugin import load_plugins
 from inspector.web.app import create_app
@@ -24,6 +28,7 @@ from inspector.web.state import state
 
 ALIGNMENT = "TrackerAlignment_prompt_v1"
 BEAM_SPOT = "BeamSpotObjects_PCL_byLumi_v1"
+TOKEN = "alice-token-0123456789"
 DRAWER_LINK = re.compile(r'<a href="/drawers/([a-z0-9_.]+)">')
 
 MakeClient = Callable[..., FlaskClient]
@@ -97,3 +102,32 @@ def test_an_unknown_drawer_is_a_404_naming_it(make_client: MakeClient) -> None:
     response = make_client().get("/drawers/beamspot.position_q")
     assert response.status_code == 404
     assert "beamspot.position_x" in response.get_data(as_text=True)  # the close names
+
+
+def test_without_auth_the_note_form_links_to_a_help_page_saying_nobody_writes(
+    make_client: MakeClient,
+) -> None:
+    client = make_client()
+    tag = page(client, f"/tags/{BEAM_SPOT}")
+    assert '<a href="/notes/help" id="notes-help">how to be identified</a>' in tag
+    help_page = page(client, "/notes/help")
+    assert 'id="way-none"' in help_page
+    assert 'id="way-token"' not in help_page and 'id="way-sso"' not in help_page
+    assert "This browser is not identified" in help_page
+
+
+def test_the_help_page_names_the_ways_this_server_accepts(make_client: MakeClient) -> None:
+    auth = parse_auth_table(
+        {
+            "proxy_user_header": "X-Remote-User",
+            "trusted_proxies": ["10.9.9.9"],
+            "tokens": {"alice": "sha256:" + hashlib.sha256(TOKEN.encode()).hexdigest()},
+        },
+        "test",
+    )
+    client = make_client(auth=auth)
+    anonymous = page(client, "/notes/help")
+    assert 'id="way-sso"' in anonymous and 'id="way-token"' in anonymous
+    assert 'id="way-none"' not in anonymous
+    alice = page(client, "/notes/help", Authorization=f"Bearer {TOKEN}")
+    assert "You are identified as <b>alice</b>" in alice
