@@ -53,6 +53,8 @@ PAGES: Final[dict[str, tuple[str, str | None]]] = {
         None,
     ),
     "payload": ("/tags/SiStripNoise_prompt_v1", "#iovs tbody a"),
+    "drawer": ("/drawers/beamspot.position_x", None),
+    "notes-help": ("/notes/help", None),
 }
 
 #: Every Bokeh plot on the page: where its canvas, its plot area (the frame)
@@ -180,6 +182,33 @@ def test_the_navigation_leads_on_from_a_phone(on_phone: Browsing) -> None:
     with on_phone.page.expect_navigation():
         on_phone.page.locator("header.top nav a", has_text="Runs").tap()
     expect(on_phone.page.locator("h1")).to_have_text("Runs")
+
+
+def test_a_drawer_on_the_home_page_leads_to_its_plot(on_phone: Browsing) -> None:
+    """Home page → a drawer's name → its page → one of its tags: that tag's plot, drawn."""
+    page = on_phone.page
+    on_phone.open("/")
+    with page.expect_navigation():
+        page.locator("ul.drawers a", has_text="beamspot.position_x").tap()
+    expect(page.locator("h1")).to_have_text("Beam spot x")
+    expect(page.locator("#drawer-doc")).to_contain_text("fit error")
+    with page.expect_navigation():
+        page.locator("#drawer-tags a", has_text=BEAM_SPOT).tap()
+    wait_plots_drawn(page)
+    expect(page.locator("h1")).to_have_text("Beam spot x")
+    assert_fits_the_phone(page)
+    on_phone.record.assert_clean()
+
+
+def test_a_note_form_that_cannot_be_used_says_how_to_be_identified(on_phone: Browsing) -> None:
+    """The demo server has no [auth]: the tag page links to the help, which says so."""
+    page = on_phone.page
+    on_phone.open(f"/tags/{BEAM_SPOT}")
+    with page.expect_navigation():
+        page.locator("#notes-help").tap()
+    expect(page.locator("h1")).to_have_text("Adding notes")
+    expect(page.locator("#way-none")).to_contain_text("Nobody can write notes here")
+    on_phone.record.assert_clean()
 
 
 def test_the_legend_moves_below_a_narrow_plot_and_back(browsing: Browsing) -> None:
