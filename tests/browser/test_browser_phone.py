@@ -58,7 +58,8 @@ PAGES: Final[dict[str, tuple[str, str | None]]] = {
 }
 
 #: Every Bokeh plot on the page: where its canvas, its plot area (the frame)
-#: and its legends are, in page pixels.  Plots inside layouts are found through
+#: and its legends are, and where its titles (left-aligned on the frame) end,
+#: in page pixels.  Plots inside layouts are found through
 #: the layouts' child views; a page without BokehJS has none.
 PLOT_BOXES: Final = """() => {
     if (typeof Bokeh === "undefined") return [];  // a page without plots
@@ -66,6 +67,7 @@ PLOT_BOXES: Final = """() => {
     const visit = v => { if (v.frame) plots.push(v); (v.child_views || []).forEach(visit); };
     Object.values(Bokeh.index).forEach(visit);
     const box = r => ({left: r.left, top: r.top, right: r.right, bottom: r.bottom});
+    const ctx = document.createElement("canvas").getContext("2d");  // measures titles
     return plots.map(v => {
         const c = v.canvas_view.el.getBoundingClientRect();
         const f = v.frame.bbox;
@@ -77,6 +79,11 @@ PLOT_BOXES: Final = """() => {
                 .filter(r => r.model.type === "Legend")
                 .map(r => box(r.el.getBoundingClientRect()))
                 .filter(b => b.right > b.left),
+            titles: [v.model.title, ...v.model.above].filter(m => m && m.type === "Title")
+                .map(m => {
+                    ctx.font = `${m.text_font_style} ${m.text_font_size} ${m.text_font}`;
+                    return {text: m.text, right: c.left + f.left + ctx.measureText(m.text).width};
+                }),
         };
     });
 }"""
@@ -124,7 +131,8 @@ def overlaps(a: Box, b: Box) -> bool:
 
 
 def assert_fits_the_phone(page: Page) -> None:
-    """Nothing wider than the screen, the navigation on it, plots inside it, legends off them."""
+    """Nothing wider than the screen, the navigation on it, plots and titles inside it, legends
+    off the plot area."""
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE_WIDTH, f"the page is {width} px wide on a {PHONE_WIDTH} px screen"
     links = page.locator("header.top nav a")
@@ -139,6 +147,8 @@ def assert_fits_the_phone(page: Page) -> None:
     for plot in plot_boxes(page):
         canvas = plot["canvas"]
         assert canvas["left"] >= 0 and canvas["right"] <= PHONE_WIDTH, f"plot off screen: {canvas}"
+        for title in plot["titles"]:
+            assert title["right"] <= canvas["right"], f"title off the plot: {title}"
         for legend in plot["legends"]:
             assert not overlaps(legend, plot["frame"]), (
                 f"the legend {legend} covers the plot area {plot['frame']}"
