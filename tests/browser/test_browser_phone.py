@@ -42,6 +42,12 @@ PAGES: Final[dict[str, tuple[str, str | None]]] = {
     "tag": ("/tags/TrackerAlignment_prompt_v1", None),
     "plot": (f"/plot/beamspot.width?tag={BEAM_SPOT}", None),
     "map": ("/plot/maps.strip_noise?tag=SiStripNoise_prompt_v1", None),
+    # a tag name of 66 characters without a space, in the breadcrumbs and the title
+    "plot-long-tag": (
+        "/plot/jetmet.jec_correction?tag="
+        "JetCorrectorParametersCollection_Summer22_22Sep2023_V2_MC_AK4PFchs",
+        None,
+    ),
     "runs": ("/runs", None),
     "run": ("/runs", "#runs tbody a"),
     "watch": ("/watch", None),
