@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     # Annotations only, as in test_browser_pages: the fixtures hand these over.
     from tests.browser.conftest import Browsing, LiveServer
 
-from tests.browser.conftest import browsing_on, fresh_chromium
+from tests.browser.conftest import TIMEOUT_MS, browsing_on, fresh_chromium
 
 PHONE_WIDTH: Final = 390
 PHONE: Final = {
@@ -116,7 +116,10 @@ def on_phone(phone: BrowserContext, live_server: LiveServer) -> Iterator[Browsin
 
 def wait_plots_drawn(page: Page) -> None:
     """Every Bokeh document of the page drawn (the flag inspector.js sets), none failed."""
-    expect(page.locator("[data-item-url]:not([data-drawn=true])")).to_have_count(0)
+    # As long as the browser's own waits: a map on a loaded 2-core machine takes over 5 s.
+    expect(page.locator("[data-item-url]:not([data-drawn=true])")).to_have_count(
+        0, timeout=TIMEOUT_MS
+    )
     expect(page.locator("[data-item-url] .error-inline")).to_have_count(0)
 
 
