@@ -36,6 +36,7 @@ from inspector.web import (
     watch,
 )
 from inspector.web.assets import bokeh_scripts
+from inspector.web.docstrings import docstring_html
 from inspector.web.errors import install_error_handlers
 from inspector.web.limits import install_rate_limits
 from inspector.web.routing import Area, register_areas
@@ -117,6 +118,7 @@ def create_app(
         return response
 
     app.jinja_env.filters["utc"] = _utc
+    app.jinja_env.filters["docstring"] = docstring_html
     return app
 
 

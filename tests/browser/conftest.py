@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 import pytest
@@ -24,6 +24,7 @@ from playwright.sync_api import (
     ConsoleMessage,
     Error,
     Page,
+    Playwright,
     Request,
     sync_playwright,
 )
@@ -179,12 +180,8 @@ def live_server(demo_path: Path) -> Iterator[LiveServer]:
 
 
 @pytest.fixture(scope="session")
-def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
-    """One headless Chromium for the session, with a profile nobody has used before.
-
-    A fresh user-data directory means no cache, cookies or extensions from an
-    earlier run can make a page look right when it is not.
-    """
+def playwright() -> Iterator[Playwright]:
+    """The session's one Playwright driver (a second one in the same thread would fail)."""
     if not CHROMIUM.is_file():
         pytest.fail(
             f"the browser tests need Debian's Chromium at {CHROMIUM}, which is missing: "
@@ -192,22 +189,44 @@ def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browse
             "`sudo apt-get install chromium`",
             pytrace=False,
         )
+    with sync_playwright() as driver:
+        yield driver
+
+
+@contextlib.contextmanager
+def fresh_chromium(
+    playwright: Playwright, profile: Path, **device: Any
+) -> Iterator[BrowserContext]:
+    """A headless Chromium over ``profile``, a user-data directory nobody has used before.
+
+    A fresh profile means no cache, cookies or extensions from an earlier run
+    can make a page look right when it is not.  ``device`` sets the viewport
+    and what the browser claims to be (``is_mobile``, ``device_scale_factor``).
+    """
+    context = playwright.chromium.launch_persistent_context(
+        user_data_dir=profile,
+        executable_path=CHROMIUM,
+        headless=True,
+        args=list(CHROMIUM_ARGS),
+        locale="en-GB",
+        timezone_id="UTC",
+        **device,
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def browser_context(
+    playwright: Playwright, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[BrowserContext]:
+    """One headless desktop Chromium (1280 × 900) for the session, on a fresh profile."""
     profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            user_data_dir=profile,
-            executable_path=CHROMIUM,
-            headless=True,
-            args=list(CHROMIUM_ARGS),
-            viewport={"width": 1280, "height": 900},
-            locale="en-GB",
-            timezone_id="UTC",
-        )
-        context.set_default_timeout(TIMEOUT_MS)
-        try:
-            yield context
-        finally:
-            context.close()
+    with fresh_chromium(playwright, profile, viewport={"width": 1280, "height": 900}) as context:
+        yield context
 
 
 @contextlib.contextmanager

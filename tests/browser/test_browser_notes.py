@@ -98,7 +98,8 @@ def test_a_note_added_on_the_tag_page_is_a_marker_whose_hover_shows_it(
     form.locator("input[name=text]").fill(NOTE)
     form.locator("input[name=since]").fill(since)
     form.locator("button").click()
-    page.wait_for_url(f"{notes_server}/tags/{TAG}")
+    page.wait_for_url(f"{notes_server}/tags/{TAG}#notes")  # back at the notes, the new one in view
+    expect(page.locator(".notes-list li").first).to_be_in_viewport()
     listed = page.locator(".notes-list li").first
     expect(listed.locator(".note-text")).to_have_text(NOTE)  # shown as the text it is
     expect(listed).to_contain_text("carol, ")

@@ -27,12 +27,117 @@
         return Bokeh.embed.embed_item(result.body, el.id)
           .then(function () {
             var doc = Bokeh.documents[Bokeh.documents.length - 1];
+            fitToWidth(el, doc);
             refineOnZoom(el, doc);
             return fillDetectorMap(doc);
           })
           .then(function () { el.setAttribute("data-drawn", "true"); });
       })
       .catch(function (err) { showError(el, "The plot could not be drawn: " + err); });
+  }
+
+  // Narrow plots (a phone): a legend inside the plot area would cover a quarter
+  // of the data, so it moves below the plot, in as many columns as fit; the x
+  // axis asks for one tick per TICK_PX of plot area (at most as many as it asked
+  // for) so six-digit run numbers never collide; titles wider than the plot
+  // area take a smaller font instead of running off the canvas.  Decided from the
+  // width the figure is drawn at, and again when it changes (a phone turned);
+  // the document itself (and every export) stays as drawn.
+  var NARROW_PX = 600, TICK_PX = 90, LEGEND_COLUMN_PX = 120;
+
+  function plotsOf(doc) {
+    return Array.from(doc.all_models).filter(function (m) {
+      return m.properties && m.properties.center && m.properties.below;
+    });
+  }
+
+  function ofType(type) { return function (m) { return m.type === type; }; }
+  var isLegend = ofType("Legend"), isTitle = ofType("Title");
+
+  // The plot area's width: the figure's, less its axes and toolbar as last drawn.
+  function plotArea(plot, width) {
+    return width - Math.max(0, (plot.outer_width || 0) - (plot.inner_width || 0));
+  }
+
+  // `original` keeps what a legend was before it moved, to put it back when wide again.
+  function fitLegends(plot, width, original) {
+    var narrow = width < NARROW_PX;
+    var inside = plot.center.filter(isLegend);
+    var moved = plot.below.filter(function (m) { return original.has(m); });
+    if (narrow && inside.length) {
+      inside.forEach(function (legend) {
+        original.set(legend, {orientation: legend.orientation, ncols: legend.ncols,
+                              location: legend.location, spacing: legend.spacing});
+      });
+      // One change of both panels: BokehJS then moves the legend's view, never loses it.
+      plot.setv({center: plot.center.filter(function (m) { return !isLegend(m); }),
+                 below: plot.below.concat(inside)});
+      moved = moved.concat(inside);
+    } else if (!narrow && moved.length) {
+      plot.setv({below: plot.below.filter(function (m) { return moved.indexOf(m) < 0; }),
+                 center: plot.center.concat(moved)});
+      moved.forEach(function (legend) { legend.setv(original.get(legend)); original.delete(legend); });
+      return;
+    }
+    moved.forEach(function (legend) {
+      legend.setv({orientation: "horizontal", location: "top_left", spacing: 12,
+                   ncols: Math.max(1, Math.floor(width / LEGEND_COLUMN_PX))});
+    });
+  }
+
+  function fitTicks(plot, area, original) {
+    plot.below.concat(plot.above).forEach(function (axis) {
+      var ticker = axis.ticker;
+      if (!ticker || ticker.desired_num_ticks === undefined) { return; }
+      if (!original.has(ticker)) { original.set(ticker, ticker.desired_num_ticks); }
+      ticker.desired_num_ticks = Math.min(original.get(ticker), Math.max(2, Math.floor(area / TICK_PX)));
+    });
+  }
+
+  // Titles wider than the plot area take a smaller font (down to MIN_TITLE_PX), on
+  // one line: BokehJS does not lay a title out again when it gains lines.
+  var MIN_TITLE_PX = 9;
+  var measure = document.createElement("canvas").getContext("2d");
+  function textWidth(title, px) {
+    measure.font = [title.text_font_style, px + "px", title.text_font].join(" ");
+    return measure.measureText(title.text).width;
+  }
+
+  // Titles follow the width; a title whose text changes (a zoom's caption) is fitted again.
+  function fitTitles(plot, area, fitted) {
+    [plot.title].concat(plot.above, plot.below).filter(function (m) { return m && isTitle(m); })
+      .forEach(function (title) {
+        var px = parseFloat(title.text_font_size);
+        if (!/px$/.test(title.text_font_size) || !(px > 0)) { return; }
+        if (!fitted.has(title)) {
+          fitted.set(title, {px: px});
+          title.properties.text.change.connect(function () { fit(title); });
+        }
+        fitted.get(title).area = area;
+        fit(title);
+      });
+    function fit(title) {
+      var want = fitted.get(title), full = textWidth(title, want.px);
+      var px = full <= want.area ? want.px : Math.max(MIN_TITLE_PX, want.px * want.area / full);
+      var size = px.toFixed(1).replace(/\.0$/, "") + "px";
+      if (size !== title.text_font_size) { title.text_font_size = size; }
+    }
+  }
+
+  function fitToWidth(el, doc) {
+    var original = new Map(), fitted = new Map(), last = null;
+    function fit() {
+      var width = el.clientWidth;
+      if (width === last) { return; }
+      last = width;
+      plotsOf(doc).forEach(function (plot) {
+        fitLegends(plot, width, original);
+        fitTicks(plot, plotArea(plot, width), original);
+        fitTitles(plot, plotArea(plot, width), fitted);
+      });
+    }
+    fit();
+    if (window.ResizeObserver) { new ResizeObserver(fit).observe(el); }
   }
 
   function bytes(b64) {
