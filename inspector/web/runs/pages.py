@@ -6,20 +6,20 @@ fill questions, :mod:`inspector.watch` the readiness ones.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Final
 
 from flask import render_template
 
 from inspector.conddb import ConditionsDB, GlobalTag
 from inspector.conddb.timetypes import format_since
+from inspector.durations import duration_text
 from inspector.watch import Readiness, run_readiness
 from inspector.web.args import QueryArgs, page_args
 from inspector.web.routing import Routes
 from inspector.web.runs.context import checked_run, run_filters
 from inspector.web.state import state
 
-__all__ = ["duration_text", "pages"]
+__all__ = ["pages"]
 
 pages = Routes("runs_pages")
 
@@ -27,12 +27,6 @@ RUNS_PER_PAGE: Final = 50
 #: Global tags offered in the run page's chooser, newest first.
 GLOBAL_TAG_CHOICES: Final = 200
 _FILTERS: Final = ("first", "last", "fill", "from", "to")
-
-
-def duration_text(delta: dt.timedelta) -> str:
-    """``3 h 05 min``: run lengths as people say them."""
-    minutes = int(delta.total_seconds() // 60)
-    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 @pages.get("/runs")

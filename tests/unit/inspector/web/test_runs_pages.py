@@ -127,7 +127,7 @@ def test_watch_page_shows_statuses_with_colours(client: FlaskClient) -> None:
     watched = rows(page, "watch")
     assert 'data-status="LATE"' in watched[0] and 'class="status late"' in watched[0]
     assert 'data-status="STALE"' in watched[1] and 'class="status stale"' in watched[1]
-    assert "2 runs waiting; the oldest (run 1010) ended 29.0 h ago" in watched[0]
+    assert "2 runs waiting; the oldest (run 1010) ended 1 d 5 h ago" in watched[0]
     assert "29.0 h" in watched[0] and 'href="/runs/1011"' in watched[0]
     assert "2024-05-03 20:00:00" in page  # "now", as pinned
 
