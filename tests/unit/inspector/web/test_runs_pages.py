@@ -113,7 +113,7 @@ def test_run_page_records_link_tags_and_single_iov_plots(client: FlaskClient) ->
 
 def test_run_page_says_when_a_record_has_no_iov(client: FlaskClient) -> None:
     page = text(client, "/runs/1005?globaltag=GT_closed")
-    assert "Not ready: 1 record without an IOV" in page
+    assert "Not ready: 1 record of GT_closed without conditions for this run (RunRcd)" in page
     assert "no IOV valid for this run" in page
 
 
