@@ -159,7 +159,7 @@ def test_no_temporary_file_is_left(built: tuple[Path, DemoSummary, Any], folder:
 def test_progress_is_reported_per_step(built: tuple[Path, DemoSummary, Any]) -> None:
     _, _, calls = built
     assert calls[0][0] == "RUN_INFO"
-    assert calls[-1] == ("global tags", 3, 3)
+    assert calls[-1] == ("global tags", 4, 4)
     assert all(0 <= done <= total for _, done, total in calls)
     steps = {step for step, _, _ in calls}
     assert f"{beamspot.PCL_TAG}: payloads" in steps
