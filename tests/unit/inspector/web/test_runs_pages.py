@@ -167,7 +167,11 @@ def test_readiness_page_filters_and_its_errors(client: FlaskClient) -> None:
     assert len(not_ready) == 3 and all('data-ready="no"' in r for r in not_ready)
     by_fill = rows(text(client, "/runs/readiness?globaltag=GT_closed&fill=7"), "readiness")
     assert len(by_fill) == 2
-    empty = text(client, "/runs/readiness?globaltag=GT_closed&fill=7&ready=no")
+    every = text(client, "/runs/readiness?globaltag=GT_closed&fill=7&ready=no")
+    assert "2 runs chosen, all ready in GT_closed." in every
+    none = text(client, "/runs/readiness?globaltag=GT_closed&fill=8&ready=yes")
+    assert "1 run chosen, none ready in GT_closed." in none
+    empty = text(client, "/runs/readiness?globaltag=GT_closed&fill=99")
     assert "No run matches these filters." in empty
     bad = text(client, "/runs/readiness?ready=maybe", 400)
     assert "'ready'" in bad and "is not true or false" in bad
