@@ -17,7 +17,7 @@ from inspector.watch import READINESS_RULE, Readiness, RecordState, run_readines
 from inspector.web.args import page_args
 from inspector.web.jsonapi import Paging
 from inspector.web.routing import Routes
-from inspector.web.runs.context import checked_run, run_filters
+from inspector.web.runs.context import RUN_FILTER_KEYS, checked_run, run_filters
 from inspector.web.runs.table import READINESS_FILTERS, chosen_global_tag, readiness_view
 from inspector.web.state import state
 
@@ -26,7 +26,6 @@ __all__ = ["pages"]
 pages = Routes("runs_pages")
 
 RUNS_PER_PAGE: Final = 50
-_FILTERS: Final = ("first", "last", "fill", "from", "to")
 
 
 @pages.get("/runs")
@@ -34,7 +33,7 @@ def runs_page() -> str:
     """Runs by number range, fill and start date, paged, with their fills."""
     query = page_args()
     db = query.database()
-    args = {k: query.text(k) for k in _FILTERS}
+    args = {k: query.text(k) for k in RUN_FILTER_KEYS}
     filters = run_filters(args, str)
     result = db.runs(**filters, page=query.whole("page", 1), page_size=RUNS_PER_PAGE)
     result.require_exists("runs")

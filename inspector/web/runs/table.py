@@ -17,7 +17,7 @@ from inspector.conddb import ConditionsDB, GlobalTag, RunInfo
 from inspector.conddb.models import MAX_PAGE_SIZE
 from inspector.errors import InvalidParameter
 from inspector.watch import ReadinessTable, RunReadiness, readiness_table
-from inspector.web.runs.context import run_filters
+from inspector.web.runs.context import RUN_FILTER_KEYS, run_filters
 
 __all__ = [
     "GLOBAL_TAG_CHOICES",
@@ -30,7 +30,7 @@ __all__ = [
 #: Global tags offered in the choosers of the run pages, newest first.
 GLOBAL_TAG_CHOICES: Final = 200
 #: The filters of the readiness table: the run filters and "ready".
-READINESS_FILTERS: Final = ("first", "last", "fill", "from", "to", "ready")
+READINESS_FILTERS: Final = (*RUN_FILTER_KEYS, "ready")
 _READY_VALUES: Final = {"": None, "true": True, "yes": True, "false": False, "no": False}
 
 
