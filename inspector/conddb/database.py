@@ -324,13 +324,21 @@ class ConditionsDB(PayloadQueries, RunQueries):
     def global_tags(
         self, pattern: str | None = None, *, page: int = 1, page_size: int = 50
     ) -> Page[GlobalTag]:
-        """Global tags whose name matches ``pattern``."""
+        """Global tags whose name matches ``pattern``, newest (last inserted) first.
+
+        Newest first because the question asked of a list of global tags is
+        almost always "which is the current one".
+        """
         Page.check(page, page_size)
         conds: list[Any] = []
         if pattern:
             like = _like_pattern(pattern.lower())
             conds.append(func.lower(s.global_tag.c.name).like(like, escape="\\"))
-        query: Select[Any] = select(s.global_tag).where(*conds).order_by(s.global_tag.c.name)
+        query: Select[Any] = (
+            select(s.global_tag)
+            .where(*conds)
+            .order_by(s.global_tag.c.insertion_time.desc(), s.global_tag.c.name)
+        )
         with self._connect() as conn:
             total = conn.scalar(select(func.count()).select_from(s.global_tag).where(*conds)) or 0
             rows = conn.execute(query.limit(page_size).offset((page - 1) * page_size))
@@ -387,6 +395,25 @@ class ConditionsDB(PayloadQueries, RunQueries):
                 for tag, since in points
             ]
 
+    def since_span(
+        self, tag: Tag, *, snapshot: dt.datetime | None = None
+    ) -> tuple[int, int] | None:
+        """The smallest and largest ``since`` of ``tag`` as seen at ``snapshot`` (``None``: no IOV).
+
+        One indexed query, however many runs are then judged against it:
+        what run readiness across many runs needs (an IOV lasts until the
+        next since, so a tag covers every point from its first since on).
+        """
+        v = s.iov.c
+        conds: list[Any] = [v.tag_name == tag.name]
+        if snapshot is not None:
+            conds.append(v.insertion_time <= snapshot)
+        with self._connect() as conn:
+            first, newest = conn.execute(
+                select(func.min(v.since), func.max(v.since)).where(*conds)
+            ).one()
+        return None if first is None else (int(first), int(newest))
+
     def tags_named(self, names: Sequence[str]) -> dict[str, Tag]:
         """Several tags by exact name in one query; :class:`NotFound` names a missing one."""
         wanted = sorted(set(names))
@@ -400,10 +427,7 @@ class ConditionsDB(PayloadQueries, RunQueries):
 
     def recent_global_tags(self, limit: int = 200) -> list[GlobalTag]:
         """The most recently inserted global tags, newest first (for choosers)."""
-        g = s.global_tag
-        query = select(g).order_by(g.c.insertion_time.desc(), g.c.name).limit(limit)
-        with self._connect() as conn:
-            return [GlobalTag(**row._mapping) for row in conn.execute(query)]
+        return list(self.global_tags(page_size=limit).items)
 
     # -- overview -------------------------------------------------------------
 

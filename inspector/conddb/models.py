@@ -22,6 +22,7 @@ from inspector.errors import InvalidParameter, NotFound
 from inspector.memory import fields_nbytes
 
 __all__ = [
+    "OPEN_SNAPSHOT_FROM",
     "GlobalTag",
     "GlobalTagEntry",
     "Iov",
@@ -186,6 +187,12 @@ class Payload:
     insertion_time: dt.datetime
 
 
+#: Snapshot times from here on mean "no snapshot": CMS gives the global tags
+#: of running workflows (HLT, express, prompt) the snapshot 2999-12-31
+#: 23:59:59 so that they see every upload.
+OPEN_SNAPSHOT_FROM: Final = dt.datetime(2999, 1, 1)
+
+
 @dataclass(frozen=True)
 class GlobalTag:
     """A global tag: a named set of record → tag choices."""
@@ -196,6 +203,11 @@ class GlobalTag:
     release: str
     insertion_time: dt.datetime
     snapshot_time: dt.datetime
+
+    @property
+    def sees_every_upload(self) -> bool:
+        """Whether the snapshot is the far-future "no snapshot" of a running workflow's tag."""
+        return self.snapshot_time >= OPEN_SNAPSHOT_FROM
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,13 @@
-"""Demo global tags: which tag serves each record in prompt and re-reconstruction.
+"""Demo global tags: which tag serves each record in express, prompt and re-reconstruction.
 
-Prompt global tags follow live tags (PCL, prompt, HLT) and carry no
-effective snapshot (their snapshot time lies far in the future, so new
-uploads are seen); the re-reconstruction one is frozen at its creation
-time.  ``Prompt_v2`` differs from ``Prompt_v1`` in one record only, the
-usual way a global tag is updated.
+Express and prompt global tags follow live tags (express, PCL, prompt,
+HLT) and carry no effective snapshot (their snapshot time lies far in the
+future, so new uploads are seen); the re-reconstruction one is frozen at
+its creation time.  ``Prompt_v2`` differs from ``Prompt_v1`` in one record
+only, the usual way a global tag is updated.  The express global tag reads
+the beam spot from the express stream's tag, whose upload for the newest
+run never came (:mod:`inspector.demo.watch`): for every seed and scale, its
+newest run is not ready (docs/runs-and-watch.md).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Final
 
-from inspector.demo import alignment, beamspot, ecal, pixels, strips
+from inspector.demo import alignment, beamspot, ecal, pixels, strips, watch
 
 __all__ = ["GlobalTagSpec", "demo_global_tags"]
 
@@ -45,7 +48,7 @@ def _entries(mapping: dict[tuple[str, str], str]) -> tuple[tuple[str, str, str],
 
 
 def demo_global_tags() -> tuple[GlobalTagSpec, ...]:
-    """The three demo global tags, in creation order."""
+    """The four demo global tags, in creation order."""
     prompt = {
         BEAM_SPOT: beamspot.PCL_TAG,
         STRIP_NOISE: strips.PROMPT_TAG,
@@ -59,8 +62,16 @@ def demo_global_tags() -> tuple[GlobalTagSpec, ...]:
         STRIP_NOISE: strips.RERECO_TAG,
         ALIGNMENT: alignment.RERECO_TAG,
     }
+    express = {**prompt, BEAM_SPOT: watch.EXPRESS_TAG}
     frozen = dt.datetime(2024, 12, 9, 14, 0, 0)
     return (
+        GlobalTagSpec(
+            name="140X_dataRun3_Express_v1",
+            description="Express reconstruction of 2024 data (beam spot from the express stream)",
+            entries=_entries(express),
+            insertion_time=dt.datetime(2024, 4, 2, 16, 0, 0),
+            snapshot_time=OPEN_SNAPSHOT,
+        ),
         GlobalTagSpec(
             name="140X_dataRun3_Prompt_v1",
             description="Prompt reconstruction of 2024 data",

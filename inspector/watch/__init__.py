@@ -7,16 +7,39 @@ See docs/runs-and-watch.md for the definitions.
 """
 
 from inspector.watch.evaluate import Clock, system_clock, watch_now, watch_report, watch_reports
-from inspector.watch.readiness import Readiness, RecordReadiness, run_position, run_readiness
+from inspector.watch.readiness import (
+    READINESS_RULE,
+    RUN_SYNCHRONIZED,
+    Readiness,
+    ReadinessTable,
+    RecordReadiness,
+    RecordSpan,
+    RecordState,
+    RunReadiness,
+    needs_upload,
+    readiness_table,
+    record_state,
+    run_position,
+    run_readiness,
+)
 from inspector.watch.status import Status, WatchReport, classify, waiting_point
 
 __all__ = [
+    "READINESS_RULE",
+    "RUN_SYNCHRONIZED",
     "Clock",
     "Readiness",
+    "ReadinessTable",
     "RecordReadiness",
+    "RecordSpan",
+    "RecordState",
+    "RunReadiness",
     "Status",
     "WatchReport",
     "classify",
+    "needs_upload",
+    "readiness_table",
+    "record_state",
     "run_position",
     "run_readiness",
     "system_clock",

@@ -27,6 +27,7 @@ from enum import StrEnum
 from inspector.conddb import Iov, RunInfo, TimeType
 from inspector.conddb.runs import WaitingRuns
 from inspector.conddb.timetypes import since_to_datetime, unpack_lumi
+from inspector.durations import duration_text
 from inspector.watch.settings import WatchedTag
 
 __all__ = ["Status", "WaitingPoint", "WatchReport", "classify", "waiting_point"]
@@ -148,9 +149,8 @@ class WatchReport:
 def _reason(rule: WatchedTag, status: Status, waiting: WaitingRuns, lag: dt.timedelta) -> str:
     if waiting.count == 0:
         return "every ended run is covered"
-    hours = lag / _HOUR
     runs = f"{waiting.count} run{'s' if waiting.count != 1 else ''} waiting"
-    oldest = f"the oldest (run {waiting.first_run}) ended {hours:.1f} h ago"
+    oldest = f"the oldest (run {waiting.first_run}) ended {duration_text(lag)} ago"
     limits = {
         Status.OK: f"within the expected {rule.max_latency_hours:g} h",
         Status.LATE: f"more than the expected {rule.max_latency_hours:g} h",

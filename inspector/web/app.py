@@ -17,6 +17,7 @@ from typing import Any
 from flask import Flask
 
 from inspector import __version__
+from inspector.conddb import GlobalTag
 from inspector.config import Config, load_config
 from inspector.engine import EngineSettings
 from inspector.plugin import Plugins, load_plugins
@@ -119,6 +120,7 @@ def create_app(
 
     app.jinja_env.filters["utc"] = _utc
     app.jinja_env.filters["docstring"] = docstring_html
+    app.jinja_env.filters["snapshot"] = _snapshot
     return app
 
 
@@ -126,3 +128,10 @@ def _utc(value: Any) -> str:
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     return str(value)
+
+
+def _snapshot(gt: GlobalTag) -> str:
+    """A global tag's snapshot as people read it: "latest" for the far-future "no snapshot"."""
+    if gt.sees_every_upload:
+        return "latest (sees every upload)"
+    return f"{_utc(gt.snapshot_time)} UTC"

@@ -59,6 +59,7 @@ LIMITS: Final = {
     "drawers": (50, 1000),
     "globaltags": (50, 1000),
     "runs": (50, 1000),
+    "readiness": (50, 1000),
     "tagdiff": (1000, 10_000),
     "globaltagdiff": (100, 1000),
     "annotations": (50, 500),

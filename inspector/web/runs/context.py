@@ -18,6 +18,7 @@ from inspector.web.runs.models import FillAttributes, FoundIov, RunAttributes
 
 __all__ = [
     "MAX_RUN",
+    "RUN_FILTER_KEYS",
     "check_range",
     "checked_run",
     "date_bound",
@@ -32,6 +33,8 @@ __all__ = [
 MAX_RUN: Final = (1 << 32) - 1
 #: The largest fill number (stored as a signed 32-bit integer).
 MAX_FILL: Final = (1 << 31) - 1
+#: The keys :func:`run_filters` reads (pages spell them so, the API as ``filter[key]``).
+RUN_FILTER_KEYS: Final = ("first", "last", "fill", "from", "to")
 
 
 def run_attributes(run: RunInfo) -> RunAttributes:

@@ -19,15 +19,30 @@ __all__ = [
     "FillAttributes",
     "FoundIov",
     "ReadinessAttributes",
+    "ReadinessGlobalTag",
+    "ReadinessListMeta",
+    "ReadinessRecord",
     "RecordReadinessAttributes",
     "RunAttributes",
     "RunDetailAttributes",
     "RunListMeta",
     "RunMeta",
+    "RunReadinessAttributes",
     "RunUnits",
 ]
 
 _SECONDS = Annotated[float, Field(ge=0)]
+_NEEDS_UPLOAD = Annotated[
+    bool,
+    Field(
+        description="an express/prompt/PCL tag of a global tag that sees every upload: ready "
+        "only once an IOV at or after the run arrived"
+    ),
+]
+_STATE = Annotated[
+    Literal["ready", "waiting", "missing"],
+    Field(description="waiting: only an older IOV is valid; missing: no IOV is valid"),
+]
 
 
 class RunAttributes(TypedDict):
@@ -83,7 +98,9 @@ class RecordReadinessAttributes(TypedDict):
         ),
     ]
     at_text: str | None
-    covered: bool
+    covered: Annotated[bool, Field(description="an IOV (old or new) is valid for the run")]
+    needs_upload: _NEEDS_UPLOAD
+    state: _STATE
     iov: FoundIov | None
 
 
@@ -95,9 +112,61 @@ class ReadinessAttributes(TypedDict):
     snapshot_time: Annotated[
         DateTime, Field(description="the global tag's snapshot: later insertions are ignored")
     ]
-    ready: Annotated[bool, Field(description="every record has an IOV for the run")]
-    missing: Annotated[list[str], Field(description="record or record/label without one")]
+    ready: Annotated[bool, Field(description="every record is ready for the run")]
+    missing: Annotated[
+        list[str], Field(description="record or record/label not ready (waiting or without IOV)")
+    ]
     records: list[RecordReadinessAttributes]
+
+
+class RunReadinessAttributes(TypedDict):
+    """One run of the readiness table: ready, or which records it waits for."""
+
+    run_number: Annotated[int, Field(ge=0)]
+    fill_number: int | None
+    start_time: DateTime
+    end_time: DateTime
+    ready: Annotated[bool, Field(description="every record of the global tag is ready")]
+    waiting: Annotated[
+        list[str],
+        Field(description="records only covered by an older IOV: their upload has not arrived"),
+    ]
+    missing: Annotated[list[str], Field(description="records with no IOV valid for the run")]
+
+
+class ReadinessGlobalTag(TypedDict):
+    """The global tag the runs are judged against."""
+
+    name: str
+    insertion_time: DateTime
+    snapshot_time: DateTime
+    sees_every_upload: Annotated[
+        bool, Field(description="the far-future snapshot of a running workflow's global tag")
+    ]
+
+
+class ReadinessRecord(TypedDict):
+    """A record of the global tag, its tag and what the rule asks of it."""
+
+    record: str
+    label: str
+    tag: str
+    synchronization: str
+    needs_upload: _NEEDS_UPLOAD
+    newest_since_text: Annotated[
+        str | None, Field(description="the tag's newest since as the global tag sees it")
+    ]
+
+
+class ReadinessListMeta(PageMeta):
+    """The page counts (of the runs kept by filter[ready]), the rule and the records."""
+
+    global_tag: ReadinessGlobalTag
+    records: list[ReadinessRecord]
+    runs: Annotated[int, Field(ge=0, description="runs the run filters selected")]
+    ready_runs: Annotated[int, Field(ge=0, description="of those, ready")]
+    not_ready_runs: Annotated[int, Field(ge=0, description="of those, not ready")]
+    rule: Annotated[str, Field(description="when a run is ready (docs/runs-and-watch.md)")]
 
 
 class RunUnits(TypedDict):

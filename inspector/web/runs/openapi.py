@@ -20,13 +20,23 @@ from inspector.web.runs.context import MAX_RUN
 from inspector.web.runs.models import (
     FoundIov,
     ReadinessAttributes,
+    ReadinessListMeta,
     RunAttributes,
     RunDetailAttributes,
     RunListMeta,
     RunMeta,
+    RunReadinessAttributes,
 )
 
-__all__ = ["GET_RUN", "LIST_RUNS", "RUN_FILTERS", "RUN_READINESS", "schemas"]
+__all__ = [
+    "GET_RUN",
+    "LIST_READINESS",
+    "LIST_RUNS",
+    "READINESS_ARGUMENTS",
+    "RUN_FILTERS",
+    "RUN_READINESS",
+    "schemas",
+]
 
 
 def schemas() -> dict[str, Schema]:
@@ -53,9 +63,16 @@ def schemas() -> dict[str, Schema]:
 
 def _readiness_schemas() -> dict[str, Schema]:
     attributes = model_schema(ReadinessAttributes, components=["FoundIov"])
+    row_links = {
+        "self": {"type": "string", "description": "the run's readiness in this global tag"},
+        "html": {"type": "string", "description": "the run page, showing this global tag"},
+    }
+    row = resource("runreadiness", model_schema(RunReadinessAttributes), links=row_links)
     return {
         "Readiness": resource("readiness", attributes, links={"self": STR}),
         "ReadinessDocument": single("Readiness"),
+        "RunReadiness": row,
+        "RunReadinessListDocument": listing("RunReadiness", model_schema(ReadinessListMeta)),
     }
 
 
@@ -106,4 +123,26 @@ RUN_READINESS: Final = Operation(
         Param("globaltag", description="the global tag to check the run against", required=True),
     ],
     responses("ReadinessDocument", 400, 404, 503),
+)
+#: The filters of ``/api/v1/runs/readiness``: the run filters and ``filter[ready]``.
+READINESS_ARGUMENTS: Final = (*RUN_FILTERS, "filter[ready]")
+
+LIST_READINESS: Final = Operation(
+    "Runs × records of a global tag: which runs are ready, which records they wait for",
+    "runs",
+    [
+        DB,
+        Param(
+            "globaltag",
+            description="the global tag to judge the runs against (default: the newest)",
+        ),
+        *[p for p in LIST_RUNS.parameters if p.name in RUN_FILTERS],
+        Param(
+            "filter[ready]",
+            {"type": "string", "enum": ["true", "false", "yes", "no"]},
+            "true: ready runs only; false: runs not ready only",
+        ),
+        *paging("readiness"),
+    ],
+    responses("RunReadinessListDocument", 400, 404, 503),
 )

@@ -1,4 +1,4 @@
-"""HTML pages of the run context: /runs and /runs/<n>.
+"""HTML pages of the run context: /runs, /runs/readiness and /runs/<n>.
 
 Thin, like the other pages: the conditions database answers the run and
 fill questions, :mod:`inspector.watch` the readiness ones.
@@ -6,33 +6,26 @@ fill questions, :mod:`inspector.watch` the readiness ones.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Final
 
 from flask import render_template
 
-from inspector.conddb import ConditionsDB, GlobalTag
+from inspector.conddb import ConditionsDB
 from inspector.conddb.timetypes import format_since
-from inspector.watch import Readiness, run_readiness
-from inspector.web.args import QueryArgs, page_args
+from inspector.durations import duration_text
+from inspector.watch import READINESS_RULE, Readiness, RecordState, run_readiness
+from inspector.web.args import page_args
+from inspector.web.jsonapi import Paging
 from inspector.web.routing import Routes
-from inspector.web.runs.context import checked_run, run_filters
+from inspector.web.runs.context import RUN_FILTER_KEYS, checked_run, run_filters
+from inspector.web.runs.table import READINESS_FILTERS, chosen_global_tag, readiness_view
 from inspector.web.state import state
 
-__all__ = ["duration_text", "pages"]
+__all__ = ["pages"]
 
 pages = Routes("runs_pages")
 
 RUNS_PER_PAGE: Final = 50
-#: Global tags offered in the run page's chooser, newest first.
-GLOBAL_TAG_CHOICES: Final = 200
-_FILTERS: Final = ("first", "last", "fill", "from", "to")
-
-
-def duration_text(delta: dt.timedelta) -> str:
-    """``3 h 05 min``: run lengths as people say them."""
-    minutes = int(delta.total_seconds() // 60)
-    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 @pages.get("/runs")
@@ -40,13 +33,11 @@ def runs_page() -> str:
     """Runs by number range, fill and start date, paged, with their fills."""
     query = page_args()
     db = query.database()
-    args = {k: query.text(k) for k in _FILTERS}
+    args = {k: query.text(k) for k in RUN_FILTER_KEYS}
     filters = run_filters(args, str)
     result = db.runs(**filters, page=query.whole("page", 1), page_size=RUNS_PER_PAGE)
     result.require_exists("runs")
-    kept = {k: v for k, v in args.items() if v}
-    if db.alias != state().config.default_database:
-        kept["db"] = db.alias
+    kept = _kept(db, args)
     return render_template(
         "runs.html",
         db=db,
@@ -59,18 +50,49 @@ def runs_page() -> str:
     )
 
 
-def _chosen_global_tag(
-    db: ConditionsDB, args: QueryArgs
-) -> tuple[list[GlobalTag], GlobalTag | None]:
-    """The chooser's global tags (newest first) and the chosen one (default: the newest)."""
-    choices = db.recent_global_tags(GLOBAL_TAG_CHOICES)
-    name = args.text("globaltag")
-    if not name:
-        return choices, choices[0] if choices else None
-    chosen = db.global_tag(name)  # 404 names an unknown global tag
-    if all(g.name != chosen.name for g in choices):
-        choices = [chosen, *choices]
-    return choices, chosen
+def _kept(db: ConditionsDB, args: dict[str, str]) -> dict[str, str]:
+    """The non-empty filters, and ``db`` when it is not the default: what page links keep."""
+    kept = {k: v for k, v in args.items() if v}
+    if db.alias != state().config.default_database:
+        kept["db"] = db.alias
+    return kept
+
+
+@pages.get("/runs/readiness")
+def readiness_page() -> str:
+    """Runs × records of a global tag: which runs are ready, which records they wait for."""
+    query = page_args()
+    db = query.database()
+    if not db.has_runs():
+        return render_template("readiness.html", db=db, has_runs=False)
+    args = {k: query.text(k) for k in READINESS_FILTERS}
+    choices, chosen = chosen_global_tag(db, query.text("globaltag"))
+    view = None
+    if chosen is not None:
+        page = query.whole("page", 1)
+        view = readiness_view(db, chosen, args, str, page, RUNS_PER_PAGE)
+        Paging(page, RUNS_PER_PAGE).require_exists(view.total, "readiness")
+    kept = _kept(db, args)
+    if chosen is not None and query.text("globaltag"):
+        kept["globaltag"] = chosen.name
+    return render_template(
+        "readiness.html",
+        db=db,
+        has_runs=True,
+        has_fills=db.has_fills(),
+        filters=args,
+        kept=kept,
+        kept_without_fill={k: v for k, v in kept.items() if k != "fill"},
+        api_filters={f"filter[{k}]": v for k, v in args.items() if v},
+        page=query.whole("page", 1),
+        choices=choices,
+        chosen=chosen,
+        view=view,
+        page_size=RUNS_PER_PAGE,
+        rule=READINESS_RULE,
+        states=RecordState,
+        format_since=format_since,
+    )
 
 
 @pages.get("/runs/<int:number>")
@@ -84,7 +106,7 @@ def run_page(number: int) -> str:
     run = db.run(number)
     fill = db.fill(run.fill_number) if run.fill_number is not None else None
     before, after = db.neighbour_runs(number)
-    choices, chosen = _chosen_global_tag(db, args)
+    choices, chosen = chosen_global_tag(db, args.text("globaltag"))
     readiness: Readiness | None = None
     if chosen is not None:
         readiness = run_readiness(db, number, chosen.name)
@@ -105,6 +127,7 @@ def run_page(number: int) -> str:
         choices=choices,
         chosen=chosen,
         readiness=readiness,
+        rule=READINESS_RULE,
         single=single,
         format_since=format_since,
         duration_text=duration_text,

@@ -13,6 +13,7 @@ from flask import Response, current_app, render_template, url_for
 
 from inspector.conddb import ConditionsDB
 from inspector.conddb.timetypes import format_since
+from inspector.durations import duration_text
 from inspector.watch import Clock, Status, WatchReport, system_clock, watch_reports
 from inspector.web.args import api_args
 from inspector.web.jsonapi import document, iso, resource, url
@@ -110,4 +111,5 @@ def watch_page() -> str:
         colours=_COLOURS,
         clock_hours=web.config.watch.after_newest_run_hours,
         format_since=format_since,
+        duration_text=duration_text,
     )

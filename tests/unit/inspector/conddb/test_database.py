@@ -142,7 +142,10 @@ def test_payload_and_payload_info(handmade_db: ConditionsDB, hashes: dict[str, s
 
 
 def test_global_tags_and_their_map(handmade_db: ConditionsDB) -> None:
-    assert [g.name for g in handmade_db.global_tags().items] == ["GT_v1", "GT_v2"]
+    # Newest (last inserted) first: "which is the current one" is the question.
+    listed = handmade_db.global_tags().items
+    assert [g.name for g in listed] == ["GT_v2", "GT_v1"]
+    assert listed[0].insertion_time > listed[1].insertion_time
     assert handmade_db.global_tag("GT_v1").release == "CMSSW_14_0_0"
     entries = handmade_db.global_tag_map("GT_v1")
     assert [(e.record, e.label, e.tag_name) for e in entries] == [

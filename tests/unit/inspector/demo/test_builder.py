@@ -145,7 +145,7 @@ def test_summary_describes_the_file(built: tuple[Path, DemoSummary, Any]) -> Non
     assert summary.iov_count == iovs
     assert summary.runs == plan(SCALE).runs
     assert summary.seconds > 0
-    assert len(summary.global_tags) == 3
+    assert len(summary.global_tags) == 4
 
 
 def test_no_temporary_file_is_left(built: tuple[Path, DemoSummary, Any], folder: Path) -> None:
@@ -159,7 +159,7 @@ def test_no_temporary_file_is_left(built: tuple[Path, DemoSummary, Any], folder:
 def test_progress_is_reported_per_step(built: tuple[Path, DemoSummary, Any]) -> None:
     _, _, calls = built
     assert calls[0][0] == "RUN_INFO"
-    assert calls[-1] == ("global tags", 3, 3)
+    assert calls[-1] == ("global tags", 4, 4)
     assert all(0 <= done <= total for _, done, total in calls)
     steps = {step for step, _, _ in calls}
     assert f"{beamspot.PCL_TAG}: payloads" in steps
@@ -507,6 +507,7 @@ def test_global_tags_point_at_demo_tags(db: Path) -> None:
         assert label == "" and tag in tags
         entries.setdefault(gt, {})[record] = tag
     assert set(entries) == {
+        "140X_dataRun3_Express_v1",
         "140X_dataRun3_Prompt_v1",
         "140X_dataRun3_Prompt_v2",
         "140X_dataRun3_ReReco_v1",
@@ -514,6 +515,9 @@ def test_global_tags_point_at_demo_tags(db: Path) -> None:
     v1, v2 = entries["140X_dataRun3_Prompt_v1"], entries["140X_dataRun3_Prompt_v2"]
     assert len(v1) == 5 and set(v1) == set(v2)
     assert {r for r in v1 if v1[r] != v2[r]} == {"TrackerAlignmentRcd"}
+    express = entries["140X_dataRun3_Express_v1"]
+    assert {r for r in v1 if v1[r] != express[r]} == {"BeamSpotObjectsRcd"}
+    assert express["BeamSpotObjectsRcd"] == watch.EXPRESS_TAG
     syncs = {s for (s,) in _rows(db, "select synchronization from tag")}
     assert {"pcl", "prompt", "offline", "hlt"} <= syncs
 

@@ -60,7 +60,7 @@ def test_report_lag_is_measured_from_the_oldest_waiting_run() -> None:
     assert report.status is Status.LATE
     assert (report.lag_runs, report.lag_hours) == (3, 50.0)
     assert report.reason == (
-        "3 runs waiting; the oldest (run 1005) ended 50.0 h ago, more than the expected 48 h"
+        "3 runs waiting; the oldest (run 1005) ended 2 d 2 h ago, more than the expected 48 h"
     )
 
 

@@ -655,11 +655,11 @@ def test_a_pinned_plot_link_shows_the_same_plot_after_new_iovs_arrive(
 
 def test_global_tags_list_and_one_with_records(client: FlaskClient) -> None:
     listed = _json(client, f"{API}/globaltags")
-    assert _names(listed) == ["GT_v1", "GT_v2"]
+    assert _names(listed) == ["GT_v2", "GT_v1"]  # newest first
     assert listed["meta"]["total"] == 2
     assert "records" not in listed["data"][0]["attributes"]
     assert _names(_json(client, f"{API}/globaltags?filter[name]=*2")) == ["GT_v2"]
-    one = _json(client, listed["data"][0]["links"]["self"])["data"]
+    one = _json(client, listed["data"][1]["links"]["self"])["data"]
     assert one["attributes"]["release"] == "CMSSW_14_0_0"
     assert one["attributes"]["records"] == [
         {"record": "BeamSpotObjectsRcd", "label": "", "tag": "BS_run"},

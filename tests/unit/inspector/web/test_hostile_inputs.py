@@ -103,9 +103,20 @@ PAGE_SIBLINGS: Final = {
     "pages.payload_page": "api.get_payload",
     "runs_pages.runs_page": "api.list_runs",
     "runs_pages.run_page": "api.run_readiness",
+    "runs_pages.readiness_page": "api.list_readiness",
 }
 #: Names pages read that their API sibling spells otherwise (plain HTML forms).
-PAGE_ARGS: Final = ("q", "page", "all", "object_type", "time_type", "globaltag", "since", "until")
+PAGE_ARGS: Final = (
+    "q",
+    "page",
+    "all",
+    "object_type",
+    "time_type",
+    "globaltag",
+    "since",
+    "until",
+    "ready",
+)
 #: Arguments of the routes outside the API and the pages (health, metrics, assets).
 OTHER_ARGS: Final = ("db", "since", "until", "page")
 

@@ -82,6 +82,7 @@ def test_every_listing_is_a_documented_paged_list() -> None:
         "/api/v1/drawers",
         "/api/v1/globaltags",
         "/api/v1/runs",
+        "/api/v1/runs/readiness",
         "/api/v1/diff/tags",
         "/api/v1/diff/globaltags",
         "/api/v1/annotations",
@@ -155,8 +156,8 @@ def test_the_global_tags_page_is_paged_with_its_total(
     monkeypatch.setattr(globaltag_pages, "GLOBAL_TAG_PAGE", 1)
     first = client.get("/globaltags").data.decode()
     assert "2 global tags, page 1 of 2" in first and "next →" in first
-    second = client.get("/globaltags?page=2").data.decode()
-    assert "GT_v2" in second and "← previous" in second and "GT_v1" not in second
+    second = client.get("/globaltags?page=2").data.decode()  # newest first: GT_v1 is older
+    assert "GT_v1" in second and "← previous" in second and "GT_v2" not in second
     assert client.get("/globaltags?page=3").status_code == 404
 
 

@@ -141,6 +141,13 @@ def test_a_run_and_its_readiness_are_404s_that_say_why(client: FlaskClient) -> N
     assert "global tag 'GT_nope'" in error["detail"]
 
 
+def test_the_readiness_table_has_no_runs_and_its_page_says_why(client: FlaskClient) -> None:
+    doc = _json(client, f"{API}/runs/readiness?globaltag=GT_cms")
+    assert doc["data"] == [] and doc["meta"]["runs"] == 0 and doc["meta"]["total"] == 0
+    page = _text(_page(client, "/runs/readiness?globaltag=GT_cms"))
+    assert "has no run information" in page and "RUN_INFO" in page
+
+
 def test_runs_with_run_information_still_carry_the_flag(tmp_path_factory: Any) -> None:
     from runs_handmade import build_runs_db
 

@@ -192,6 +192,12 @@ def test_runs_fills_and_readiness(client: FlaskClient) -> None:
         _pinned(run_models.RecordReadinessAttributes, record_schema, record)
     found = next(r["iov"] for r in attributes["records"] if r["iov"] is not None)
     _pinned(run_models.FoundIov, SCHEMAS["FoundIov"], found)
+    table = _get(client, f"/runs/readiness?globaltag={global_tag}")
+    _pinned(run_models.ReadinessListMeta, _at("RunReadinessListDocument", "meta"), table["meta"])
+    row = table["data"][0]["attributes"]
+    _pinned(run_models.RunReadinessAttributes, _at("RunReadiness", "attributes"), row)
+    records_schema = _at("RunReadinessListDocument", "meta", "records", "items")
+    _pinned(run_models.ReadinessRecord, records_schema, table["meta"]["records"][0])
 
 
 def test_watch(client: FlaskClient) -> None:

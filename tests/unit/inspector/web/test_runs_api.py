@@ -23,6 +23,7 @@ from runs_handmade import build_runs_db, hours
 
 from inspector.config import Config, DatabaseConfig, WatchConfig, WatchedTag, load_config
 from inspector.plugin import load_plugins
+from inspector.watch import READINESS_RULE
 from inspector.web.app import create_app
 from inspector.web.openapi import openapi_document
 from inspector.web.state import state
@@ -283,3 +284,102 @@ def test_history_plots_get_fill_bands_only_with_fill_information(client: FlaskCl
     assert b"LHC fills" in html.data
     # Fills are run context, not plot data: the plot object JSON has none.
     assert b"fill" not in client.get("/plot/beamspot.position_x/export.json?tag=Prompt_run").data
+
+
+# -- readiness across runs ----------------------------------------------------------------------
+
+
+def test_readiness_table_newest_run_first_with_what_each_run_lacks(client: FlaskClient) -> None:
+    doc = _json(client, f"{API}/runs/readiness?globaltag=GT_closed")
+    assert _ids(doc) == [f"{r}@GT_closed" for r in (1011, 1010, 1005, 1001, 1000)]
+    rows = {d["attributes"]["run_number"]: d["attributes"] for d in doc["data"]}
+    assert rows[1005]["ready"] is False and rows[1005]["missing"] == ["RunRcd"]
+    assert rows[1001] == {
+        "run_number": 1001,
+        "fill_number": 7,
+        "start_time": "2024-05-01T09:30:00Z",
+        "end_time": "2024-05-01T11:00:00Z",
+        "ready": True,
+        "waiting": [],
+        "missing": [],
+    }
+    meta = doc["meta"]
+    assert (meta["runs"], meta["ready_runs"], meta["not_ready_runs"], meta["total"]) == (5, 2, 3, 5)
+    assert meta["records"] == [
+        {
+            "record": "RunRcd",
+            "label": "",
+            "tag": "Closed_run",
+            "synchronization": "any",
+            "needs_upload": False,
+            "newest_since_text": "1000",
+        }
+    ]
+    assert meta["rule"] == READINESS_RULE
+    assert doc["data"][0]["links"] == {
+        "self": "/api/v1/runs/1011/readiness?db=runs&globaltag=GT_closed",
+        "html": "/runs/1011?db=runs&globaltag=GT_closed",
+    }
+
+
+def test_readiness_table_filters(client: FlaskClient) -> None:
+    base = f"{API}/runs/readiness?globaltag=GT_closed"
+    not_ready = _json(client, f"{base}&filter[ready]=false")
+    assert [d["attributes"]["run_number"] for d in not_ready["data"]] == [1011, 1010, 1005]
+    assert not_ready["meta"]["runs"] == 5 and not_ready["meta"]["total"] == 3
+    ready = _json(client, f"{base}&filter[ready]=yes")
+    assert [d["attributes"]["run_number"] for d in ready["data"]] == [1001, 1000]
+    fill = _json(client, f"{base}&filter[fill]=8")
+    assert [d["attributes"]["run_number"] for d in fill["data"]] == [1005]
+    dates = _json(client, f"{base}&filter[from]=2024-05-01T09:00:00Z&filter[to]=2024-05-02")
+    assert [d["attributes"]["run_number"] for d in dates["data"]] == [1010, 1005, 1001]
+    paged = _json(client, f"{base}&filter[ready]=false&page[size]=2")
+    assert paged["meta"]["pages"] == 2 and len(paged["data"]) == 2
+    assert paged["links"]["next"] == (
+        "/api/v1/runs/readiness?db=runs&globaltag=GT_closed&filter[ready]=false"
+        "&page[number]=2&page[size]=2"
+    )
+
+
+def test_readiness_table_errors(client: FlaskClient) -> None:
+    base = f"{API}/runs/readiness?globaltag=GT_closed"
+    assert "'maybe' is not true or false" in _bad(
+        client, f"{base}&filter[ready]=maybe", "filter[ready]"
+    )
+    _bad(client, f"{base}&filter[first]=1005&filter[last]=1000", "filter[last]")
+    _bad(client, f"{base}&filter[fill]=x", "filter[fill]")
+    _bad(client, f"{base}&ready=no", "ready")  # the page's spelling is not the API's
+    missing = _json(client, f"{API}/runs/readiness?globaltag=Nope", 404)
+    assert "global tag 'Nope'" in missing["errors"][0]["detail"]
+    past = _json(client, f"{base}&page[number]=9", 404)
+    assert "past the last page" in past["errors"][0]["detail"]
+
+
+def test_readiness_table_without_run_information_is_empty(client: FlaskClient) -> None:
+    doc = _json(client, f"{API}/runs/readiness?db=cms&globaltag=GT_run")
+    assert len(doc["data"]) == 5  # the CMS-like copy has runs, only no fills
+    assert all(d["attributes"]["fill_number"] is None for d in doc["data"])
+
+
+def test_the_demo_express_global_tag_has_its_newest_run_waiting(demo_path: Path) -> None:
+    """The demo's express beam spot never got its newest run: that run waits for it."""
+    config = Config({"demo": DatabaseConfig("demo", f"sqlite:///{demo_path}")}, "demo")
+    flask_app = create_app(config, load_plugins())
+    try:
+        client = flask_app.test_client()
+        express = _json(
+            client, f"{API}/runs/readiness?globaltag=140X_dataRun3_Express_v1&filter[ready]=false"
+        )
+        newest = _json(client, f"{API}/runs?page[size]=1000")["data"][-1]["id"]
+        default = _json(client, f"{API}/runs/readiness")
+    finally:
+        state(flask_app).close()
+    waiting = {d["id"]: d["attributes"]["waiting"] for d in express["data"]}
+    assert "BeamSpotObjectsRcd" in waiting[f"{newest}@140X_dataRun3_Express_v1"]
+    assert express["meta"]["global_tag"]["sees_every_upload"] is True
+    needs = {r["record"]: r["needs_upload"] for r in express["meta"]["records"]}
+    assert needs["BeamSpotObjectsRcd"] and not needs["EcalPedestalsRcd"]  # express; hlt
+    # The default is the newest global tag: the frozen re-reco, where nothing is awaited.
+    assert default["meta"]["global_tag"]["name"] == "140X_dataRun3_ReReco_v1"
+    assert default["meta"]["global_tag"]["sees_every_upload"] is False
+    assert not any(r["needs_upload"] for r in default["meta"]["records"])

@@ -13,6 +13,7 @@ from runs_handmade import build_runs_db, hours
 
 from inspector.config import Config, DatabaseConfig, WatchConfig, WatchedTag
 from inspector.plugin import load_plugins
+from inspector.watch import READINESS_RULE
 from inspector.web.app import create_app
 from inspector.web.state import state
 from inspector.web.watch import WATCH_CLOCK
@@ -113,7 +114,7 @@ def test_run_page_records_link_tags_and_single_iov_plots(client: FlaskClient) ->
 
 def test_run_page_says_when_a_record_has_no_iov(client: FlaskClient) -> None:
     page = text(client, "/runs/1005?globaltag=GT_closed")
-    assert "Not ready: 1 record without an IOV" in page
+    assert "Not ready: 1 record of GT_closed without conditions for this run (RunRcd)" in page
     assert "no IOV valid for this run" in page
 
 
@@ -127,7 +128,7 @@ def test_watch_page_shows_statuses_with_colours(client: FlaskClient) -> None:
     watched = rows(page, "watch")
     assert 'data-status="LATE"' in watched[0] and 'class="status late"' in watched[0]
     assert 'data-status="STALE"' in watched[1] and 'class="status stale"' in watched[1]
-    assert "2 runs waiting; the oldest (run 1010) ended 29.0 h ago" in watched[0]
+    assert "2 runs waiting; the oldest (run 1010) ended 1 d 5 h ago" in watched[0]
     assert "29.0 h" in watched[0] and 'href="/runs/1011"' in watched[0]
     assert "2024-05-03 20:00:00" in page  # "now", as pinned
 
@@ -148,3 +149,36 @@ def test_watch_page_explains_how_to_watch_when_nothing_is(
 def test_navigation_links_runs_and_watch(client: FlaskClient) -> None:
     page = text(client, "/")
     assert 'href="/runs"' in page and 'href="/watch"' in page
+
+
+def test_readiness_page_states_the_rule_and_what_each_run_lacks(client: FlaskClient) -> None:
+    page = text(client, "/runs/readiness?globaltag=GT_closed")
+    assert READINESS_RULE in page
+    listed = rows(page, "readiness")
+    runs = [re.findall(r'data-run="(\d+)"', r) for r in listed]
+    assert runs == [["1011"], ["1010"], ["1005"], ["1001"], ["1000"]]  # newest first
+    assert 'data-ready="no"' in listed[0] and "no IOV of RunRcd" in listed[0]
+    assert 'data-ready="yes"' in listed[-1]
+    assert "5 runs against" in page and "2 ready" in page and "3 not ready" in page
+
+
+def test_readiness_page_filters_and_its_errors(client: FlaskClient) -> None:
+    not_ready = rows(text(client, "/runs/readiness?globaltag=GT_closed&ready=no"), "readiness")
+    assert len(not_ready) == 3 and all('data-ready="no"' in r for r in not_ready)
+    by_fill = rows(text(client, "/runs/readiness?globaltag=GT_closed&fill=7"), "readiness")
+    assert len(by_fill) == 2
+    every = text(client, "/runs/readiness?globaltag=GT_closed&fill=7&ready=no")
+    assert "2 runs chosen, all ready in GT_closed." in every
+    none = text(client, "/runs/readiness?globaltag=GT_closed&fill=8&ready=yes")
+    assert "1 run chosen, none ready in GT_closed." in none
+    empty = text(client, "/runs/readiness?globaltag=GT_closed&fill=99")
+    assert "No run matches these filters." in empty
+    bad = text(client, "/runs/readiness?ready=maybe", 400)
+    assert "'ready'" in bad and "is not true or false" in bad
+    assert "GT_nope" in text(client, "/runs/readiness?globaltag=GT_nope", 404)
+    assert "past the last page" in text(client, "/runs/readiness?page=5", 404)
+
+
+def test_runs_and_watch_pages_link_the_readiness_table(client: FlaskClient) -> None:
+    assert 'href="/runs/readiness?fill=7"' in text(client, "/runs?fill=7")
+    assert 'href="/runs/readiness?ready=no"' in text(client, "/watch")
