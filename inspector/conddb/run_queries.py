@@ -155,6 +155,30 @@ class RunQueries(QueryPart):
             row = conn.execute(self._run_select(conn).where(ri.c.run_number == newest)).first()
         return None if row is None else run_row(row)
 
+    def run_near(self, when: dt.datetime, *, after: bool) -> RunInfo | None:
+        """The run going on at ``when`` (naive UTC); between runs, the next one
+        (``after``) or the one that ended last before it; ``None`` if there is none.
+
+        How a date-time written as a range's end becomes a run on a Run or
+        Lumi tag: a range from a date starts at the next run, one until a
+        date ends with the previous run.
+        """
+        ri = s.run_info
+        during = [ri.c.start_time <= when, ri.c.end_time >= when]
+        if after:
+            beyond, order = [ri.c.start_time > when], ri.c.start_time.asc()
+        else:
+            beyond, order = [ri.c.end_time < when], ri.c.end_time.desc()
+        with self._connect() as conn:
+            if not self._has(conn, ri.name):
+                return None
+            base = self._run_select(conn)
+            row = conn.execute(base.where(*during).order_by(ri.c.start_time.desc()).limit(1))
+            found = (
+                row.first() or conn.execute(base.where(*beyond).order_by(order).limit(1)).first()
+            )
+        return None if found is None else run_row(found)
+
     def latest_run_end(self) -> dt.datetime | None:
         """When the last run of RUN_INFO ended (``None`` without runs)."""
         with self._connect() as conn:

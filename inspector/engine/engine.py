@@ -26,9 +26,10 @@ from inspector.conddb import (
     ConditionsDB,
     IovList,
     Payload,
+    RangeResolver,
     Tag,
+    format_since,
     open_database,
-    parse_since,
 )
 from inspector.conddb.runs import RunTimeline
 from inspector.conddb.timetypes import TimeType
@@ -254,7 +255,7 @@ class Engine:
             )
         if text is None or text == "":
             return int(iovs.since[-1]), iovs.hash_at(-1)
-        point = parse_since(text, tag.time_type, parameter=parameter)
+        point = RangeResolver(db, tag, snapshot).point(text, "since", parameter)
         iov = iovs.covering(point)
         return iov.since, iov.payload_hash
 
@@ -322,10 +323,10 @@ class Engine:
         time_limit: float | None = None,
         reducing: Reducing | None = None,
     ) -> PlotObject:
-        since, until = history_range(request, tag)
+        since, until = history_range(db, request, tag)
         iovs = self.iovs(db.alias, tag.name, since=since, until=until, snapshot=request.snapshot)
         if len(iovs) == 0:
-            raise NotFound(f"tag {tag.name!r} has no IOVs in the requested range")
+            raise NotFound(_empty_range(tag, since, until))
         self.check_history_size(iovs)
         certified: CertifiedIovs | None = None
         if request.cert:
@@ -439,7 +440,7 @@ class Engine:
         db = self.database(request.db)
         tag = db.tag(request.tag)
         check_applies(drawer, tag, "tag")
-        since, until = history_range(request, tag)
+        since, until = history_range(db, request, tag)
         iovs = self.iovs(db.alias, tag.name, since=since, until=until, snapshot=request.snapshot)
         if len(iovs) == 0:
             return 0, {}
@@ -497,3 +498,15 @@ class Engine:
             labels=tuple(labels),
             query=request.query_string(view=False, alias=db.alias),
         )
+
+
+def _empty_range(tag: Tag, since: int | None, until: int | None) -> str:
+    """Why a history has nothing to draw, with the range as the tag reads it."""
+    if since is None and until is None:
+        return f"tag {tag.name!r} has no IOVs"
+    bounds = [
+        f"{word} {format_since(value, tag.time_type)}"
+        for word, value in (("from", since), ("until", until))
+        if value is not None
+    ]
+    return f"tag {tag.name!r} has no IOVs {' '.join(bounds)}"
