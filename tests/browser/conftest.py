@@ -199,6 +199,9 @@ def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browse
             executable_path=CHROMIUM,
             headless=True,
             args=list(CHROMIUM_ARGS),
+            # Playwright switches the back-forward cache off; people's Chromium has it on,
+            # and pages must work when Back restores them from it (the plot form did not).
+            ignore_default_args=["--disable-back-forward-cache"],
             viewport={"width": 1280, "height": 900},
             locale="en-GB",
             timezone_id="UTC",
