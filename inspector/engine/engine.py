@@ -245,7 +245,7 @@ class Engine:
         """
         drawer, _, db, tag = self._prepare(request)
         if drawer.kind == "history":
-            iovs = self._history_iovs(db, tag, request)
+            iovs, _ = self._history_iovs(db, tag, request)
             first, last = (format_since(int(s), tag.time_type) for s in iovs.since[[0, -1]])
             return f"{len(iovs):,} IOV{'s' if len(iovs) != 1 else ''}, {first} … {last}"
         if drawer.kind == "compare":
@@ -356,11 +356,7 @@ class Engine:
         time_limit: float | None = None,
         reducing: Reducing | None = None,
     ) -> PlotObject:
-        iovs = self._history_iovs(db, tag, request)
-        certified: CertifiedIovs | None = None
-        if request.cert:
-            certified = keep_certified(self.config.certifications, db, iovs, request.cert)
-            iovs = certified.iovs
+        iovs, certified = self._history_iovs(db, tag, request)
         hashes, inverse = iovs.distinct_hashes()
         results = self.runner.run(
             drawer,
@@ -400,14 +396,20 @@ class Engine:
             return plot.with_provenance(prov).with_notes(certified.note)
         return plot.with_provenance(prov)
 
-    def _history_iovs(self, db: ConditionsDB, tag: Tag, request: PlotRequest) -> IovList:
-        """The IOVs of a history's range: some, and not more than a history may hold."""
+    def _history_iovs(
+        self, db: ConditionsDB, tag: Tag, request: PlotRequest
+    ) -> tuple[IovList, CertifiedIovs | None]:
+        """The IOVs a history draws: of its range (some, and not more than a history may
+        hold), and of those the certified ones when ``cert`` asks (with what that kept)."""
         since, until = history_range(db, request, tag)
         iovs = self.iovs(db.alias, tag.name, since=since, until=until, snapshot=request.snapshot)
         if len(iovs) == 0:
             raise NotFound(_empty_range(tag, since, until))
         self.check_history_size(iovs)
-        return iovs
+        if not request.cert:
+            return iovs, None
+        certified = keep_certified(self.config.certifications, db, iovs, request.cert)
+        return certified.iovs, certified
 
     def _reduce_all(
         self,
