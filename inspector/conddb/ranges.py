@@ -128,7 +128,12 @@ class RangeResolver:
 
     def _fill(self, number: int, side: Side, parameter: str) -> int:
         self._check_follows_runs(f"fill {number}", parameter)
-        fill = self._looked_up(lambda: self.db.fill(number), parameter)
+        try:
+            fill = self.db.fill(number)
+        except NotFound as exc:
+            span = self.db.fill_span()
+            known = f" (it knows fills {span[0]} to {span[1]})" if span else ""
+            raise InvalidParameter(parameter, exc.message + known) from None
         if self.tag.time_type is TimeType.TIME:
             return datetime_to_since(fill.start if side == "since" else fill.end)
         return self._run(

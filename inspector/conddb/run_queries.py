@@ -224,6 +224,18 @@ class RunQueries(QueryPart):
             raise NotFound(f"fill {number} is not known in database {self.alias!r}")
         return fills[0]
 
+    def fill_span(self) -> tuple[int, int] | None:
+        """The lowest and highest fill number known (``None``: no fill information).
+
+        What an error about an unknown fill can offer instead.
+        """
+        number = s.run_fill.c.fill_number
+        with self._connect() as conn:
+            if not self._has_fills(conn):
+                return None
+            low, high = conn.execute(select(func.min(number), func.max(number))).one()
+        return None if low is None else (int(low), int(high))
+
     def fills_of_runs(self, first: int, last: int) -> list[Fill]:
         """Fills with a run in ``[first, last]``, each with all its runs."""
         rf = s.run_fill

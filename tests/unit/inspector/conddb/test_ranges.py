@@ -121,7 +121,11 @@ def test_a_range_of_one_run_and_until_before_since(db: ConditionsDB) -> None:
 @pytest.mark.parametrize(
     ("tag", "text", "message"),
     [
-        ("Prompt_lumi", "fill 12", "fill 12 is not known"),
+        (
+            "Prompt_lumi",
+            "fill 12",
+            "fill 12 is not known in database 'runs' .it knows fills 7 to 9.$",
+        ),
         ("Prompt_time", "999", "run 999 is not in RUN_INFO"),
         ("Prompt_lumi", "yesterday", "is not a range end: write a run"),
         ("Prompt_lumi", "-5", "is negative"),
