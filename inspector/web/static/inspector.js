@@ -295,9 +295,9 @@
   // The query a GET form asks for: its filled fields without the chooser mode, so every
   // URL stays a readable permalink.  Built aside, the form itself never changed: Back and
   // Forward (the back-forward cache keeps the page as it was) find every field usable.
-  function formQuery(form) {
+  function formQuery(form, submitter) {
     var params = new URLSearchParams();
-    new FormData(form).forEach(function (value, name) {
+    new FormData(form, submitter || null).forEach(function (value, name) {
       if (name === "mode" || (value === "" && name !== "tag")) { return; }
       params.append(name, value);
     });
@@ -320,7 +320,7 @@
   document.querySelectorAll("form[method=get]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      var query = formQuery(form);
+      var query = formQuery(form, event.submitter);
       var target = form.action.split("?")[0] + (query ? "?" + query : "");
       var check = form.getAttribute("data-check-url");
       if (!check) { window.location.assign(target); return; }
