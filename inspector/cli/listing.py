@@ -9,7 +9,7 @@ import numpy as np
 
 from inspector.cli.context import CliContext, db_option, parse_snapshot, pass_cli
 from inspector.cli.output import echo_table, human_bytes
-from inspector.conddb import Page, format_since, parse_since
+from inspector.conddb import Page, RangeResolver, format_since
 from inspector.conddb.models import IovList
 
 __all__ = ["list_group", "show_group", "summary"]
@@ -87,12 +87,9 @@ def list_iovs(
     """List the IOVs of TAG (until is exclusive: the next IOV's since)."""
     db = cli.database(db_alias)
     meta = db.tag(tag)
-    iovs = db.iovs(
-        tag,
-        since=parse_since(since, meta.time_type, parameter="since") if since else None,
-        until=parse_since(until, meta.time_type, parameter="until") if until else None,
-        snapshot=parse_snapshot(snapshot),
-    )
+    when = parse_snapshot(snapshot)
+    lo, hi = RangeResolver(db, meta, when).range(since, until)
+    iovs = db.iovs(tag, since=lo, until=hi, snapshot=when)
     shown = len(iovs) if limit is None else min(limit, len(iovs))
     rows = [_iov_row(iovs, i) for i in range(shown)]
     if rows:

@@ -11,6 +11,7 @@ from inspector.conddb.models import (
     PayloadInfo,
     Tag,
 )
+from inspector.conddb.ranges import RangeResolver
 from inspector.conddb.runs import Fill, RunInfo, RunTimeline
 from inspector.conddb.timetypes import TimeType, format_since, parse_since, since_texts
 from inspector.conddb.writer import ConditionsWriter, payload_hash
@@ -26,6 +27,7 @@ __all__ = [
     "Page",
     "Payload",
     "PayloadInfo",
+    "RangeResolver",
     "RunInfo",
     "RunTimeline",
     "Tag",

@@ -371,6 +371,19 @@ class ConditionsDB(PayloadQueries, RunQueries):
         """The IOV with the largest ``since`` as seen at ``snapshot`` (``None``: no IOV)."""
         return self.iovs_at([(tag, None)], snapshot=snapshot)[0]
 
+    def first_since(self, tag: Tag, *, snapshot: dt.datetime | None = None) -> int | None:
+        """The smallest ``since`` of ``tag`` as seen at ``snapshot`` (``None``: no IOV).
+
+        What ``until=first`` means (a range ending at the first IOV), in one
+        indexed query rather than listing the tag.
+        """
+        query = select(func.min(s.iov.c.since)).where(s.iov.c.tag_name == tag.name)
+        if snapshot is not None:
+            query = query.where(s.iov.c.insertion_time <= snapshot)
+        with self._connect() as conn:
+            value = conn.scalar(query)
+        return None if value is None else int(value)
+
     def iov_at(self, tag: Tag, since: int, *, snapshot: dt.datetime | None = None) -> Iov | None:
         """The IOV of ``tag`` valid at ``since`` as seen at ``snapshot``, or ``None``."""
         return self.iovs_at([(tag, since)], snapshot=snapshot)[0]

@@ -155,6 +155,30 @@ class RunQueries(QueryPart):
             row = conn.execute(self._run_select(conn).where(ri.c.run_number == newest)).first()
         return None if row is None else run_row(row)
 
+    def run_near(self, when: dt.datetime, *, after: bool) -> RunInfo | None:
+        """The run going on at ``when`` (naive UTC); between runs, the next one
+        (``after``) or the one that ended last before it; ``None`` if there is none.
+
+        How a date-time written as a range's end becomes a run on a Run or
+        Lumi tag: a range from a date starts at the next run, one until a
+        date ends with the previous run.
+        """
+        ri = s.run_info
+        during = [ri.c.start_time <= when, ri.c.end_time >= when]
+        if after:
+            beyond, order = [ri.c.start_time > when], ri.c.start_time.asc()
+        else:
+            beyond, order = [ri.c.end_time < when], ri.c.end_time.desc()
+        with self._connect() as conn:
+            if not self._has(conn, ri.name):
+                return None
+            base = self._run_select(conn)
+            row = conn.execute(base.where(*during).order_by(ri.c.start_time.desc()).limit(1))
+            found = (
+                row.first() or conn.execute(base.where(*beyond).order_by(order).limit(1)).first()
+            )
+        return None if found is None else run_row(found)
+
     def latest_run_end(self) -> dt.datetime | None:
         """When the last run of RUN_INFO ended (``None`` without runs)."""
         with self._connect() as conn:
@@ -199,6 +223,18 @@ class RunQueries(QueryPart):
         if not fills:
             raise NotFound(f"fill {number} is not known in database {self.alias!r}")
         return fills[0]
+
+    def fill_span(self) -> tuple[int, int] | None:
+        """The lowest and highest fill number known (``None``: no fill information).
+
+        What an error about an unknown fill can offer instead.
+        """
+        number = s.run_fill.c.fill_number
+        with self._connect() as conn:
+            if not self._has_fills(conn):
+                return None
+            low, high = conn.execute(select(func.min(number), func.max(number))).one()
+        return None if low is None else (int(low), int(high))
 
     def fills_of_runs(self, first: int, last: int) -> list[Fill]:
         """Fills with a run in ``[first, last]``, each with all its runs."""

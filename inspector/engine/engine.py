@@ -26,9 +26,10 @@ from inspector.conddb import (
     ConditionsDB,
     IovList,
     Payload,
+    RangeResolver,
     Tag,
+    format_since,
     open_database,
-    parse_since,
 )
 from inspector.conddb.runs import RunTimeline
 from inspector.conddb.timetypes import TimeType
@@ -227,6 +228,36 @@ class Engine:
         ``reducing`` is told each payload a history starts to reduce, so a job
         whose process dies can say which payload it was on.
         """
+        drawer, params, db, tag = self._prepare(request)
+        if drawer.kind == "history":
+            return self._history(drawer, db, tag, request, params, progress, time_limit, reducing)
+        if drawer.kind == "compare":
+            return self._compare(drawer, db, tag, request, params)
+        return self._single(drawer, db, tag, request, params)
+
+    def check(self, request: PlotRequest) -> str:
+        """What ``request`` would plot, in words, with every input checked as :meth:`plot`
+        checks it, but nothing decoded or drawn.
+
+        The plot form asks this before it leaves the page: a bad range or
+        parameter is then said in the form, and the plot drawn stays.  A
+        history's IOV list is the one :meth:`plot` reads next (cached).
+        """
+        drawer, _, db, tag = self._prepare(request)
+        if drawer.kind == "history":
+            iovs, _ = self._history_iovs(db, tag, request)
+            first, last = (format_since(int(s), tag.time_type) for s in iovs.since[[0, -1]])
+            return f"{len(iovs):,} IOV{'s' if len(iovs) != 1 else ''}, {first} … {last}"
+        if drawer.kind == "compare":
+            (tag1, since1, _), (tag2, since2, _) = self._compare_sides(drawer, db, tag, request)
+            return " vs ".join(labels_of(tag1, since1, tag2, since2))
+        since, _ = self._resolve(db, tag, request.iov, request.snapshot, "iov")
+        return f"IOV {format_since(since, tag.time_type)}"
+
+    def _prepare(
+        self, request: PlotRequest
+    ) -> tuple[Drawer, dict[str, ParamValue], ConditionsDB, Tag]:
+        """The drawer, its checked parameters, the database and the tag of ``request``."""
         drawer = self.plugins.drawers.get(request.drawer)
         params = validate_params(drawer.params, request.params)
         db = self.database(request.db)
@@ -236,11 +267,7 @@ class Engine:
             self.config.certifications.get_named(request.cert)  # unknown: a 400 naming it
             if drawer.kind != "history":
                 raise InvalidParameter("cert", "certification filters history plots only")
-        if drawer.kind == "history":
-            return self._history(drawer, db, tag, request, params, progress, time_limit, reducing)
-        if drawer.kind == "compare":
-            return self._compare(drawer, db, tag, request, params)
-        return self._single(drawer, db, tag, request, params)
+        return drawer, params, db, tag
 
     def _resolve(
         self, db: ConditionsDB, tag: Tag, text: str | None, snapshot: Any, parameter: str
@@ -254,7 +281,7 @@ class Engine:
             )
         if text is None or text == "":
             return int(iovs.since[-1]), iovs.hash_at(-1)
-        point = parse_since(text, tag.time_type, parameter=parameter)
+        point = RangeResolver(db, tag, snapshot).point(text, "since", parameter)
         iov = iovs.covering(point)
         return iov.since, iov.payload_hash
 
@@ -283,6 +310,24 @@ class Engine:
         request: PlotRequest,
         params: dict[str, ParamValue],
     ) -> PlotObject:
+        (_, since1, h1), (tag2, since2, h2) = self._compare_sides(drawer, db, tag, request)
+        first = self.decoded_payload(db.alias, h1)
+        second = self.decoded_payload(db.alias, h2)
+        labels = labels_of(tag, since1, tag2, since2)
+        context = functools.partial(self._context, db, tag, h1, h2)
+        plot: PlotObject = self.runner.run(
+            drawer, lambda: drawer.call(first, second, params, labels, context=context)
+        )
+        tags = [tag.name] if tag2 is tag else [tag.name, tag2.name]
+        prov = self._provenance(
+            drawer, db, request, params, tag, tags, [since1, since2], [h1, h2], labels
+        )
+        return plot.with_provenance(prov)
+
+    def _compare_sides(
+        self, drawer: Drawer, db: ConditionsDB, tag: Tag, request: PlotRequest
+    ) -> tuple[tuple[Tag, int, str], tuple[Tag, int, str]]:
+        """Side A and side B of a comparison: (tag, since, payload hash) each."""
         if request.tag2:
             tag2 = db.tag(request.tag2)
             check_applies(drawer, tag2, "tag2")
@@ -298,18 +343,7 @@ class Engine:
             iov2_text = request.iov2
         since1, h1 = self._resolve(db, tag, request.iov, request.snapshot, "iov")
         since2, h2 = self._resolve(db, tag2, iov2_text, request.snapshot, "iov2")
-        first = self.decoded_payload(db.alias, h1)
-        second = self.decoded_payload(db.alias, h2)
-        labels = labels_of(tag, since1, tag2, since2)
-        context = functools.partial(self._context, db, tag, h1, h2)
-        plot: PlotObject = self.runner.run(
-            drawer, lambda: drawer.call(first, second, params, labels, context=context)
-        )
-        tags = [tag.name] if tag2 is tag else [tag.name, tag2.name]
-        prov = self._provenance(
-            drawer, db, request, params, tag, tags, [since1, since2], [h1, h2], labels
-        )
-        return plot.with_provenance(prov)
+        return (tag, since1, h1), (tag2, since2, h2)
 
     def _history(
         self,
@@ -322,15 +356,7 @@ class Engine:
         time_limit: float | None = None,
         reducing: Reducing | None = None,
     ) -> PlotObject:
-        since, until = history_range(request, tag)
-        iovs = self.iovs(db.alias, tag.name, since=since, until=until, snapshot=request.snapshot)
-        if len(iovs) == 0:
-            raise NotFound(f"tag {tag.name!r} has no IOVs in the requested range")
-        self.check_history_size(iovs)
-        certified: CertifiedIovs | None = None
-        if request.cert:
-            certified = keep_certified(self.config.certifications, db, iovs, request.cert)
-            iovs = certified.iovs
+        iovs, certified = self._history_iovs(db, tag, request)
         hashes, inverse = iovs.distinct_hashes()
         results = self.runner.run(
             drawer,
@@ -369,6 +395,21 @@ class Engine:
             prov = dataclasses.replace(prov, certification=certified.certification.provenance())
             return plot.with_provenance(prov).with_notes(certified.note)
         return plot.with_provenance(prov)
+
+    def _history_iovs(
+        self, db: ConditionsDB, tag: Tag, request: PlotRequest
+    ) -> tuple[IovList, CertifiedIovs | None]:
+        """The IOVs a history draws: of its range (some, and not more than a history may
+        hold), and of those the certified ones when ``cert`` asks (with what that kept)."""
+        since, until = history_range(db, request, tag)
+        iovs = self.iovs(db.alias, tag.name, since=since, until=until, snapshot=request.snapshot)
+        if len(iovs) == 0:
+            raise NotFound(_empty_range(tag, since, until))
+        self.check_history_size(iovs)
+        if not request.cert:
+            return iovs, None
+        certified = keep_certified(self.config.certifications, db, iovs, request.cert)
+        return certified.iovs, certified
 
     def _reduce_all(
         self,
@@ -439,7 +480,7 @@ class Engine:
         db = self.database(request.db)
         tag = db.tag(request.tag)
         check_applies(drawer, tag, "tag")
-        since, until = history_range(request, tag)
+        since, until = history_range(db, request, tag)
         iovs = self.iovs(db.alias, tag.name, since=since, until=until, snapshot=request.snapshot)
         if len(iovs) == 0:
             return 0, {}
@@ -497,3 +538,15 @@ class Engine:
             labels=tuple(labels),
             query=request.query_string(view=False, alias=db.alias),
         )
+
+
+def _empty_range(tag: Tag, since: int | None, until: int | None) -> str:
+    """Why a history has nothing to draw, with the range as the tag reads it."""
+    if since is None and until is None:
+        return f"tag {tag.name!r} has no IOVs"
+    bounds = [
+        f"{word} {format_since(value, tag.time_type)}"
+        for word, value in (("from", since), ("until", until))
+        if value is not None
+    ]
+    return f"tag {tag.name!r} has no IOVs {' '.join(bounds)}"

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 
-import numpy as np
-
-from inspector.conddb import ConditionsDB, Fill
+from inspector.conddb import ConditionsDB, Fill, Tag
 from inspector.errors import DatabaseUnavailable
 from inspector.plots import History, PlotObject
 
-__all__ = ["FILLS_OPTION", "fill_view_options"]
+__all__ = ["FILLS_OPTION", "FillChoices", "fill_view_options", "tag_fills"]
 
 #: Renderer option holding the fills to shade (see ``add_fill_bands``).
 FILLS_OPTION: Final = "fills"
@@ -41,14 +40,42 @@ def fill_view_options(db: ConditionsDB, plot: PlotObject) -> Mapping[str, Any]:
 
 
 def _fills_over(db: ConditionsDB, plot: History) -> list[Fill]:
-    first, last = int(plot.since[0]), int(plot.since[-1])
-    if plot.time_type == "Run":
+    return _fills_between(db, plot.time_type, int(plot.since[0]), int(plot.since[-1]))
+
+
+def _fills_between(db: ConditionsDB, time_type: str, first: int, last: int) -> list[Fill]:
+    """Fills with a run from the IOV starting at ``first`` to the one at ``last``."""
+    if time_type == "Run":
         return db.fills_of_runs(first, last)
-    if plot.time_type == "Lumi":
+    if time_type == "Lumi":
         return db.fills_of_runs(first >> 32, last >> 32)
-    if plot.time_type == "Time":
-        seconds = (plot.since >> np.uint64(32)).astype(np.int64)
-        start = dt.datetime.fromtimestamp(int(seconds[0]), dt.UTC).replace(tzinfo=None)
-        end = dt.datetime.fromtimestamp(int(seconds[-1]), dt.UTC).replace(tzinfo=None)
+    if time_type == "Time":
+        start, end = (
+            dt.datetime.fromtimestamp(since >> 32, dt.UTC).replace(tzinfo=None)
+            for since in (first, last)
+        )
         return db.fills_between(start, end)
     return []
+
+
+@dataclass(frozen=True)
+class FillChoices:
+    """The fills a range can be chosen from: the newest ``fills``, out of ``total``."""
+
+    fills: tuple[Fill, ...]
+    total: int
+
+
+def tag_fills(db: ConditionsDB, tag: Tag, snapshot: dt.datetime | None, limit: int) -> FillChoices:
+    """The fills over ``tag``'s IOVs (the newest ``limit`` of them), for range choosers.
+
+    Two indexed queries find the tag's span; none without fill information.
+    """
+    if not db.has_fills():
+        return FillChoices((), 0)
+    first = db.first_since(tag, snapshot=snapshot)
+    newest = db.newest_iov(tag, snapshot=snapshot)
+    if first is None or newest is None:
+        return FillChoices((), 0)
+    fills = _fills_between(db, tag.time_type.value, first, newest.since)
+    return FillChoices(tuple(fills[-limit:]), len(fills))

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from inspector.conddb import Tag, format_since, parse_since
+from inspector.conddb import ConditionsDB, RangeResolver, Tag, format_since
 from inspector.drawers import Drawer, ParamValue
 from inspector.errors import DrawerError, InvalidParameter
 from inspector.plots import Series
@@ -31,11 +31,12 @@ __all__ = [
 ]
 
 
-def history_range(request: PlotRequest, tag: Tag) -> tuple[int | None, int | None]:
-    """A history's ``since``/``until`` parsed with the tag's time type."""
-    since = parse_since(request.since, tag.time_type, parameter="since") if request.since else None
-    until = parse_since(request.until, tag.time_type, parameter="until") if request.until else None
-    return since, until
+def history_range(
+    db: ConditionsDB, request: PlotRequest, tag: Tag
+) -> tuple[int | None, int | None]:
+    """A history's ``since``/``until`` as the tag's values: runs, fills, dates, first/last too
+    (:class:`~inspector.conddb.RangeResolver`)."""
+    return RangeResolver(db, tag, request.snapshot).range(request.since, request.until)
 
 
 def reduction_params(params: Mapping[str, ParamValue]) -> str:

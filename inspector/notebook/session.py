@@ -28,7 +28,7 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qsl
 
-from inspector.conddb import ConditionsDB, IovList, Tag, parse_since
+from inspector.conddb import ConditionsDB, IovList, RangeResolver, Tag
 from inspector.conddb.timetypes import parse_snapshot
 from inspector.config import Config, load_config
 from inspector.context import Context, resolve_database
@@ -195,20 +195,18 @@ class Session:
     ) -> IovList:
         """The IOVs of ``tag`` overlapping ``[since, until]``, as of ``snapshot``.
 
-        ``since``/``until`` take what ``inspector list iovs`` takes: a run,
-        ``run:lumi``, an ISO time (for the tag's time type), ``inf`` or the
-        raw integer.  The list is columnar (numpy arrays) and iterates as
+        ``since``/``until`` take what ``inspector list iovs`` takes: a run (on
+        any time type), ``run:lumi``, ``fill N``, an ISO time, ``first``/``last``,
+        ``inf`` or the raw integer (:class:`~inspector.conddb.RangeResolver`).
+        The list is columnar (numpy arrays) and iterates as
         :class:`~inspector.conddb.Iov`; ``.to_pandas()`` gives a DataFrame.
         Served from the engine's short-lived IOV cache, like the server.
         """
         meta = self.database.tag(tag)
-        return self.engine.iovs(
-            self.alias,
-            tag,
-            since=None if since is None else parse_since(since, meta.time_type, parameter="since"),
-            until=None if until is None else parse_since(until, meta.time_type, parameter="until"),
-            snapshot=_snapshot(snapshot),
-        )
+        when = _snapshot(snapshot)
+        resolver = RangeResolver(self.database, meta, when)
+        lo, hi = resolver.range(_text(since, "since"), _text(until, "until"))
+        return self.engine.iovs(self.alias, tag, since=lo, until=hi, snapshot=when)
 
     def payload(self, payload_hash: str) -> DecodedPayload:
         """The payload ``payload_hash`` decoded with its declared layout (cached by hash).

@@ -24,7 +24,7 @@ from inspector.plots import (
     History,
 )
 from inspector.plots.envelope import HistoryEnvelope, history_envelope, needs_envelope
-from inspector.render.fill_bands import add_fill_bands
+from inspector.render.fill_bands import FillSpan, add_fill_bands, fill_facts, fill_of_each
 
 __all__ = [
     "AnnotationMarker",
@@ -84,6 +84,8 @@ IOV_SPANS: Final = "history_iov_spans"
 BUCKET_SPANS: Final = "history_bucket_spans"
 #: Prefix of every data source name that a refinement replaces.
 SOURCE_PREFIX: Final = "history_"
+#: Of a drawing's width, about what the axes and the toolbar take (the frame is the rest).
+_AXES_PX: Final = 120
 
 
 def render_history(plot: History, options: Mapping[str, Any]) -> Any:
@@ -114,15 +116,17 @@ def render_history(plot: History, options: Mapping[str, Any]) -> Any:
         x_range=Range1d(start=start, end=end, reset_start=full[0], reset_end=full[1], name=X_RANGE),
     )
     _history_axes(fig, plot, kind)
-    if options.get("fills") and edges.size:  # run context from the web layer
-        add_fill_bands(fig, options["fills"], kind, float(edges[0]), float(edges[-1]))
-    shown = _window(plot, x, edges, zoom)
     pixels = int(options.get("width", 900))
+    fills = options.get("fills") or ()
+    if fills and edges.size:  # run context from the web layer
+        frame = max(pixels - _AXES_PX, 100)
+        add_fill_bands(fig, fills, kind, float(edges[0]), float(edges[-1]), (start, end), frame)
+    shown = _window(plot, x, edges, zoom)
     envelope = None
     if needs_envelope(shown.plot.iov_count, pixels, len(shown.plot.series)):
         envelope = history_envelope(shown.plot, shown.x, pixels)
     visible, extent = _history_series(fig, shown, None if envelope is None else envelope.keep)
-    _add_hovers(fig, shown, envelope, extent)
+    _add_hovers(fig, shown, envelope, extent, fills)
     fig.add_layout(
         Title(
             text=_caption(shown.plot.iov_count, envelope),
@@ -291,7 +295,11 @@ def _caption(iovs: int, envelope: HistoryEnvelope | None) -> str:
 
 
 def _add_hovers(
-    fig: Any, shown: Window, envelope: HistoryEnvelope | None, extent: tuple[float, float]
+    fig: Any,
+    shown: Window,
+    envelope: HistoryEnvelope | None,
+    extent: tuple[float, float],
+    fills: Sequence[FillSpan] = (),
 ) -> None:
     """The per-IOV and the per-bucket hover; the one not in use has an empty source.
 
@@ -300,14 +308,15 @@ def _add_hovers(
     the pointer anywhere inside it (a line would snap to the nearest start).
     The smallest window makes the columns of the hover not in use.
     """
+    facts = fill_facts(fills) if fills else None
     if envelope is None:
-        iovs = _iov_hover(shown)
-        buckets = _bucket_hover(shown, history_envelope(shown.plot, shown.x, 1))
+        iovs = _iov_hover(shown, fills, facts)
+        buckets = _bucket_hover(shown, history_envelope(shown.plot, shown.x, 1), fills, facts)
         buckets[0].data = {name: column[:0] for name, column in buckets[0].data.items()}
     else:
-        iovs = _iov_hover(_slice(shown, 0, min(shown.plot.iov_count, 1)))
+        iovs = _iov_hover(_slice(shown, 0, min(shown.plot.iov_count, 1)), fills, facts)
         iovs[0].data = {name: column[:0] for name, column in iovs[0].data.items()}
-        buckets = _bucket_hover(shown, envelope)
+        buckets = _bucket_hover(shown, envelope, fills, facts)
     for name, (source, tooltips, formatters) in ((IOV_SPANS, iovs), (BUCKET_SPANS, buckets)):
         spans = fig.quad(
             left="x",
@@ -329,24 +338,120 @@ def _add_hovers(
 Hover = tuple[ColumnDataSource, list[tuple[str, str]], dict[str, Any]]
 
 
-def _iov_hover(shown: Window) -> Hover:
-    """One hover span per IOV: its since, until, values (± errors), payload and insertion."""
+def _iov_hover(shown: Window, fills: Sequence[FillSpan], facts: ColumnDataSource | None) -> Hover:
+    """One hover span per IOV: its since, until, time, fill, values (± errors), payload and
+    insertion."""
     plot = shown.plot
     source = ColumnDataSource({"x": shown.x, "x_end": shown.edges[1:]}, name="history_iovs")
     tooltips, formatters = _iov_bounds(source, plot.since, plot.until, plot.time_type)
+    every = np.arange(plot.iov_count)
+    _run_context_hover(plot, every, every, source, tooltips, formatters, fills, facts)
     for i, (name, series) in enumerate(plot.series.items()):
-        label, unit = series.label or name, series.unit
         source.data[f"v{i}"] = series.values
+        other = ""
         if series.errors is not None:
-            source.data[f"e{i}"] = series.errors
-            tooltips.append((label, f"@v{i}{{0.[0000]}} ± @e{i}{{0.[0000]}} {unit}"))
-        else:
-            tooltips.append((label, f"@v{i}{{0.[0000]}} {unit}"))
+            other = f"e{i}"
+            source.data[other] = series.errors
+        _value_row(
+            source, series.label or name, f"v{i}", other, " ± ", series.unit, tooltips, formatters
+        )
     _iov_metadata_hover(plot, source, tooltips, formatters)
     return source, tooltips, formatters
 
 
-def _bucket_hover(shown: Window, envelope: HistoryEnvelope) -> Hover:
+def _value_row(
+    source: ColumnDataSource,
+    label: str,
+    column: str,
+    other: str,
+    separator: str,
+    unit: str,
+    tooltips: list[tuple[str, str]],
+    formatters: dict[str, Any],
+) -> None:
+    """A series' row: its value (with ``other``, an error or the top of a range) in its unit.
+
+    Lengths read in µm below a centimetre (beam spot positions are a few
+    hundred µm, fitted to about one); digits follow the error (two
+    significant digits of it), else six significant digits.
+    """
+    tooltips.append((label, f"@{column}{{custom}}"))
+    formatters[f"@{column}"] = CustomJSHover(
+        args={
+            "source": source,
+            "other": other,
+            "separator": separator,
+            "unit": unit,
+            "cm": _CM_PER_UNIT.get(unit),
+        },
+        code=_JS_VALUE,
+    )
+
+
+#: Length units the hover may rewrite in µm: centimetres per unit.
+_CM_PER_UNIT: Final = {"cm": 1.0, "mm": 0.1, "µm": 1e-4, "um": 1e-4}
+_JS_VALUE: Final = """
+const d = source.data, i = special_vars.index;
+let m = 1, shown = unit;
+if (cm !== null) {
+  const big = Math.abs(value * cm) >= 1;
+  m = big ? cm : cm * 1e4;
+  shown = big ? 'cm' : 'µm';
+}
+const v = value * m, o = other ? d[other][i] * m : NaN;
+if (!isFinite(v)) return 'n/a';
+const err = separator === ' ± ' ? Math.abs(o) : NaN;
+const digits = err > 0 ? Math.min(8, Math.max(0, 1 - Math.floor(Math.log10(err)))) : null;
+const f = (x) => digits === null ? String(Number(x.toPrecision(6))) : x.toFixed(digits);
+return (other ? f(v) + separator + f(o) : f(v)) + (shown ? ' ' + shown : '');
+"""
+
+
+def _run_context_hover(
+    plot: History,
+    first: Index,
+    last: Index,
+    source: ColumnDataSource,
+    tooltips: list[tuple[str, str]],
+    formatters: dict[str, Any],
+    fills: Sequence[FillSpan],
+    facts: ColumnDataSource | None,
+) -> None:
+    """The wall-clock time and the LHC fill of each span (IOVs ``first`` to ``last``).
+
+    Run and Lumi IOVs get their time from RUN_INFO (Time IOVs show it as
+    their since already); the fill is named with its start and end.
+    """
+    if plot.time is not None and plot.time_type != "Time":
+        source.data["t"] = _milliseconds(plot.time[first])
+        tooltips.append(("time", "@t{custom}"))
+        formatters["@t"] = CustomJSHover(code=_JS_UTC.replace(" : ", " + ' UTC' : "))
+    if facts is None or (plot.time_type == "Time" and plot.time is None):
+        return
+    if plot.time_type == "Time":
+        index = fill_of_each(fills, None, plot.time)
+    else:
+        runs = plot.since if plot.time_type == "Run" else plot.since >> np.uint64(32)
+        index = fill_of_each(fills, runs.astype(np.int64), None)
+    source.data["f"], source.data["f_last"] = index[first], index[last]
+    tooltips.append(("fill", "@f{custom}"))
+    formatters["@f"] = CustomJSHover(args={"fills": facts, "source": source}, code=_JS_FILL)
+
+
+_JS_FILL: Final = """
+const d = fills.data, last = source.data.f_last[special_vars.index];
+const one = (k) => k < 0 ? 'none' : d.number[k] + ' (' + d.start[k] + ' – ' + d.end[k] + ' UTC)';
+if (value === last) return one(value);
+return (value < 0 ? 'none' : d.number[value]) + ' … ' + (last < 0 ? 'none' : d.number[last]);
+"""
+
+
+def _bucket_hover(
+    shown: Window,
+    envelope: HistoryEnvelope,
+    fills: Sequence[FillSpan],
+    facts: ColumnDataSource | None,
+) -> Hover:
     """One hover span per bucket: how many IOVs and payloads, their range, each series' min..max."""
     plot, start, stop = shown.plot, envelope.start, envelope.stop
     source = ColumnDataSource(
@@ -364,11 +469,13 @@ def _bucket_hover(shown: Window, envelope: HistoryEnvelope) -> Hover:
     tooltips[:0] = [("IOVs", "@n")]
     if plot.payload_codes is not None:
         tooltips.insert(1, ("payloads", "@p"))
+    first, last = np.asarray(start, dtype=np.intp), np.asarray(stop, dtype=np.intp) - 1
+    _run_context_hover(plot, first, last, source, tooltips, formatters, fills, facts)
     for i, (name, series) in enumerate(plot.series.items()):
         bucket = envelope.series[name]
         source.data[f"lo{i}"], source.data[f"hi{i}"] = bucket.low, bucket.high
         label = series.label or name
-        tooltips.append((label, f"@lo{i}{{0.[0000]}} .. @hi{i}{{0.[0000]}} {series.unit}"))
+        _value_row(source, label, f"lo{i}", f"hi{i}", " .. ", series.unit, tooltips, formatters)
     return source, tooltips, formatters
 
 

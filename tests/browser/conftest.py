@@ -208,6 +208,9 @@ def fresh_chromium(
         executable_path=CHROMIUM,
         headless=True,
         args=list(CHROMIUM_ARGS),
+        # Playwright switches the back-forward cache off; people's Chromium has it on,
+        # and pages must work when Back restores them from it (the plot form did not).
+        ignore_default_args=["--disable-back-forward-cache"],
         locale="en-GB",
         timezone_id="UTC",
         **device,

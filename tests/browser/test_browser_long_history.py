@@ -126,6 +126,6 @@ def test_the_outlier_is_drawn_at_full_span_and_named_under_the_pointer_once_zoom
     text = " | ".join(v.strip() for v in values.all_inner_texts())
     run, lumi = outlier_since >> 32, outlier_since & 0xFFFFFFFF
     assert f"{run}" in text and f"{lumi}" in text, text
-    assert f"{value:.4f}".rstrip("0") in text, (value, text)
+    assert f"{value * 1e4:.1f} ± " in text and " µm" in text, (value, text)  # cm read in µm
     screenshot(page, "long-history-outlier")
     browsing.record.assert_clean()

@@ -216,7 +216,8 @@ def test_hover_shows_the_iov_payload_and_value(browsing: Browsing, screenshot: S
     assert {"since", "until", "x", "payload"} <= tooltip.keys(), tooltip
     assert LUMI_SINCE.match(tooltip["since"]), tooltip
     assert HASH.match(tooltip["payload"]), tooltip
-    assert re.match(r"^-?\d+(\.\d+)? ± \d+(\.\d+)? cm$", tooltip["x"]), tooltip
+    # A beam spot position (cm) reads in µm: 1692.6 ± 1.5 µm, not 0.1693 ± 0.0001 cm.
+    assert re.match(r"^-?\d+(\.\d+)? ± \d+(\.\d+)? µm$", tooltip["x"]), tooltip
     browsing.record.assert_clean()
 
     # A person checking the tooltip finds that IOV, with that payload, on the tag page.

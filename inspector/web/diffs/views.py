@@ -20,7 +20,8 @@ from flask import url_for
 
 from inspector.conddb import ConditionsDB, Tag
 from inspector.conddb.diff import DIFF_STATUSES, GlobalTagDiff, TagDiff, diff_global_tags, diff_tags
-from inspector.conddb.timetypes import format_snapshot, parse_since, parse_snapshot
+from inspector.conddb.ranges import RangeResolver
+from inspector.conddb.timetypes import format_snapshot, parse_snapshot
 from inspector.drawers import Drawer
 from inspector.errors import InvalidParameter
 from inspector.request import PlotRequest
@@ -102,11 +103,8 @@ def tag_diff_view(args: Mapping[str, str]) -> TagDiffView:
     b = db.tag(_required(args, "b", "the second tag"))
     since_text = (args.get("since") or "").strip() or None
     until_text = (args.get("until") or "").strip() or None
-    since = parse_since(since_text, a.time_type, parameter="since") if since_text else None
-    until = parse_since(until_text, a.time_type, parameter="until") if until_text else None
-    if since is not None and until is not None and until < since:
-        raise InvalidParameter("until", f"{until_text} is before since {since_text}")
     snapshot = parse_snapshot(args.get("snapshot") or None)
+    since, until = RangeResolver(db, a, snapshot).range(since_text, until_text)
     with web.engine.admission.enter():  # two IOV lists of up to 200,000 IOVs, compared
         iovs_a = web.engine.iovs(db.alias, a.name, since=since, until=until, snapshot=snapshot)
         iovs_b = web.engine.iovs(db.alias, b.name, since=since, until=until, snapshot=snapshot)

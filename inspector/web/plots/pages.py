@@ -11,14 +11,18 @@ from typing import Any, Final
 
 from flask import Response, render_template, request, url_for
 
-from inspector.conddb import format_since
+from inspector.conddb import ConditionsDB, Tag, format_since
+from inspector.conddb.ranges import RANGE_FORMS
 from inspector.conddb.timetypes import format_snapshot
 from inspector.drawers import Drawer
+from inspector.engine.fills import FillChoices, tag_fills
+from inspector.errors import BadRequest, InspectorError, InvalidParameter, NotFound
 from inspector.request import PlotRequest
 from inspector.web.jobs.service import job_url, plot_job
+from inspector.web.jsonapi import document, resource
 from inspector.web.notes.auth import current_writer
 from inspector.web.notes.views import markers_fingerprint, plot_markers
-from inspector.web.responses import serve
+from inspector.web.responses import send_document, serve
 from inspector.web.routing import Routes
 from inspector.web.state import VALUES, request_time, state
 
@@ -28,6 +32,8 @@ pages = Routes("pages")
 
 #: Tags offered in a comparison's "another tag" list (the page says when there are more).
 TAG2_CHOICES: Final = 200
+#: Fills offered by a history's range inputs (the page says when the tag spans more).
+FILL_CHOICES: Final = 1000
 _KIND_HELP: Final = {
     "single": "One IOV of one tag.",
     "compare": "Two inputs, kept in order: A (first) and B (second) — two IOVs of one "
@@ -42,7 +48,7 @@ def _query(drawer: str) -> PlotRequest:
 
 
 @pages.get("/plot/<drawer>")
-def plot_page(drawer: str) -> str:
+def plot_page(drawer: str) -> tuple[str, int]:
     """The plot with its parameter form, IOV choosers, provenance and exports."""
     web = state()
     declared = web.plugins.drawers.get(drawer)
@@ -50,9 +56,13 @@ def plot_page(drawer: str) -> str:
     db = web.engine.database(query.db)
     tag = db.tag(query.tag)
     now = request_time()
-    # A heavy history runs as a background job: the page shows its progress.
-    job = plot_job(query, now)
-    plot = None if job else web.plot(query)  # errors become 404/400 pages, not in the browser
+    form_error: InspectorError | None = None
+    try:
+        # A heavy history runs as a background job: the page shows its progress.
+        job = plot_job(query, now)
+        plot = None if job else web.plot(query)
+    except (BadRequest, NotFound) as exc:  # of the form's inputs: said in the form, page kept
+        job, plot, form_error = None, None, exc
     pinned = query.pinned_at(now)
     same_type = db.search_tags(object_type=tag.object_type, page_size=TAG2_CHOICES)
     fingerprint = markers_fingerprint(plot_markers(query))
@@ -76,8 +86,33 @@ def plot_page(drawer: str) -> str:
         labels=plot.provenance.labels if plot else (),
         iov_texts=[format_since(s, tag.time_type) for s in plot.provenance.iovs] if plot else [],
         kind_help=_KIND_HELP[declared.kind],
+        form_error=form_error,
+        error_field=form_error.parameter if isinstance(form_error, InvalidParameter) else None,
+        check_url=url_for("pages.plot_check", drawer=drawer),
+        range_forms=RANGE_FORMS,
+        fills=_fill_choices(db, tag, query) if declared.kind == "history" else None,
         **_links(declared, query, pinned),
-    )
+    ), (form_error.http_status if form_error else 200)
+
+
+def _fill_choices(db: ConditionsDB, tag: Tag, query: PlotRequest) -> FillChoices:
+    """The fills a history's range inputs offer (over the tag's whole span, newest kept)."""
+    return tag_fills(db, tag, query.snapshot, FILL_CHOICES)
+
+
+@pages.get("/plot/<drawer>/check.json")
+def plot_check(drawer: str) -> Response:
+    """Whether the plot form's inputs make a plot, and what it would hold, without drawing it.
+
+    The form asks before leaving the page: an error (JSON:API, naming the
+    parameter) is shown beside its input and the plot drawn stays.
+    """
+    web = state()
+    web.plugins.drawers.get(drawer)
+    query = _query(drawer)
+    summary = web.engine.check(query)
+    data = resource("plot-checks", query.cache_key, {"summary": summary})
+    return send_document(document(data, links={"self": request.full_path}))
 
 
 def _values_url(drawer: Drawer, query: PlotRequest) -> str | None:

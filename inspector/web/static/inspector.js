@@ -397,14 +397,61 @@
       }
     });
   });
-  // Drop empty fields and the chooser mode so every URL stays a readable permalink.
+  // The query a GET form asks for: its filled fields without the chooser mode, so every
+  // URL stays a readable permalink.  Built aside, the form itself never changed: Back and
+  // Forward (the back-forward cache keeps the page as it was) find every field usable.
+  function formQuery(form, submitter) {
+    var params = new URLSearchParams();
+    new FormData(form, submitter || null).forEach(function (value, name) {
+      if (name === "mode" || (value === "" && name !== "tag")) { return; }
+      params.append(name, value);
+    });
+    return params.toString();
+  }
+
+  // A refused input is said at the top of the form and marked on its field ("" clears).
+  function formFailed(form, message, field) {
+    var note = form.querySelector(".form-error");
+    form.querySelectorAll("[aria-invalid]").forEach(function (el) { el.removeAttribute("aria-invalid"); });
+    if (!note) { return; }
+    note.hidden = !message;
+    note.textContent = message;  // text, never HTML
+    var input = field && form.querySelector("[name='" + CSS.escape(field) + "']");
+    if (input) { input.setAttribute("aria-invalid", "true"); input.focus(); }
+  }
+
+  // The plot form asks the server (check.json: the very checks of the plot) before it
+  // leaves the page: a bad range is said in the form, and the plot drawn stays.
   document.querySelectorAll("form[method=get]").forEach(function (form) {
-    form.addEventListener("submit", function () {
-      form.querySelectorAll("input, select").forEach(function (field) {
-        if (field.name === "mode" || (field.value === "" && field.name !== "tag")) {
-          field.disabled = true;
-        }
-      });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var query = formQuery(form, event.submitter);
+      var target = form.action.split("?")[0] + (query ? "?" + query : "");
+      var check = form.getAttribute("data-check-url");
+      if (!check) { window.location.assign(target); return; }
+      fetch(check + "?" + query, {headers: {"Accept": "application/json"}})
+        .then(function (response) {
+          return response.json().then(function (body) { return {ok: response.ok, body: body}; });
+        })
+        .then(function (result) {
+          if (result.ok) { window.location.assign(target); return; }
+          var e = result.body && result.body.errors && result.body.errors[0];
+          formFailed(form, e ? e.title + ": " + e.detail : "These inputs make no plot.",
+                     e && e.source && e.source.parameter);
+        })
+        .catch(function () { window.location.assign(target); });  // the page will say what is wrong
+    });
+    form.addEventListener("input", function (event) { event.target.removeAttribute("aria-invalid"); });
+  });
+
+  // "One fill": the range becomes that fill, from its first run to the end of its last.
+  document.querySelectorAll("select[data-fill-choice]").forEach(function (select) {
+    select.addEventListener("change", function () {
+      if (!select.value) { return; }
+      var form = select.form;
+      form.elements.since.value = select.value;
+      form.elements.until.value = select.value;
+      form.requestSubmit();
     });
   });
 })();

@@ -7,7 +7,8 @@ from typing import Any
 from flask import Response, url_for
 
 from inspector.conddb import IovList, Tag
-from inspector.conddb.timetypes import TimeType, parse_since, parse_snapshot, since_texts
+from inspector.conddb.ranges import RangeResolver
+from inspector.conddb.timetypes import TimeType, parse_snapshot, since_texts
 from inspector.errors import InvalidParameter
 from inspector.web.args import QueryArgs, api_args
 from inspector.web.jsonapi import (
@@ -109,11 +110,6 @@ def get_tag(name: str) -> Response:
     return send_document(document(data, links={"self": data["links"]["self"]}))
 
 
-def _since_arg(args: QueryArgs, name: str, tag: Tag) -> int | None:
-    text = args.get(name)
-    return parse_since(text, tag.time_type, parameter=name) if text else None
-
-
 def _iov_resources(tag: Tag, iovs: IovList, lo: int, hi: int, alias: str) -> list[dict[str, Any]]:
     """One page of IOVs, column by column (a page holds up to 10,000 of them)."""
     since, until = iovs.since[lo:hi], iovs.until[lo:hi]
@@ -158,8 +154,8 @@ def list_iovs(name: str) -> Response:
     paging = args.paging("iovs")
     db = args.database()
     tag = db.tag(name)
-    since, until = _since_arg(args, "since", tag), _since_arg(args, "until", tag)
     snapshot = parse_snapshot(args.get("snapshot"))
+    since, until = RangeResolver(db, tag, snapshot).range(args.get("since"), args.get("until"))
     iovs = state().engine.iovs(db.alias, tag.name, since=since, until=until, snapshot=snapshot)
     total = len(iovs)
     paging.require_exists(total, f"IOVs of tag {tag.name!r}")

@@ -78,7 +78,7 @@ def test_summary(config: Path, handmade_path: tuple[Path, dict[str, str]]) -> No
         (["list", "tags", "--db", "nope"], "unknown database alias 'nope' (configured: hand)"),
         (["show", "tag", "nope"], "tag 'nope' does not exist"),
         (["list", "iovs", "BS_run", "--since", "abc"], "invalid value for 'since'"),
-        (["list", "iovs", "BS_lumi", "--until", "7-8"], "RUN:LUMISECTION"),
+        (["list", "iovs", "BS_lumi", "--until", "7-8"], "run:lumisection (382345:12)"),
         (["list", "iovs", "BS_run", "--snapshot", "soon"], "invalid value for 'snapshot'"),
         (["decode", "f" * 40], "does not exist"),
         (["list", "tags", "--page", "0"], "invalid value for 'page'"),

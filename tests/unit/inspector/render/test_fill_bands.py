@@ -12,7 +12,14 @@ from bokeh.plotting import figure
 
 from inspector.conddb import Fill, RunInfo
 from inspector.plots import History, Series
-from inspector.render.fill_bands import FILL_COLOURS, add_fill_bands, fill_band_edges
+from inspector.render.fill_bands import (
+    FILL_COLOURS,
+    FILL_LABELS,
+    add_fill_bands,
+    fill_band_edges,
+    fill_of_each,
+    thinned_labels,
+)
 from inspector.render.history import render_history
 
 T0 = dt.datetime(2024, 5, 1, 8, 0, 0)
@@ -56,7 +63,31 @@ def test_bands_are_clipped_to_the_range_and_alternate() -> None:
     assert list(data["colour"]) == list(FILL_COLOURS) and list(data["label"]) == ["7", "8"]
     assert strip.level == "underlay"
     (labels,) = [a for a in fig.center if isinstance(a, LabelSet)]
-    assert labels.source is strip.data_source  # the fill numbers sit on their bands
+    assert labels.source.name == FILL_LABELS  # a zoom's refinement replaces them
+    assert labels.angle == 0 and labels.text_font_size == "11px"  # horizontal, readable
+    assert list(labels.source.data["x"]) == [101.0, 105.0]
+    assert labels.source.data["text"] == ["7", "8"]
+    # A click on a band zooms to its fill.
+    assert [type(c).__name__ for c in fig.js_event_callbacks["tap"]] == ["CustomJS"]
+
+
+def test_labels_are_thinned_to_those_that_fit_and_reappear_on_zoom() -> None:
+    left = np.arange(0.0, 100.0)  # a hundred fills, one unit apart
+    numbers = np.arange(9000, 9100)
+    # 1000 px for all: a four-digit label takes 28 px and 14 between: every 5th fits.
+    x, text = thinned_labels(left, left + 1, numbers, (0.0, 100.0), 1000)
+    assert text[:3] == ["9000", "9005", "9010"] and len(text) == 20
+    assert np.all(np.diff(x) * 10 >= 4 * 7 + 14)  # never closer than one label's width
+    # Zoomed to ten fills across the same pixels: every one is labelled.
+    x, text = thinned_labels(left, left + 1, numbers, (40.0, 50.0), 1000)
+    assert text == [str(n) for n in range(9040, 9050)] and x[0] == 40.0
+
+
+def test_each_iov_is_told_its_fill_by_run_or_by_time() -> None:
+    runs = np.array([99, 100, 101, 104, 105, 110, 111], dtype=np.int64)
+    assert fill_of_each(FILLS, runs, None).tolist() == [-1, 0, 0, -1, 1, 2, -1]
+    times = np.array([T0 + dt.timedelta(hours=h) for h in (0.5, 5, 12)], dtype="M8[us]")
+    assert fill_of_each(FILLS, None, times).tolist() == [0, -1, 1]
 
 
 @pytest.mark.parametrize(("lo", "hi"), [(200.0, 300.0), (float("nan"), 1.0)])

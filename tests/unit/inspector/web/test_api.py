@@ -405,8 +405,9 @@ def test_iovs_pinned_to_a_past_snapshot_are_cacheable_for_good(client: FlaskClie
     ("query", "parameter"),
     [
         ("since=abc", "since"),
-        ("until=1:2", "until"),
+        ("until=1-2", "until"),  # 1:2 is run 1, lumisection 2: a run on a Run tag
         ("since=300&until=100", "until"),
+        ("since=fill+99", "since"),  # no such fill
         ("snapshot=yesterday", "snapshot"),
         ("page[size]=10001", "page[size]"),
         ("tag=BS_run", "tag"),
