@@ -30,7 +30,7 @@ from inspector.render.registry import RendererRegistry
 from inspector.request import PlotRequest, PlotView
 
 if TYPE_CHECKING:
-    from inspector.conddb import ConditionsDB
+    from inspector.conddb import ConditionsDB, Fill
     from inspector.plugin import Plugins
 
 __all__ = [
@@ -99,6 +99,16 @@ class RenderContext:
     #: extra drawing options of the run context: ``{"fills": [...]}`` for a history
     fills: Mapping[str, Any] = field(default_factory=dict)
     annotations: tuple[Any, ...] = ()
+
+    @property
+    def run_fills(self) -> tuple[Fill, ...]:
+        """The LHC fills of a history's range: the ones its drawing shades, the CSV's fill column.
+
+        Empty where the database knows no fill (then the column's cells are empty).
+        """
+        from inspector.engine.fills import FILLS_OPTION  # the engine imports the renderers
+
+        return tuple(self.fills.get(FILLS_OPTION, ()))
 
     def drawing_options(self, **extra: Any) -> dict[str, Any]:
         """The options the renderers take: view, geometry registry, fills, annotations."""
