@@ -27,6 +27,7 @@ from inspector.geometry import GeometryRegistry
 from inspector.plots import PlotObject
 from inspector.render.png import PngRenderer
 from inspector.render.registry import RendererRegistry
+from inspector.render.view_title import ViewTitle
 from inspector.request import PlotRequest, PlotView
 
 if TYPE_CHECKING:
@@ -161,11 +162,15 @@ class ExportFormat:
     #: the view's ``series`` goes into the file name (one series of a history)
     series_in_name: bool = False
 
-    def file_name(self, drawer: str, view: PlotView) -> str:
-        """The download name: ``beamspot.position_x.csv``."""
+    def file_name(self, plot: PlotObject, view: PlotView) -> str:
+        """The download name, saying what it holds (:class:`ViewTitle`).
+
+        ``beamspot.position_x_BeamSpot_v1_379058.1-379814.402.csv``: drawer,
+        tag(s), IOV range and the snapshot when pinned, then the series when
+        the format writes one.
+        """
         series = view.series if self.series_in_name and view.series else ""
-        suffix = "." + re.sub(r"[^A-Za-z0-9_.-]", "_", series) if series else ""
-        return f"{drawer}{suffix}.{self.extension}"
+        return ViewTitle.of(plot).file_name(self.extension, series or "")
 
 
 class ExportRegistry:

@@ -123,14 +123,15 @@ def render_history(plot: History, options: Mapping[str, Any]) -> Any:
         envelope = history_envelope(shown.plot, shown.x, pixels)
     visible, extent = _history_series(fig, shown, None if envelope is None else envelope.keep)
     _add_hovers(fig, shown, envelope, extent)
-    fig.add_layout(
+    # First of the panels above: nearest the frame, under the title and its subtitle.
+    fig.above.insert(
+        0,
         Title(
             text=_caption(shown.plot.iov_count, envelope),
             text_font_size="11px",
             text_font_style="italic",
             name=CAPTION,
         ),
-        "above",
     )
     fig.y_range.renderers = visible
     fig.legend.click_policy = "hide"

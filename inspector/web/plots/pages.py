@@ -135,9 +135,8 @@ def plot_export(drawer: str, fmt: str) -> Response:
     """The plot in any registered export format (JSON, CSV, HTML, PNG, cmspi, a plugin's)."""
     web = state()
     web.plugins.drawers.get(drawer)
-    chosen = web.tools.exports.get(fmt)
+    web.tools.exports.get(fmt)  # an unknown format is a 404 before any argument is read
     query = _query(drawer)
     now = request_time()
     rendered = web.rendered(query, fmt, now)
-    name = chosen.file_name(drawer, query.view)
-    return serve(rendered, pinned=query.is_pinned(now), download=name)
+    return serve(rendered, pinned=query.is_pinned(now), download=rendered.filename)
