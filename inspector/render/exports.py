@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from inspector.errors import NotFound
+from inspector.errors import NotFound, PngUnavailable
 from inspector.geometry import GeometryRegistry
 from inspector.plots import PlotObject
 from inspector.render.png import PngRenderer
@@ -73,6 +73,22 @@ class RenderTools:
         if chosen.needs_browser:
             self.png.check()
         return chosen
+
+    def offered(self) -> tuple[list[ExportFormat], dict[str, PngUnavailable]]:
+        """The formats that can be made here, and why each other one cannot.
+
+        What a page links: the same check as :meth:`usable` (so a link is
+        never offered that would answer 503), made per format, cheaply (a
+        file test and an import, no browser started).
+        """
+        usable: list[ExportFormat] = []
+        missing: dict[str, PngUnavailable] = {}
+        for fmt in self.exports:
+            try:
+                usable.append(self.usable(fmt.name))
+            except PngUnavailable as exc:
+                missing[fmt.name] = exc
+        return usable, missing
 
     def admitted(self, fmt: str) -> contextlib.AbstractContextManager[None]:
         """The gate a render in ``fmt`` passes first: the browser's for a PNG, else none.
