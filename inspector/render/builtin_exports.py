@@ -48,10 +48,21 @@ BUILTIN_EXPORTS: Final = (
     ),
     ExportFormat("csv", "text/csv", "csv", "the plot's numbers, one row per point", _csv),
     ExportFormat(
-        "html", "text/html", "html", "a standalone page, BokehJS inlined: opens offline", _html
+        "html",
+        "text/html",
+        "html",
+        "a standalone page, BokehJS inlined: opens offline",
+        _html,
+        drawn=True,
     ),
     ExportFormat(
-        "png", "image/png", "png", "the drawing, by headless Chromium", _png, needs_browser=True
+        "png",
+        "image/png",
+        "png",
+        "the drawing, by headless Chromium",
+        _png,
+        needs_browser=True,
+        drawn=True,
     ),
     ExportFormat(
         "cmspi",

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from inspector.errors import NotFound, PngUnavailable
 from inspector.geometry import GeometryRegistry
-from inspector.plots import PlotObject
+from inspector.plots import History, PlotObject
+from inspector.render.history import drawing_title
 from inspector.render.png import PngRenderer
 from inspector.render.registry import RendererRegistry
 from inspector.render.view_title import ViewTitle
@@ -177,15 +178,19 @@ class ExportFormat:
     needs_browser: bool = False
     #: the view's ``series`` goes into the file name (one series of a history)
     series_in_name: bool = False
+    #: a drawing of the view (HTML, PNG): a zoomed one is named after the IOVs it shows
+    drawn: bool = False
 
     def file_name(self, plot: PlotObject, view: PlotView) -> str:
         """The download name, saying what it holds (:class:`ViewTitle`).
 
         ``beamspot.position_x_BeamSpot_v1_379058.1-379814.402.csv``: drawer,
-        tag(s), IOV range and the snapshot when pinned, then the series when
-        the format writes one.
+        tag(s), IOV range (of a zoomed drawing, the IOVs in view) and the
+        snapshot when pinned, then the series when the format writes one.
         """
         series = view.series if self.series_in_name and view.series else ""
+        if self.drawn and isinstance(plot, History):  # a zoomed drawing: the IOVs it shows
+            return drawing_title(plot, view.options()).file_name(self.extension, series or "")
         return ViewTitle.of(plot).file_name(self.extension, series or "")
 
 

@@ -15,13 +15,15 @@ from inspector.plots import (
 )
 from inspector.render.view_title import ViewTitle
 
-__all__ = ["DIVERGING", "SUBTITLE", "TOOLBAR", "WEBGL_ABOVE", "provenance_text"]
+__all__ = ["DIVERGING", "SAVE", "SUBTITLE", "TOOLBAR", "WEBGL_ABOVE", "provenance_text", "retitle"]
 
 WEBGL_ABOVE: Final = 10_000
 _TOOLS: Final = "pan,wheel_zoom,box_zoom,reset,save"
 DIVERGING: Final = tuple(interp_palette(("#2166ac", "#f7f7f7", "#b2182b"), 256))
 #: Name of the figure's subtitle (tags, IOVs, snapshot) under its title.
 SUBTITLE: Final = "view_subtitle"
+#: Name of the toolbar's save tool (a zoom renames its picture).
+SAVE: Final = "view_save"
 #: Drawing option: ``False`` draws the figure without its toolbar (a picture has no buttons).
 TOOLBAR: Final = "toolbar"
 
@@ -50,15 +52,30 @@ def _figure(plot: PlotObject, options: Mapping[str, Any], **kwargs: Any) -> Any:
     if options.get(TOOLBAR) is False:  # a picture (PNG export): no buttons on the slide
         fig.toolbar_location = None
     view = ViewTitle.of(plot)
-    if subtitle := view.subtitle():
+    if view.subtitle():  # none for a plot that names no tag (built by hand)
         fig.add_layout(
-            Title(text=subtitle, text_font_size="12px", text_font_style="normal", name=SUBTITLE),
+            Title(text="", text_font_size="12px", text_font_style="normal", name=SUBTITLE),
             "above",
         )
     for tool in fig.toolbar.tools:
         if isinstance(tool, SaveTool):
-            tool.filename = view.file_name("png")
+            tool.name = SAVE
+    retitle(fig, view)
     return fig
+
+
+def retitle(fig: Any, view: ViewTitle) -> None:
+    """Say ``view`` in the figure's subtitle and in the name its save button gives the picture.
+
+    :func:`_figure` says the plot's whole view; a zoomed history says the
+    IOVs in view (``inspector.render.history``).
+    """
+    subtitle = fig.select_one({"name": SUBTITLE})
+    if subtitle is not None:
+        subtitle.text = view.subtitle()
+    save = fig.select_one({"name": SAVE})
+    if save is not None:
+        save.filename = view.file_name("png")
 
 
 def provenance_text(plot: PlotObject) -> str:

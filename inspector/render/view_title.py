@@ -12,6 +12,7 @@ names take them from here, and cannot disagree.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Final
@@ -41,6 +42,8 @@ class ViewTitle:
     #: the two sides of a comparison as the page names them (``TAG @ 381000``)
     labels: tuple[str, ...]
     snapshot: str | None
+    #: the tag's time type (``None``: unknown, sinces shown as raw numbers)
+    time_type: str | None = None
 
     @classmethod
     def of(cls, plot: PlotObject) -> ViewTitle:
@@ -55,7 +58,15 @@ class ViewTitle:
             is_range=isinstance(plot, History),
             labels=prov.labels,
             snapshot=prov.snapshot,
+            time_type=time_type,
         )
+
+    def within(self, first: int, last: int) -> ViewTitle:
+        """The same view over the IOVs ``first`` to ``last`` (sinces): a zoomed history."""
+        iovs = tuple(
+            format_since(i, self.time_type) if self.time_type else str(i) for i in (first, last)
+        )
+        return dataclasses.replace(self, iovs=iovs)
 
     def subtitle(self) -> str:
         """``TAG · IOVs A – B · snapshot S``; empty for a plot that names no tag."""

@@ -158,3 +158,37 @@ def test_without_png_the_page_offers_no_png_link_and_says_how_to_enable_it(
         # and the CSV link is still there
         expect(page.get_by_role("link", name="CSV")).to_be_visible()
         tab.record.assert_clean()
+
+
+def test_after_a_zoom_the_picture_and_its_name_say_the_iovs_in_view(browsing: Browsing) -> None:
+    page = open_plot(browsing)
+    whole, _, _ = download(page, lambda: save_tool(page))
+    page.evaluate(
+        """() => {
+            const range = Bokeh.documents[0].get_model_by_name("history_x");
+            const [lo, hi] = [range.reset_start, range.reset_end];
+            range.setv({start: lo, end: lo + 0.25 * (hi - lo)});
+        }"""
+    )
+    page.wait_for_selector("#plot[data-refined='1']")
+    zoomed, data, _ = download(page, lambda: save_tool(page))
+    assert STEM.fullmatch(zoomed.suggested_filename.removesuffix(".png"))
+    assert zoomed.suggested_filename != whole.suggested_filename
+    first, last = _range_of(zoomed.suggested_filename)
+    all_first, all_last = _range_of(whole.suggested_filename)
+    assert all_first <= first <= last <= all_last and (first, last) != (all_first, all_last)
+    subtitle = page.evaluate("() => Bokeh.documents[0].get_model_by_name('view_subtitle').text")
+    assert f"IOVs {first[0]}:{first[1]} – {last[0]}:{last[1]}" in subtitle
+    assert_real_png(data, *png_size(data))
+    # The PNG link now asks for the zoomed view, and is named like the picture.
+    png_link = page.get_by_role("link", name="PNG", exact=True)
+    assert "zoom=" in (png_link.get_attribute("href") or "")
+    browsing.record.assert_clean()
+
+
+def _range_of(name: str) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The (run, lumisection) of the first and last IOV a file name states."""
+    found = re.search(r"_(\d+)\.(\d+)-(\d+)\.(\d+)_snapshot", name)
+    assert found is not None, name
+    run0, ls0, run1, ls1 = (int(g) for g in found.groups())
+    return (run0, ls0), (run1, ls1)

@@ -13,9 +13,12 @@ from bokeh.models.tools import SaveTool
 from inspector.conddb.timetypes import datetime_to_since, pack_lumi
 from inspector.plots import Histogram1D, History, PlotObject, Provenance, Series
 from inspector.plugin import load_plugins
+from inspector.render.exports import ExportRegistry
 from inspector.render.figures import SUBTITLE
+from inspector.render.history import history_values
 from inspector.render.registry import RendererRegistry
 from inspector.render.view_title import ViewTitle
+from inspector.request import PlotView
 
 SNAPSHOT = "2024-06-01T12:30:00Z"
 
@@ -135,3 +138,27 @@ def test_the_figure_carries_the_subtitle_and_saves_under_the_name_without_a_prom
     # The IOV count caption stays nearest the frame, under title and subtitle.
     assert [t.name for t in figure.above if isinstance(t, Title)][-1] == SUBTITLE
     assert renderers.render(plot, {"toolbar": False}).toolbar_location is None
+
+
+def test_a_zoomed_history_says_and_is_named_after_the_iovs_in_view() -> None:
+    renderers = RendererRegistry(load_plugins().renderers)
+    plot = history("Run", [379100, 379200, 379300, 379400, 380000], snapshot=SNAPSHOT)
+    zoomed = renderers.render(plot, {"zoom": (379250.0, 379350.0)})
+    values = history_values(zoomed)  # what the page swaps in after a zoom
+    # The IOVs overlapping 379250-379350: those starting at 379200 and 379300.
+    assert values["subtitle"] == f"BS_v1 · IOVs 379200 – 379300 · snapshot {SNAPSHOT}"
+    name = "beamspot.position_x_BS_v1_379200-379300_snapshot-20240601T123000Z"
+    assert values["filename"] == f"{name}.png"
+    (save,) = [t for t in zoomed.toolbar.tools if isinstance(t, SaveTool)]
+    assert save.filename == f"{name}.png"
+    # An export of the zoomed view (the page's PNG and HTML links gain zoom=) says the same.
+    png = ExportRegistry(load_plugins().export_formats).get("png")
+    assert png.file_name(plot, PlotView(zoom="379250,379350")) == f"{name}.png"
+    assert png.file_name(plot, PlotView()).startswith("beamspot.position_x_BS_v1_379100-380000")
+    # The CSV holds every IOV whatever the zoom: it is named after the whole range.
+    table = ExportRegistry(load_plugins().export_formats).get("csv")
+    assert table.file_name(plot, PlotView(zoom="379250,379350")).startswith(
+        "beamspot.position_x_BS_v1_379100-380000"
+    )
+    whole = history_values(renderers.render(plot, {}))
+    assert whole["subtitle"] == ViewTitle.of(plot).subtitle()
