@@ -1,10 +1,12 @@
 """pandas DataFrames of plots, IOV lists and tag lists (pandas is optional).
 
 Physicists continue in pandas what a plot shows, so each plot converts to
-the table its CSV download holds: the same columns, in the same order, with
-the same names (a History's ``since``, ``until``, ``time``, ``payload_hash``,
-``insertion_time``, then each series and its ``<name>_error``).  Labels and
-units, which the CSV writes in its comment block, go to ``DataFrame.attrs``.
+the table its CSV holds: the same columns, in the same order, with the same
+names (a History's ``since``, ``until``, ``run`` and ``lumi`` decoded from
+the since, ``time``, ``payload_hash``, ``insertion_time``, then each series
+and its ``<name>_error``; the download also writes each IOV's LHC fill, run
+context the plot does not hold).  Labels and units, which the CSV writes in
+its comment block, go to ``DataFrame.attrs``.
 
 pandas is imported only when a conversion is asked for: the server and the
 command line never need it.  Without it, :func:`require_pandas` raises an

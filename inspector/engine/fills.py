@@ -1,9 +1,11 @@
 """LHC fills over a history's range: run context drawn as shaded bands.
 
-Fills are not plot data: plot objects, their JSON and CSV never carry them.
+Fills are not plot data: plot objects and their JSON never carry them.
 The edges that draw (web pages and exports, ``inspector plot --format
 html|png``) look them up here and hand them to the renderer as the
-:data:`FILLS_OPTION` view option (see ``inspector.render.fill_bands``).
+:data:`FILLS_OPTION` view option (see ``inspector.render.fill_bands``); the
+CSV export writes each IOV's fill from the same list
+(``inspector.plots.run_columns``).
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ import copy
 import dataclasses
 import json
 import math
-from collections.abc import Container, Mapping
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Final, NamedTuple, NoReturn, Self
 
@@ -290,13 +290,15 @@ class PlotObject:
 
     # -- CSV --
 
-    def to_csv(self) -> str:
+    def to_csv(self, columns: Sequence[CsvColumn] | None = None) -> str:
         """CSV text for downloads and spreadsheets (see docs/plot-objects.md).
 
         A ``#`` comment block (type, title, provenance, units), a header row,
         then one row per bin, cell, module, IOV, point or table row.
+        ``columns`` replaces :meth:`csv_columns` (the export passes a
+        history's columns with the run context it looked up).
         """
-        columns = self.csv_columns()
+        columns = self.csv_columns() if columns is None else list(columns)
         described = [
             f"column {c.name}: {c.label or c.name}" + (f" [{c.unit}]" if c.unit else "")
             for c in columns

@@ -13,13 +13,14 @@ thousand payloads keep 4 MiB of codes, not 150 MiB of strings.
 from __future__ import annotations
 
 import types
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final, Self
 
 import numpy as np
 import numpy.typing as npt
 
+from inspector.conddb.runs import Fill
 from inspector.conddb.timetypes import TimeType
 from inspector.distinct import compact_codes, distinct_codes
 from inspector.errors import InvalidParameter
@@ -36,12 +37,13 @@ from inspector.plots.base import (
     fields_equal,
     readonly,
 )
+from inspector.plots.run_columns import RUN_COLUMNS, run_columns
 from inspector.plots.serialize import datetimes_to_json, floats_to_json, ints_to_json
 
 __all__ = ["History", "Series", "hash_columns"]
 
 #: Names of the per-IOV columns; series may not take them (CSV headers must be unique).
-RESERVED_NAMES: Final = ("since", "until", "time", "payload_hash", "insertion_time")
+RESERVED_NAMES: Final = ("since", "until", *RUN_COLUMNS, "time", "payload_hash", "insertion_time")
 
 
 def hash_columns(per_iov: Any) -> dict[str, Any]:
@@ -248,10 +250,18 @@ class History(PlotObject):
             **common,
         )
 
-    def csv_columns(self) -> list[CsvColumn]:
+    def csv_columns(self, fills: Sequence[Fill] | None = None) -> list[CsvColumn]:
+        """The IOV columns, then each series (and its errors).
+
+        Beside the raw ``since``/``until``: the run (and lumisection) decoded
+        from the time type, and with ``fills`` (the run context of the range,
+        which the CSV export passes) each IOV's LHC fill
+        (:func:`~inspector.plots.run_columns.run_columns`).
+        """
         columns = [
             CsvColumn("since", self.since, "IOV start", self.time_type),
             CsvColumn("until", self.until, "IOV end", self.time_type),
+            *run_columns(self.since, self.time_type, self.time, fills),
         ]
         if self.time is not None:
             columns.append(CsvColumn("time", self.time, "wall-clock time", "UTC"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from inspector.plots import PlotObject
+from inspector.plots import History, PlotObject
 from inspector.plots.cmspi import to_cmspi_bytes
 from inspector.render.export import standalone_html
 from inspector.render.exports import ExportFormat, RenderContext
@@ -22,6 +22,8 @@ def _json(plot: PlotObject, context: RenderContext) -> bytes:
 
 
 def _csv(plot: PlotObject, context: RenderContext) -> bytes:
+    if isinstance(plot, History):  # each IOV's run, lumisection and fill beside its since
+        return plot.to_csv(plot.csv_columns(fills=context.run_fills)).encode("utf-8")
     return plot.to_csv().encode("utf-8")
 
 
@@ -46,10 +48,21 @@ BUILTIN_EXPORTS: Final = (
     ),
     ExportFormat("csv", "text/csv", "csv", "the plot's numbers, one row per point", _csv),
     ExportFormat(
-        "html", "text/html", "html", "a standalone page, BokehJS inlined: opens offline", _html
+        "html",
+        "text/html",
+        "html",
+        "a standalone page, BokehJS inlined: opens offline",
+        _html,
+        drawn=True,
     ),
     ExportFormat(
-        "png", "image/png", "png", "the drawing, by headless Chromium", _png, needs_browser=True
+        "png",
+        "image/png",
+        "png",
+        "the drawing, by headless Chromium",
+        _png,
+        needs_browser=True,
+        drawn=True,
     ),
     ExportFormat(
         "cmspi",

@@ -22,15 +22,17 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from inspector.errors import NotFound
+from inspector.errors import NotFound, PngUnavailable
 from inspector.geometry import GeometryRegistry
-from inspector.plots import PlotObject
+from inspector.plots import History, PlotObject
+from inspector.render.history import drawing_title
 from inspector.render.png import PngRenderer
 from inspector.render.registry import RendererRegistry
+from inspector.render.view_title import ViewTitle
 from inspector.request import PlotRequest, PlotView
 
 if TYPE_CHECKING:
-    from inspector.conddb import ConditionsDB
+    from inspector.conddb import ConditionsDB, Fill
     from inspector.plugin import Plugins
 
 __all__ = [
@@ -73,6 +75,22 @@ class RenderTools:
             self.png.check()
         return chosen
 
+    def offered(self) -> tuple[list[ExportFormat], dict[str, PngUnavailable]]:
+        """The formats that can be made here, and why each other one cannot.
+
+        What a page links: the same check as :meth:`usable` (so a link is
+        never offered that would answer 503), made per format, cheaply (a
+        file test and an import, no browser started).
+        """
+        usable: list[ExportFormat] = []
+        missing: dict[str, PngUnavailable] = {}
+        for fmt in self.exports:
+            try:
+                usable.append(self.usable(fmt.name))
+            except PngUnavailable as exc:
+                missing[fmt.name] = exc
+        return usable, missing
+
     def admitted(self, fmt: str) -> contextlib.AbstractContextManager[None]:
         """The gate a render in ``fmt`` passes first: the browser's for a PNG, else none.
 
@@ -99,6 +117,16 @@ class RenderContext:
     #: extra drawing options of the run context: ``{"fills": [...]}`` for a history
     fills: Mapping[str, Any] = field(default_factory=dict)
     annotations: tuple[Any, ...] = ()
+
+    @property
+    def run_fills(self) -> tuple[Fill, ...]:
+        """The LHC fills of a history's range: the ones its drawing shades, the CSV's fill column.
+
+        Empty where the database knows no fill (then the column's cells are empty).
+        """
+        from inspector.engine.fills import FILLS_OPTION  # the engine imports the renderers
+
+        return tuple(self.fills.get(FILLS_OPTION, ()))
 
     def drawing_options(self, **extra: Any) -> dict[str, Any]:
         """The options the renderers take: view, geometry registry, fills, annotations."""
@@ -150,12 +178,20 @@ class ExportFormat:
     needs_browser: bool = False
     #: the view's ``series`` goes into the file name (one series of a history)
     series_in_name: bool = False
+    #: a drawing of the view (HTML, PNG): a zoomed one is named after the IOVs it shows
+    drawn: bool = False
 
-    def file_name(self, drawer: str, view: PlotView) -> str:
-        """The download name: ``beamspot.position_x.csv``."""
+    def file_name(self, plot: PlotObject, view: PlotView) -> str:
+        """The download name, saying what it holds (:class:`ViewTitle`).
+
+        ``beamspot.position_x_BeamSpot_v1_379058.1-379814.402.csv``: drawer,
+        tag(s), IOV range (of a zoomed drawing, the IOVs in view) and the
+        snapshot when pinned, then the series when the format writes one.
+        """
         series = view.series if self.series_in_name and view.series else ""
-        suffix = "." + re.sub(r"[^A-Za-z0-9_.-]", "_", series) if series else ""
-        return f"{drawer}{suffix}.{self.extension}"
+        if self.drawn and isinstance(plot, History):  # a zoomed drawing: the IOVs it shows
+            return drawing_title(plot, view.options()).file_name(self.extension, series or "")
+        return ViewTitle.of(plot).file_name(self.extension, series or "")
 
 
 class ExportRegistry:

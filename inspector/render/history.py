@@ -34,7 +34,8 @@ __all__ = [
     "render_history",
 ]
 
-from inspector.render.figures import _figure
+from inspector.render.figures import SAVE, SUBTITLE, _figure, retitle
+from inspector.render.view_title import ViewTitle
 
 Floats = npt.NDArray[np.float64]
 Index = npt.NDArray[np.intp]
@@ -56,6 +57,11 @@ def _history_x(plot: History, x_axis: str) -> tuple[npt.NDArray[np.float64], str
         seconds = (since >> np.uint64(32)).astype(np.float64)
         return seconds * 1000.0, "datetime"
     return since.astype(np.float64), "run"
+
+
+def _x_axis(plot: History, options: Mapping[str, Any]) -> str:
+    """The x axis asked for: ``since`` or ``time`` (a Time tag's default)."""
+    return str(options.get("x_axis", "time" if plot.time_type == "Time" else "since"))
 
 
 def _step_edges(x: npt.NDArray[np.float64], plot: History, kind: str) -> npt.NDArray[np.float64]:
@@ -103,8 +109,7 @@ def render_history(plot: History, options: Mapping[str, Any]) -> Any:
     named, so that a page can swap in the values of another range
     (:func:`history_values`) without a new document.
     """
-    x_axis = str(options.get("x_axis", "time" if plot.time_type == "Time" else "since"))
-    x, kind = _history_x(plot, x_axis)
+    x, kind = _history_x(plot, _x_axis(plot, options))
     edges = _step_edges(x, plot, kind)
     full = _full_range(edges)
     zoom = options.get("zoom")
@@ -122,19 +127,22 @@ def render_history(plot: History, options: Mapping[str, Any]) -> Any:
         frame = max(pixels - _AXES_PX, 100)
         add_fill_bands(fig, fills, kind, float(edges[0]), float(edges[-1]), (start, end), frame)
     shown = _window(plot, x, edges, zoom)
+    if zoom is not None:  # the picture says the IOVs in view
+        retitle(fig, _shown_title(plot, shown.plot))
     envelope = None
     if needs_envelope(shown.plot.iov_count, pixels, len(shown.plot.series)):
         envelope = history_envelope(shown.plot, shown.x, pixels)
     visible, extent = _history_series(fig, shown, None if envelope is None else envelope.keep)
     _add_hovers(fig, shown, envelope, extent, fills)
-    fig.add_layout(
+    # First of the panels above: nearest the frame, under the title and its subtitle.
+    fig.above.insert(
+        0,
         Title(
             text=_caption(shown.plot.iov_count, envelope),
             text_font_size="11px",
             text_font_style="italic",
             name=CAPTION,
         ),
-        "above",
     )
     fig.y_range.renderers = visible
     fig.legend.click_policy = "hide"
@@ -144,19 +152,41 @@ def render_history(plot: History, options: Mapping[str, Any]) -> Any:
     return fig
 
 
+def drawing_title(plot: History, options: Mapping[str, Any]) -> ViewTitle:
+    """What a drawing of ``plot`` with these options shows: its whole view, or the IOVs a
+    ``zoom`` shows (what a zoomed PNG or HTML export is named after)."""
+    zoom = options.get("zoom")
+    if zoom is None:
+        return ViewTitle.of(plot)
+    x, kind = _history_x(plot, _x_axis(plot, options))
+    return _shown_title(plot, _window(plot, x, _step_edges(x, plot, kind), zoom).plot)
+
+
+def _shown_title(plot: History, shown: History) -> ViewTitle:
+    """The view of ``plot`` over the IOVs of ``shown`` (a zoom that shows none: the whole)."""
+    if shown.iov_count == 0:
+        return ViewTitle.of(plot)
+    return ViewTitle.of(plot).within(int(shown.since[0]), int(shown.since[-1]))
+
+
 def history_values(fig: Any) -> dict[str, Any]:
     """What a zoom refinement sends instead of a new document: the drawing's data only.
 
     Read from the figure :func:`render_history` drew, so a refinement holds
     exactly what a document of that range would: each named data source's
-    columns (:func:`_column`), the caption, the x range and the y extent of
-    the hover spans (the page sets them on the spans' glyphs).
+    columns (:func:`_column`), the caption, the subtitle and the name the
+    save button gives the picture (both saying the IOVs in view), the x
+    range and the y extent of the hover spans (the page sets them on the
+    spans' glyphs).
     """
     spans = fig.select_one({"name": IOV_SPANS}).glyph
     x_range = fig.select_one({"name": X_RANGE})
+    subtitle, save = fig.select_one({"name": SUBTITLE}), fig.select_one({"name": SAVE})
     return {
         "sources": _sources(fig),
         "caption": fig.select_one({"name": CAPTION}).text,
+        "subtitle": "" if subtitle is None else subtitle.text,
+        "filename": "" if save is None else save.filename,
         "range": [x_range.start, x_range.end],
         "extent": [spans.bottom, spans.top],
     }

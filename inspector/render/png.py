@@ -41,6 +41,7 @@ from inspector.admission import Admission
 from inspector.errors import PngUnavailable
 from inspector.plots import PlotObject
 from inspector.render.export import standalone_html
+from inspector.render.figures import TOOLBAR
 from inspector.render.png_settings import PngSettings
 from inspector.render.registry import RendererRegistry
 
@@ -89,13 +90,17 @@ def png_html(
     options: Mapping[str, Any],
     size: tuple[int, int],
 ) -> str:
-    """The HTML export of ``plot`` with its figure sized to fill a ``size`` picture."""
+    """The HTML export of ``plot`` with its figure sized to fill a ``size`` picture.
+
+    Without the toolbar: its buttons do nothing on a slide.
+    """
     width, height = size
     figure = {
         **options,
         "width": width,
         "height": max(height - CAPTION_PX, 50),
         "sizing_mode": "fixed",
+        TOOLBAR: False,
     }
     return standalone_html(plot, renderers, figure)
 

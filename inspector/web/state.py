@@ -57,19 +57,23 @@ class Rendered:
     """A response body ready to serve, with its compressed form and ETag.
 
     ``gzipped`` is empty for media that are compressed already (PNG).
+    ``filename`` is an export's download name, made with the bytes (it says
+    which tags, IOVs and snapshot they hold, which only the plot knows), so
+    a cached export is served without its plot; empty for drawings.
     """
 
     body: bytes
     gzipped: bytes
     etag: str
     mimetype: str
+    filename: str = ""
 
     @classmethod
-    def of(cls, body: bytes, mimetype: str) -> Rendered:
+    def of(cls, body: bytes, mimetype: str, filename: str = "") -> Rendered:
         """Compress once (unless the media type is compressed) and fingerprint the bytes."""
         etag = hashlib.sha256(body).hexdigest()[:32]
         zipped = b"" if mimetype in COMPRESSED else gzip.compress(body, 6, mtime=0)
-        return cls(body, zipped, etag, mimetype)
+        return cls(body, zipped, etag, mimetype, filename)
 
     @property
     def nbytes(self) -> int:
@@ -80,15 +84,17 @@ class Rendered:
 class RenderedCodec:
     """:class:`Rendered` as bytes for the shared cache: a JSON header line, then the bodies.
 
-    No pickle: the header holds the MIME type, ETag and the two lengths, and
-    :meth:`decode` checks them all, so a truncated or foreign value is a miss.
+    No pickle: the header holds the MIME type, ETag, download name and the
+    two lengths, and :meth:`decode` checks them all, so a truncated or
+    foreign value is a miss.
     """
 
     def encode(self, value: Rendered) -> bytes:
-        """``{"mimetype", "etag", "body", "gzipped"}`` + newline + body + gzipped body."""
+        """``{"mimetype", "etag", "filename", "body", "gzipped"}`` + newline + the bodies."""
         header = {
             "mimetype": value.mimetype,
             "etag": value.etag,
+            "filename": value.filename,
             "body": len(value.body),
             "gzipped": len(value.gzipped),
         }
@@ -101,11 +107,14 @@ class RenderedCodec:
             header = json.loads(line)
             mimetype, etag = str(header["mimetype"]), str(header["etag"])
             size, zipped = int(header["body"]), int(header["gzipped"])
-        except (ValueError, KeyError, TypeError) as exc:
+            filename = header.get("filename", "")  # absent in values of an older process
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"bad rendered-plot header: {exc}") from None
+        if not isinstance(filename, str):
+            raise ValueError("rendered-plot filename is not a string")
         if size < 0 or zipped < 0 or size + zipped != len(rest):
             raise ValueError("rendered-plot lengths do not match the value")
-        return Rendered(rest[:size], rest[size:], etag, mimetype)
+        return Rendered(rest[:size], rest[size:], etag, mimetype, filename)
 
 
 class WebState:
@@ -236,7 +245,9 @@ class WebState:
         if fmt == VALUES:
             options = context.drawing_options()
             return Rendered.of(history_values_bytes(plot, self.tools.renderers, options), JSON)
-        return Rendered.of(export(plot, fmt, context), self.tools.exports.get(fmt).media_type)
+        chosen = self.tools.exports.get(fmt)
+        body = export(plot, fmt, context)
+        return Rendered.of(body, chosen.media_type, chosen.file_name(plot, query.view))
 
     def cache_stats(self) -> list[CacheStats]:
         """Every cache's counters (engine and web)."""

@@ -58,6 +58,8 @@ def test_the_guides_export_format_is_served_by_the_one_export_path(demo_path: Pa
         database = open_database(config.database("demo"))
         context = render_context(tools, database, plot, request)
         assert export(plot, "title", context) == plot.title.encode("utf-8")
-        assert tools.exports.get("title").file_name("d.x", request.view) == "d.x.txt"
+        name = tools.exports.get("title").file_name(plot, request.view)
+        assert name.startswith("beamspot.position_x_BeamSpotObjects_PCL_byLumi_v1_")
+        assert name.endswith(".txt")
     finally:
         engine.close()

@@ -123,14 +123,23 @@ def _values_url(drawer: Drawer, query: PlotRequest) -> str | None:
 
 
 def _links(drawer: Drawer, query: PlotRequest, pinned: PlotRequest) -> dict[str, Any]:
-    """The page's links: permalink (pinned to now), exports, the API resource."""
+    """The page's links: permalink (pinned to now), exports, the API resource.
+
+    Only the formats this server can make are linked (a PNG link without a
+    browser would replace the page with a 503); ``unavailable`` says why
+    each other one is not, for the page to say how to enable it.
+    """
     name = drawer.name
+    offered, unavailable = state().tools.offered()
     return {
         "plot_link": url_for("pages.plot_page", drawer=name) + "?" + pinned.query_string(),
         "exports": {
-            fmt: url_for("pages.plot_export", drawer=name, fmt=fmt) + "?" + query.query_string()
-            for fmt in state().tools.exports.names()
+            fmt.name: url_for("pages.plot_export", drawer=name, fmt=fmt.name)
+            + "?"
+            + query.query_string()
+            for fmt in offered
         },
+        "unavailable": {fmt: exc.public_message for fmt, exc in unavailable.items()},
         "api_url": url_for("api.plot_resource", drawer=name) + "?" + query.query_string(),
         "permalink": state().config.web.absolute(
             url_for("pages.plot_page", drawer=name) + "?" + pinned.query_string()
@@ -170,9 +179,8 @@ def plot_export(drawer: str, fmt: str) -> Response:
     """The plot in any registered export format (JSON, CSV, HTML, PNG, cmspi, a plugin's)."""
     web = state()
     web.plugins.drawers.get(drawer)
-    chosen = web.tools.exports.get(fmt)
+    web.tools.exports.get(fmt)  # an unknown format is a 404 before any argument is read
     query = _query(drawer)
     now = request_time()
     rendered = web.rendered(query, fmt, now)
-    name = chosen.file_name(drawer, query.view)
-    return serve(rendered, pinned=query.is_pinned(now), download=name)
+    return serve(rendered, pinned=query.is_pinned(now), download=rendered.filename)

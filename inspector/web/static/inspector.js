@@ -246,6 +246,11 @@
       if (source) { source.data = sources[name]; }
     });
     doc.get_model_by_name("history_caption").text = body.caption;
+    // The picture and the name the save button gives it say the IOVs now in view.
+    var subtitle = doc.get_model_by_name("view_subtitle");
+    if (subtitle) { subtitle.text = body.subtitle; }
+    var save = doc.get_model_by_name("view_save");
+    if (save && body.filename) { save.filename = body.filename; }
     SPANS.forEach(function (name) {
       var glyph = doc.get_model_by_name(name).glyph;
       glyph.bottom = {value: body.extent[0]};

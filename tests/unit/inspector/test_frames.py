@@ -105,6 +105,7 @@ def test_a_history_frame_keeps_units_labels_and_provenance() -> None:
     assert list(frame.columns) == [
         "since",
         "until",
+        "run",
         "time",
         "payload_hash",
         "insertion_time",
@@ -123,6 +124,7 @@ def test_a_history_frame_keeps_units_labels_and_provenance() -> None:
     assert frame.attrs["labels"]["y"] == "beam y"
     assert frame.attrs["title"] == "h" and frame.attrs["provenance"]["drawer"] == "test.plot"
     assert frame["since"].dtype == np.uint64
+    assert frame["run"].tolist() == [100, 200, 300]  # decoded from the Run since
     assert bool(frame["time"].isna().iloc[1]) and np.isnan(frame["x"].iloc[2])
 
 

@@ -211,15 +211,15 @@ def test_csv_columns_and_genfromtxt() -> None:
         "# column sigma z: sigma z [cm]",
     ):
         assert line + "\n" in text
-    header = "since,until,time,payload_hash,x,x_error,sigma z"
+    header = "since,until,run,time,payload_hash,x,x_error,sigma z"
     assert f"\n{header}\n" in text
-    assert "\n379350,4294967295,,h3,nan,0.0,3.75\n" in text
+    assert "\n379350,4294967295,379350,,h3,nan,0.0,3.75\n" in text
     skip = sum(1 for line in text.splitlines() if line.startswith("#"))
     table = np.genfromtxt(
         io.StringIO(text), comments="#", delimiter=",", names=True, skip_header=skip
     )
     assert table.dtype.names == (
-        "since", "until", "time", "payload_hash", "x", "x_error", "sigma_z"
+        "since", "until", "run", "time", "payload_hash", "x", "x_error", "sigma_z"
     )  # fmt: skip
     assert np.array_equal(table["since"], SINCE)
     assert np.array_equal(table["x"], [0.1, 0.2, np.nan], equal_nan=True)
@@ -231,7 +231,7 @@ def test_empty_history_is_allowed() -> None:
     h = History(since=[], until=[], time_type="Time", series={"x": Series([])})
     assert h.since.dtype == np.uint64 and h.iov_count == 0
     assert from_json(h.to_json()) == h
-    assert h.to_csv().endswith("since,until,x\n")
+    assert h.to_csv().endswith("since,until,x\n")  # a Time tag's run needs run context
 
 
 def big_history(n: int = 10_000) -> History:

@@ -191,7 +191,8 @@ def test_exports_carry_the_plot_in_each_format(client: FlaskClient) -> None:
     base = f"?tag={BS}&snapshot=2025-01-01T00:00:00Z"
     as_json = client.get("/plot/beamspot.position_x/export.json" + base)
     assert as_json.json is not None and as_json.json["type"] == "History"
-    assert 'filename="beamspot.position_x.json"' in as_json.headers["Content-Disposition"]
+    name = f"beamspot.position_x_{BS}_379058.1-379814.402_snapshot-20250101T000000Z.json"
+    assert f'filename="{name}"' in as_json.headers["Content-Disposition"]
     csv = client.get("/plot/beamspot.position_x/export.csv" + base).get_data(as_text=True)
     assert csv.startswith("# payload-inspector/plot CSV") and "snapshot: 2025-01-01" in csv
     page = client.get("/plot/beamspot.position_x/export.html" + base).get_data(as_text=True)

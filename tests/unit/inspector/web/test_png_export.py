@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,13 @@ def test_a_plot_url_as_png_of_the_asked_size_cached_like_json(client: FlaskClien
     assert response.mimetype == "image/png"
     assert "Content-Encoding" not in response.headers  # PNG is compressed already
     assert response.headers["Cache-Control"] == IMMUTABLE
-    assert 'filename="strips.mean_noise_history.png"' in response.headers["Content-Disposition"]
+    # The name says what the picture shows: drawer, tag, IOV range, snapshot.
+    name = re.fullmatch(r'attachment; filename="(.+)"', response.headers["Content-Disposition"])
+    assert name is not None
+    assert re.fullmatch(
+        r"strips\.mean_noise_history_SiStripNoise_prompt_v1_\d+-\d+_snapshot-20250101T000000Z\.png",
+        name[1],
+    ), name[1]
     assert_real_png(response.data, 720, 420)
     etag = response.headers["ETag"].strip('"')
     again = client.get(url, headers={"If-None-Match": f'"{etag}"'})

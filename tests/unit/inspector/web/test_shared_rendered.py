@@ -52,11 +52,15 @@ def stats(app: Flask) -> dict[str, CacheStats]:
 
 def test_rendered_codec_round_trips_and_refuses_truncation() -> None:
     codec = RenderedCodec()
-    value = Rendered.of(b'{"a": 1}', "application/json")
+    value = Rendered.of(b'{"a": 1}', "application/json", "d.x_T_1-2.json")
     assert codec.decode(codec.encode(value)) == value
+    assert codec.decode(codec.encode(value)).filename == "d.x_T_1-2.json"  # the download name
     for broken in (codec.encode(value)[:-1], b"{}\n", b"not json\nxx"):
         with pytest.raises(ValueError):
             codec.decode(broken)
+    bad_name = b'{"mimetype": "a/b", "etag": "e", "filename": 7, "body": 0, "gzipped": 0}\n'
+    with pytest.raises(ValueError, match="filename"):
+        codec.decode(bad_name)
 
 
 def test_second_instance_computes_nothing(apps: tuple[Flask, Flask]) -> None:
