@@ -18,14 +18,13 @@ Choices worth knowing:
   the renderers do not have, for no gain in what the map shows.
 - **Optional colour scales.** ``low``/``high`` are text parameters whose
   empty default means "from the data" (a float parameter cannot be absent);
-  they are parsed and checked here, naming the parameter. ``range`` (the
+  they are parsed and checked by :mod:`.ranges`, naming the parameter. ``range`` (the
   symmetric half-width of a difference map) uses 0 for "from the data",
   since a zero half-width means nothing else.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Final
 
@@ -35,7 +34,6 @@ import numpy.typing as npt
 from inspector.cmssw.alignment import columns
 from inspector.cmssw.strips import strip_noises
 from inspector.drawers import Drawer, Param, ParamValue, drawer
-from inspector.errors import InvalidParameter
 from inspector.geometry import detector_map, partition_mask
 from inspector.geometry.detid import layer as detid_layer
 from inspector.geometry.maps import checked_ids
@@ -48,6 +46,7 @@ from .alignment import OBJECT_TYPE as ALIGNMENT
 from .pixels import OBJECT_TYPES as PIXEL_GAINS
 from .pixels import UNITS as PIXEL_UNITS
 from .pixels import module_means as pixel_module_means
+from .ranges import bound_param, optional_range
 from .strips import OBJECT_TYPE as STRIP_NOISES
 from .strips import UNIT as NOISE_UNIT
 
@@ -64,13 +63,8 @@ _PARTITION: Final = Param.choice(
 )
 
 
-def _bound_param(name: str, what: str) -> Param:
-    """An optional end of the colour scale: empty text means "from the data"."""
-    return Param.string(name, "", help=f"{what} end of the colour scale; empty: from the data")
-
-
-_LOW: Final = _bound_param("low", "lower")
-_HIGH: Final = _bound_param("high", "upper")
+_LOW: Final = bound_param("low", "lower end of the colour scale")
+_HIGH: Final = bound_param("high", "upper end of the colour scale")
 
 
 def _half_width_param(unit: str) -> Param:
@@ -86,38 +80,9 @@ def _half_width_param(unit: str) -> Param:
 # --------------------------------------------------------------------------- parameters
 
 
-def _bound(params: Mapping[str, ParamValue], name: str) -> float | None:
-    """One optional colour-scale end, parsed; bad text is a 400 naming ``name``."""
-    text = str(params[name]).strip()
-    if not text:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise InvalidParameter(name, f"{text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise InvalidParameter(name, f"{text!r} is not a finite number")
-    return value
-
-
 def colour_range(params: Mapping[str, ParamValue]) -> tuple[float, float] | None:
-    """``(low, high)`` when both are given, ``None`` when neither is.
-
-    One alone is refused rather than half-applied: the other end taken from
-    the data would change from IOV to IOV, which is what fixing a scale is
-    meant to prevent.
-    """
-    low, high = _bound(params, "low"), _bound(params, "high")
-    if low is None and high is None:
-        return None
-    if low is None or high is None:
-        absent = "low" if low is None else "high"
-        raise InvalidParameter(
-            absent, "give both low and high for a fixed colour scale, or neither"
-        )
-    if not low < high:
-        raise InvalidParameter("high", f"{high:g} is not above low {low:g}")
-    return low, high
+    """A fixed colour scale from ``low`` and ``high``, or ``None`` (from the data)."""
+    return optional_range(params, "a fixed colour scale")
 
 
 def symmetric_range(params: Mapping[str, ParamValue]) -> tuple[float, float] | None:

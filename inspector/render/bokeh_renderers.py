@@ -34,6 +34,7 @@ from inspector.plots import (
     Scatter,
     Table,
 )
+from inspector.plots.numbers import robust_range
 from inspector.render.geometry_json import quantise_values
 from inspector.render.registry import RenderError
 
@@ -158,7 +159,7 @@ def render_detector_map(plot: DetectorMap, options: Mapping[str, Any]) -> Any:
     except NotFound as exc:
         raise RenderError(f"cannot draw the map: {exc}") from None
     values = _layout_values(plot, layout)
-    mapper = _colour_mapper(values, plot.diverging, plot.value_range or _robust_range(values))
+    mapper = _colour_mapper(values, plot.diverging, plot.value_range or robust_range(values))
     x0, x1, y0, y1 = _bounds(layout)
     fig = _figure(plot, {"height": 900, **options}, match_aspect=True)
     # Two invisible corner points give the auto-ranges the layout's extent before
@@ -222,15 +223,6 @@ def _map_source(
 
 
 DETECTOR_MAP_SOURCE: Final = "detector_map"
-
-
-def _robust_range(values: npt.NDArray[np.float64]) -> tuple[float, float] | None:
-    """1st-99th percentile: a few noisy or dead modules must not wash out the scale."""
-    finite = values[np.isfinite(values)]
-    if finite.size < 20:
-        return None
-    lo, hi = np.percentile(finite, [1.0, 99.0])
-    return (float(lo), float(hi)) if hi > lo else None
 
 
 def _bounds(layout: Any) -> tuple[float, float, float, float]:

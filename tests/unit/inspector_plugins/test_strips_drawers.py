@@ -125,3 +125,33 @@ def test_noise_ratio_rejects_an_empty_range(demo_engine: Engine) -> None:
                 params={"low": "2", "high": "1"},
             )
         )
+
+
+def test_noise_ratio_range_comes_from_the_data(demo_engine: Engine) -> None:
+    """No low/high: the robust quantiles, so the ratios spread over many bins, none lost."""
+    sinces = iov_sinces(demo_engine, TAG)
+    plot = demo_engine.plot(
+        PlotRequest(drawer="strips.noise_ratio", tag=TAG, iov=str(sinces[0]), iov2=str(sinces[-1]))
+    )
+    assert isinstance(plot, Histogram1D)
+    total = plot.counts.sum() + plot.underflow + plot.overflow
+    lo, hi = float(plot.edges[0]), float(plot.edges[-1])
+    assert hi - lo < 0.5  # far narrower than the old fixed 0.5-1.5
+    assert np.count_nonzero(plot.counts) >= 20  # not squeezed into ~4 bins
+    assert plot.underflow + plot.overflow <= 0.011 * total  # 0.5 % tails each, widened
+
+
+def test_noise_ratio_takes_both_ends_or_neither(demo_engine: Engine) -> None:
+    from inspector.errors import InvalidParameter
+
+    sinces = iov_sinces(demo_engine, TAG)
+    with pytest.raises(InvalidParameter, match=r"'high'.*both low and high"):
+        demo_engine.plot(
+            PlotRequest(
+                drawer="strips.noise_ratio",
+                tag=TAG,
+                iov=str(sinces[0]),
+                iov2=str(sinces[-1]),
+                params={"low": "0.9"},
+            )
+        )
