@@ -13,12 +13,14 @@ from inspector.payload import DecodedPayload
 from inspector.plots import Histogram1D, Table
 from inspector.plugin import hookimpl
 
-from .partitions import PIXEL_PARTITIONS, STRIP_PARTITIONS, codes, mask, partition_param
+from .partitions import PIXEL_PARTITIONS, STRIP_PARTITIONS, codes, mask, module_row, partition_param
 
 OBJECT_TYPE: Final = "Alignments"
 PARTITIONS: Final = (*PIXEL_PARTITIONS, *STRIP_PARTITIONS)
 CM_TO_UM: Final = 1e4
 COORDINATES: Final = ("x", "y", "z", "phi")
+#: The module a per-module history opens with: the first BPix layer-1 module of the payloads.
+FIRST_MODULE: Final = 303042564
 
 
 def deltas(first: DecodedPayload, second: DecodedPayload) -> dict[str, Any]:
@@ -134,7 +136,36 @@ def mean_position_history(
     }
 
 
+@drawer(
+    "alignment.module_position_history",
+    title="Position of one module",
+    payload_types=OBJECT_TYPE,
+    kind="history",
+    series=("position",),
+    params=[
+        Param.choice("coordinate", COORDINATES, help="x, y, z [µm] or φ [µrad]"),
+        Param.module(FIRST_MODULE),
+    ],
+)
+def module_position_history(payload: DecodedPayload, params: Mapping[str, ParamValue]) -> float:
+    """Global x, y, z [µm] or azimuth φ [µrad] of one module, per IOV.
+
+    The per-DetId view of CMS PI: the y axis spans the module's own range,
+    so movements of a few µm show on a position of tens of centimetres. An
+    IOV whose payload lacks the module has no value.
+    """
+    modules = columns(payload)
+    row = module_row(modules["detid"], int(params["detid"]))
+    if row is None:
+        return float("nan")
+    x, y = float(modules["x"][row]), float(modules["y"][row])
+    coordinate = str(params["coordinate"])
+    if coordinate == "phi":
+        return float(np.arctan2(y, x) * 1e6)
+    return float(modules[coordinate][row]) * CM_TO_UM
+
+
 @hookimpl
 def register_drawers() -> list[Drawer]:
     """The alignment drawers."""
-    return [delta_distribution, delta_summary, mean_position_history]
+    return [delta_distribution, delta_summary, mean_position_history, module_position_history]

@@ -18,7 +18,14 @@ from inspector.plots import Histogram1D
 from inspector.plots.numbers import robust_range
 from inspector.plugin import hookimpl
 
-from .partitions import STRIP_PARTITIONS, codes, grouped_mean, mask, partition_param
+from .partitions import (
+    STRIP_PARTITIONS,
+    codes,
+    grouped_mean,
+    mask,
+    module_row,
+    partition_param,
+)
 from .ranges import bound_param, optional_range
 
 OBJECT_TYPE: Final = "SiStripNoises"
@@ -26,6 +33,8 @@ UNIT: Final = "ADC counts"
 #: The ratio histogram's data-driven range: these quantiles, widened by RATIO_PAD × their span.
 RATIO_TAIL: Final = 0.005
 RATIO_PAD: Final = 0.25
+#: The module a per-module history opens with: the first TIB module of the tracker.
+FIRST_STRIP_MODULE: Final = 369120277
 
 
 def strip_noise(payload: DecodedPayload, partition: str) -> np.ndarray[Any, Any]:
@@ -178,7 +187,40 @@ def _ratio_range(
     return robust_range(ratio, tail=RATIO_TAIL, pad=RATIO_PAD) or (0.95, 1.05)
 
 
+@drawer(
+    "strips.module_noise_history",
+    title="Noise of one strip module",
+    payload_types=OBJECT_TYPE,
+    kind="history",
+    unit=UNIT,
+    y_label="noise [ADC counts]",
+    series=("noise",),
+    params=[Param.module(FIRST_STRIP_MODULE)],
+)
+def module_noise_history(
+    payload: DecodedPayload, params: Mapping[str, ParamValue]
+) -> tuple[float, float]:
+    """Mean noise of one module's strips, with their RMS about it as error, per IOV.
+
+    The per-DetId view of CMS PI: what the noise map shows for one module,
+    over the tag (a dead module drops to 0). An IOV whose payload lacks the
+    module, or a module without strips, has no value.
+    """
+    table = strip_noises(payload)
+    row = module_row(table.detid, int(params["detid"]))
+    if row is None or table.end[row] == table.begin[row]:
+        return float("nan"), float("nan")
+    noise = table.codes[table.begin[row] : table.end[row]] / 10.0
+    return float(noise.mean()), float(noise.std())
+
+
 @hookimpl
 def register_drawers() -> list[Drawer]:
     """The strip noise drawers."""
-    return [noise_distribution, mean_noise_history, bad_strips_history, noise_ratio]
+    return [
+        noise_distribution,
+        mean_noise_history,
+        bad_strips_history,
+        noise_ratio,
+        module_noise_history,
+    ]

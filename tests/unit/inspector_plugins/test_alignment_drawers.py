@@ -72,3 +72,25 @@ def test_two_tag_comparison_and_history(demo_engine: Engine) -> None:
     p = alignment_modules(payload_at(demo_engine, PROMPT, int(history.since[1])))
     sel = np.asarray(subdetector(np.asarray(p["detid"]))) == 3
     assert history.series["z"].values[1] == pytest.approx(np.asarray(p["z"])[sel].mean() * 1e4)
+
+
+@pytest.mark.parametrize("coordinate", ["x", "z", "phi"])
+def test_module_position_history_reads_each_payload(demo_engine: Engine, coordinate: str) -> None:
+    sinces = iov_sinces(demo_engine, PROMPT)
+    detid = int(alignment_modules(payload_at(demo_engine, PROMPT, sinces[0]))["detid"][2000])
+    plot = demo_engine.plot(
+        PlotRequest(
+            drawer="alignment.module_position_history",
+            tag=PROMPT,
+            params={"detid": str(detid), "coordinate": coordinate},
+        )
+    )
+    assert isinstance(plot, History)
+    for i, since in enumerate(sinces):
+        p = alignment_modules(payload_at(demo_engine, PROMPT, since))
+        r = int(np.flatnonzero(np.asarray(p["detid"]) == detid)[0])
+        x, y = float(p["x"][r]), float(p["y"][r])
+        expected = np.arctan2(y, x) * 1e6 if coordinate == "phi" else float(p[coordinate][r]) * 1e4
+        assert plot.series["position"].values[i] == pytest.approx(expected)
+    # The module moved between IOVs: the history is not flat.
+    assert np.ptp(plot.series["position"].values) > 0

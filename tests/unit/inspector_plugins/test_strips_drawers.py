@@ -155,3 +155,33 @@ def test_noise_ratio_takes_both_ends_or_neither(demo_engine: Engine) -> None:
                 params={"low": "0.9"},
             )
         )
+
+
+def test_module_noise_history_follows_one_module(demo_engine: Engine) -> None:
+    """Each IOV's value is that module's strips' mean noise and RMS, read from its payload."""
+    sinces = iov_sinces(demo_engine, TAG)
+    first = payload_at(demo_engine, TAG, sinces[0])
+    modules = strip_modules(first)
+    row = 1234
+    detid = int(modules["detid"][row])
+    plot = demo_engine.plot(
+        PlotRequest(drawer="strips.module_noise_history", tag=TAG, params={"detid": str(detid)})
+    )
+    assert isinstance(plot, History) and list(plot.series) == ["noise"]
+    assert plot.since.tolist() == sinces
+    for i, since in enumerate(sinces):
+        p = payload_at(demo_engine, TAG, since)
+        m = strip_modules(p)
+        r = int(np.flatnonzero(m["detid"] == detid)[0])
+        noise = strip_codes(p)[m["ibegin"][r] : m["iend"][r]] / 10.0
+        assert plot.series["noise"].values[i] == pytest.approx(noise.mean())
+        errors = plot.series["noise"].errors
+        assert errors is not None and errors[i] == pytest.approx(noise.std())
+
+
+def test_module_noise_history_of_an_absent_module_has_no_values(demo_engine: Engine) -> None:
+    plot = demo_engine.plot(
+        PlotRequest(drawer="strips.module_noise_history", tag=TAG, params={"detid": "303042564"})
+    )
+    assert isinstance(plot, History)
+    assert np.isnan(plot.series["noise"].values).all()  # a pixel module has no strips
