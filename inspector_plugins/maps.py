@@ -41,7 +41,7 @@ from inspector.payload import DecodedPayload
 from inspector.plots import DetectorMap
 from inspector.plugin import hookimpl
 
-from .alignment import COORDINATES, deltas
+from .alignment import COORDINATES, deltas, symbol
 from .alignment import OBJECT_TYPE as ALIGNMENT
 from .pixels import OBJECT_TYPES as PIXEL_GAINS
 from .pixels import UNITS as PIXEL_UNITS
@@ -226,13 +226,13 @@ def alignment_delta(
     moved = deltas(first, second)
     coordinate = str(params["coordinate"])
     unit = "µrad" if coordinate == "phi" else "µm"
-    symbol = "Δφ" if coordinate == "phi" else f"Δ{coordinate}"
+    change = symbol(coordinate)
     return detector_map(
         TRACKER_MAP,
         moved["detid"],
         np.asarray(moved[coordinate], dtype=VALUE_DTYPE),
-        title=f"{symbol}: {labels[1]} − {labels[0]}",
-        value_label=symbol,
+        title=f"{change}: {labels[1]} − {labels[0]}",
+        value_label=change,
         value_unit=unit,
         value_range=symmetric_range(params),
         diverging=True,

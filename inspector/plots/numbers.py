@@ -17,7 +17,7 @@ import numpy.typing as npt
 __all__ = [
     "OUTLIER_MADS",
     "SIGNIFICANT",
-    "decimals_for",
+    "format_significant",
     "outliers",
     "robust_range",
     "round_significant",
@@ -94,16 +94,31 @@ def round_significant(values: npt.ArrayLike, digits: int = SIGNIFICANT) -> npt.N
     return out
 
 
-def decimals_for(values: npt.ArrayLike, digits: int = SIGNIFICANT) -> int:
-    """Decimals to print a column with: ``digits`` significant digits of its largest value.
+def format_significant(values: npt.ArrayLike, digits: int = SIGNIFICANT) -> list[str]:
+    """Each value as text with ``digits`` significant digits, the way a physicist writes it.
 
-    One count for the whole column, so that right-aligned numbers line up on
-    their decimal point; a column of integers (or of zeros) gets 0.
+    ``2.04``, ``-0.00123``, ``12,300`` (thousands grouped, no spurious
+    decimals), ``1.23e-05`` below 0.001; ``0`` for zero, empty for NaN,
+    ``inf``/``-inf`` as such.  Per value, not per column: a table row of
+    centimetres may sit above one of microradians.
     """
-    finite = _finite(values)
-    if finite.size == 0:
-        return 0
-    largest = float(np.abs(finite).max())
-    if largest == 0 or np.all(finite == np.round(finite)):
-        return 0
-    return max(0, digits - 1 - int(_magnitudes(np.array([largest]))[0]))
+    array = np.asarray(values, dtype=np.float64).ravel()
+    rounded = round_significant(array, digits)
+    exponents = np.zeros(array.shape)
+    ok = np.isfinite(array) & (array != 0)
+    exponents[ok] = _magnitudes(rounded[ok])  # of the rounded value: 99.96 is written 100
+    return [_text(v, r, int(e), digits) for v, r, e in zip(array, rounded, exponents, strict=True)]
+
+
+def _text(value: float, rounded: float, exponent: int, digits: int) -> str:
+    if np.isnan(value):
+        return ""
+    if np.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if value == 0:
+        return "0"
+    if exponent >= digits - 1:
+        return f"{rounded:,.0f}"
+    if exponent >= -3:
+        return f"{rounded:.{digits - 1 - exponent}f}"
+    return f"{value:.{digits - 1}e}"

@@ -14,7 +14,6 @@ from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
-from bokeh.layouts import column
 from bokeh.models.annotations import ColorBar
 from bokeh.models.formatters import (
     NumeralTickFormatter,
@@ -22,7 +21,6 @@ from bokeh.models.formatters import (
 from bokeh.models.mappers import LinearColorMapper
 from bokeh.models.sources import ColumnDataSource
 from bokeh.models.tools import HoverTool
-from bokeh.models.widgets import DataTable, Div, NumberFormatter, StringFormatter, TableColumn
 from bokeh.palettes import Category10_10, Turbo256
 
 from inspector.errors import NotFound
@@ -54,6 +52,7 @@ from inspector.render.figures import (
     provenance_text,
 )
 from inspector.render.history import AnnotationMarker, add_annotation_markers, render_history
+from inspector.render.tables import render_table
 
 # -- Histograms ---------------------------------------------------------------
 
@@ -253,7 +252,7 @@ def _default_geometry() -> Any:
     return GeometryRegistry()
 
 
-# -- Scatter and table -------------------------------------------------------
+# -- Scatter -------------------------------------------------------------------
 
 
 def render_scatter(plot: Scatter, options: Mapping[str, Any]) -> Any:
@@ -275,38 +274,6 @@ def render_scatter(plot: Scatter, options: Mapping[str, Any]) -> Any:
     fig.xaxis.axis_label = _axis_label(plot.x_label, plot.x_unit)
     fig.yaxis.axis_label = _axis_label(plot.y_label, plot.y_unit)
     return fig
-
-
-def render_table(plot: Table, options: Mapping[str, Any]) -> Any:
-    """A sortable data table under the plot's title."""
-    data: dict[str, Any] = {}
-    columns = []
-    for i, (name, values) in enumerate(plot.columns.items()):
-        key = f"c{i}"
-        numeric = values.dtype.kind in "iuf"
-        data[key] = values if numeric else values.astype(str).astype(object)
-        unit = plot.units.get(name, "")
-        formatter = NumberFormatter(format="0.[000000]") if numeric else StringFormatter()
-        columns.append(
-            # DataTable shows header titles as HTML: column names can come from
-            # tag names (comparison tables), so they are escaped like the title.
-            TableColumn(
-                field=key, title=_escape(f"{name} [{unit}]" if unit else name), formatter=formatter
-            )
-        )
-    rows = len(next(iter(plot.columns.values()))) if plot.columns else 0
-    table = DataTable(
-        source=ColumnDataSource(data),
-        columns=columns,
-        index_position=None,
-        height=min(600, 30 + 26 * max(rows, 1)),
-        sizing_mode="stretch_width",
-    )
-    return column(Div(text=f"<b>{_escape(plot.title)}</b>"), table, sizing_mode="stretch_width")
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 BUILTIN_RENDERERS: Final[dict[type, Any]] = {

@@ -94,3 +94,31 @@ def test_module_position_history_reads_each_payload(demo_engine: Engine, coordin
         assert plot.series["position"].values[i] == pytest.approx(expected)
     # The module moved between IOVs: the history is not flat.
     assert np.ptp(plot.series["position"].values) > 0
+
+
+def test_delta_summary_splits_the_endcaps_by_side(demo_engine: Engine) -> None:
+    """TEC−/TEC+ (and TID, FPix) are their own rows, the side read from the DetId bits."""
+    s = iov_sinces(demo_engine, PROMPT)
+    plot = demo_engine.plot(
+        PlotRequest(drawer="alignment.delta_summary", tag=PROMPT, iov=str(s[0]), iov2=str(s[-1]))
+    )
+    assert isinstance(plot, Table)
+    assert list(plot.columns["partition"]) == [
+        "BPix", "FPix-", "FPix+", "TIB", "TID-", "TID+", "TOB", "TEC-", "TEC+",
+    ]  # fmt: skip
+    d = _deltas(demo_engine, s[0], s[-1])
+    ids = d["detid"].astype(np.uint32)
+    sub = ids >> 25 & 0x7
+    # TrackerTopology: TEC side in bits 18-19, TID in 13-14, FPix in 23-24; 1 is z < 0.
+    side = np.select([sub == 6, sub == 4, sub == 2], [ids >> 18 & 3, ids >> 13 & 3, ids >> 23 & 3])
+    names = list(plot.columns["partition"])
+    for name, code, z in (("TEC-", 6, 1), ("TEC+", 6, 2), ("TID-", 4, 1), ("FPix+", 2, 2)):
+        sel = (sub == code) & (side == z)
+        row = names.index(name)
+        assert plot.columns["modules"][row] == np.count_nonzero(sel)
+        assert plot.columns["mean Δz"][row] == pytest.approx(d["z"][sel].mean())
+    assert plot.columns["modules"].sum() == ids.size
+    # One symbol per coordinate, and every mean charted with its RMS.
+    assert "mean Δφ" in plot.columns and not any("phi" in c for c in plot.columns)
+    assert dict(plot.bars) == {f"mean Δ{c}": f"rms Δ{c}" for c in ("x", "y", "z", "φ")}
+    assert plot.units["rms Δφ"] == "µrad"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from inspector.plots.numbers import decimals_for, outliers, robust_range, round_significant
+from inspector.plots.numbers import format_significant, outliers, robust_range, round_significant
 
 
 def test_round_significant_keeps_three_digits_at_every_magnitude() -> None:
@@ -15,13 +15,21 @@ def test_round_significant_keeps_three_digits_at_every_magnitude() -> None:
     assert np.isnan(rounded[4])
 
 
-def test_decimals_follow_the_largest_value_of_a_column() -> None:
-    assert decimals_for([2.3, -0.5, 7.29]) == 2  # 7.29
-    assert decimals_for([25.5, 0.2]) == 1  # 25.5
-    assert decimals_for([0.00123, 0.0004]) == 5  # 0.00123
-    assert decimals_for([1184.0, 672.0]) == 0  # counts
-    assert decimals_for([1234.5]) == 0  # 1,235: three digits are already integers
-    assert decimals_for([np.nan]) == 0
+def test_format_significant_writes_three_digits_per_value() -> None:
+    values = [2.037754, -0.0012345, 12345.6, 0.0, np.nan, np.inf, 1184.0, 25.538162, 1.234e-5]
+    values.append(99.96)
+    assert format_significant(values) == [
+        "2.04",
+        "-0.00123",
+        "12,300",
+        "0",
+        "",
+        "inf",
+        "1,180",
+        "25.5",
+        "1.23e-05",
+        "100",
+    ]
 
 
 def test_robust_range_ignores_a_few_extremes() -> None:
