@@ -55,6 +55,8 @@ BPIX_LAYERS: Final = 4
 #: Strip sub-detectors, and the endcaps by side, as map filters.
 STRIP_MAP_PARTITIONS: Final = ("TIB", "TID", "TOB", "TEC", "TID-", "TID+", "TEC-", "TEC+")
 VALUE_DTYPE: Final[np.dtype[np.float64]] = np.dtype("<f8")
+#: The flag of modules with noise 0 (listed under the map, ``DetectorMap.flagged``).
+DEAD: Final = "dead"
 
 _PARTITION: Final = Param.choice(
     "partition",
@@ -134,7 +136,8 @@ def strip_noise(payload: DecodedPayload, params: Mapping[str, ParamValue]) -> De
     value_range = colour_range(params)
     partition = str(params["partition"])
     ids, means = module_noise(payload, "the payload")
-    dead = int(np.count_nonzero((means == 0) & partition_mask(ids, partition)))
+    dead_ids = ids[means == 0]
+    dead = int(np.count_nonzero(partition_mask(dead_ids, partition)))
     where = "" if partition == "all" else f" ({partition})"
     return detector_map(
         TRACKER_MAP,
@@ -146,6 +149,7 @@ def strip_noise(payload: DecodedPayload, params: Mapping[str, ParamValue]) -> De
         value_range=value_range,
         partition=partition,
         notes=_no_value_note(dead, "dead (noise 0)"),
+        flagged={DEAD: dead_ids},
     )
 
 
@@ -179,6 +183,7 @@ def strip_noise_ratio(
     change -= 1.0
     partition = str(params["partition"])
     dead = int(np.count_nonzero(~alive & partition_mask(common, partition)))
+    dead_ids = common[~alive & (np.isfinite(a) & np.isfinite(b))]
     only_one = ids1.size + ids2.size - 2 * common.size
     notes = [
         *_no_value_note(dead, "dead (noise 0) in the first or second input: no ratio (grey)"),
@@ -195,6 +200,7 @@ def strip_noise_ratio(
         diverging=True,
         partition=partition,
         notes=notes,
+        flagged={DEAD: dead_ids},
     )
 
 

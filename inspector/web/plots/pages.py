@@ -14,10 +14,12 @@ from flask import Response, render_template, request, url_for
 from inspector.conddb import format_since
 from inspector.conddb.timetypes import format_snapshot
 from inspector.drawers import Drawer
+from inspector.plots import DetectorMap, PlotObject
 from inspector.request import PlotRequest
 from inspector.web.jobs.service import job_url, plot_job
 from inspector.web.notes.auth import current_writer
 from inspector.web.notes.views import markers_fingerprint, plot_markers
+from inspector.web.plots.modules import module_history, module_list
 from inspector.web.responses import serve
 from inspector.web.routing import Routes
 from inspector.web.state import VALUES, request_time, state
@@ -77,7 +79,23 @@ def plot_page(drawer: str) -> str:
         iov_texts=[format_since(s, tag.time_type) for s in plot.provenance.iovs] if plot else [],
         kind_help=_KIND_HELP[declared.kind],
         **_links(declared, query, pinned),
+        **_modules(plot, tag.object_type, query),
     )
+
+
+def _modules(plot: PlotObject | None, object_type: str, query: PlotRequest) -> dict[str, Any]:
+    """A map's flagged modules and where one module's history is (``None`` for other plots)."""
+    if not isinstance(plot, DetectorMap):
+        return {"modules": None, "module_history": None}
+    web = state()
+    history = module_history(list(web.plugins.drawers), object_type, query)
+    base = (
+        url_for("pages.plot_page", drawer=history[0].name) + "?" + history[1] if history else None
+    )
+    return {
+        "modules": module_list(plot, web.tools.geometry),
+        "module_history": {"title": history[0].title, "url": base} if history else None,
+    }
 
 
 def _values_url(drawer: Drawer, query: PlotRequest) -> str | None:
