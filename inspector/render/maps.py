@@ -48,6 +48,8 @@ MAP_WIDTH: Final = 1200
 _SIDES_PX: Final = 170
 _TITLE_PX: Final = 50
 _HEIGHT_PX: Final = (300, 1400)
+#: Room above the layout for the top row's labels, as a fraction of its height.
+_LABEL_ROOM: Final = 0.04
 #: A selected (pinned) module is outlined; the others stay readable, a little dimmed.
 _PINNED: Final = {"selection_line_color": "black", "selection_line_width": 2.0}
 _UNPINNED_ALPHA: Final = 0.55
@@ -66,10 +68,13 @@ def render_detector_map(plot: DetectorMap, options: Mapping[str, Any]) -> Any:
     transpose = (y1 - y0) > (x1 - x0)
     if transpose:
         x0, x1, y0, y1 = y0, y1, x0, x1
+    y1 += _LABEL_ROOM * (y1 - y0)  # the labels of the top row sit above their modules
     fig = _figure(plot, {**_size(x1 - x0, y1 - y0), **options}, match_aspect=True)
     # Two invisible corner points give the auto-ranges the layout's extent before
     # the polygons arrive, keeping the true aspect ratio (no stretched disks).
     fig.scatter([x0, x1], [y0, y1], size=0, alpha=0.0)
+    # Those corners already hold a 2 % margin: no further padding around the map.
+    fig.x_range.range_padding = fig.y_range.range_padding = 0.0
     source = _map_source(plot, layout, values, registry, options.get("geometry_url"), transpose)
     patches = fig.patches(
         "xs",

@@ -7,6 +7,7 @@ import pytest
 from drawer_checks import iov_sinces, payload_at, strip_codes, strip_modules
 
 from inspector.engine import Engine, PlotRequest
+from inspector.geometry import readable_names
 from inspector.geometry.detid import subdetector
 from inspector.plots import Histogram1D, History
 
@@ -168,6 +169,7 @@ def test_module_noise_history_follows_one_module(demo_engine: Engine) -> None:
         PlotRequest(drawer="strips.module_noise_history", tag=TAG, params={"detid": str(detid)})
     )
     assert isinstance(plot, History) and list(plot.series) == ["noise"]
+    assert plot.title == f"Noise of one strip module: {readable_names([detid])[0]} ({detid})"
     assert plot.since.tolist() == sinces
     for i, since in enumerate(sinces):
         p = payload_at(demo_engine, TAG, since)
