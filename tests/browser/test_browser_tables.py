@@ -76,7 +76,8 @@ def test_ratio_histogram_spreads_the_ratios_over_many_bins(
     filled = page.evaluate(
         """() => {
             const doc = Bokeh.documents[Bokeh.documents.length - 1];
-            const source = Array.from(doc.all_models).find(m => m.data && m.data.top && m.data.left);
+            const models = Array.from(doc.all_models);
+            const source = models.find(m => m.data && m.data.top && m.data.left);
             return Array.from(source.data.top).filter(t => t > 0).length;
         }"""
     )
