@@ -89,7 +89,8 @@ def render_table(plot: Table, options: Mapping[str, Any]) -> Any:
 
 def _bar_charts(plot: Table) -> Any:
     """One small chart per declared bar column: a bar per row with its spread as error bar."""
-    labels = [str(v) for v in next(iter(plot.columns.values())).tolist()]
+    first, rows = next(iter(plot.columns.items()))
+    labels = [str(v) for v in rows.tolist()]
     figures: list[Any] = []
     for value, spread in plot.bars.items():
         unit = plot.units.get(value, "")
@@ -128,13 +129,14 @@ def _bar_charts(plot: Table) -> Any:
             line_color=None,
             fill_alpha=0.8,
         )
-        fig.add_layout(Whisker(base="label", lower="lower", upper="upper", source=source))
+        if spread:
+            fig.add_layout(Whisker(base="label", lower="lower", upper="upper", source=source))
         fig.add_tools(
             HoverTool(
                 renderers=[bars],
                 tooltips=[
-                    ("partition", "@label"),
-                    (value, f"@text ± @spread {unit}".rstrip()),
+                    (first, "@label"),
+                    (value, f"@text{' ± @spread' if spread else ''} {unit}".rstrip()),
                 ],
             )
         )
