@@ -54,25 +54,10 @@ def render_table(plot: Table, options: Mapping[str, Any]) -> Any:
     The table is exactly as tall as its rows (no empty block under it).
     """
     data: dict[str, Any] = {}
-    columns = []
-    for i, (name, values) in enumerate(plot.columns.items()):
-        key = f"c{i}"
-        unit = plot.units.get(name, "")
-        # DataTable shows header titles as HTML: column names can come from
-        # tag names (comparison tables), so they are escaped like the title.
-        title = _escape(f"{name} [{unit}]" if unit else name)
-        if values.dtype.kind in "iuf":
-            data[key] = values
-            data[f"{key}_text"] = (
-                format_significant(values)
-                if values.dtype.kind == "f"
-                else [f"{v:,}" for v in values.tolist()]
-            )
-            formatter: Any = HTMLTemplateFormatter(template=_NUMBER_CELL.format(key=key))
-        else:
-            data[key] = values.astype(str).astype(object)
-            formatter = StringFormatter()
-        columns.append(TableColumn(field=key, title=title, formatter=formatter))
+    columns = [
+        _column(f"c{i}", name, values, plot, data)
+        for i, (name, values) in enumerate(plot.columns.items())
+    ]
     table = DataTable(
         source=ColumnDataSource(data),
         columns=columns,
@@ -85,6 +70,25 @@ def render_table(plot: Table, options: Mapping[str, Any]) -> Any:
     if plot.bars:
         parts.append(_bar_charts(plot))
     return column(*parts, sizing_mode="stretch_width")
+
+
+def _column(key: str, name: str, values: Any, plot: Table, data: dict[str, Any]) -> TableColumn:
+    """One column: its values under ``key`` in ``data`` (numbers also as text) and its look."""
+    unit = plot.units.get(name, "")
+    # DataTable shows header titles as HTML: column names can come from
+    # tag names (comparison tables), so they are escaped like the title.
+    title = _escape(f"{name} [{unit}]" if unit else name)
+    if values.dtype.kind not in "iuf":
+        data[key] = values.astype(str).astype(object)
+        return TableColumn(field=key, title=title, formatter=StringFormatter())
+    data[key] = values
+    data[f"{key}_text"] = (
+        format_significant(values)
+        if values.dtype.kind == "f"
+        else [f"{v:,}" for v in values.tolist()]
+    )
+    cell = HTMLTemplateFormatter(template=_NUMBER_CELL.format(key=key))
+    return TableColumn(field=key, title=title, formatter=cell)
 
 
 def _bar_charts(plot: Table) -> Any:
