@@ -18,7 +18,8 @@ import numpy as np
 import numpy.typing as npt
 
 from inspector.drawers import MODULE, Drawer
-from inspector.geometry import GeometryRegistry
+from inspector.errors import InspectorError
+from inspector.geometry import GeometryRegistry, readable_names
 from inspector.plots import DetectorMap
 from inspector.plots.detector_map import HIGH, LOW
 from inspector.plots.numbers import format_significant
@@ -106,8 +107,16 @@ def module_list(plot: DetectorMap, geometry: GeometryRegistry) -> ModuleList:
 
 
 def _names(plot: DetectorMap, geometry: GeometryRegistry, rows: npt.NDArray[np.int64]) -> list[str]:
-    """Readable names of the modules at ``rows``, as the map's hover shows them."""
-    layout = geometry.get(plot.geometry)
-    names = geometry.module_names(plot.geometry)
-    positions = layout.positions(plot.ids[rows])
-    return [names[p] if p >= 0 else str(plot.ids[r]) for p, r in zip(positions, rows, strict=True)]
+    """Readable names of the modules at ``rows``, as the map's hover shows them.
+
+    From the ids alone when the layout cannot be read: the drawing then
+    says what is wrong, and the list still names the modules.
+    """
+    ids = plot.ids[rows]
+    try:
+        layout = geometry.get(plot.geometry)
+        names = geometry.module_names(plot.geometry)
+    except InspectorError:
+        return list(readable_names(ids))
+    positions = layout.positions(ids)
+    return [names[p] if p >= 0 else str(i) for p, i in zip(positions, ids.tolist(), strict=True)]

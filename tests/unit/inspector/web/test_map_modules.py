@@ -95,3 +95,12 @@ def test_map_csv_names_every_module_and_flags_the_dead(client: FlaskClient) -> N
     assert len({r["name"] for r in rows}) == len(rows) == 16_588
     dead = [r for r in rows if r["flag"] == "dead"]
     assert dead and all(float(r["value"]) == 0.0 for r in dead)
+
+
+def test_module_list_names_modules_from_their_ids_when_the_layout_is_missing() -> None:
+    ids = np.array([369120277, 369120278], dtype=np.uint32)
+    plot = DetectorMap(
+        geometry="no_such_layout", ids=ids, values=np.array([0.0, 5.0]), flagged={"dead": ids[:1]}
+    )
+    listed = module_list(plot, GeometryRegistry())
+    assert [(m.name, m.flag) for m in listed.rows] == [("TIB L1 z- int S1 M1 stereo", "dead")]
