@@ -9,16 +9,19 @@ import numpy as np
 
 from inspector.cmssw.alignment import columns
 from inspector.drawers import Drawer, Param, ParamValue, drawer
+from inspector.geometry import SIDED_PARTITIONS, partition_index
 from inspector.payload import DecodedPayload
 from inspector.plots import Histogram1D, Table
 from inspector.plugin import hookimpl
 
-from .partitions import PIXEL_PARTITIONS, STRIP_PARTITIONS, codes, mask, partition_param
+from .partitions import PIXEL_PARTITIONS, STRIP_PARTITIONS, mask, module_row, partition_param
 
 OBJECT_TYPE: Final = "Alignments"
 PARTITIONS: Final = (*PIXEL_PARTITIONS, *STRIP_PARTITIONS)
 CM_TO_UM: Final = 1e4
 COORDINATES: Final = ("x", "y", "z", "phi")
+#: The module a per-module history opens with: the first BPix layer-1 module of the payloads.
+FIRST_MODULE: Final = 303042564
 
 
 def deltas(first: DecodedPayload, second: DecodedPayload) -> dict[str, Any]:
@@ -37,6 +40,11 @@ def deltas(first: DecodedPayload, second: DecodedPayload) -> dict[str, Any]:
 
 def _unit(coordinate: str) -> str:
     return "µrad" if coordinate == "phi" else "µm"
+
+
+def symbol(coordinate: str) -> str:
+    """The change of a coordinate as physicists write it: Δx, Δy, Δz, Δφ (never "Δphi")."""
+    return "Δφ" if coordinate == "phi" else f"Δ{coordinate}"
 
 
 @drawer(
@@ -67,8 +75,8 @@ def delta_distribution(
         d[c][sel],
         int(params["bins"]),
         (-half, half),
-        title=f"Δ{c} ({partition}): {labels[1]} − {labels[0]}",
-        x_label=f"Δ{c}",
+        title=f"{symbol(c)} ({partition}): {labels[1]} − {labels[0]}",
+        x_label=symbol(c),
         x_unit=_unit(c),
         y_label="modules",
         notes=notes,
@@ -87,28 +95,41 @@ def delta_summary(
     params: Mapping[str, ParamValue],
     labels: tuple[str, str],
 ) -> Table:
-    """Mean and RMS of Δx, Δy, Δz [µm] and Δφ [µrad] per sub-detector."""
+    """Mean and RMS of Δx, Δy, Δz [µm] and Δφ [µrad] per sub-detector, endcaps by side.
+
+    FPix, TID and TEC are split into their − and + sides: the two endcaps
+    are separate structures that often move in opposite directions, which a
+    merged mean would cancel. A chart of mean ± RMS per partition comes with
+    the table.
+    """
+    # The side is the DetId's side field, 1 for z < 0, as CMSSW's
+    # DataFormats/TrackerCommon/interface/TrackerTopology.h reads it
+    # (tecIsZMinusSide: tecSide(id) == 1; likewise tidSide, pxfSide).
     d = deltas(first, second)
-    groups = codes(d["detid"])
-    rows: dict[str, list[Any]] = {"partition": [], "modules": []}
-    for c in COORDINATES:
-        rows[f"mean Δ{c}"] = []
-        rows[f"rms Δ{c}"] = []
-    for code, name in enumerate(("", *PARTITIONS)):
-        if code == 0:
-            continue
-        sel = groups == code
-        rows["partition"].append(name)
-        rows["modules"].append(int(sel.sum()))
+    index = partition_index(d["detid"], sides=True)
+    known = index >= 0
+    groups, n = index[known], len(SIDED_PARTITIONS)
+    modules = np.bincount(groups, minlength=n)
+    present = modules > 0
+    columns: dict[str, Any] = {
+        "partition": np.asarray(SIDED_PARTITIONS)[present],
+        "modules": modules[present],
+    }
+    units: dict[str, str] = {}
+    bars: dict[str, str] = {}
+    with np.errstate(invalid="ignore", divide="ignore"):
         for c in COORDINATES:
-            v = d[c][sel]
-            rows[f"mean Δ{c}"].append(float(v.mean()) if v.size else np.nan)
-            rows[f"rms Δ{c}"].append(float(np.sqrt(np.mean(v**2))) if v.size else np.nan)
-    units = {k: _unit(k.split("Δ")[1]) for k in rows if "Δ" in k}
+            v = np.asarray(d[c], dtype=np.float64)[known]
+            mean, rms = f"mean {symbol(c)}", f"rms {symbol(c)}"
+            columns[mean] = (np.bincount(groups, v, n) / modules)[present]
+            columns[rms] = np.sqrt(np.bincount(groups, v**2, n) / modules)[present]
+            units[mean] = units[rms] = _unit(c)
+            bars[mean] = rms
     return Table(
         title=f"Movements {labels[1]} − {labels[0]}",
-        columns={k: np.asarray(v) for k, v in rows.items()},
+        columns=columns,
         units=units,
+        bars=bars,
     )
 
 
@@ -134,7 +155,36 @@ def mean_position_history(
     }
 
 
+@drawer(
+    "alignment.module_position_history",
+    title="Position of one module",
+    payload_types=OBJECT_TYPE,
+    kind="history",
+    series=("position",),
+    params=[
+        Param.choice("coordinate", COORDINATES, help="x, y, z [µm] or φ [µrad]"),
+        Param.module(FIRST_MODULE),
+    ],
+)
+def module_position_history(payload: DecodedPayload, params: Mapping[str, ParamValue]) -> float:
+    """Global x, y, z [µm] or azimuth φ [µrad] of one module, per IOV.
+
+    The per-DetId view of CMS PI: the y axis spans the module's own range,
+    so movements of a few µm show on a position of tens of centimetres. An
+    IOV whose payload lacks the module has no value.
+    """
+    modules = columns(payload)
+    row = module_row(modules["detid"], int(params["detid"]))
+    if row is None:
+        return float("nan")
+    x, y = float(modules["x"][row]), float(modules["y"][row])
+    coordinate = str(params["coordinate"])
+    if coordinate == "phi":
+        return float(np.arctan2(y, x) * 1e6)
+    return float(modules[coordinate][row]) * CM_TO_UM
+
+
 @hookimpl
 def register_drawers() -> list[Drawer]:
     """The alignment drawers."""
-    return [delta_distribution, delta_summary, mean_position_history]
+    return [delta_distribution, delta_summary, mean_position_history, module_position_history]

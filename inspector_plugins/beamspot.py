@@ -156,6 +156,8 @@ def compare(
             "difference / σ": pull,
             "unit": np.array([QUANTITIES[n][1] for n in a]),
         },
+        # The pulls share one scale (σ) whatever each parameter's unit: chart them.
+        bars={"difference / σ": ""},
     )
 
 

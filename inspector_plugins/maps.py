@@ -18,14 +18,13 @@ Choices worth knowing:
   the renderers do not have, for no gain in what the map shows.
 - **Optional colour scales.** ``low``/``high`` are text parameters whose
   empty default means "from the data" (a float parameter cannot be absent);
-  they are parsed and checked here, naming the parameter. ``range`` (the
+  they are parsed and checked by :mod:`.ranges`, naming the parameter. ``range`` (the
   symmetric half-width of a difference map) uses 0 for "from the data",
   since a zero half-width means nothing else.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Final
 
@@ -35,7 +34,6 @@ import numpy.typing as npt
 from inspector.cmssw.alignment import columns
 from inspector.cmssw.strips import strip_noises
 from inspector.drawers import Drawer, Param, ParamValue, drawer
-from inspector.errors import InvalidParameter
 from inspector.geometry import detector_map, partition_mask
 from inspector.geometry.detid import layer as detid_layer
 from inspector.geometry.maps import checked_ids
@@ -43,11 +41,12 @@ from inspector.payload import DecodedPayload
 from inspector.plots import DetectorMap
 from inspector.plugin import hookimpl
 
-from .alignment import COORDINATES, deltas
+from .alignment import COORDINATES, deltas, symbol
 from .alignment import OBJECT_TYPE as ALIGNMENT
 from .pixels import OBJECT_TYPES as PIXEL_GAINS
 from .pixels import UNITS as PIXEL_UNITS
 from .pixels import module_means as pixel_module_means
+from .ranges import bound_param, optional_range
 from .strips import OBJECT_TYPE as STRIP_NOISES
 from .strips import UNIT as NOISE_UNIT
 
@@ -56,6 +55,8 @@ BPIX_LAYERS: Final = 4
 #: Strip sub-detectors, and the endcaps by side, as map filters.
 STRIP_MAP_PARTITIONS: Final = ("TIB", "TID", "TOB", "TEC", "TID-", "TID+", "TEC-", "TEC+")
 VALUE_DTYPE: Final[np.dtype[np.float64]] = np.dtype("<f8")
+#: The flag of modules with noise 0 (listed under the map, ``DetectorMap.flagged``).
+DEAD: Final = "dead"
 
 _PARTITION: Final = Param.choice(
     "partition",
@@ -64,13 +65,8 @@ _PARTITION: Final = Param.choice(
 )
 
 
-def _bound_param(name: str, what: str) -> Param:
-    """An optional end of the colour scale: empty text means "from the data"."""
-    return Param.string(name, "", help=f"{what} end of the colour scale; empty: from the data")
-
-
-_LOW: Final = _bound_param("low", "lower")
-_HIGH: Final = _bound_param("high", "upper")
+_LOW: Final = bound_param("low", "lower end of the colour scale")
+_HIGH: Final = bound_param("high", "upper end of the colour scale")
 
 
 def _half_width_param(unit: str) -> Param:
@@ -86,38 +82,9 @@ def _half_width_param(unit: str) -> Param:
 # --------------------------------------------------------------------------- parameters
 
 
-def _bound(params: Mapping[str, ParamValue], name: str) -> float | None:
-    """One optional colour-scale end, parsed; bad text is a 400 naming ``name``."""
-    text = str(params[name]).strip()
-    if not text:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise InvalidParameter(name, f"{text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise InvalidParameter(name, f"{text!r} is not a finite number")
-    return value
-
-
 def colour_range(params: Mapping[str, ParamValue]) -> tuple[float, float] | None:
-    """``(low, high)`` when both are given, ``None`` when neither is.
-
-    One alone is refused rather than half-applied: the other end taken from
-    the data would change from IOV to IOV, which is what fixing a scale is
-    meant to prevent.
-    """
-    low, high = _bound(params, "low"), _bound(params, "high")
-    if low is None and high is None:
-        return None
-    if low is None or high is None:
-        absent = "low" if low is None else "high"
-        raise InvalidParameter(
-            absent, "give both low and high for a fixed colour scale, or neither"
-        )
-    if not low < high:
-        raise InvalidParameter("high", f"{high:g} is not above low {low:g}")
-    return low, high
+    """A fixed colour scale from ``low`` and ``high``, or ``None`` (from the data)."""
+    return optional_range(params, "a fixed colour scale")
 
 
 def symmetric_range(params: Mapping[str, ParamValue]) -> tuple[float, float] | None:
@@ -169,7 +136,8 @@ def strip_noise(payload: DecodedPayload, params: Mapping[str, ParamValue]) -> De
     value_range = colour_range(params)
     partition = str(params["partition"])
     ids, means = module_noise(payload, "the payload")
-    dead = int(np.count_nonzero((means == 0) & partition_mask(ids, partition)))
+    dead_ids = ids[means == 0]
+    dead = int(np.count_nonzero(partition_mask(dead_ids, partition)))
     where = "" if partition == "all" else f" ({partition})"
     return detector_map(
         TRACKER_MAP,
@@ -181,6 +149,7 @@ def strip_noise(payload: DecodedPayload, params: Mapping[str, ParamValue]) -> De
         value_range=value_range,
         partition=partition,
         notes=_no_value_note(dead, "dead (noise 0)"),
+        flagged={DEAD: dead_ids},
     )
 
 
@@ -214,6 +183,7 @@ def strip_noise_ratio(
     change -= 1.0
     partition = str(params["partition"])
     dead = int(np.count_nonzero(~alive & partition_mask(common, partition)))
+    dead_ids = common[~alive & (np.isfinite(a) & np.isfinite(b))]
     only_one = ids1.size + ids2.size - 2 * common.size
     notes = [
         *_no_value_note(dead, "dead (noise 0) in the first or second input: no ratio (grey)"),
@@ -230,6 +200,7 @@ def strip_noise_ratio(
         diverging=True,
         partition=partition,
         notes=notes,
+        flagged={DEAD: dead_ids},
     )
 
 
@@ -261,13 +232,13 @@ def alignment_delta(
     moved = deltas(first, second)
     coordinate = str(params["coordinate"])
     unit = "µrad" if coordinate == "phi" else "µm"
-    symbol = "Δφ" if coordinate == "phi" else f"Δ{coordinate}"
+    change = symbol(coordinate)
     return detector_map(
         TRACKER_MAP,
         moved["detid"],
         np.asarray(moved[coordinate], dtype=VALUE_DTYPE),
-        title=f"{symbol}: {labels[1]} − {labels[0]}",
-        value_label=symbol,
+        title=f"{change}: {labels[1]} − {labels[0]}",
+        value_label=change,
         value_unit=unit,
         value_range=symmetric_range(params),
         diverging=True,

@@ -31,6 +31,16 @@ def mask(detids: npt.ArrayLike, partition: str) -> npt.NDArray[np.bool_]:
     return partition_mask(np.asarray(detids, dtype="<u4"), partition)
 
 
+def module_row(detids: npt.ArrayLike, detid: int) -> int | None:
+    """Where module ``detid`` is in a payload's ids, ``None`` when the payload lacks it.
+
+    A per-module history then shows no value for that IOV (a gap) rather
+    than failing the whole history.
+    """
+    rows = np.flatnonzero(np.asarray(detids) == detid)
+    return int(rows[0]) if rows.size else None
+
+
 def grouped_mean(
     values: npt.NDArray[np.float64],
     weights: npt.NDArray[np.float64],

@@ -33,11 +33,13 @@ from inspector.payload import DecodedPayload
 from inspector.plots import Histogram1D
 from inspector.plugin import hookimpl
 
-from .partitions import PIXEL_PARTITIONS, codes, grouped_mean, mask, partition_param
+from .partitions import PIXEL_PARTITIONS, codes, grouped_mean, mask, module_row, partition_param
 
 #: The payload types the pixel drawers read.
 OBJECT_TYPES: Final = (FOR_HLT, OFFLINE)
 UNITS: Final = {"gain": "ADC/VCAL", "pedestal": "ADC counts"}
+#: The module a per-module history opens with: the first BPix layer-1 module of the payloads.
+FIRST_PIXEL_MODULE: Final = 303042564
 
 
 def entries_label(gains: PixelGains, quantity: str) -> str:
@@ -138,6 +140,25 @@ def mean_history(payload: DecodedPayload, params: Mapping[str, ParamValue]) -> d
     )
 
 
+@drawer(
+    "pixels.module_history",
+    title="Gain or pedestal of one pixel module",
+    payload_types=OBJECT_TYPES,
+    kind="history",
+    series=("mean",),
+    params=[Param.choice("quantity", ("gain", "pedestal")), Param.module(FIRST_PIXEL_MODULE)],
+)
+def module_history(payload: DecodedPayload, params: Mapping[str, ParamValue]) -> float:
+    """Mean gain (or pedestal) over the unflagged entries of one pixel module, per IOV.
+
+    The per-DetId view of CMS PI. An IOV whose payload lacks the module, or
+    whose entries of it are all flagged dead or noisy, has no value.
+    """
+    detid, means, entries = module_means(payload, str(params["quantity"]))
+    row = module_row(detid, int(params["detid"]))
+    return float(means[row]) if row is not None and entries[row] > 0 else float("nan")
+
+
 gain_distribution = _distribution("gain", (0.0, 6.0))
 pedestal_distribution = _distribution("pedestal", (0.0, 60.0))
 
@@ -145,4 +166,4 @@ pedestal_distribution = _distribution("pedestal", (0.0, 60.0))
 @hookimpl
 def register_drawers() -> list[Drawer]:
     """The pixel calibration drawers."""
-    return [gain_distribution, pedestal_distribution, mean_history]
+    return [gain_distribution, pedestal_distribution, mean_history, module_history]

@@ -15,12 +15,26 @@ from inspector.cmssw.strips import NOISE_SCALE, strip_noises
 from inspector.drawers import Drawer, Param, ParamValue, drawer
 from inspector.payload import DecodedPayload
 from inspector.plots import Histogram1D
+from inspector.plots.numbers import robust_range
 from inspector.plugin import hookimpl
 
-from .partitions import STRIP_PARTITIONS, codes, grouped_mean, mask, partition_param
+from .partitions import (
+    STRIP_PARTITIONS,
+    codes,
+    grouped_mean,
+    mask,
+    module_row,
+    partition_param,
+)
+from .ranges import bound_param, optional_range
 
 OBJECT_TYPE: Final = "SiStripNoises"
 UNIT: Final = "ADC counts"
+#: The ratio histogram's data-driven range: these quantiles, widened by RATIO_PAD × their span.
+RATIO_TAIL: Final = 0.005
+RATIO_PAD: Final = 0.25
+#: The module a per-module history opens with: the first TIB module of the tracker.
+FIRST_STRIP_MODULE: Final = 369120277
 
 
 def strip_noise(payload: DecodedPayload, partition: str) -> np.ndarray[Any, Any]:
@@ -118,8 +132,8 @@ def bad_strips_history(
     params=[
         partition_param(STRIP_PARTITIONS),
         Param.int("bins", 100, minimum=1, maximum=2000),
-        Param.float("low", 0.5, minimum=0.0),
-        Param.float("high", 1.5, minimum=0.0),
+        bound_param("low", "lower edge of the histogram"),
+        bound_param("high", "upper edge of the histogram"),
     ],
 )
 def noise_ratio(
@@ -128,12 +142,13 @@ def noise_ratio(
     params: Mapping[str, ParamValue],
     labels: tuple[str, str],
 ) -> Histogram1D:
-    """Mean module noise of the second input divided by the first, per module."""
-    low, high = float(params["low"]), float(params["high"])
-    if high <= low:
-        from inspector.errors import InvalidParameter
+    """Mean module noise of the second input divided by the first, per module.
 
-        raise InvalidParameter("high", f"{high} is not above low {low}")
+    Without ``low``/``high`` the range is the data's 0.5–99.5 % quantiles
+    widened by a quarter of their span on each side: real ratios sit within a
+    few per cent of 1, and a fixed 0.5–1.5 would put them all in a few bins.
+    The rest goes to under/overflow, counted in the title.
+    """
     ids1, m1 = module_means(first)
     ids2, m2 = module_means(second)
     common, i1, i2 = np.intersect1d(ids1, ids2, assume_unique=True, return_indices=True)
@@ -154,7 +169,7 @@ def noise_ratio(
     return Histogram1D.from_values(
         ratio,
         int(params["bins"]),
-        (low, high),
+        _ratio_range(params, ratio),
         title=f"Noise ratio {labels[1]} / {labels[0]}",
         x_label="noise ratio",
         y_label="modules",
@@ -162,7 +177,50 @@ def noise_ratio(
     )
 
 
+def _ratio_range(
+    params: Mapping[str, ParamValue], ratio: np.ndarray[Any, Any]
+) -> tuple[float, float]:
+    """The chosen range, else a robust one from the data, else 1 ± 0.05 (too few modules)."""
+    chosen = optional_range(params, "a fixed histogram range")
+    if chosen is not None:
+        return chosen
+    return robust_range(ratio, tail=RATIO_TAIL, pad=RATIO_PAD) or (0.95, 1.05)
+
+
+@drawer(
+    "strips.module_noise_history",
+    title="Noise of one strip module",
+    payload_types=OBJECT_TYPE,
+    kind="history",
+    unit=UNIT,
+    y_label="noise [ADC counts]",
+    series=("noise",),
+    params=[Param.module(FIRST_STRIP_MODULE)],
+)
+def module_noise_history(
+    payload: DecodedPayload, params: Mapping[str, ParamValue]
+) -> tuple[float, float]:
+    """Mean noise of one module's strips, with their RMS about it as error, per IOV.
+
+    The per-DetId view of CMS PI: what the noise map shows for one module,
+    over the tag (a dead module drops to 0). An IOV whose payload lacks the
+    module, or a module without strips, has no value.
+    """
+    table = strip_noises(payload)
+    row = module_row(table.detid, int(params["detid"]))
+    if row is None or table.end[row] == table.begin[row]:
+        return float("nan"), float("nan")
+    noise = table.codes[table.begin[row] : table.end[row]] / 10.0
+    return float(noise.mean()), float(noise.std())
+
+
 @hookimpl
 def register_drawers() -> list[Drawer]:
     """The strip noise drawers."""
-    return [noise_distribution, mean_noise_history, bad_strips_history, noise_ratio]
+    return [
+        noise_distribution,
+        mean_noise_history,
+        bad_strips_history,
+        noise_ratio,
+        module_noise_history,
+    ]

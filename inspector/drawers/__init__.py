@@ -2,10 +2,11 @@
 
 from inspector.drawers.context import DrawContext
 from inspector.drawers.declare import KINDS, Drawer, DrawerKind, drawer
-from inspector.drawers.params import Param, ParamValue, validate_params
+from inspector.drawers.params import MODULE, Param, ParamValue, validate_params
 
 __all__ = [
     "KINDS",
+    "MODULE",
     "DrawContext",
     "Drawer",
     "DrawerKind",

@@ -28,7 +28,7 @@ from typing import Any, Final, Literal
 from typing_extensions import TypedDict
 
 from inspector.drawers.context import DrawContext
-from inspector.drawers.params import DrawerParam, Param
+from inspector.drawers.params import MODULE, DrawerParam, Param
 from inspector.request import reserved_names
 
 __all__ = ["KINDS", "Drawer", "DrawerDescription", "DrawerKind", "drawer"]
@@ -108,6 +108,12 @@ class Drawer:
     def group(self) -> str:
         """The part of the name before the first dot (e.g. ``beamspot``)."""
         return self.name.split(".", 1)[0]
+
+    @property
+    def per_module(self) -> bool:
+        """Whether it draws one module, named by the :data:`~inspector.drawers.params.MODULE`
+        parameter: a map's module links to such a history."""
+        return any(p.name == MODULE for p in self.params)
 
     def applies_to(self, object_type: str) -> bool:
         """Whether this drawer reads payloads of ``object_type``."""

@@ -16,12 +16,16 @@ from typing import Any
 from inspector.drawers.param_json import DrawerParam, ParamType, ParamValue
 from inspector.errors import InvalidParameter
 
-__all__ = ["DrawerParam", "Param", "ParamType", "ParamValue", "validate_params"]
+__all__ = ["MODULE", "DrawerParam", "Param", "ParamType", "ParamValue", "validate_params"]
 
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 MAX_STRING = 200
+#: The parameter naming one detector module (its raw DetId): a drawer that takes
+#: it draws that module, and pages link a module to such a drawer through it.
+MODULE = "detid"
+_MAX_DETID = 2**32 - 1
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,11 @@ class Param:
     def string(cls, name: str, default: str = "", *, help: str = "") -> Param:
         """Free text (at most 200 characters)."""
         return cls(name, "string", default, help)
+
+    @classmethod
+    def module(cls, default: builtins.int, *, help: str = "the module's DetId") -> Param:
+        """The DetId of one module (:data:`MODULE`), a raw 32-bit id."""
+        return cls.int(MODULE, default, minimum=1, maximum=_MAX_DETID, help=help)
 
     def parse(self, raw: Any) -> ParamValue:
         """Parse text (or an already typed value) and check it."""

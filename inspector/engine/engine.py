@@ -41,6 +41,7 @@ from inspector.engine.observe import PlotObserver, observed
 from inspector.engine.reductions import (
     check_applies,
     history_range,
+    history_title,
     join_series,
     labels_of,
     normalise,
@@ -369,7 +370,7 @@ class Engine:
         series = join_series(drawer, results, inverse)
         timeline = self._timeline(db, iovs)
         plot = History(
-            title=drawer.title,
+            title=history_title(drawer, params),
             since=iovs.since,
             until=iovs.until,
             time_type=tag.time_type.value,

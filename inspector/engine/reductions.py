@@ -16,14 +16,16 @@ import numpy as np
 import numpy.typing as npt
 
 from inspector.conddb import ConditionsDB, RangeResolver, Tag, format_since
-from inspector.drawers import Drawer, ParamValue
+from inspector.drawers import MODULE, Drawer, ParamValue
 from inspector.errors import DrawerError, InvalidParameter
+from inspector.geometry import readable_names
 from inspector.plots import Series
 from inspector.request import PlotRequest
 
 __all__ = [
     "check_applies",
     "history_range",
+    "history_title",
     "join_series",
     "labels_of",
     "normalise",
@@ -51,6 +53,14 @@ def check_applies(drawer: Drawer, tag: Tag, parameter: str) -> None:
             f"drawer {drawer.name!r} reads {', '.join(drawer.payload_types)} payloads; "
             f"tag {tag.name!r} holds {tag.object_type}",
         )
+
+
+def history_title(drawer: Drawer, params: Mapping[str, ParamValue]) -> str:
+    """The drawer's title; a per-module history also names its module, as the map did."""
+    if not drawer.per_module:
+        return drawer.title
+    detid = int(params[MODULE])
+    return f"{drawer.title}: {readable_names([detid])[0]} ({detid})"
 
 
 def labels_of(tag: Tag, since1: int, tag2: Tag, since2: int) -> tuple[str, str]:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -164,6 +164,7 @@ def detector_map(
     diverging: bool = False,
     partition: str = ALL,
     notes: Sequence[str] = (),
+    flagged: Mapping[str, npt.ArrayLike] | None = None,
     registry: GeometryRegistry | None = None,
 ) -> DetectorMap:
     """A map of ``values`` (one per entry of ``ids``) on layout ``geometry``.
@@ -174,8 +175,10 @@ def detector_map(
     ``"TIB"`` or ``"TEC+"``) keeps the whole map but greys the modules
     outside it, so the selection is seen in its place in the detector.
     ``value_range`` fixes the colour scale (finite, lo < hi); ``diverging``
-    asks for a colour map centred on zero (differences). ``notes`` from the
-    drawer come first, then the join's own:
+    asks for a colour map centred on zero (differences). ``flagged`` names
+    modules the drawer knows to be bad (``{"dead": ids}``); of them, those on
+    the layout and inside the partition are kept (pages list them under the
+    map). ``notes`` from the drawer come first, then the join's own:
 
     - ``"37 ids have a value but no polygon in tracker_map (e.g. ...)"``;
     - ``"1,440 of 16,588 modules have no value (grey)"``;
@@ -206,8 +209,21 @@ def detector_map(
         value_unit=value_unit,
         value_range=checked_range,
         diverging=diverging,
+        flagged=_flagged_on(layout, kept, flagged or {}),
         notes=tuple(all_notes),
     )
+
+
+def _flagged_on(
+    layout: Layout, kept: npt.NDArray[np.bool_], flagged: Mapping[str, npt.ArrayLike]
+) -> dict[str, npt.NDArray[np.uint32]]:
+    """Each flag's ids that the map draws, ascending (a flag with none is left out)."""
+    shown = layout.ids[kept]
+    out = {
+        name: np.intersect1d(checked_ids(ids, what=f"{name} ids"), shown)
+        for name, ids in flagged.items()
+    }
+    return {name: ids for name, ids in out.items() if ids.size}
 
 
 def _checked_range(value_range: tuple[float, float] | None) -> tuple[float, float] | None:

@@ -89,10 +89,17 @@ class Table(PlotObject):
     Column dtypes: booleans, integers (kept as given, up to 64 bits), floats
     (stored as float64), strings, and date-times (datetime64[us], UTC).
     ``units`` names the unit of some columns.
+
+    ``bars`` makes a summary table a chart too: each entry maps a numeric
+    column to the column of its spread (``""`` for none), and renderers draw
+    one bar per row (labelled by the first column, which must hold strings)
+    with the spread as error bar, e.g. per-partition mean ± RMS.  The drawer
+    says which columns pair up, since only it knows what the numbers mean.
     """
 
     columns: Mapping[str, npt.NDArray[Any]]
     units: Mapping[str, str] = field(default_factory=dict)
+    bars: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def row_count(self) -> int:
@@ -115,6 +122,7 @@ class Table(PlotObject):
                 self.fail(f"column {name!r}", f"has {len(values)} values for {rows} rows")
         self.set_field("columns", types.MappingProxyType(columns))
         self.set_field("units", self._checked_units(columns))
+        self.set_field("bars", self._checked_bars(columns))
 
     def _column(self, name: str, values: Any) -> npt.NDArray[Any]:
         owner, label = self.plot_type, f"column {name!r}"
@@ -155,6 +163,17 @@ class Table(PlotObject):
         # In column order, so that equal tables compare equal whatever order units came in.
         return types.MappingProxyType({name: units[name] for name in columns if name in units})
 
+    def _checked_bars(self, columns: Mapping[str, npt.NDArray[Any]]) -> Mapping[str, str]:
+        if not isinstance(self.bars, Mapping):
+            self.fail("bars", "must map value columns to their spread columns")
+        for value, spread in self.bars.items():
+            for name in (value, spread) if spread else (value,):
+                if name not in columns or columns[name].dtype.kind not in "iuf":
+                    self.fail("bars", f"{name!r} is not a numeric column")
+        if self.bars and next(iter(columns.values())).dtype.kind != "U":
+            self.fail("bars", "need the first column to label the rows with strings")
+        return types.MappingProxyType({str(k): str(v) for k, v in self.bars.items()})
+
     def data_to_json(self) -> dict[str, Any]:
         return {
             "columns": [
@@ -165,7 +184,8 @@ class Table(PlotObject):
                     "values": _column_to_json(values),
                 }
                 for name, values in self.columns.items()
-            ]
+            ],
+            "bars": [{"value": k, "spread": v} for k, v in self.bars.items()],
         }
 
     @classmethod
@@ -183,7 +203,12 @@ class Table(PlotObject):
             units[name] = item.text("unit")
         if len(columns) != len(items):
             raise PlotError(cls.plot_type, "JSON data.columns: a column name appears twice")
-        return cls(columns=columns, units=units, **common)
+        bars = (
+            {b.text("value"): b.text("spread") for b in data.items("bars")}
+            if data.raw("bars")
+            else {}
+        )
+        return cls(columns=columns, units=units, bars=bars, **common)
 
     def csv_columns(self) -> list[CsvColumn]:
         return [

@@ -8,24 +8,18 @@ whose JavaScript numbers would lose precision) is converted first.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Final
 
 import numpy as np
-import numpy.typing as npt
-from bokeh.layouts import column
 from bokeh.models.annotations import ColorBar
 from bokeh.models.formatters import (
     NumeralTickFormatter,
 )
-from bokeh.models.mappers import LinearColorMapper
 from bokeh.models.sources import ColumnDataSource
 from bokeh.models.tools import HoverTool
-from bokeh.models.widgets import DataTable, Div, NumberFormatter, StringFormatter, TableColumn
-from bokeh.palettes import Category10_10, Turbo256
+from bokeh.palettes import Category10_10
 
-from inspector.errors import NotFound
 from inspector.plots import (
     DetectorMap,
     Histogram1D,
@@ -34,8 +28,6 @@ from inspector.plots import (
     Scatter,
     Table,
 )
-from inspector.render.geometry_json import quantise_values
-from inspector.render.registry import RenderError
 
 __all__ = [
     "BUILTIN_RENDERERS",
@@ -46,13 +38,15 @@ __all__ = [
 ]
 
 from inspector.render.figures import (
-    DIVERGING,
     WEBGL_ABOVE,
     _axis_label,
     _figure,
+    colour_mapper,
     provenance_text,
 )
 from inspector.render.history import AnnotationMarker, add_annotation_markers, render_history
+from inspector.render.maps import DETECTOR_MAP_SOURCE, render_detector_map
+from inspector.render.tables import render_table
 
 # -- Histograms ---------------------------------------------------------------
 
@@ -91,39 +85,13 @@ def render_histogram1d(plot: Histogram1D, options: Mapping[str, Any]) -> Any:
     return fig
 
 
-def _colour_mapper(
-    values: npt.NDArray[np.float64], diverging: bool, value_range: tuple[float, float] | None = None
-) -> LinearColorMapper:
-    finite = values[np.isfinite(values)]
-    if value_range is not None:
-        lo, hi = value_range
-    elif finite.size:
-        lo, hi = float(finite.min()), float(finite.max())
-    else:
-        lo, hi = 0.0, 1.0
-    if diverging:
-        bound = max(abs(lo), abs(hi)) or 1.0
-        lo, hi = -bound, bound
-    if hi <= lo:
-        hi = lo + 1.0
-    # On diverging scales the middle colour is near white: "no value" is darker.
-    return LinearColorMapper(
-        palette=DIVERGING if diverging else Turbo256,
-        low=lo,
-        high=hi,
-        nan_color="#9e9e9e" if diverging else "#d9d9d9",
-        low_color="#000066" if value_range else None,
-        high_color="#660000" if value_range else None,
-    )
-
-
 def render_histogram2d(plot: Histogram2D, options: Mapping[str, Any]) -> Any:
     """One image with a colour bar; empty cells grey."""
     x0, x1 = float(plot.x_edges[0]), float(plot.x_edges[-1])
     y0, y1 = float(plot.y_edges[0]), float(plot.y_edges[-1])
     fig = _figure(plot, options, x_range=(x0, x1), y_range=(y0, y1))
     diverging = bool(options.get("diverging", plot.title.lower().find("−") >= 0))
-    mapper = _colour_mapper(plot.values, diverging)
+    mapper = colour_mapper(plot.values, diverging)
     image = np.ascontiguousarray(plot.values.T, dtype=np.float64)
     glyph = fig.image(image=[image], x=x0, y=y0, dw=x1 - x0, dh=y1 - y0, color_mapper=mapper)
     fig.add_tools(
@@ -140,128 +108,7 @@ def render_histogram2d(plot: Histogram2D, options: Mapping[str, Any]) -> Any:
     return fig
 
 
-# -- Detector maps ------------------------------------------------------------
-
-
-def render_detector_map(plot: DetectorMap, options: Mapping[str, Any]) -> Any:
-    """All modules as one ``patches`` glyph, coloured by value, grey without one.
-
-    With ``options["geometry_url"]`` (the web pages) the document carries only
-    the quantised values and the URL of the layout, which the page fetches
-    once (the browser caches it) and joins in; otherwise (standalone exports)
-    the polygons are embedded.  ``options["geometry_registry"]`` resolves
-    layout names (default: the shipped layouts).
-    """
-    registry = options.get("geometry_registry") or _default_geometry()
-    try:
-        layout = registry.get(plot.geometry)
-    except NotFound as exc:
-        raise RenderError(f"cannot draw the map: {exc}") from None
-    values = _layout_values(plot, layout)
-    mapper = _colour_mapper(values, plot.diverging, plot.value_range or _robust_range(values))
-    x0, x1, y0, y1 = _bounds(layout)
-    fig = _figure(plot, {"height": 900, **options}, match_aspect=True)
-    # Two invisible corner points give the auto-ranges the layout's extent before
-    # the polygons arrive, keeping the true aspect ratio (no stretched disks).
-    fig.scatter([x0, x1], [y0, y1], size=0, alpha=0.0)
-    label = plot.value_label or "value"
-    source = _map_source(plot, layout, values, registry, options.get("geometry_url"))
-    patches = fig.patches(
-        "xs",
-        "ys",
-        source=source,
-        line_color=None,
-        fill_color={"field": "value", "transform": mapper},
-    )
-    unit = f" {plot.value_unit}" if plot.value_unit else ""
-    fig.add_tools(
-        HoverTool(
-            renderers=[patches],
-            tooltips=[("detid", "@id"), ("module", "@name"), (label, f"@value{{0.[0000]}}{unit}")],
-        )
-    )
-    fig.add_layout(
-        ColorBar(color_mapper=mapper, title=_axis_label(plot.value_label, plot.value_unit)), "right"
-    )
-    fig.axis.visible = False
-    fig.grid.visible = False
-    return fig
-
-
-def _map_source(
-    plot: DetectorMap,
-    layout: Any,
-    values: npt.NDArray[np.float64],
-    registry: Any,
-    url_for: Callable[[str], str] | None,
-) -> ColumnDataSource:
-    """The map's data: quantised values and the layout's URL (pages), or the polygons."""
-    if url_for is not None:
-        codes, lo, hi = quantise_values(values)
-        meta = {"geometry_url": url_for(plot.geometry), "codes": codes, "lo": lo, "hi": hi}
-        return ColumnDataSource(
-            data={"xs": [], "ys": [], "id": [], "name": [], "value": []},
-            name=DETECTOR_MAP_SOURCE,
-            tags=[meta],
-        )
-    pairs = zip(layout.offsets[:-1], layout.offsets[1:], strict=True)
-    xs, ys = [], []
-    for a, b in pairs:
-        xs.append(layout.x[a:b].astype(np.float64).tolist())
-        ys.append(layout.y[a:b].astype(np.float64).tolist())
-    names = registry.module_names(plot.geometry)
-    return ColumnDataSource(
-        {
-            "xs": xs,
-            "ys": ys,
-            "id": layout.ids.astype(np.int64),
-            "name": list(names),
-            "value": values,
-        }
-    )
-
-
-DETECTOR_MAP_SOURCE: Final = "detector_map"
-
-
-def _robust_range(values: npt.NDArray[np.float64]) -> tuple[float, float] | None:
-    """1st-99th percentile: a few noisy or dead modules must not wash out the scale."""
-    finite = values[np.isfinite(values)]
-    if finite.size < 20:
-        return None
-    lo, hi = np.percentile(finite, [1.0, 99.0])
-    return (float(lo), float(hi)) if hi > lo else None
-
-
-def _bounds(layout: Any) -> tuple[float, float, float, float]:
-    """Layout extent plus a 2% margin (ranges are set before the polygons arrive)."""
-    if len(layout) == 0:
-        return 0.0, 1.0, 0.0, 1.0
-    x0, x1 = float(layout.x.min()), float(layout.x.max())
-    y0, y1 = float(layout.y.min()), float(layout.y.max())
-    mx, my = 0.02 * (x1 - x0 or 1.0), 0.02 * (y1 - y0 or 1.0)
-    return x0 - mx, x1 + mx, y0 - my, y1 + my
-
-
-def _layout_values(plot: DetectorMap, layout: Any) -> npt.NDArray[np.float64]:
-    """The plot's values in the layout's order, NaN where a module has none."""
-    values = np.full(len(layout), np.nan)
-    if len(layout) == 0 or plot.ids.size == 0:
-        return values
-    position = np.clip(np.searchsorted(layout.ids, plot.ids), 0, len(layout) - 1)
-    found = layout.ids[position] == plot.ids
-    values[position[found]] = plot.values[found]
-    return values
-
-
-@functools.cache
-def _default_geometry() -> Any:
-    from inspector.geometry import GeometryRegistry
-
-    return GeometryRegistry()
-
-
-# -- Scatter and table -------------------------------------------------------
+# -- Scatter -------------------------------------------------------------------
 
 
 def render_scatter(plot: Scatter, options: Mapping[str, Any]) -> Any:
@@ -272,7 +119,7 @@ def render_scatter(plot: Scatter, options: Mapping[str, Any]) -> Any:
     kwargs: dict[str, Any] = {"color": Category10_10[0]}
     if plot.colour is not None:
         data["c"] = plot.colour
-        mapper = _colour_mapper(plot.colour, False)
+        mapper = colour_mapper(plot.colour, False)
         kwargs = {"color": {"field": "c", "transform": mapper}}
         fig.add_layout(
             ColorBar(color_mapper=mapper, title=_axis_label(plot.colour_label, plot.colour_unit)),
@@ -283,38 +130,6 @@ def render_scatter(plot: Scatter, options: Mapping[str, Any]) -> Any:
     fig.xaxis.axis_label = _axis_label(plot.x_label, plot.x_unit)
     fig.yaxis.axis_label = _axis_label(plot.y_label, plot.y_unit)
     return fig
-
-
-def render_table(plot: Table, options: Mapping[str, Any]) -> Any:
-    """A sortable data table under the plot's title."""
-    data: dict[str, Any] = {}
-    columns = []
-    for i, (name, values) in enumerate(plot.columns.items()):
-        key = f"c{i}"
-        numeric = values.dtype.kind in "iuf"
-        data[key] = values if numeric else values.astype(str).astype(object)
-        unit = plot.units.get(name, "")
-        formatter = NumberFormatter(format="0.[000000]") if numeric else StringFormatter()
-        columns.append(
-            # DataTable shows header titles as HTML: column names can come from
-            # tag names (comparison tables), so they are escaped like the title.
-            TableColumn(
-                field=key, title=_escape(f"{name} [{unit}]" if unit else name), formatter=formatter
-            )
-        )
-    rows = len(next(iter(plot.columns.values()))) if plot.columns else 0
-    table = DataTable(
-        source=ColumnDataSource(data),
-        columns=columns,
-        index_position=None,
-        height=min(600, 30 + 26 * max(rows, 1)),
-        sizing_mode="stretch_width",
-    )
-    return column(Div(text=f"<b>{_escape(plot.title)}</b>"), table, sizing_mode="stretch_width")
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 BUILTIN_RENDERERS: Final[dict[type, Any]] = {

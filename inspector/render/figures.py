@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
+import numpy as np
+import numpy.typing as npt
 from bokeh.models.annotations import Title
+from bokeh.models.mappers import LinearColorMapper
 from bokeh.models.tools import SaveTool
-from bokeh.palettes import interp_palette
+from bokeh.palettes import Turbo256, interp_palette
 from bokeh.plotting import figure
 
 from inspector.plots import (
@@ -15,7 +18,16 @@ from inspector.plots import (
 )
 from inspector.render.view_title import ViewTitle
 
-__all__ = ["DIVERGING", "SAVE", "SUBTITLE", "TOOLBAR", "WEBGL_ABOVE", "provenance_text", "retitle"]
+__all__ = [
+    "DIVERGING",
+    "SAVE",
+    "SUBTITLE",
+    "TOOLBAR",
+    "WEBGL_ABOVE",
+    "colour_mapper",
+    "provenance_text",
+    "retitle",
+]
 
 WEBGL_ABOVE: Final = 10_000
 _TOOLS: Final = "pan,wheel_zoom,box_zoom,reset,save"
@@ -90,3 +102,30 @@ def provenance_text(plot: PlotObject) -> str:
     if p.labels:
         parts.append(" vs ".join(p.labels))
     return " · ".join(x for x in parts if x)
+
+
+def colour_mapper(
+    values: npt.NDArray[np.float64], diverging: bool, value_range: tuple[float, float] | None = None
+) -> LinearColorMapper:
+    """The colour scale of maps, 2-D histograms and coloured scatters (NaN grey)."""
+    finite = values[np.isfinite(values)]
+    if value_range is not None:
+        lo, hi = value_range
+    elif finite.size:
+        lo, hi = float(finite.min()), float(finite.max())
+    else:
+        lo, hi = 0.0, 1.0
+    if diverging:
+        bound = max(abs(lo), abs(hi)) or 1.0
+        lo, hi = -bound, bound
+    if hi <= lo:
+        hi = lo + 1.0
+    # On diverging scales the middle colour is near white: "no value" is darker.
+    return LinearColorMapper(
+        palette=DIVERGING if diverging else Turbo256,
+        low=lo,
+        high=hi,
+        nan_color="#9e9e9e" if diverging else "#d9d9d9",
+        low_color="#000066" if value_range else None,
+        high_color="#660000" if value_range else None,
+    )

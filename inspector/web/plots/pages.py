@@ -17,11 +17,13 @@ from inspector.conddb.timetypes import format_snapshot
 from inspector.drawers import Drawer
 from inspector.engine.fills import FillChoices, tag_fills
 from inspector.errors import BadRequest, InspectorError, InvalidParameter, NotFound
+from inspector.plots import DetectorMap, PlotObject
 from inspector.request import PlotRequest
 from inspector.web.jobs.service import job_url, plot_job
 from inspector.web.jsonapi import document, resource
 from inspector.web.notes.auth import current_writer
 from inspector.web.notes.views import markers_fingerprint, plot_markers
+from inspector.web.plots.modules import module_history, module_list
 from inspector.web.responses import send_document, serve
 from inspector.web.routing import Routes
 from inspector.web.state import VALUES, request_time, state
@@ -92,6 +94,7 @@ def plot_page(drawer: str) -> tuple[str, int]:
         range_forms=RANGE_FORMS,
         fills=_fill_choices(db, tag, query) if declared.kind == "history" else None,
         **_links(declared, query, pinned),
+        **_modules(plot, tag.object_type, query),
     ), (form_error.http_status if form_error else 200)
 
 
@@ -113,6 +116,21 @@ def plot_check(drawer: str) -> Response:
     summary = web.engine.check(query)
     data = resource("plot-checks", query.cache_key, {"summary": summary})
     return send_document(document(data, links={"self": request.full_path}))
+
+
+def _modules(plot: PlotObject | None, object_type: str, query: PlotRequest) -> dict[str, Any]:
+    """A map's flagged modules and where one module's history is (``None`` for other plots)."""
+    if not isinstance(plot, DetectorMap):
+        return {"modules": None, "module_history": None}
+    web = state()
+    history = module_history(list(web.plugins.drawers), object_type, query)
+    base = (
+        url_for("pages.plot_page", drawer=history[0].name) + "?" + history[1] if history else None
+    )
+    return {
+        "modules": module_list(plot, web.tools.geometry),
+        "module_history": {"title": history[0].title, "url": base} if history else None,
+    }
 
 
 def _values_url(drawer: Drawer, query: PlotRequest) -> str | None:

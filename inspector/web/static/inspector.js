@@ -167,6 +167,7 @@
       var y = dequantise(new Uint16Array(bytes(g.y).buffer), g.y_range[0], g.y_range[1]);
       var ids = new Uint32Array(bytes(g.ids).buffer);
       var codes = new Uint16Array(bytes(meta.codes).buffer);
+      if (meta.transpose) { var swap = x; x = y; y = swap; }  // a tall layout drawn in landscape
       var xs = new Array(n), ys = new Array(n), value = new Float64Array(n), id = new Array(n);
       var step = (meta.hi - meta.lo) / 65534, start = 0;
       for (var i = 0; i < n; i++) {
@@ -177,8 +178,65 @@
         id[i] = ids[i];
       }
       source.data = {xs: xs, ys: ys, id: id, name: g.names, value: value};
+      pinModules(source);
     });
   }
+
+  // A click on a module pins it: detid, name and value shown under the map (copyable),
+  // with a link to that module's history when a per-module drawer reads this payload.
+  function pinModules(source) {
+    var panel = document.getElementById("module-details");
+    if (!panel) { return; }
+    var history = document.getElementById("module-history");
+    source.selected.change.connect(function () {
+      var i = source.selected.indices[0];
+      if (i === undefined) { return; }
+      var d = source.data, value = d.value[i];
+      var text = Number.isFinite(value) ? String(Number(value.toPrecision(4))) : "no value";
+      panel.querySelector("[data-field=id]").textContent = String(d.id[i]);
+      panel.querySelector("[data-field=name]").textContent = d.name[i];
+      panel.querySelector("[data-field=value]").textContent = text;
+      panel.setAttribute("data-detid", String(d.id[i]));
+      if (history) { history.href = panel.getAttribute("data-history-url") + d.id[i]; }
+      panel.hidden = false;
+    });
+    var copy = document.getElementById("copy-module");
+    copy.addEventListener("click", function () {
+      var fields = ["id", "name", "value"].map(function (f) {
+        return panel.querySelector("[data-field=" + f + "]").textContent;
+      });
+      var line = fields.join("\t");
+      var done = function () { copy.textContent = "Copied"; panel.setAttribute("data-copied", line); };
+      if (navigator.clipboard) { navigator.clipboard.writeText(line).then(done, done); } else { done(); }
+    });
+  }
+
+  // Tables with class "sortable": a click on a header sorts by that column (again: reversed);
+  // data-sort=number columns sort on the cell's data-value (or text) as a number.
+  function sortable(table) {
+    table.querySelectorAll("thead th").forEach(function (th, col) {
+      th.addEventListener("click", function () {
+        var numeric = th.getAttribute("data-sort") === "number";
+        var down = th.getAttribute("aria-sort") !== "ascending";
+        table.querySelectorAll("thead th").forEach(function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", down ? "ascending" : "descending");
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        var key = function (row) {
+          var cell = row.cells[col];
+          var raw = cell.getAttribute("data-value") || cell.textContent.trim();
+          return numeric ? Number(raw) : raw.toLowerCase();
+        };
+        rows.sort(function (a, b) {
+          var ka = key(a), kb = key(b);
+          var order = ka < kb ? -1 : ka > kb ? 1 : 0;
+          return down ? order : -order;
+        });
+        rows.forEach(function (row) { body.appendChild(row); });
+      });
+    });
+  }
+  document.querySelectorAll("table.sortable").forEach(sortable);
 
   // Histories: zooming or panning asks the server for the values of the range
   // in view (values.json), at the detail it needs, and swaps them into the drawn

@@ -84,3 +84,4 @@ def test_parameters_and_compare_tables(demo_engine: Engine) -> None:
     first = payload_at(demo_engine, LUMI, sinces[0])
     assert cmp.columns["difference"][row] == pytest.approx(_member(q, "z") - _member(first, "z"))
     assert list(cmp.columns)[1:3] == list(cmp.provenance.labels)
+    assert dict(cmp.bars) == {"difference / σ": ""}  # the pulls, charted per parameter

@@ -252,3 +252,23 @@ def test_barrel_difference_is_second_minus_first(demo_engine: Engine) -> None:
     )
     ieta, iphi, _ = barrel_crystals()
     assert plot.values[iphi[7] - 1, ieta[7] + 85] == pytest.approx(b[7] - a[7])
+
+
+@pytest.mark.parametrize("quantity", ["gain", "pedestal"])
+def test_module_history_is_the_mean_of_one_module(demo_engine: Engine, quantity: str) -> None:
+    sinces = iov_sinces(demo_engine, PIXELS)
+    detid = int(np.asarray(payload_at(demo_engine, PIXELS, sinces[0])["indexes"]["detid"])[700])
+    plot = demo_engine.plot(
+        PlotRequest(
+            drawer="pixels.module_history",
+            tag=PIXELS,
+            params={"detid": str(detid), "quantity": quantity},
+        )
+    )
+    assert isinstance(plot, History)
+    for i, since in enumerate(sinces):
+        p = payload_at(demo_engine, PIXELS, since)
+        blocks = _hlt_blocks(p)
+        row = int(np.flatnonzero(np.asarray(p["indexes"]["detid"]) == detid)[0])
+        expected = np.nanmean(blocks[quantity][blocks["module"] == row])
+        assert plot.series["mean"].values[i] == pytest.approx(expected, rel=1e-6)

@@ -7,6 +7,7 @@ import pytest
 from drawer_checks import iov_sinces, payload_at, strip_codes, strip_modules
 
 from inspector.engine import Engine, PlotRequest
+from inspector.geometry import readable_names
 from inspector.geometry.detid import subdetector
 from inspector.plots import Histogram1D, History
 
@@ -125,3 +126,64 @@ def test_noise_ratio_rejects_an_empty_range(demo_engine: Engine) -> None:
                 params={"low": "2", "high": "1"},
             )
         )
+
+
+def test_noise_ratio_range_comes_from_the_data(demo_engine: Engine) -> None:
+    """No low/high: the robust quantiles, so the ratios spread over many bins, none lost."""
+    sinces = iov_sinces(demo_engine, TAG)
+    plot = demo_engine.plot(
+        PlotRequest(drawer="strips.noise_ratio", tag=TAG, iov=str(sinces[0]), iov2=str(sinces[-1]))
+    )
+    assert isinstance(plot, Histogram1D)
+    total = plot.counts.sum() + plot.underflow + plot.overflow
+    lo, hi = float(plot.edges[0]), float(plot.edges[-1])
+    assert hi - lo < 0.5  # far narrower than the old fixed 0.5-1.5
+    assert np.count_nonzero(plot.counts) >= 20  # not squeezed into ~4 bins
+    assert plot.underflow + plot.overflow <= 0.011 * total  # 0.5 % tails each, widened
+
+
+def test_noise_ratio_takes_both_ends_or_neither(demo_engine: Engine) -> None:
+    from inspector.errors import InvalidParameter
+
+    sinces = iov_sinces(demo_engine, TAG)
+    with pytest.raises(InvalidParameter, match=r"'high'.*both low and high"):
+        demo_engine.plot(
+            PlotRequest(
+                drawer="strips.noise_ratio",
+                tag=TAG,
+                iov=str(sinces[0]),
+                iov2=str(sinces[-1]),
+                params={"low": "0.9"},
+            )
+        )
+
+
+def test_module_noise_history_follows_one_module(demo_engine: Engine) -> None:
+    """Each IOV's value is that module's strips' mean noise and RMS, read from its payload."""
+    sinces = iov_sinces(demo_engine, TAG)
+    first = payload_at(demo_engine, TAG, sinces[0])
+    modules = strip_modules(first)
+    row = 1234
+    detid = int(modules["detid"][row])
+    plot = demo_engine.plot(
+        PlotRequest(drawer="strips.module_noise_history", tag=TAG, params={"detid": str(detid)})
+    )
+    assert isinstance(plot, History) and list(plot.series) == ["noise"]
+    assert plot.title == f"Noise of one strip module: {readable_names([detid])[0]} ({detid})"
+    assert plot.since.tolist() == sinces
+    for i, since in enumerate(sinces):
+        p = payload_at(demo_engine, TAG, since)
+        m = strip_modules(p)
+        r = int(np.flatnonzero(m["detid"] == detid)[0])
+        noise = strip_codes(p)[m["ibegin"][r] : m["iend"][r]] / 10.0
+        assert plot.series["noise"].values[i] == pytest.approx(noise.mean())
+        errors = plot.series["noise"].errors
+        assert errors is not None and errors[i] == pytest.approx(noise.std())
+
+
+def test_module_noise_history_of_an_absent_module_has_no_values(demo_engine: Engine) -> None:
+    plot = demo_engine.plot(
+        PlotRequest(drawer="strips.module_noise_history", tag=TAG, params={"detid": "303042564"})
+    )
+    assert isinstance(plot, History)
+    assert np.isnan(plot.series["noise"].values).all()  # a pixel module has no strips

@@ -56,3 +56,14 @@ def test_every_request_field_is_refused_as_a_parameter_name(name: str) -> None:
         drawer("a.b", title="t", payload_types=["T"], kind="single", params=[Param.string(name)])(
             _func
         )
+
+
+def test_a_drawer_taking_the_module_param_is_per_module() -> None:
+    from inspector.drawers import Param, drawer
+
+    def f(payload: object, params: object) -> float:
+        return 1.0
+
+    one = drawer("g.one", title="t", payload_types="X", kind="history", params=[Param.module(5)])(f)
+    every = drawer("g.all", title="t", payload_types="X", kind="history")(f)
+    assert one.per_module and not every.per_module

@@ -69,3 +69,15 @@ def test_describe_is_json_ready() -> None:
         "help": "pick",
         "choices": ["a", "b"],
     }
+
+
+def test_module_param_is_a_raw_detid_named_by_the_one_constant() -> None:
+    from inspector.drawers import MODULE, Param
+
+    p = Param.module(369120277)
+    assert p.name == MODULE == "detid" and p.type == "int"
+    assert p.parse("470180232") == 470180232
+    with pytest.raises(InvalidParameter, match="detid"):
+        p.parse(str(2**32))
+    with pytest.raises(InvalidParameter, match="detid"):
+        p.parse("0")

@@ -64,6 +64,7 @@ def test_difference_map_json() -> None:
         "value_unit": "ADC",
         "value_range": [-3.0, 3.0],
         "diverging": True,
+        "flagged": {},
     }
     assert from_json(doc) == m
 
@@ -74,7 +75,10 @@ def test_csv_reads_back_with_genfromtxt() -> None:
     assert "# geometry: tracker\n" in text
     assert "# value_range: 0.0, 5.0\n" in text
     assert "# diverging: false\n" in text
-    assert "\nid,value\n302055940,1.0\n302055944,nan\n369120277,-2.5\n" in text
+    assert (
+        "\nid,name,value,flag\n302055940,BPix L1 Ld2 M1,1.0,\n302055944,BPix L1 Ld2 M2,nan,\n"
+        "369120277,TIB L1 z- int S1 M1 stereo,-2.5,\n"
+    ) in text
     skip = sum(1 for line in text.splitlines() if line.startswith("#"))
     table = np.genfromtxt(
         io.StringIO(text), comments="#", delimiter=",", names=True, skip_header=skip
@@ -87,3 +91,33 @@ def test_empty_map_is_allowed() -> None:
     m = build(ids=[], values=[])
     assert m.ids.dtype == np.uint32 and m.ids.size == 0
     assert from_json(m.to_json()) == m
+
+
+def test_flags_are_the_drawers_then_the_outliers() -> None:
+    ids = np.arange(1, 101, dtype=np.uint32)
+    values = np.linspace(4.9, 5.1, 100)
+    values[[10, 20, 30]] = [0.0, 50.0, -40.0]
+    values[40] = np.nan
+    m = DetectorMap(geometry="g", ids=ids, values=values, flagged={"dead": np.array([11])})
+    flags = m.flags()
+    assert flags[10] == "dead" and flags[20] == "high" and flags[30] == "low"
+    assert flags[40] == "" and np.count_nonzero(flags) == 3
+    back = from_json(m.to_json())
+    assert isinstance(back, DetectorMap) and back == m
+    assert back.flagged["dead"].tolist() == [11]
+    assert json.loads(m.to_json())["data"]["flagged"] == {"dead": [11]}
+
+
+@pytest.mark.parametrize(
+    ("flagged", "message"),
+    [
+        ({"dead": [7]}, "'dead' names ids the map does not hold"),
+        ({"high": [1]}, "flag 'high' must be a non-empty name other than high/low"),
+        ({"": [1]}, "flag '' must be a non-empty name"),
+    ],
+)
+def test_flagged_is_checked(flagged: dict[str, Any], message: str) -> None:
+    with pytest.raises(PlotError, match=message):
+        DetectorMap(
+            geometry="g", ids=np.array([1, 2]), values=np.array([1.0, 2.0]), flagged=flagged
+        )

@@ -116,3 +116,31 @@ def test_csv_quotes_text_and_numeric_columns_read_back() -> None:
     rows = list(csv.reader(line for line in text.splitlines() if not line.startswith("#")))
     assert rows[0] == ["detid", "noise", "bad", "name", "updated", "big"]
     assert rows[2] == ["302055944", "nan", "False", "TOB, L6", "", str(-(2**63))]
+
+
+def test_bars_pair_value_and_spread_columns_and_survive_json() -> None:
+    t = Table(
+        columns={
+            "partition": np.array(["TEC-", "TEC+"]),
+            "mean": np.array([1.5, -2.0]),
+            "rms": np.array([0.5, 0.25]),
+        },
+        bars={"mean": "rms"},
+    )
+    back = from_json(t.to_json())
+    assert isinstance(back, Table) and dict(back.bars) == {"mean": "rms"}
+    assert json.loads(t.to_json())["data"]["bars"] == [{"value": "mean", "spread": "rms"}]
+    assert dict(build().bars) == {}
+
+
+@pytest.mark.parametrize(
+    ("columns", "bars", "message"),
+    [
+        ({"p": ["a"], "m": [1.0]}, {"m": "nope"}, "'nope' is not a numeric column"),
+        ({"p": ["a"], "m": [1.0]}, {"p": ""}, "'p' is not a numeric column"),
+        ({"m": [1.0], "p": ["a"]}, {"m": ""}, "first column"),
+    ],
+)
+def test_bars_are_checked(columns: dict[str, Any], bars: dict[str, str], message: str) -> None:
+    with pytest.raises(PlotError, match=message):
+        Table(columns=columns, bars=bars)
