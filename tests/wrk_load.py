@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Self
 
 import pytest
 from abuse import Memory, server_memory
@@ -388,37 +388,59 @@ def warm_up(server: HttpServer, pids: set[int], mix: Mix = MIX) -> int:
 # -- during the run --------------------------------------------------------------------------
 
 
+class Periodic:
+    """In a thread, :meth:`sample` every :data:`SAMPLE_SECONDS`, from ``with`` to its end.
+
+    ``first_and_last`` also samples once on entering and once on leaving, so
+    a run's first and last values are in the series whatever its length.
+    """
+
+    first_and_last: bool = False
+    _stop: threading.Event
+    _thread: threading.Thread
+
+    def sample(self) -> None:
+        """Take one sample (subclasses)."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        if self.first_and_last:
+            self.sample()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=type(self).__name__, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+        if self.first_and_last:
+            self.sample()
+
+    def _run(self) -> None:
+        while not self._stop.wait(SAMPLE_SECONDS):
+            self.sample()
+
+
 @dataclass
-class Sampler:
-    """In a thread: the whole server's memory and one ``/_stats`` answer, every 0.25 s."""
+class Sampler(Periodic):
+    """The whole server's memory and one ``/_stats`` answer, every 0.25 s."""
 
     server: HttpServer
     memory: list[Memory] = field(default_factory=list)
     #: ``/_stats`` answers by the pid of the worker that gave them, in order.
     answers: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
 
-    def __enter__(self) -> Sampler:
-        self._thread = threading.Thread(target=self._run, name="sampler", daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-
-    def _run(self) -> None:
-        while not self._stop.wait(SAMPLE_SECONDS):
-            self.memory.append(server_memory(self.server.process.pid))
-            try:
-                answer = stats(self.server)
-            except (OSError, AssertionError, ValueError) as exc:
-                self.failures.append(repr(exc))
-            else:
-                self.answers.setdefault(int(answer["pid"]), []).append(answer)
+    def sample(self) -> None:
+        """The memory, and the counters of whichever worker answers."""
+        self.memory.append(server_memory(self.server.process.pid))
+        try:
+            answer = stats(self.server)
+        except (OSError, AssertionError, ValueError) as exc:
+            self.failures.append(repr(exc))
+        else:
+            self.answers.setdefault(int(answer["pid"]), []).append(answer)
 
 
 @dataclass(frozen=True)

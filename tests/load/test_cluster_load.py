@@ -41,7 +41,6 @@ import itertools
 import json
 import os
 import re
-import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -67,13 +66,13 @@ from wrk_load import (
     LISTING_URLS,
     MARGIN_BYTES,
     PINNED_URLS,
-    SAMPLE_SECONDS,
     SLOTS_PER_WORKER,
     SNAPSHOT,
     WARM_ROUNDS,
     WORKERS,
     MiB,
     Mix,
+    Periodic,
     Profile,
     Sampler,
     WrkResult,
@@ -183,33 +182,17 @@ def job_client(start: HttpServer, poll: HttpServer, client: int, until: float) -
 
 
 @dataclass
-class MemorySampler:
-    """In a thread: the PSS of each named process (with its children), every 0.25 s."""
+class MemorySampler(Periodic):
+    """The PSS of each named process (with its children), every 0.25 s, first and last too."""
 
     pids: dict[str, int]
     samples: dict[str, list[int]] = field(default_factory=dict)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
+    first_and_last: bool = True
 
-    def __enter__(self) -> MemorySampler:
-        self._sample()
-        self._thread = threading.Thread(target=self._run, name="memory", daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-        self._sample()
-
-    def _sample(self) -> None:
+    def sample(self) -> None:
+        """One PSS reading of every process."""
         for name, pid in self.pids.items():
             self.samples.setdefault(name, []).append(server_memory(pid).server)
-
-    def _run(self) -> None:
-        while not self._stop.wait(SAMPLE_SECONDS):
-            self._sample()
 
 
 def _wrk_both(wrk: str, scripts: Sequence[Path], servers: Sequence[HttpServer]) -> list[WrkResult]:

@@ -154,7 +154,7 @@ def _every_url(web: WebState) -> list[str]:
             f"/api/v1/runs/{n}/readiness?globaltag={gt.name}" for gt in db.recent_global_tags()
         ]
     for drawer in web.plugins.drawers:
-        urls.append(f"/api/v1/drawers/{drawer.name}")
+        urls += [f"/api/v1/drawers/{drawer.name}", f"/drawers/{drawer.name}"]
         if not EVERY_DRAWER and drawer.name not in DRAWERS:
             continue
         tag = next(t for t in tags if drawer.applies_to(t.object_type))
@@ -168,6 +168,7 @@ def _every_url(web: WebState) -> list[str]:
             f"/api/v1/plots/{drawer.name}?{q}",
             f"/plot/{drawer.name}?{q}",
             f"/plot/{drawer.name}/item.json?{q}",
+            f"/plot/{drawer.name}/check.json?{q}",
             *([f"/plot/{drawer.name}/values.json?{q}"] if drawer.kind == "history" else []),
             *(f"/plot/{drawer.name}/export.{fmt}?{q}" for fmt in EXPORTS),
         ]

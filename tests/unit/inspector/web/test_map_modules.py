@@ -5,38 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
-import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
-from inspector.config import Config, DatabaseConfig
 from inspector.geometry import GeometryRegistry, readable_names
 from inspector.plots import DetectorMap
-from inspector.plugin import load_plugins
-from inspector.web.app import create_app
 from inspector.web.plots.modules import module_list
-from inspector.web.state import state
 
 NOISE = "SiStripNoise_prompt_v1"
 ALIGN = "TrackerAlignment_prompt_v1"
-
-
-@pytest.fixture(scope="module")
-def app(demo_path: Path) -> Iterator[Flask]:
-    flask_app = create_app(
-        Config({"demo": DatabaseConfig("demo", f"sqlite:///{demo_path}")}, "demo"), load_plugins()
-    )
-    yield flask_app
-    state(flask_app).close()
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def test_noise_map_lists_its_dead_modules_with_links_to_their_history(client: FlaskClient) -> None:

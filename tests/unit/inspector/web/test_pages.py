@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,20 +17,6 @@ from inspector.web.assets import BOKEH_VERSION
 from inspector.web.state import state
 
 BS = "BeamSpotObjects_PCL_byLumi_v1"
-
-
-@pytest.fixture(scope="module")
-def app(demo_path: Path) -> Iterator[Flask]:
-    flask_app = create_app(
-        Config({"demo": DatabaseConfig("demo", f"sqlite:///{demo_path}")}, "demo"), load_plugins()
-    )
-    yield flask_app
-    state(flask_app).close()
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def text(client: FlaskClient, url: str, status: int = 200) -> str:

@@ -4,36 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
-
-from inspector.config import Config, DatabaseConfig
-from inspector.plugin import load_plugins
-from inspector.web.app import create_app
-from inspector.web.state import state
 
 BS = "BeamSpotObjects_PCL_byLumi_v1"  # Lumi
 NOISE = "SiStripNoise_prompt_v1"  # Run
 HISTORY = f"/plot/beamspot.position_x?tag={BS}"
 CHECK = f"/plot/beamspot.position_x/check.json?tag={BS}"
-
-
-@pytest.fixture(scope="module")
-def app(demo_path: Path) -> Iterator[Flask]:
-    flask_app = create_app(
-        Config({"demo": DatabaseConfig("demo", f"sqlite:///{demo_path}")}, "demo"), load_plugins()
-    )
-    yield flask_app
-    state(flask_app).close()
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def _json(client: FlaskClient, url: str, status: int) -> dict[str, object]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 import inspector.web.ops.stats as stats_module
-from inspector.config import Config, DatabaseConfig
 from inspector.engine import byte_cache
-from inspector.plugin import load_plugins
-from inspector.web.app import create_app
-from inspector.web.state import state
 
 KEYS = {"hits", "misses", "joined", "errors", "entries", "size", "max_size", "hit_rate"}
 EVERY_CACHE = {
@@ -40,20 +35,6 @@ PINNED_PLOT = (
     "/plot/beamspot.parameters/item.json?tag=BeamSpotObjects_PCL_byLumi_v1"
     "&snapshot=2025-01-01T00:00:00Z"
 )
-
-
-@pytest.fixture(scope="module")
-def app(demo_path: Path) -> Iterator[Flask]:
-    flask_app = create_app(
-        Config({"demo": DatabaseConfig("demo", f"sqlite:///{demo_path}")}, "demo"), load_plugins()
-    )
-    yield flask_app
-    state(flask_app).close()
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def stats_of(client: FlaskClient) -> dict[str, Any]:
