@@ -95,12 +95,26 @@
   }
 
   // Titles wider than the plot area take a smaller font (down to MIN_TITLE_PX), on
-  // one line: BokehJS does not lay a title out again when it gains lines.
+  // one line: BokehJS does not lay a title out again when it gains lines.  A title
+  // still too wide at that size (the subtitle: tags, range, snapshot) loses its last
+  // " · " parts, then letters, with an ellipsis; the whole text comes back when the
+  // plot widens again.
   var MIN_TITLE_PX = 9;
   var measure = document.createElement("canvas").getContext("2d");
-  function textWidth(title, px) {
+  function textWidth(title, text, px) {
     measure.font = [title.text_font_style, px + "px", title.text_font].join(" ");
-    return measure.measureText(title.text).width;
+    return measure.measureText(text).width;
+  }
+
+  function shortened(title, text, px, area) {
+    var parts = text.split(" · ");
+    while (parts.length > 1 && textWidth(title, parts.join(" · "), px) > area) { parts.pop(); }
+    var kept = parts.join(" · "), shown = kept;
+    while (kept.length > 1 && textWidth(title, shown, px) > area) {
+      kept = kept.slice(0, -1);
+      shown = kept + "…";
+    }
+    return shown;
   }
 
   // Titles follow the width; a title whose text changes (a zoom's caption) is fitted again.
@@ -110,17 +124,28 @@
         var px = parseFloat(title.text_font_size);
         if (!/px$/.test(title.text_font_size) || !(px > 0)) { return; }
         if (!fitted.has(title)) {
-          fitted.set(title, {px: px});
+          fitted.set(title, {px: px, full: title.text, shown: title.text});
           title.properties.text.change.connect(function () { fit(title); });
         }
         fitted.get(title).area = area;
         fit(title);
       });
     function fit(title) {
-      var want = fitted.get(title), full = textWidth(title, want.px);
+      var want = fitted.get(title);
+      if (want.setting) { return; }
+      if (title.text !== want.shown) { want.full = title.text; }  // new text from outside
+      var full = textWidth(title, want.full, want.px);
       var px = full <= want.area ? want.px : Math.max(MIN_TITLE_PX, want.px * want.area / full);
+      var text = shortened(title, want.full, px, want.area);
       var size = px.toFixed(1).replace(/\.0$/, "") + "px";
-      if (size !== title.text_font_size) { title.text_font_size = size; }
+      want.setting = true;
+      try {
+        if (size !== title.text_font_size) { title.text_font_size = size; }
+        if (text !== title.text) { title.text = text; }
+      } finally {
+        want.setting = false;
+      }
+      want.shown = text;
     }
   }
 
