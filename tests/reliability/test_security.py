@@ -110,6 +110,7 @@ _VALID: Final[dict[str, str]] = {
     "assets.geometry.digest": "DIGEST",  # replaced by the app's own digest
     "pages.plot_export.fmt": "csv",
     "api.get_drawer.name": "beamspot.position_x",
+    "pages.drawer_page.name": "beamspot.position_x",
     "api.get_global_tag.name": "GT_v1",
     "pages.global_tag_page.name": "GT_v1",
     "drawer": "beamspot.position_x",
@@ -124,6 +125,7 @@ _QUERY: Final[dict[str, str]] = {
     "pages.plot_page": "tag=BS_run",
     "pages.plot_item": "tag=BS_run",
     "pages.plot_values": "tag=BS_run",
+    "pages.plot_check": "tag=BS_run",
     "pages.plot_export": "tag=BS_run",
     "api.plot_resource": "tag=BS_run",
     "api.get_job": f"drawer=beamspot.position_x&{_PINNED}",

@@ -107,7 +107,8 @@ EXPECTED: dict[str, tuple[Callable[[ConditionsDB, list[str]], object], list[str]
             f"WHERE lower({T}.global_tag.name) LIKE :lower_1 ESCAPE '\\'",
             f"SELECT {GT_COLUMNS} FROM {T}.global_tag "
             f"WHERE lower({T}.global_tag.name) LIKE :lower_1 ESCAPE '\\' "
-            f"ORDER BY {T}.global_tag.name OFFSET 0 ROWS FETCH FIRST 10 ROWS ONLY",
+            f"ORDER BY {T}.global_tag.insertion_time DESC, {T}.global_tag.name "
+            "OFFSET 0 ROWS FETCH FIRST 10 ROWS ONLY",
             f"SELECT {GT_COLUMNS} FROM {T}.global_tag WHERE {T}.global_tag.name = :name_1",
             f"SELECT {T}.global_tag_map.record, {T}.global_tag_map.label, "
             f"{T}.global_tag_map.tag_name FROM {T}.global_tag_map "
