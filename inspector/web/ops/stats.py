@@ -15,7 +15,7 @@ The answer::
                             "entries": 2, "size": 1048576, "max_size": 67108864,
                             "hit_rate": 0.833}, ...},
      "pid": 4242, "rss_bytes": 123456789, "peak_rss_bytes": 150000000,
-     "gc": {"frozen": 251234, "counts": [312, 4, 1]},
+     "gc": {"frozen": 251234, "counts": [312, 4, 1]}, "switch_interval_seconds": 0.0005,
      "shared_cache": null}
 
 ``pid`` names the process that answered: under ``inspector serve --workers
@@ -25,7 +25,8 @@ answer per worker and tells them apart by it.
 
 ``gc`` says how many objects the worker froze out of the garbage
 collector's scans at start-up (:mod:`inspector.web.settle`; 0 outside
-``inspector serve``) and the collector's generation counts.
+``inspector serve``) and the collector's generation counts;
+``switch_interval_seconds`` the GIL's switch interval it set.
 
 ``shared_cache`` holds the Redis tier's counters by namespace (``rendered``,
 ``reductions``) and event, and whether its breaker lets calls through, when
@@ -41,6 +42,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from pathlib import Path
 from typing import Any, Final
 
@@ -138,6 +140,7 @@ def stats_json() -> Response:
         "peak_rss_bytes": peak_resident_bytes(),
         # objects out of the collector's scans (inspector.web.settle), and its counts now
         "gc": {"frozen": gc.get_freeze_count(), "counts": list(gc.get_count())},
+        "switch_interval_seconds": sys.getswitchinterval(),
         "shared_cache": shared.stats() if (shared := state().engine.shared) else None,
         "job_queue": queue.stats() if (queue := state().queue) else None,
     }

@@ -29,6 +29,8 @@ import pytest
 from live_servers import HttpServer, inspector_server
 from prometheus_client.parser import text_string_to_metric_families
 
+from inspector.web.settle import SWITCH_SECONDS
+
 #: The slow test plugin's plot (on the hand-made database's run-based beam spot tag).
 SLOW_PLOT = "slowtest.wait?tag=BS_run"
 
@@ -115,7 +117,9 @@ def test_probes_and_metrics_summed_over_two_workers(
         assert len(pids) == 2, "one worker answered every request"
         # Each worker froze its start-up heap out of the collector's scans (inspector.web.settle).
         status, body = server.get("/_stats")
-        assert status == 200 and json.loads(body)["gc"]["frozen"] > 100_000
+        answer = json.loads(body)
+        assert status == 200 and answer["gc"]["frozen"] > 100_000
+        assert answer["switch_interval_seconds"] == SWITCH_SECONDS
         time.sleep(0.3)  # the access log line is written after the response
         asked = len(re.findall(r'"GET /healthz HTTP/1.1" 200', server.log_tail(5000)))
         counts = {

@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from inspector.web.settle import SWITCH_SECONDS
+
 SCRIPT = """
 import gc, json, sys
 from inspector.config import Config, DatabaseConfig
@@ -29,6 +31,7 @@ status = app.test_client().get(
     "&snapshot=2025-01-01T00:00:00Z").status_code
 gc.collect()
 print(json.dumps({"frozen": frozen, "count": gc.get_freeze_count(), "status": status,
+                  "switch": sys.getswitchinterval(),
                   "outside": len(gc.get_objects())}))
 """
 
@@ -46,6 +49,7 @@ def test_settle_freezes_start_up_and_a_first_plot_leaves_little_for_the_collecto
     assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout.splitlines()[-1])
     assert found["status"] == 200
+    assert found["switch"] == SWITCH_SECONDS
     assert found["frozen"] > 100_000 and found["count"] > 100_000, found  # refcounts free a few
     # What the first plot built outside the frozen heap: ~1,800 (52,000 without the warm-up).
     assert found["outside"] < 10_000, found
