@@ -48,6 +48,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from live_servers import HttpServer, inspector_server, nginx_proxy, require
 from slow_clients import ProbeRun, probe, slowloris
 
+from inspector.render.png_settings import PngSettings
+
 __all__ = [
     "ABUSES",
     "Abuse",
@@ -88,6 +90,9 @@ class Abuse:
     slowloris: bool = False
     #: Made-up methods instead of wrk (whose request parser refuses them), from threads.
     methods: bool = False
+    #: How long wrk waits for one answer: the longest the server may take to give one.
+    #: A socket error is then an answer the server owed and did not give.
+    timeout_seconds: float = 10.0
 
 
 ABUSES: Final[tuple[Abuse, ...]] = (
@@ -105,6 +110,9 @@ ABUSES: Final[tuple[Abuse, ...]] = (
           "/plot/pixels.gain_distribution/export.png?db=demo&{PIXELS}&width=%d&height=%d",
           math.random(100, 2000), math.random(100, 2000)), {{}}
         """,
+        # An admitted PNG may take up to [png] timeout: its browser runs at idle priority,
+        # so while the refusals keep both cores busy it draws slowly (60 s: 13 of 13 > 10 s).
+        timeout_seconds=PngSettings().timeout + 15,
     ),
     Abuse(
         "distinct snapshots",
@@ -337,9 +345,9 @@ def _wrk(abuse: Abuse, origin: str, seconds: float, folder: Path) -> dict[str, o
     done = subprocess.run(
         [
             require("wrk"), "-t", "2", "-c", str(abuse.connections), "-d", f"{seconds:.0f}s",
-            "--timeout", "10s", "-s", str(script), origin,
+            "--timeout", f"{abuse.timeout_seconds:.0f}s", "-s", str(script), origin,
         ],
-        capture_output=True, text=True, timeout=seconds + 60, check=False,
+        capture_output=True, text=True, timeout=seconds + abuse.timeout_seconds + 60, check=False,
     )  # fmt: skip
     for line in done.stdout.splitlines():
         if line.startswith("ABUSE "):
