@@ -17,7 +17,7 @@ from inspector.engine import SingleFlight, byte_cache
 from inspector.request import PlotRequest
 from inspector.web.jobs.service import job_response, plot_job, prefers_async
 from inspector.web.jsonapi import JSONAPI, MEDIA_TYPE, dumps
-from inspector.web.plots.openapi import PLOT_RESOURCE
+from inspector.web.plots.openapi import LINKED_EXPORTS, PLOT_RESOURCE
 from inspector.web.responses import serve
 from inspector.web.routing import Routes
 from inspector.web.state import Rendered, request_time, state
@@ -42,9 +42,11 @@ def _envelopes() -> SingleFlight[Rendered]:
 def _plot_links(query: PlotRequest) -> dict[str, str]:
     data_query = query.query_string(view=False)
     with_view = query.query_string()
+    offered = {fmt.name for fmt in state().tools.offered()[0]}
     exports = {
         fmt: f"{url_for('pages.plot_export', drawer=query.drawer, fmt=fmt)}?{data_query}"
-        for fmt in ("json", "csv", "png")
+        for fmt in LINKED_EXPORTS
+        if fmt in offered
     }
     return {
         "self": f"{url_for('api.plot_resource', drawer=query.drawer)}?{data_query}",

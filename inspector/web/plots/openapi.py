@@ -26,13 +26,17 @@ from inspector.web.openapi.schema import (
     single,
 )
 
-__all__ = ["PLOT_RESOURCE", "plot_params", "schemas"]
+__all__ = ["LINKED_EXPORTS", "PLOT_RESOURCE", "plot_params", "schemas"]
+
+#: The exports a plot resource links, those of them the server can make (a PNG
+#: needs its browser: without one there is no ``links.png``, which would answer 503).
+LINKED_EXPORTS: Final[tuple[str, ...]] = ("json", "csv", "png")
 
 
 def schemas() -> dict[str, Schema]:
     """``PlotObject``, ``PlotResource`` and ``PlotDocument``."""
     plot = model_schema(PlotJson)
-    links = {"self": STR, "html": STR, "json": STR, "csv": STR, "png": STR}
+    links = {"self": STR, "html": STR, **dict.fromkeys(LINKED_EXPORTS, STR)}
     plot_resource = resource("plots", ref("PlotObject"), links=links)
     plot_resource["properties"]["id"] = {
         "type": "string",

@@ -148,5 +148,18 @@ def test_without_a_browser_the_page_says_how_to_enable_png(tmp_path: Path) -> No
         assert "the browser it needs is not installed" in text
         assert str(tmp_path) not in text  # never a server path
         assert "/export.csv?" in text and "/export.html?" in text
+        # The API's plot resource links only what can be made too.
+        links = (
+            flask_app.test_client()
+            .get("/api/v1/plots/beamspot.position_x?tag=Prompt_run")
+            .get_json()["data"]["links"]
+        )
+        assert {"json", "csv"} <= set(links) and "png" not in links
     finally:
         state(flask_app).close()
+
+
+def test_the_api_links_the_png_where_a_browser_is(client: FlaskClient, app: Flask) -> None:
+    links = client.get("/api/v1/plots/beamspot.position_x?db=runs&tag=Prompt_run").get_json()
+    usable = [fmt.name for fmt in state(app).tools.offered()[0]]
+    assert ("png" in links["data"]["links"]) == ("png" in usable)
