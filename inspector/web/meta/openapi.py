@@ -12,7 +12,17 @@ from inspector.web.openapi.schema import STR, Schema, model_schema, obj, ref, re
 __all__ = ["INDEX", "OPENAPI_JSON", "schemas"]
 
 #: The collections ``GET /api/v1`` links to.
-COLLECTIONS: Final = ("self", "describedby", "tags", "drawers", "globaltags", "runs", "watch")
+#: The index's links: name -> the endpoint it points to (the schema lists the names).
+COLLECTIONS: Final = {
+    "self": "api.index",
+    "describedby": "api.openapi_json",
+    "tags": "api.list_tags",
+    "drawers": "api.list_drawers",
+    "globaltags": "api.list_global_tags",
+    "runs": "api.list_runs",
+    "readiness": "api.list_readiness",
+    "watch": "api.watch",
+}
 
 
 def schemas() -> dict[str, Schema]:

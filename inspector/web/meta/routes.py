@@ -8,7 +8,7 @@ from inspector import __version__
 from inspector.web.args import api_args
 from inspector.web.jsonapi import document, dumps, resource
 from inspector.web.meta.models import DatabaseEntry, IndexAttributes
-from inspector.web.meta.openapi import INDEX, OPENAPI_JSON
+from inspector.web.meta.openapi import COLLECTIONS, INDEX, OPENAPI_JSON
 from inspector.web.openapi import openapi_document
 from inspector.web.responses import send_document, serve
 from inspector.web.routing import Routes
@@ -32,15 +32,7 @@ def index() -> Response:
     )
     root = url_for("api.index")
     data = resource("api", "v1", attributes, links={"self": root})
-    links = {
-        "self": root,
-        "describedby": url_for("api.openapi_json"),
-        "tags": url_for("api.list_tags"),
-        "drawers": url_for("api.list_drawers"),
-        "globaltags": url_for("api.list_global_tags"),
-        "runs": url_for("api.list_runs"),
-        "watch": url_for("api.watch"),
-    }
+    links = {name: url_for(endpoint) for name, endpoint in COLLECTIONS.items()}
     return send_document(document(data, links=links))
 
 
