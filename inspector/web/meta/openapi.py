@@ -20,7 +20,6 @@ COLLECTIONS: Final = {
     "drawers": "api.list_drawers",
     "globaltags": "api.list_global_tags",
     "runs": "api.list_runs",
-    "readiness": "api.list_readiness",
     "watch": "api.watch",
 }
 
