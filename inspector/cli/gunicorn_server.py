@@ -173,8 +173,10 @@ class InspectorApplication(BaseApplication):  # type: ignore[misc]  # gunicorn s
     def load(self) -> Flask:
         """Build the app: called in each worker, after the fork; then settle its heap.
 
-        :func:`inspector.web.settle.settle` keeps the collector's full
-        collections from walking the start-up objects (pauses of 0.1-1.4 s).
+        :func:`inspector.web.settle.settle`: the GIL's switch interval
+        shortened (what keeps ``/healthz`` quick behind renders), the decoder
+        and Bokeh warmed and the start-up heap frozen out of the collector's
+        scans.
         """
         from inspector.web.settle import settle
 
